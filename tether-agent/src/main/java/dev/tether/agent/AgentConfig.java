@@ -1,0 +1,196 @@
+package dev.tether.agent;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What an agent needs to run. Validated on construction, with messages that say
+ * what to change; the key never appears in a message or in {@link #toString()}.
+ *
+ * @param server the server's base URL: {@code https://host[:port][/prefix]} ({@code wss://} is
+ *     accepted too); {@code http://} and {@code ws://} only with {@code insecure}
+ * @param key the agent key, sent as {@code Authorization: Bearer} on the upgrade
+ * @param stateDir where the agent keeps {@code agent.db} and its config files; created 0700 if missing
+ * @param labels labels the agent reports in Hello (never null; copied)
+ * @param insecure allow a plain-text server URL
+ * @param backoff reconnect backoff (never null; {@link Backoff#defaults()} when not given)
+ */
+public record AgentConfig(URI server, String key, Path stateDir, Map<String, String> labels, boolean insecure,
+        Backoff backoff) {
+
+    private static final Set<String> SECURE_SCHEMES = Set.of("https", "wss");
+    private static final Set<String> PLAIN_SCHEMES = Set.of("http", "ws");
+    private static final int MAX_LABEL_LENGTH = 256;
+
+    public AgentConfig {
+        checkServer(server, insecure);
+        checkKey(key);
+        if (stateDir == null) {
+            throw new IllegalArgumentException("a state dir is required (--state-dir): the agent keeps its "
+                    + "identity and undelivered events there");
+        }
+        labels = checkLabels(labels == null ? Map.of() : labels);
+        backoff = backoff == null ? Backoff.defaults() : backoff;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The WebSocket URL the agent dials: the server URL with http mapped to ws,
+     * https to wss, and {@code /v1/agents/connect} appended to its path.
+     */
+    public URI connectUri() {
+        String scheme = switch (server.getScheme().toLowerCase(Locale.ROOT)) {
+            case "http", "ws" -> "ws";
+            default -> "wss";
+        };
+        String path = server.getRawPath() == null ? "" : server.getRawPath();
+        while (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        String port = server.getPort() < 0 ? "" : ":" + server.getPort();
+        return URI.create(scheme + "://" + server.getHost() + port + path + "/v1/agents/connect");
+    }
+
+    @Override
+    public String toString() {
+        return "AgentConfig[server=" + server + ", key=<masked>, stateDir=" + stateDir + ", labels=" + labels
+                + ", insecure=" + insecure + ", backoff=" + backoff + "]";
+    }
+
+    private static void checkServer(URI server, boolean insecure) {
+        if (server == null) {
+            throw new IllegalArgumentException("a server URL is required (--server https://tether.example.com)");
+        }
+        String scheme = server.getScheme() == null ? "" : server.getScheme().toLowerCase(Locale.ROOT);
+        if (!SECURE_SCHEMES.contains(scheme) && !PLAIN_SCHEMES.contains(scheme)) {
+            throw new IllegalArgumentException("server URL '" + server + "' must start with https:// "
+                    + "(or wss://, or http:// and ws:// with --insecure)");
+        }
+        if (server.getHost() == null || server.getHost().isEmpty()) {
+            throw new IllegalArgumentException("server URL '" + server + "' has no host; "
+                    + "expected something like https://tether.example.com:8443");
+        }
+        if (server.getRawUserInfo() != null) {
+            // Printing the URL would print the credentials, so this message does not.
+            throw new IllegalArgumentException("the server URL must not contain a user or password; "
+                    + "the agent authenticates with its key");
+        }
+        if (server.getRawQuery() != null || server.getRawFragment() != null) {
+            throw new IllegalArgumentException("server URL '" + server + "' must not have a query or fragment");
+        }
+        if (PLAIN_SCHEMES.contains(scheme) && !insecure) {
+            throw new IllegalArgumentException("plain " + scheme + ":// sends the agent key unencrypted; "
+                    + "use https:// or pass --insecure");
+        }
+    }
+
+    private static void checkKey(String key) {
+        if (key == null || key.isBlank()) {
+            throw new IllegalArgumentException("the agent key is empty: pass --key-file or set TETHER_AGENT_KEY");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c <= ' ' || c == 0x7f) {
+                throw new IllegalArgumentException("the agent key contains whitespace or control characters "
+                        + "(at position " + i + "); the key file must hold only the key");
+            }
+        }
+    }
+
+    private static Map<String, String> checkLabels(Map<String, String> labels) {
+        Map<String, String> copy = new TreeMap<>();
+        labels.forEach((name, value) -> {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("label names must not be empty (--label name=value)");
+            }
+            if (value == null) {
+                throw new IllegalArgumentException("label '" + name + "' has no value (--label name=value)");
+            }
+            if (name.length() > MAX_LABEL_LENGTH || value.length() > MAX_LABEL_LENGTH) {
+                throw new IllegalArgumentException("label '" + abbreviate(name) + "' is longer than "
+                        + MAX_LABEL_LENGTH + " characters");
+            }
+            copy.put(name, value);
+        });
+        return Collections.unmodifiableMap(copy);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    /** Builds an {@link AgentConfig}; {@link #build()} validates. Not thread safe. */
+    public static final class Builder {
+
+        private URI server;
+        private String key;
+        private Path stateDir;
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private boolean insecure;
+        private Backoff backoff = Backoff.defaults();
+
+        private Builder() {
+        }
+
+        public Builder server(URI server) {
+            this.server = server;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when {@code server} is not a URI */
+        public Builder server(String server) {
+            try {
+                this.server = server == null ? null : new URI(server.trim());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("server URL '" + server + "' is not a valid URL: "
+                        + e.getReason());
+            }
+            return this;
+        }
+
+        public Builder key(String key) {
+            this.key = key;
+            return this;
+        }
+
+        public Builder stateDir(Path stateDir) {
+            this.stateDir = stateDir;
+            return this;
+        }
+
+        public Builder labels(Map<String, String> labels) {
+            this.labels.clear();
+            this.labels.putAll(labels);
+            return this;
+        }
+
+        public Builder label(String name, String value) {
+            labels.put(name, value);
+            return this;
+        }
+
+        public Builder insecure(boolean insecure) {
+            this.insecure = insecure;
+            return this;
+        }
+
+        public Builder backoff(Backoff backoff) {
+            this.backoff = backoff;
+            return this;
+        }
+
+        public AgentConfig build() {
+            return new AgentConfig(server, key, stateDir, labels, insecure, backoff);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.tether.cli;
+
+import dev.tether.cli.ops.AgentsCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code tether} command: launches the server and the agent, and drives the REST API. */
+@Command(name = "tether",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Tether: a self-hosted control plane for fleets of agents.",
+        subcommands = {
+                ServerCommand.class,
+                AgentCommand.class,
+                AgentsCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code. */
+    public static int run(String... args) {
+        return new CommandLine(new Main())
+                .setExecutionExceptionHandler(new ErrorReporter())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.tether.cli;
+
+import dev.tether.server.ServerConfig;
+import dev.tether.server.TetherServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tether server}: runs the control plane in the foreground until SIGTERM or Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Run the Tether control plane.",
+                "Without --db it keeps everything in SQLite under --data-dir (zero setup)."})
+final class ServerCommand implements Callable<Integer> {
+
+    private static final String DEV_LISTEN = "127.0.0.1:8080";
+    private static final Path DEV_DATA_DIR = Path.of("tether-data");
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Address to serve on (default 0.0.0.0:8080; 127.0.0.1:8080 with --dev).")
+    String listen;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the server keeps its SQLite database and files (default ./tether-data).")
+    Path dataDir;
+
+    @Option(names = "--db", paramLabel = "JDBC_URL",
+            description = "Database: default SQLite in the data dir; jdbc:postgresql://HOST/DB?user=U&password=P for PostgreSQL.")
+    String db;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate chain (PEM).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (PEM, PKCS#8 or PKCS#1).")
+    Path tlsKey;
+
+    @Option(names = "--insecure-http", description = "Allow serving plain HTTP without TLS (agent keys cross the network in clear).")
+    boolean insecureHttp;
+
+    @Option(names = "--dev", description = {"Development mode: plain HTTP on " + DEV_LISTEN + ", data in ./tether-data,",
+            "prints the admin token and a ready-to-paste agent command."})
+    boolean dev;
+
+    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", converter = Durations.class,
+            description = "Heartbeat interval told to agents (default 30s). An agent silent for 3 intervals is offline.")
+    Duration heartbeatInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = config();
+        TetherServer server = TetherServer.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "tether-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    ServerConfig config() {
+        ServerConfig defaults = ServerConfig.defaults();
+        HostPort address = HostPort.parse(listen != null ? listen
+                : dev ? DEV_LISTEN : defaults.host() + ":" + defaults.port());
+        ServerConfig config = new ServerConfig(
+                address.host(),
+                address.port(),
+                dataDir != null ? dataDir : dev ? DEV_DATA_DIR : defaults.dataDir(),
+                db,
+                tlsCert,
+                tlsKey,
+                insecureHttp || dev,
+                dev,
+                heartbeatInterval != null ? heartbeatInterval : defaults.heartbeatInterval(),
+                blankToNull(System.getenv("TETHER_ADMIN_TOKEN")),
+                System.out);
+        config.validate();
+        return config;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    /** A {@code HOST:PORT} pair; IPv6 hosts are written in brackets. */
+    record HostPort(String host, int port) {
+
+        static HostPort parse(String value) {
+            int colon = value.lastIndexOf(':');
+            if (colon <= 0 || colon == value.length() - 1) {
+                throw new IllegalArgumentException("invalid --listen '" + value + "': write HOST:PORT, e.g. 0.0.0.0:8080");
+            }
+            String host = value.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(value.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid port in --listen '" + value + "': use a number from 0 to 65535");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("invalid port in --listen '" + value + "': use a number from 0 to 65535");
+            }
+            return new HostPort(host, port);
+        }
+    }
+}

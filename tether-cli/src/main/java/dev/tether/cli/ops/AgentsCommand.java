@@ -1,0 +1,234 @@
+package dev.tether.cli.ops;
+
+import dev.tether.cli.Labels;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code tether agents ...}: list, inspect, create, revoke and configure agents. */
+@Command(name = "agents", mixinStandardHelpOptions = true,
+        description = "Manage agents through the REST API.",
+        subcommands = {
+                AgentsCommand.Ls.class,
+                AgentsCommand.Show.class,
+                AgentsCommand.Create.class,
+                AgentsCommand.Revoke.class,
+                AgentsCommand.Config.class,
+                AgentsCommand.Events.class
+        })
+public final class AgentsCommand {
+
+    static String path(String id) {
+        return "/api/v1/agents/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+    }
+
+    @Command(name = "ls", description = "List agents with their status.")
+    static final class Ls implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Override
+        public Integer call() {
+            JsonObject body = api.client().get("/api/v1/agents");
+            if (api.json()) {
+                System.out.println(body.encodePrettily());
+                return 0;
+            }
+            JsonArray agents = body.getJsonArray("agents", new JsonArray());
+            Table table = new Table("NAME", "ID", "STATUS", "HOSTNAME", "OS/ARCH", "VERSION", "LAST SEEN", "LABELS");
+            for (int i = 0; i < agents.size(); i++) {
+                JsonObject a = agents.getJsonObject(i);
+                String platform = a.getString("os") == null ? null : a.getString("os") + "/" + a.getString("arch");
+                table.row(a.getString("name"), a.getString("id"), status(a), a.getString("hostname"), platform,
+                        a.getString("agent_version"), a.getString("last_seen"), labels(a.getJsonObject("labels")));
+            }
+            table.print(System.out);
+            long online = agents.stream().filter(o -> "online".equals(((JsonObject) o).getString("status"))).count();
+            System.out.println();
+            System.out.println(agents.size() + " agents, " + online + " online");
+            return 0;
+        }
+    }
+
+    @Command(name = "show", description = "Show one agent.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
+        String agent;
+
+        @Override
+        public Integer call() {
+            JsonObject a = api.client().get(path(agent));
+            if (api.json()) {
+                System.out.println(a.encodePrettily());
+                return 0;
+            }
+            for (Map.Entry<String, Object> field : a) {
+                Object value = field.getValue();
+                String text = value instanceof JsonObject o ? labels(o) : value instanceof JsonArray arr
+                        ? arr.stream().map(String::valueOf).collect(Collectors.joining(", ")) : String.valueOf(value);
+                System.out.printf("%-18s %s%n", field.getKey() + ":", text);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "create", description = {"Create an agent and print its key (shown once).",
+            "With --key-file the key is written to that file (mode 0600) instead of printed."})
+    static final class Create implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(paramLabel = "NAME", description = "Agent name: 1-63 of A-Z a-z 0-9 . _ -")
+        String name;
+
+        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label (repeatable).")
+        List<String> labels = new ArrayList<>();
+
+        @Option(names = "--key-file", paramLabel = "FILE", description = "Write the key to this file (0600).")
+        Path keyFile;
+
+        @Override
+        public Integer call() throws IOException {
+            JsonObject request = new JsonObject().put("name", name).put("labels", new JsonObject(
+                    new java.util.LinkedHashMap<>(Labels.parse(labels))));
+            if (keyFile != null && Files.exists(keyFile)) {
+                throw new IllegalArgumentException(keyFile + " already exists: choose another --key-file");
+            }
+            JsonObject created = api.client().post("/api/v1/agents", request);
+            if (keyFile != null) {
+                Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(keyFile, created.getString("key") + "\n");
+            }
+            if (api.json()) {
+                System.out.println(created.encodePrettily());
+            } else if (keyFile != null) {
+                System.out.println("created agent " + created.getString("name") + " (" + created.getString("id")
+                        + "); key written to " + keyFile);
+            } else {
+                System.out.println("created agent " + created.getString("name") + " (" + created.getString("id") + ")");
+                System.out.println("key (shown once, keep it secret): " + created.getString("key"));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", description = "Revoke an agent's key; its connection is closed at once.")
+    static final class Revoke implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
+        String agent;
+
+        @Override
+        public Integer call() {
+            JsonObject result = api.client().post(path(agent) + "/revoke", new JsonObject());
+            System.out.println(api.json() ? result.encodePrettily() : "revoked " + agent);
+            return 0;
+        }
+    }
+
+    @Command(name = "config", description = {"Show an agent's configuration, or set it with --set.",
+            "The new version is pushed live, or delivered when the agent reconnects."})
+    static final class Config implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
+        String agent;
+
+        @Option(names = "--set", paramLabel = "FILE", description = "JSON file with the new configuration ('-' for stdin).")
+        String set;
+
+        @Override
+        public Integer call() throws IOException {
+            ApiClient client = api.client();
+            JsonObject config = set == null ? client.get(path(agent) + "/config")
+                    : client.put(path(agent) + "/config", readJson(set));
+            if (api.json()) {
+                System.out.println(config.encodePrettily());
+                return 0;
+            }
+            System.out.println("version:  " + config.getValue("version"));
+            System.out.println("applied:  " + config.getValue("applied")
+                    + " (agent has version " + config.getValue("applied_version") + ")");
+            Object body = config.getValue("config");
+            System.out.println(body instanceof JsonObject o ? o.encodePrettily() : String.valueOf(body));
+            return 0;
+        }
+
+        private static String readJson(String source) throws IOException {
+            if ("-".equals(source)) {
+                return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            Path file = Path.of(source);
+            if (!Files.isReadable(file)) {
+                throw new IllegalArgumentException("cannot read " + file + ": give a JSON file, or - for stdin");
+            }
+            return Files.readString(file);
+        }
+    }
+
+    @Command(name = "events", description = "Show an agent's events, newest first.")
+    static final class Events implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
+        String agent;
+
+        @Option(names = "--type", paramLabel = "TYPE", description = "Only events of this type.")
+        String type;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most N events (default 50).")
+        int limit;
+
+        @Override
+        public Integer call() {
+            String query = "?limit=" + limit + (type == null ? "" : "&type=" + URLEncoder.encode(type, StandardCharsets.UTF_8));
+            JsonObject body = api.client().get(path(agent) + "/events" + query);
+            if (api.json()) {
+                System.out.println(body.encodePrettily());
+                return 0;
+            }
+            Table table = new Table("ID", "TIME", "TYPE", "PAYLOAD");
+            JsonArray events = body.getJsonArray("events", new JsonArray());
+            for (int i = 0; i < events.size(); i++) {
+                JsonObject e = events.getJsonObject(i);
+                table.row(e.getValue("id"), e.getString("occurred_at"), e.getString("type"), String.valueOf(e.getValue("payload")));
+            }
+            table.print(System.out);
+            return 0;
+        }
+    }
+
+    private static String status(JsonObject agent) {
+        return Boolean.TRUE.equals(agent.getBoolean("revoked")) ? "revoked" : agent.getString("status");
+    }
+
+    private static String labels(JsonObject labels) {
+        if (labels == null || labels.isEmpty()) {
+            return "-";
+        }
+        List<String> pairs = new ArrayList<>();
+        labels.forEach(e -> pairs.add(e.getKey() + "=" + e.getValue()));
+        return String.join(",", pairs);
+    }
+}

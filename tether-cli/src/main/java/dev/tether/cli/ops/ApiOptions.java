@@ -1,0 +1,49 @@
+package dev.tether.cli.ops;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where the server is and how to authenticate: options shared by every operator command. */
+public final class ApiOptions {
+
+    static final String DEFAULT_URL = "http://127.0.0.1:8080";
+    /** Written by {@code tether server --dev}; used when nothing else names a token. */
+    static final Path DEV_TOKEN_FILE = Path.of("tether-data", "admin.token");
+
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:TETHER_URL:-" + DEFAULT_URL + "}",
+            description = "Server URL (env TETHER_URL, default ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:TETHER_TOKEN}",
+            description = "API token (env TETHER_TOKEN; with a local --dev server, ./tether-data/admin.token).")
+    String token;
+
+    @Option(names = "--json", description = "Print the server's JSON instead of a table.")
+    boolean json;
+
+    public boolean json() {
+        return json;
+    }
+
+    public ApiClient client() {
+        return new ApiClient(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), resolveToken());
+    }
+
+    private String resolveToken() {
+        if (token != null && !token.isBlank()) {
+            return token.strip();
+        }
+        if (Files.isReadable(DEV_TOKEN_FILE)) {
+            try {
+                return Files.readString(DEV_TOKEN_FILE).strip();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + DEV_TOKEN_FILE + ": " + e.getMessage());
+            }
+        }
+        throw new IllegalArgumentException("no API token: set TETHER_TOKEN or pass --token "
+                + "(the server printed the admin token on its first start)");
+    }
+}

@@ -1,0 +1,274 @@
+package dev.tether.cli.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.ProtocolVersion;
+import dev.tether.protocol.v1.AgentEvent;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Hello;
+import dev.tether.protocol.v1.Welcome;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent ↔ server channel end to end: real server and agent processes on
+ * loopback, killed, restarted and cut apart, with the server's own REST API as
+ * the judge. Subclasses choose the database.
+ */
+abstract class ChannelScenarios {
+
+    /** Short so that "3 missed heartbeats" is quick to observe. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(1);
+
+    @TempDir
+    Path dir;
+
+    Fleet fleet;
+    ServerApi api;
+
+    /** JDBC URL of a fresh, empty database, or null for the default SQLite. */
+    abstract String freshDatabase() throws Exception;
+
+    @BeforeEach
+    void startServer(TestInfo test) throws Exception {
+        String name = getClass().getSimpleName() + "/" + test.getTestMethod().orElseThrow().getName();
+        fleet = new Fleet(dir, name, freshDatabase(), HEARTBEAT.toSeconds() + "s");
+        fleet.startServer();
+        api = fleet.api();
+    }
+
+    @AfterEach
+    void stopFleet() throws Exception {
+        fleet.close();
+    }
+
+    @Test
+    void quickStartAgentIsOnlineWithinTwoSecondsAndOfflineWithinOneSecondOfAStop() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("web-1");
+
+        long started = System.nanoTime();
+        JavaProcess process = fleet.startAgent(agent, fleet.url());
+        awaitStatus(agent, "online", Duration.ofSeconds(2));
+        long onlineMs = (System.nanoTime() - started) / 1_000_000;
+
+        JsonObject shown = api.agent(agent.id());
+        assertThat(shown.getString("hostname")).isNotBlank();
+        assertThat(shown.getString("os")).isNotBlank();
+        assertThat(shown.getString("connected_since")).isNotBlank();
+
+        long stopping = System.nanoTime();
+        assertThat(process.stop()).isZero();
+        awaitStatus(agent, "offline", Duration.ofSeconds(1));
+        System.out.printf("online after %d ms, offline %d ms after SIGTERM%n", onlineMs, (System.nanoTime() - stopping) / 1_000_000);
+        assertThat(api.events(agent.id(), "agent.stopping")).hasSize(1);
+    }
+
+    @Test
+    void killedAgentIsOfflineWithinThreeHeartbeats() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("killed");
+        JavaProcess process = fleet.startAgent(agent, fleet.url());
+        awaitStatus(agent, "online", Duration.ofSeconds(10));
+
+        process.kill9();
+
+        awaitStatus(agent, "offline", HEARTBEAT.multipliedBy(3));
+    }
+
+    @Test
+    void silentlyDroppedLinkIsOfflineWithinThreeHeartbeats() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("silent");
+        try (ChaosProxy proxy = new ChaosProxy(fleet.port())) {
+            fleet.startAgent(agent, proxyUrl(proxy));
+            awaitStatus(agent, "online", Duration.ofSeconds(10));
+
+            proxy.blackHole(true);
+            long dropped = System.nanoTime();
+
+            awaitStatus(agent, "offline", HEARTBEAT.multipliedBy(3).plusMillis(500));
+            System.out.printf("offline %d ms after the link went silent%n", (System.nanoTime() - dropped) / 1_000_000);
+        }
+    }
+
+    @Test
+    void killedAgentHoldingAThousandUnacknowledgedEventsDeliversEachExactlyOnceInOrder() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("backlog");
+        java.net.URI nowhere = java.net.URI.create("http://127.0.0.1:" + unusedPort());
+        JavaProcess offline = fleet.startPublisher(agent, nowhere, 1, 1000, 100, 0);
+        offline.awaitOutput("publishing done 1000", Duration.ofSeconds(30));
+
+        offline.kill9();
+        fleet.startPublisher(agent, fleet.url(), 1, 0, 1, 0);
+
+        assertExactlyOnceInOrder(agent, 1000);
+    }
+
+    @Test
+    void killedServerMidStreamLosesAndDuplicatesNothing() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("streamer");
+        JavaProcess publisher = fleet.startPublisher(agent, fleet.url(), 1, 3000, 50, 10);
+        publisher.awaitOutput("published 1000", Duration.ofSeconds(30));
+        awaitStatus(agent, "online", Duration.ofSeconds(10));
+
+        fleet.server().kill9();
+        fleet.startServer();
+        publisher.awaitOutput("publishing done 3000", Duration.ofSeconds(60));
+
+        assertExactlyOnceInOrder(agent, 3000);
+    }
+
+    @Test
+    void fiftyRandomLinkCutsLoseAndDuplicateNothing() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("cut");
+        Path stop = dir.resolve("stop-publishing");
+        Random random = new Random(42);
+        try (ChaosProxy proxy = new ChaosProxy(fleet.port())) {
+            JavaProcess publisher = fleet.startPublisher(agent, proxyUrl(proxy), 1, 1_000_000, 10, 5, stop);
+            for (int cut = 0; cut < 50; cut++) {
+                awaitStatus(agent, "online", Duration.ofSeconds(20));
+                Thread.sleep(random.nextInt(150));
+                proxy.cutAll();
+            }
+            Files.createFile(stop);
+            publisher.awaitOutput("publishing done", Duration.ofSeconds(30));
+            String done = publisher.output().lines().filter(l -> l.startsWith("publishing done")).findFirst().orElseThrow();
+            long last = Long.parseLong(done.substring("publishing done ".length()).strip());
+
+            assertExactlyOnceInOrder(agent, last);
+        }
+    }
+
+    @Test
+    void configChangedWhileOfflineIsAppliedOnceOnReconnect() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("configured");
+        JavaProcess first = fleet.startAgent(agent, fleet.url());
+        awaitStatus(agent, "online", Duration.ofSeconds(10));
+        first.stop();
+        awaitStatus(agent, "offline", Duration.ofSeconds(5));
+
+        JsonObject put = api.ok("PUT", "/api/v1/agents/" + agent.id() + "/config", "{\"backup\":{\"every\":\"6h\"}}");
+        long version = put.getLong("version");
+        assertThat(put.getBoolean("applied")).isFalse();
+        fleet.startAgent(agent, fleet.url());
+
+        await("config applied").atMost(Duration.ofSeconds(10)).until(() ->
+                api.ok("GET", "/api/v1/agents/" + agent.id() + "/config", null).getBoolean("applied"));
+        assertThat(Files.readString(agent.stateDir().resolve("config.version")).strip()).isEqualTo(Long.toString(version));
+        assertThat(new JsonObject(Files.readString(agent.stateDir().resolve("config.json"))))
+                .isEqualTo(new JsonObject("{\"backup\":{\"every\":\"6h\"}}"));
+        Thread.sleep(HEARTBEAT.toMillis() * 2);
+        assertThat(api.events(agent.id(), "agent.config_applied")).hasSize(1);
+    }
+
+    @Test
+    void revokedAgentIsDisconnectedWithinOneSecondAndRefusedAfterwards() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("revoked");
+        JavaProcess process = fleet.startAgent(agent, fleet.url());
+        awaitStatus(agent, "online", Duration.ofSeconds(10));
+
+        api.ok("POST", "/api/v1/agents/" + agent.id() + "/revoke", "{}");
+
+        awaitStatus(agent, "offline", Duration.ofSeconds(1));
+        Object refused = RawAgentClient.connect(fleet.url(), Files.readString(agent.keyFile()));
+        assertThat(refused).isEqualTo(401);
+        process.awaitOutput("401", Duration.ofSeconds(10));
+        assertThat(process.alive()).as("a refused agent keeps retrying slowly instead of exiting").isTrue();
+    }
+
+    @Test
+    void badInputIsClosedWithItsCodeWhileOtherAgentsKeepServing() throws Exception {
+        Fleet.AgentIdentity good = fleet.createAgent("good");
+        Fleet.AgentIdentity bad = fleet.createAgent("bad");
+        fleet.startAgent(good, fleet.url());
+        awaitStatus(good, "online", Duration.ofSeconds(10));
+        String connectedSince = api.agent(good.id()).getString("connected_since");
+        String badKey = Files.readString(bad.keyFile());
+
+        assertThat(RawAgentClient.connect(fleet.url(), "tak_wrong")).isEqualTo(401);
+        assertThat(closeCodeAfter(badKey, client -> client.sendText("{\"hello\":1}"))).isEqualTo(CloseCodes.UNSUPPORTED_DATA);
+        assertThat(closeCodeAfter(badKey, client -> client.sendBinary(new byte[] {(byte) 0xff, (byte) 0xff, 0x7f})))
+                .isEqualTo(CloseCodes.INVALID_PAYLOAD);
+        assertThat(closeCodeAfter(badKey, client -> client.sendBinary(
+                Envelope.newBuilder().setWelcome(Welcome.getDefaultInstance()).build().toByteArray())))
+                .isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        assertThat(closeCodeAfter(badKey, client -> {
+            client.sendBinary(hello().toByteArray());
+            client.sendBinary(event(5).toByteArray());
+        })).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        assertThat(closeCodeAfter(badKey, client -> client.sendBinary(new byte[2 * 1024 * 1024])))
+                .isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
+
+        Thread.sleep(HEARTBEAT.toMillis() * 2);
+        JsonObject after = api.agent(good.id());
+        assertThat(after.getString("status")).isEqualTo("online");
+        assertThat(after.getString("connected_since")).as("the good agent never reconnected").isEqualTo(connectedSince);
+        String metrics = new String(java.net.URI.create(fleet.url() + "/metrics").toURL().openStream().readAllBytes());
+        assertThat(metrics).contains("tether_connection_closes_total");
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    interface Misbehaviour {
+        void run(RawAgentClient client) throws Exception;
+    }
+
+    private int closeCodeAfter(String key, Misbehaviour misbehaviour) throws Exception {
+        RawAgentClient client = (RawAgentClient) RawAgentClient.connect(fleet.url(), key);
+        try {
+            misbehaviour.run(client);
+        } catch (java.util.concurrent.CompletionException e) {
+            // The server may close while we are still sending; the close code is what counts.
+        }
+        return client.awaitClose(Duration.ofSeconds(10)).code();
+    }
+
+    private static Envelope hello() {
+        return Envelope.newBuilder().setHello(Hello.newBuilder()
+                .setAgentVersion("raw").setProtocolMin(ProtocolVersion.MIN).setProtocolMax(ProtocolVersion.MAX)
+                .setHostname("raw").setOs("linux").setArch("amd64").setResumeAgentSeq(1)).build();
+    }
+
+    private static Envelope event(long seq) {
+        return Envelope.newBuilder().setSeq(seq).setAgentEvent(AgentEvent.newBuilder()
+                .setType("test.n").setPayloadJson(ByteString.copyFromUtf8("{\"n\":0}"))).build();
+    }
+
+    void awaitStatus(Fleet.AgentIdentity agent, String status, Duration within) {
+        await(agent.name() + " " + status).atMost(within).pollInterval(Duration.ofMillis(25))
+                .until(() -> status.equals(api.status(agent.id())));
+    }
+
+    private void assertExactlyOnceInOrder(Fleet.AgentIdentity agent, long count) throws Exception {
+        await("all " + count + " events applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> api.events(agent.id(), "test.n").size() >= count);
+        List<Long> ns = api.events(agent.id(), "test.n").stream()
+                .map(e -> e.getJsonObject("payload").getLong("n")).toList();
+        assertThat(ns).hasSize((int) count);
+        for (int i = 0; i < ns.size(); i++) {
+            if (ns.get(i) != i + 1) {
+                throw new AssertionError("event " + (i + 1) + " applied as n=" + ns.get(i) + " (lost, duplicated or reordered)");
+            }
+        }
+    }
+
+    private static java.net.URI proxyUrl(ChaosProxy proxy) {
+        return java.net.URI.create("http://127.0.0.1:" + proxy.port());
+    }
+
+    private static int unusedPort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.tether.cli.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real server process and the agent processes of one test, with the
+ * server's port, data dir and database kept across restarts.
+ */
+final class Fleet implements AutoCloseable {
+
+    static final String ADMIN_TOKEN = "tat_e2e-admin-token-0123456789abcdefghijklmnop";
+    static final String MAIN = "dev.tether.cli.Main";
+
+    private final Path dir;
+    private final Path logDir;
+    private final String jdbcUrl;
+    private final String heartbeat;
+    private final int port;
+    private final ServerApi api;
+    private final List<JavaProcess> processes = new ArrayList<>();
+    private JavaProcess server;
+    private int serverStarts;
+
+    Fleet(Path dir, String testName, String jdbcUrl, String heartbeat) throws IOException {
+        this.dir = dir;
+        this.logDir = JavaProcess.LOG_ROOT.resolve(testName);
+        this.jdbcUrl = jdbcUrl;
+        this.heartbeat = heartbeat;
+        this.port = freePort();
+        this.api = new ServerApi(url(), ADMIN_TOKEN);
+    }
+
+    URI url() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    int port() {
+        return port;
+    }
+
+    ServerApi api() {
+        return api;
+    }
+
+    JavaProcess startServer() throws IOException {
+        List<String> args = new ArrayList<>(List.of("server",
+                "--listen", "127.0.0.1:" + port,
+                "--data-dir", dir.resolve("server").toString(),
+                "--insecure-http",
+                "--heartbeat-interval", heartbeat));
+        if (jdbcUrl != null) {
+            args.add("--db");
+            args.add(jdbcUrl);
+        }
+        server = JavaProcess.start("server-" + (++serverStarts), logDir, Map.of("TETHER_ADMIN_TOKEN", ADMIN_TOKEN), MAIN, args);
+        processes.add(server);
+        awaitReady();
+        return server;
+    }
+
+    JavaProcess server() {
+        return server;
+    }
+
+    private void awaitReady() {
+        HttpClient http = HttpClient.newHttpClient();
+        await("server ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            if (!server.alive()) {
+                throw new AssertionError("server exited:\n" + server.output());
+            }
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(url().resolve("/readyz")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return r.statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    /** Creates an agent through the API and writes its key file; returns {id, name, key, keyFile}. */
+    AgentIdentity createAgent(String name) throws IOException, InterruptedException {
+        JsonObject created = api.createAgent(name, new JsonObject());
+        Path keyFile = dir.resolve(name + ".key");
+        Files.writeString(keyFile, created.getString("key"));
+        return new AgentIdentity(created.getString("id"), name, keyFile, dir.resolve(name + "-state"));
+    }
+
+    record AgentIdentity(String id, String name, Path keyFile, Path stateDir) {
+    }
+
+    /** Starts {@code tether agent} exactly as the README's quick start does. */
+    JavaProcess startAgent(AgentIdentity agent, URI server) throws IOException {
+        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), MAIN, List.of(
+                "agent", "--server", server.toString(), "--insecure",
+                "--key-file", agent.keyFile().toString(),
+                "--state-dir", agent.stateDir().toString()));
+        processes.add(process);
+        return process;
+    }
+
+    /** Starts an agent process that publishes test.n events first..last. */
+    JavaProcess startPublisher(AgentIdentity agent, URI server, long first, long last, int batch, long pauseMs)
+            throws IOException {
+        return startPublisher(agent, server, first, last, batch, pauseMs, null);
+    }
+
+    /** As above; publishing also ends when {@code stopFile} appears. */
+    JavaProcess startPublisher(AgentIdentity agent, URI server, long first, long last, int batch, long pauseMs,
+            Path stopFile) throws IOException {
+        List<String> args = new ArrayList<>(List.of(server.toString(), agent.keyFile().toString(),
+                agent.stateDir().toString(), Long.toString(first), Long.toString(last),
+                Integer.toString(batch), Long.toString(pauseMs)));
+        if (stopFile != null) {
+            args.add(stopFile.toString());
+        }
+        JavaProcess process = JavaProcess.start(agent.name() + "-pub-" + processes.size(), logDir, Map.of(),
+                PublishingAgentMain.class.getName(), args);
+        processes.add(process);
+        return process;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (JavaProcess process : processes) {
+            process.close();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.tether.cli.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real JVM process running the tether CLI (or another main class) from the
+ * test class path, its output captured to a log file under target/e2e-logs.
+ */
+class JavaProcess implements AutoCloseable {
+
+    static final Path LOG_ROOT = Path.of("target", "e2e-logs");
+
+    private final String name;
+    private final Path log;
+    private final Process process;
+
+    private JavaProcess(String name, Path log, Process process) {
+        this.name = name;
+        this.log = log;
+        this.process = process;
+    }
+
+    static JavaProcess start(String name, Path logDir, Map<String, String> env, String mainClass, List<String> args)
+            throws IOException {
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve(name + ".log");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp", classPath(), mainClass));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().remove("TETHER_AGENT_KEY");
+        builder.environment().remove("TETHER_ADMIN_TOKEN");
+        builder.environment().putAll(env);
+        return new JavaProcess(name, log, builder.start());
+    }
+
+    private static String classPath() {
+        String surefire = System.getProperty("surefire.test.class.path");
+        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    }
+
+    String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    Path log() {
+        return log;
+    }
+
+    void awaitOutput(String text, Duration timeout) {
+        await(name + " prints '" + text + "'").atMost(timeout).pollInterval(Duration.ofMillis(20))
+                .until(() -> output().contains(text) || !process.isAlive());
+        if (!output().contains(text)) {
+            throw new AssertionError(name + " exited (" + process.exitValue() + ") without printing '" + text
+                    + "'; output:\n" + output());
+        }
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is flushed. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then waits for a clean exit; returns the exit code. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+            throw new AssertionError(name + " did not stop within 15 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " still running after " + timeout + "; output:\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill9();
+        }
+    }
+}
