@@ -170,7 +170,9 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
 
         public Builder labels(Map<String, String> labels) {
             this.labels.clear();
-            this.labels.putAll(labels);
+            if (labels != null) {
+                this.labels.putAll(labels);
+            }
             return this;
         }
 

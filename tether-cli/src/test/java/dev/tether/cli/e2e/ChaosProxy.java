@@ -21,6 +21,7 @@ final class ChaosProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean blackHole;
     private volatile boolean closed;
 
@@ -32,6 +33,11 @@ final class ChaosProxy implements AutoCloseable {
 
     int port() {
         return listener.getLocalPort();
+    }
+
+    /** Links opened so far. */
+    int accepted() {
+        return accepted.get();
     }
 
     /** Closes every open link; new connections are accepted again. */
@@ -64,6 +70,7 @@ final class ChaosProxy implements AutoCloseable {
             }
             sockets.add(client);
             sockets.add(server);
+            accepted.incrementAndGet();
             pipe(client, server);
             pipe(server, client);
         }

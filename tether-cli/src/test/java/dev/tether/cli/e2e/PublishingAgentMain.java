@@ -26,7 +26,8 @@ public final class PublishingAgentMain {
                 .key(Files.readString(Path.of(args[1])).strip())
                 .stateDir(Path.of(args[2]))
                 .insecure(true)
-                .backoff(new Backoff(Duration.ofMillis(200), 2.0, Duration.ofSeconds(2)))
+                // Quick retries: these tests judge delivery, not the production backoff curve.
+                .backoff(new Backoff(Duration.ofMillis(100), 2.0, Duration.ofMillis(400)))
                 .build();
         long first = Long.parseLong(args[3]);
         long last = Long.parseLong(args[4]);

@@ -1,0 +1,66 @@
+package dev.tether.agent.connection;
+
+import dev.tether.protocol.ProtocolVersion;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Hello;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What this agent process says about itself in every Hello.
+ *
+ * @param version the agent's version
+ * @param bootId random per process start
+ * @param hostname the host's name
+ * @param os {@code os.name}
+ * @param arch {@code os.arch}
+ * @param labels the configured labels
+ */
+public record AgentIdentity(String version, String bootId, String hostname, String os, String arch,
+        Map<String, String> labels) {
+
+    private static final Path KERNEL_HOSTNAME = Path.of("/proc/sys/kernel/hostname");
+
+    public static AgentIdentity detect(String version, String bootId, Map<String, String> labels) {
+        return new AgentIdentity(version, bootId, localHostname(), System.getProperty("os.name", ""),
+                System.getProperty("os.arch", ""), Map.copyOf(labels));
+    }
+
+    /** The kernel's host name where there is one: unlike getLocalHost() it needs no DNS lookup. */
+    private static String localHostname() {
+        try {
+            String name = Files.readString(KERNEL_HOSTNAME).trim();
+            if (!name.isEmpty()) {
+                return name;
+            }
+        } catch (IOException e) {
+            // Not Linux: ask the JDK.
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The Hello for a new connection (live, seq 0). */
+    public Envelope hello(long configVersion, long appliedServerSeq, long resumeAgentSeq) {
+        return Envelope.newBuilder()
+                .setHello(Hello.newBuilder()
+                        .setAgentVersion(version)
+                        .setProtocolMin(ProtocolVersion.MIN)
+                        .setProtocolMax(ProtocolVersion.MAX)
+                        .setHostname(hostname)
+                        .setOs(os)
+                        .setArch(arch)
+                        .putAllLabels(labels)
+                        .setConfigVersion(configVersion)
+                        .setAppliedServerSeq(appliedServerSeq)
+                        .setResumeAgentSeq(resumeAgentSeq)
+                        .setBootId(bootId))
+                .build();
+    }
+}

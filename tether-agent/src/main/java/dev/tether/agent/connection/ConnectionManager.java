@@ -1,0 +1,298 @@
+package dev.tether.agent.connection;
+
+import dev.tether.agent.AgentConfig;
+import dev.tether.agent.Backoff;
+import dev.tether.agent.metrics.HostMetrics;
+import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.Limits;
+import dev.tether.protocol.ReliableChannel;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Welcome;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the agent connected: dials, runs a {@link Session}, and when it ends
+ * waits and dials again, until {@link #close()}.
+ *
+ * <h2>How long it waits</h2>
+ * <ul>
+ * <li>After a failure (network, protocol, server close): {@link Backoff} with full
+ * jitter, the ceiling doubling per consecutive failure from 1 s to 60 s.
+ * <li>The failure count resets after a healthy session: one that completed the
+ * handshake and whose heartbeats the server still answered one full heartbeat
+ * interval later ({@link Session#healthy()}).
+ * <li>HTTP 401 on the upgrade or close 4003 (no common protocol version): the
+ * backoff cap, every time; these do not fix themselves quickly. The 401 is logged
+ * once at error level until a handshake succeeds. Close 4002 (revoked) is logged
+ * and retried like a failure: the server answers that retry with the 401.
+ * <li>GoAway: its {@code reconnect_after_ms}, not counted as a failure.
+ * </ul>
+ *
+ * <p>Thread safe. One thread, {@code tether-connection}, runs the loop and is
+ * each session's reader.
+ */
+public final class ConnectionManager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionManager.class);
+
+    private final AgentIdentity identity;
+    private final ReliableChannel channel;
+    private final LongSupplier configVersion;
+    private final Receiver receiver;
+    private final HostMetrics metrics;
+    private final Clock clock;
+    private final Retries retries;
+    private final HttpClient client;
+    private final Dialer dialer;
+    private final Thread thread;
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    /** Notified when acks arrive; guards nothing, see {@link #awaitDrained}. */
+    private final Object drainMonitor = new Object();
+
+    /** The session running now, null between sessions. Written by the loop thread. */
+    private volatile Session current;
+    /** Owned by the loop thread. */
+    private boolean unauthorizedLogged;
+
+    public ConnectionManager(AgentConfig config, AgentIdentity identity, ReliableChannel channel,
+            LongSupplier configVersion, Receiver receiver, HostMetrics metrics, Clock clock, RandomGenerator random) {
+        this.identity = identity;
+        this.channel = channel;
+        this.configVersion = configVersion;
+        this.receiver = receiver;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.retries = new Retries(config.backoff(), random);
+        this.client = HttpClient.newBuilder().connectTimeout(Limits.HANDSHAKE_TIMEOUT).build();
+        this.dialer = new Dialer(client, config.connectUri(), config.key(), identity.version());
+        this.thread = new Thread(this::loop, "tether-connection");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Whether a session is established (handshake done, not yet ended). */
+    public boolean connected() {
+        Session session = current;
+        return session != null && session.established();
+    }
+
+    /** New reliable payloads are in the outbox: send them now if connected. */
+    public void wake() {
+        Session session = current;
+        if (session != null) {
+            session.wake();
+        }
+    }
+
+    /**
+     * Waits until the server acknowledged everything in the outbox, or the timeout.
+     *
+     * @return whether the outbox is empty
+     */
+    public boolean awaitDrained(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (drainMonitor) {
+            while (channel.depth() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(drainMonitor, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Closes the session with 1000 "agent stopping" and stops reconnecting; waits for the loop to end. */
+    @Override
+    public void close() {
+        stopping.countDown();
+        dialer.cancel();
+        Session session = current;
+        if (session != null) {
+            session.stop();
+        }
+        try {
+            thread.join(Session.CLOSE_GRACE.multipliedBy(3).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.shutdownNow();
+    }
+
+    private boolean stopped() {
+        return stopping.getCount() == 0;
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    private void loop() {
+        log.info("connecting to {}", dialer.uri());
+        while (!stopped()) {
+            SessionEnd end;
+            boolean healthy = false;
+            try {
+                Attempt attempt = attempt();
+                end = attempt.end();
+                healthy = attempt.healthy();
+            } catch (RuntimeException e) {
+                log.error("unexpected failure in the connection loop", e);
+                end = new SessionEnd.Failed("unexpected error: " + e);
+            }
+            if (stopped() || end instanceof SessionEnd.Stopped) {
+                break;
+            }
+            if (healthy) {
+                retries.reset();
+            }
+            pause(delayAfter(end));
+        }
+        log.debug("connection loop stopped");
+    }
+
+    private record Attempt(SessionEnd end, boolean healthy) {
+    }
+
+    private Attempt attempt() {
+        // Built before dialing, so a store failure here cannot leak an open socket. Payloads published
+        // meanwhile get seqs at or after resumeSeq, so the Hello stays true.
+        Envelope hello = identity.hello(configVersion.getAsLong(), channel.applied(), channel.resumeSeq());
+        WebSocketInbox inbox = new WebSocketInbox(Limits.MAX_FRAME_BYTES);
+        WebSocket socket;
+        try {
+            socket = dialer.dial(inbox);
+        } catch (Dialer.DialFailure e) {
+            return new Attempt(e.end(), false);
+        }
+        Session session = new Session(socket, inbox, channel, receiver, metrics, clock, hello, new Listener());
+        current = session;
+        if (stopped()) {
+            session.stop();
+        }
+        try {
+            return new Attempt(session.run(), session.healthy());
+        } finally {
+            current = null;
+        }
+    }
+
+    private void pause(Duration delay) {
+        try {
+            stopping.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping.countDown();
+        }
+    }
+
+    /** Logs how the session ended and says how long to wait before the next dial. */
+    private Duration delayAfter(SessionEnd end) {
+        return switch (end) {
+            case SessionEnd.Rejected rejected when rejected.unauthorized() -> unauthorized();
+            case SessionEnd.Rejected rejected -> retry("the server refused the upgrade with HTTP "
+                    + rejected.status() + hint(rejected.status()));
+            case SessionEnd.Failed failed -> retry("connection to " + dialer.uri() + " failed: " + failed.reason());
+            case SessionEnd.Closed closed -> closedByServer(closed);
+            case SessionEnd.GoAway goAway -> {
+                log.info("the server asked this agent to reconnect{}; reconnecting in {}",
+                        goAway.reason().isEmpty() ? "" : " (" + goAway.reason() + ")", readable(goAway.after()));
+                yield goAway.after();
+            }
+            case SessionEnd.Stopped stopped -> Duration.ZERO;
+        };
+    }
+
+    private Duration unauthorized() {
+        if (!unauthorizedLogged) {
+            unauthorizedLogged = true;
+            log.error("the server rejected this agent's key (HTTP 401): check --key-file / TETHER_AGENT_KEY or "
+                    + "whether the key was revoked; retrying every {}", readable(retries.cap()));
+        } else {
+            log.debug("the server rejected this agent's key again (HTTP 401)");
+        }
+        return retries.cap();
+    }
+
+    private Duration closedByServer(SessionEnd.Closed closed) {
+        String reason = closed.reason() == null || closed.reason().isEmpty() ? "" : " '" + closed.reason() + "'";
+        return switch (closed.code()) {
+            case CloseCodes.REVOKED -> {
+                // The next dial will most likely get a 401, which then slows the retries down to the cap.
+                Duration delay = retries.afterFailure();
+                log.error("the server revoked this agent's key (close 4002{}); reconnecting in {}", reason,
+                        readable(delay));
+                yield delay;
+            }
+            case CloseCodes.UNSUPPORTED_VERSION -> {
+                log.error("the server speaks no protocol version this agent does (close 4003{}): upgrade the "
+                        + "agent or the server; retrying every {}", reason, readable(retries.cap()));
+                yield retries.cap();
+            }
+            case CloseCodes.REPLACED -> retry("the server closed this connection: a newer connection of the same "
+                    + "agent replaced it (close 4001" + reason + "); is another agent using this key?");
+            case CloseCodes.GOING_AWAY -> retry("the server is stopping (close 1001" + reason + ")");
+            default -> retry("the server closed the connection (close " + closed.code() + reason + ")");
+        };
+    }
+
+    private Duration retry(String what) {
+        Duration delay = retries.afterFailure();
+        log.warn("{}; reconnecting in {}", what, readable(delay));
+        return delay;
+    }
+
+    /** "250 ms", "2 s", "1.5 s". */
+    static String readable(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis < 1_000) {
+            return millis + " ms";
+        }
+        return millis % 1_000 == 0 ? millis / 1_000 + " s" : String.format(Locale.ROOT, "%.1f s", millis / 1_000.0);
+    }
+
+    private static String hint(int status) {
+        return switch (status) {
+            case 403 -> ": the key is not allowed to connect";
+            case 404 -> ": is --server the Tether server's URL?";
+            case 429, 503 -> ": the server is busy";
+            default -> "";
+        };
+    }
+
+    /** Session progress, on the loop thread. */
+    private final class Listener implements Session.Listener {
+
+        @Override
+        public void established(Session session, Welcome welcome) {
+            unauthorizedLogged = false;
+            log.info("connected to {} as agent {}{} (session {}, protocol {})", dialer.uri(), welcome.getAgentId(),
+                    welcome.getAgentName().isEmpty() ? "" : " '" + welcome.getAgentName() + "'",
+                    welcome.getSessionId(), welcome.getProtocolVersion());
+        }
+
+        @Override
+        public void acknowledged() {
+            synchronized (drainMonitor) {
+                drainMonitor.notifyAll();
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.tether.agent.connection;
+
+import dev.tether.protocol.Limits;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+
+/**
+ * Opens the WebSocket to {@code /v1/agents/connect} with the agent key as a
+ * bearer token. Failures become a {@link SessionEnd} whose reason is safe to log:
+ * the key is only ever in the request header, never in a message.
+ *
+ * <p>Thread safe; one dial at a time in practice (the connection loop's).
+ */
+final class Dialer {
+
+    private final HttpClient client;
+    private final URI uri;
+    private final String authorization;
+    private final String userAgent;
+    /** The dial in progress, so {@link #cancel()} can end it; null when none. */
+    private volatile CompletableFuture<WebSocket> dialing;
+
+    Dialer(HttpClient client, URI uri, String key, String agentVersion) {
+        this.client = client;
+        this.uri = uri;
+        this.authorization = "Bearer " + key;
+        this.userAgent = "tether-agent/" + agentVersion;
+    }
+
+    URI uri() {
+        return uri;
+    }
+
+    /**
+     * Dials and completes the upgrade, within {@link Limits#HANDSHAKE_TIMEOUT}.
+     *
+     * @throws DialFailure with why, when no WebSocket was opened
+     */
+    WebSocket dial(WebSocket.Listener listener) throws DialFailure {
+        CompletableFuture<WebSocket> future = client.newWebSocketBuilder()
+                .header("Authorization", authorization)
+                .header("User-Agent", userAgent)
+                .connectTimeout(Limits.HANDSHAKE_TIMEOUT)
+                .buildAsync(uri, listener);
+        dialing = future;
+        try {
+            return future.get(Limits.HANDSHAKE_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new DialFailure(describe(e.getCause()));
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new DialFailure(new SessionEnd.Failed("no answer to the upgrade within "
+                    + Limits.HANDSHAKE_TIMEOUT.toSeconds() + " s"));
+        } catch (CancellationException e) {
+            throw new DialFailure(new SessionEnd.Stopped());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            throw new DialFailure(new SessionEnd.Stopped());
+        } finally {
+            dialing = null;
+        }
+    }
+
+    /**
+     * Stops waiting for a dial in progress (the agent is stopping). The upgrade
+     * itself is abandoned when the HTTP client shuts down.
+     */
+    void cancel() {
+        CompletableFuture<WebSocket> future = dialing;
+        if (future != null) {
+            future.cancel(true);
+        }
+    }
+
+    private SessionEnd describe(Throwable error) {
+        if (error instanceof WebSocketHandshakeException e && e.getResponse() != null) {
+            return new SessionEnd.Rejected(e.getResponse().statusCode());
+        }
+        return new SessionEnd.Failed(reason(error));
+    }
+
+    /** A short, key-free description of a dial failure. */
+    static String reason(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            if (root instanceof SSLException) {
+                break;
+            }
+            root = root.getCause();
+        }
+        if (root instanceof ConnectException) {
+            return "cannot connect" + suffix(root);
+        }
+        if (root instanceof UnknownHostException || root instanceof UnresolvedAddressException) {
+            return "cannot resolve the server's host name" + suffix(root);
+        }
+        if (root instanceof HttpTimeoutException) {
+            return "timed out" + suffix(root);
+        }
+        if (root instanceof SSLException) {
+            return "TLS handshake failed" + suffix(root) + " (does this host trust the server's certificate?)";
+        }
+        return root.getClass().getSimpleName() + suffix(root);
+    }
+
+    private static String suffix(Throwable error) {
+        String message = error.getMessage();
+        return message == null || message.isBlank() ? "" : ": " + message;
+    }
+
+    /** No WebSocket was opened; {@link #end()} says why. */
+    static final class DialFailure extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        private final transient SessionEnd end;
+
+        DialFailure(SessionEnd end) {
+            super(end.toString(), null, false, false);
+            this.end = end;
+        }
+
+        SessionEnd end() {
+            return end;
+        }
+    }
+}

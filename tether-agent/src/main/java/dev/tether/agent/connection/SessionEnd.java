@@ -1,0 +1,30 @@
+package dev.tether.agent.connection;
+
+import java.time.Duration;
+
+/** Why a connection attempt or session ended; decides how long to wait before the next. */
+public sealed interface SessionEnd {
+
+    /** The agent is stopping; no reconnect. */
+    record Stopped() implements SessionEnd {
+    }
+
+    /** The server answered the upgrade with an HTTP error instead of switching protocols. */
+    record Rejected(int status) implements SessionEnd {
+        public boolean unauthorized() {
+            return status == 401;
+        }
+    }
+
+    /** Dialing, the handshake or the session failed on the agent's side or the network's. */
+    record Failed(String reason) implements SessionEnd {
+    }
+
+    /** The server closed the connection with this code and reason. */
+    record Closed(int code, String reason) implements SessionEnd {
+    }
+
+    /** The server asked the agent to reconnect (drain), after a delay. */
+    record GoAway(Duration after, String reason) implements SessionEnd {
+    }
+}

@@ -1,0 +1,197 @@
+package dev.tether.agent.connection;
+
+import dev.tether.protocol.Limits;
+import dev.tether.protocol.ReliableChannel;
+import dev.tether.protocol.v1.Ack;
+import dev.tether.protocol.v1.Envelope;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The one thread that writes to a session's WebSocket, one frame at a time (the
+ * JDK client allows one outstanding send), each bounded by
+ * {@link Limits#WRITE_TIMEOUT}.
+ *
+ * <p>Priority, checked before every frame: control frames (Hello, heartbeats)
+ * first, then reliable payloads from the {@link ReliableChannel} in seq order,
+ * then a bare ack (shell data, when it is built, comes after reliable payloads).
+ * So a long stream of events never delays a heartbeat by more than the one frame
+ * being written. Every frame carries the current cumulative
+ * ack and {@code ts_ms}. When an ack is due and nothing else goes out for
+ * {@link #ACK_DELAY}, an {@code ack_only} envelope carries it; an ack wanted
+ * meanwhile rides on the next frame instead.
+ *
+ * <p>Thread safe: {@link #sendControl}, {@link #wake}, {@link #requestAck} and
+ * {@link #stop} may be called from any thread; they never wait for a write.
+ * Lock order: this writer's lock, then the channel's (never the reverse).
+ */
+final class Writer implements Runnable {
+
+    /** Most control frames waiting; more means writes are stuck, and the session fails. */
+    static final int MAX_QUEUED_CONTROL_FRAMES = 16;
+    /** How long a due ack waits for another frame to ride on. */
+    static final Duration ACK_DELAY = Duration.ofMillis(5);
+    /** Reliable payloads read from the outbox at once. */
+    private static final int RELIABLE_BATCH = 64;
+
+    private static final Envelope ACK_ONLY = Envelope.newBuilder().setAckOnly(Ack.getDefaultInstance()).build();
+
+    /** Told once when a write fails or the control queue overflows. */
+    interface FailureListener {
+        void writeFailed(String reason);
+    }
+
+    private final WebSocket socket;
+    private final ReliableChannel channel;
+    private final Clock clock;
+    private final FailureListener failures;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** Guarded by {@link #lock}. */
+    private final ArrayDeque<Envelope> control = new ArrayDeque<>();
+    /** Guarded by {@link #lock}: an ack must go out even though none is due (a duplicate arrived). */
+    private boolean ackRequested;
+    /** Guarded by {@link #lock}. */
+    private boolean stopped;
+    /** Owned by the writer thread: payloads taken from the channel and not yet written. */
+    private final ArrayDeque<Envelope> reliable = new ArrayDeque<>();
+    /** Owned by the writer thread: when the current due ack started waiting, 0 when none waits. */
+    private long ackWaitingSince;
+
+    Writer(WebSocket socket, ReliableChannel channel, Clock clock, FailureListener failures) {
+        this.socket = socket;
+        this.channel = channel;
+        this.clock = clock;
+        this.failures = failures;
+    }
+
+    /** Queues a control frame ahead of everything else. */
+    void sendControl(Envelope envelope) {
+        boolean overflow;
+        lock.lock();
+        try {
+            if (stopped) {
+                return;
+            }
+            overflow = control.size() >= MAX_QUEUED_CONTROL_FRAMES;
+            if (!overflow) {
+                control.add(envelope);
+                changed.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (overflow) {
+            failures.writeFailed(MAX_QUEUED_CONTROL_FRAMES + " control frames are waiting: writes are stuck");
+        }
+    }
+
+    /** Something to send may have appeared: payloads were published, or an ack opened the window. */
+    void wake() {
+        lock.lock();
+        try {
+            changed.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends the current ack soon even if it is not new (the server repeated a payload). */
+    void requestAck() {
+        lock.lock();
+        try {
+            ackRequested = true;
+            changed.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops after the frame being written, if any; queued frames are dropped. */
+    void stop() {
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            Envelope next;
+            while ((next = next()) != null) {
+                write(next);
+            }
+        } catch (InterruptedException e) {
+            // The session is over.
+        } catch (TimeoutException e) {
+            failures.writeFailed("a write did not complete within " + Limits.WRITE_TIMEOUT.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            failures.writeFailed("write failed: " + Dialer.reason(e.getCause()));
+        } catch (RuntimeException e) {
+            failures.writeFailed("cannot read the outbox: " + e.getMessage());
+        }
+    }
+
+    /** The next frame to write, by priority; null once stopped. */
+    private Envelope next() throws InterruptedException {
+        lock.lock();
+        try {
+            while (!stopped) {
+                Envelope frame = control.poll();
+                if (frame == null) {
+                    frame = nextReliable();
+                }
+                if (frame != null) {
+                    ackRequested = false;
+                    return frame;
+                }
+                if (ackRequested || channel.ackDue()) {
+                    long now = System.nanoTime();
+                    if (ackWaitingSince == 0) {
+                        ackWaitingSince = now;
+                    }
+                    long wait = ackWaitingSince + ACK_DELAY.toNanos() - now;
+                    if (wait <= 0) {
+                        ackRequested = false;
+                        return ACK_ONLY;
+                    }
+                    changed.awaitNanos(wait);
+                } else {
+                    changed.await();
+                }
+            }
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Envelope nextReliable() {
+        if (reliable.isEmpty()) {
+            List<Envelope> batch = channel.nextBatch(RELIABLE_BATCH);
+            reliable.addAll(batch);
+        }
+        return reliable.poll();
+    }
+
+    private void write(Envelope envelope) throws InterruptedException, ExecutionException, TimeoutException {
+        ackWaitingSince = 0;
+        Envelope stamped = envelope.toBuilder().setAck(channel.takeAck()).setTsMs(clock.millis()).build();
+        socket.sendBinary(ByteBuffer.wrap(stamped.toByteArray()), true)
+                .get(Limits.WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,2 @@
+/** Host metrics reported in heartbeats. */
+package dev.tether.agent.metrics;

@@ -1,0 +1,143 @@
+package dev.tether.agent.state;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tether.protocol.Outbox;
+import dev.tether.protocol.v1.Envelope;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The agent's {@link Outbox}: the {@code outbox} table of {@code agent.db}, with
+ * the seq counter in {@code agent.last_seq} (see {@link StateStore} for the
+ * format). Every method is one SQLite transaction and durable when it returns;
+ * an append of many envelopes is one transaction. Thread safe (through the
+ * store's lock).
+ */
+public final class SqliteOutbox implements Outbox {
+
+    private final Database database;
+
+    SqliteOutbox(Database database) {
+        this.database = database;
+    }
+
+    @Override
+    public List<Envelope> append(List<Envelope> envelopes) {
+        if (envelopes.isEmpty()) {
+            return List.of();
+        }
+        return database.write("store " + envelopes.size() + " outgoing payload(s)", c -> append(c, envelopes));
+    }
+
+    /** Appends within the caller's transaction, so a payload can be stored with the effect that caused it. */
+    List<Envelope> append(Connection c, List<Envelope> envelopes) throws SQLException {
+        if (envelopes.isEmpty()) {
+            return List.of();
+        }
+        long seq = lastSeq(c);
+        List<Envelope> stored = new ArrayList<>(envelopes.size());
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO outbox (seq, envelope) VALUES (?, ?)")) {
+            for (Envelope envelope : envelopes) {
+                Envelope withSeq = envelope.toBuilder().setSeq(++seq).clearAck().clearTsMs().build();
+                insert.setLong(1, seq);
+                insert.setBytes(2, withSeq.toByteArray());
+                insert.addBatch();
+                stored.add(withSeq);
+            }
+            insert.executeBatch();
+        }
+        setLastSeq(c, seq);
+        return stored;
+    }
+
+    @Override
+    public List<Envelope> read(long fromSeq, int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        return database.read("read the outbox", c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT seq, envelope FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?")) {
+                s.setLong(1, fromSeq);
+                s.setInt(2, max);
+                try (ResultSet r = s.executeQuery()) {
+                    List<Envelope> out = new ArrayList<>();
+                    while (r.next()) {
+                        out.add(parse(r.getLong(1), r.getBytes(2)));
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
+    private static Envelope parse(long seq, byte[] bytes) {
+        try {
+            Envelope envelope = Envelope.parseFrom(bytes);
+            if (envelope.getSeq() != seq) {
+                throw new StateStoreException("outbox row " + seq + " holds an envelope with seq "
+                        + envelope.getSeq() + ": agent.db is damaged");
+            }
+            return envelope;
+        } catch (InvalidProtocolBufferException e) {
+            throw new StateStoreException("outbox row " + seq + " is not an envelope: agent.db is damaged", e);
+        }
+    }
+
+    @Override
+    public void acknowledge(long upToSeq) {
+        // Most acks repeat what is already deleted: skip the fsync of an empty transaction.
+        if (firstPendingSeq() > upToSeq) {
+            return;
+        }
+        database.write("delete acknowledged payloads up to seq " + upToSeq, c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM outbox WHERE seq <= ?")) {
+                s.setLong(1, upToSeq);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public long lastSeq() {
+        return database.read("read the outbox seq", SqliteOutbox::lastSeq);
+    }
+
+    @Override
+    public long firstPendingSeq() {
+        return database.read("read the outbox", c -> {
+            Long first = Database.queryLong(c, "SELECT MIN(seq) FROM outbox");
+            return first != null ? first : lastSeq(c) + 1;
+        });
+    }
+
+    @Override
+    public void advanceTo(long seq) {
+        database.write("advance the outbox seq to " + seq, c -> {
+            if (seq > lastSeq(c)) {
+                setLastSeq(c, seq);
+            }
+            return null;
+        });
+    }
+
+    /** Payloads stored and not yet acknowledged. */
+    public long depth() {
+        return database.read("count the outbox", c -> Database.queryLong(c, "SELECT COUNT(*) FROM outbox"));
+    }
+
+    private static long lastSeq(Connection c) throws SQLException {
+        return Database.queryLong(c, "SELECT last_seq FROM agent WHERE id = 1");
+    }
+
+    private static void setLastSeq(Connection c, long seq) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE agent SET last_seq = ? WHERE id = 1")) {
+            s.setLong(1, seq);
+            s.executeUpdate();
+        }
+    }
+}

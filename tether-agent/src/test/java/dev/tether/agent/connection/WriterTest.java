@@ -1,0 +1,158 @@
+package dev.tether.agent.connection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.agent.events.AgentEvents;
+import dev.tether.protocol.MemoryOutbox;
+import dev.tether.protocol.ProtocolException;
+import dev.tether.protocol.ReliableChannel;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Envelope.PayloadCase;
+import dev.tether.protocol.v1.Heartbeat;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class WriterTest {
+
+    private final RecordingWebSocket socket = new RecordingWebSocket();
+    private final List<String> failures = new CopyOnWriteArrayList<>();
+    private ReliableChannel channel;
+    private Writer writer;
+    private Thread thread;
+
+    private void start(int window) throws ProtocolException {
+        channel = ReliableChannel.create(new MemoryOutbox(), 0, window);
+        channel.resume(0, 1);
+        writer = new Writer(socket, channel, Clock.systemUTC(), failures::add);
+        thread = new Thread(writer, "writer-under-test");
+        thread.start();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        writer.stop();
+        thread.interrupt();
+        thread.join(1_000);
+    }
+
+    private void publish(int count) {
+        channel.publish(IntStream.range(0, count).mapToObj(i -> AgentEvents.envelope("e", "{}", i)).toList());
+        writer.wake();
+    }
+
+    private static Envelope heartbeat() {
+        return Envelope.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build();
+    }
+
+    private List<PayloadCase> sentKinds() {
+        return socket.sent.stream().map(Envelope::getPayloadCase).toList();
+    }
+
+    @Test
+    void aHeartbeatGoesOutBeforeEventsAlreadyQueued() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        publish(10);
+        await().until(() -> socket.outstandingSends() == 1);
+
+        writer.sendControl(heartbeat());
+        socket.holdSends = false;
+        socket.completeSend();
+
+        await().until(() -> socket.sent.size() == 11);
+        assertThat(sentKinds().get(0)).isEqualTo(PayloadCase.AGENT_EVENT);
+        assertThat(sentKinds().get(1)).isEqualTo(PayloadCase.HEARTBEAT);
+        assertThat(socket.sent.stream().filter(Envelope::hasAgentEvent).map(Envelope::getSeq))
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+    }
+
+    @Test
+    void onlyOneWriteIsOutstandingAtATime() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        publish(3);
+        for (int i = 1; i <= 3; i++) {
+            int expected = i;
+            await().until(() -> socket.sent.size() == expected);
+            assertThat(socket.outstandingSends()).isEqualTo(1);
+            socket.completeSend();
+        }
+    }
+
+    @Test
+    void everyFrameCarriesTheCurrentAckAndATimestamp() throws Exception {
+        start(512);
+        channel.receive(1);
+        channel.markApplied(1);
+        publish(1);
+        await().until(() -> !socket.sent.isEmpty());
+        Envelope sent = socket.sent.get(0);
+        assertThat(sent.getAck()).isEqualTo(1);
+        assertThat(sent.getTsMs()).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(5_000L));
+        await().during(Duration.ofMillis(50)).until(() -> socket.sent.size() == 1);
+    }
+
+    @Test
+    void aDueAckWithNothingElseToSendGoesOutAlone() throws Exception {
+        start(512);
+        channel.receive(1);
+        channel.markApplied(1);
+        writer.wake();
+        await().until(() -> socket.sent.size() == 1);
+        assertThat(socket.sent.get(0).hasAckOnly()).isTrue();
+        assertThat(socket.sent.get(0).getAck()).isEqualTo(1);
+        assertThat(socket.sent.get(0).getSeq()).isZero();
+        assertThat(channel.ackDue()).isFalse();
+    }
+
+    @Test
+    void aRequestedAckIsSentEvenWhenNothingNewWasApplied() throws Exception {
+        start(512);
+        channel.receive(1);
+        channel.markApplied(1);
+        writer.wake();
+        await().until(() -> socket.sent.size() == 1);
+        writer.requestAck();
+        await().until(() -> socket.sent.size() == 2);
+        assertThat(socket.sent.get(1).hasAckOnly()).isTrue();
+        assertThat(socket.sent.get(1).getAck()).isEqualTo(1);
+    }
+
+    @Test
+    void payloadsBeyondTheWindowWaitForAnAck() throws Exception {
+        start(4);
+        publish(10);
+        await().until(() -> socket.sent.size() == 4);
+        await().during(Duration.ofMillis(50)).until(() -> socket.sent.size() == 4);
+        channel.onAck(4);
+        writer.wake();
+        await().until(() -> socket.sent.size() == 8);
+    }
+
+    @Test
+    void tooManyWaitingControlFramesFailTheSession() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        for (int i = 0; i < Writer.MAX_QUEUED_CONTROL_FRAMES + 2 && failures.isEmpty(); i++) {
+            writer.sendControl(heartbeat());
+        }
+        assertThat(failures).singleElement().asString().contains("writes are stuck");
+    }
+
+    @Test
+    void nothingIsWrittenAfterStop() throws Exception {
+        start(512);
+        writer.stop();
+        thread.join(1_000);
+        assertThat(thread.isAlive()).isFalse();
+        publish(3);
+        writer.sendControl(heartbeat());
+        assertThat(socket.sent).isEmpty();
+    }
+}

@@ -1,0 +1,156 @@
+package dev.tether.agent.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.agent.events.AgentEvents;
+import dev.tether.protocol.v1.Envelope;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link SqliteOutbox} against the {@link dev.tether.protocol.Outbox} contract, on a real SQLite file. */
+class SqliteOutboxTest {
+
+    @TempDir
+    Path dir;
+
+    private StateStore store;
+    private SqliteOutbox outbox;
+
+    @BeforeEach
+    void open() {
+        store = StateStore.open(dir);
+        outbox = store.outbox();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private static List<Envelope> events(int count) {
+        return IntStream.range(0, count).mapToObj(i -> AgentEvents.envelope("e" + i, "{}", i)).toList();
+    }
+
+    private static List<Long> seqs(List<Envelope> envelopes) {
+        return envelopes.stream().map(Envelope::getSeq).toList();
+    }
+
+    @Test
+    void anEmptyOutboxStartsBeforeSeqOne() {
+        assertThat(outbox.lastSeq()).isZero();
+        assertThat(outbox.firstPendingSeq()).isEqualTo(1);
+        assertThat(outbox.read(1, 10)).isEmpty();
+    }
+
+    @Test
+    void appendAssignsConsecutiveSeqsFromOne() {
+        assertThat(seqs(outbox.append(events(3)))).containsExactly(1L, 2L, 3L);
+        assertThat(seqs(outbox.append(events(2)))).containsExactly(4L, 5L);
+        assertThat(outbox.lastSeq()).isEqualTo(5);
+    }
+
+    @Test
+    void readReturnsPendingEnvelopesFromASeqInOrderUpToAMaximum() {
+        List<Envelope> stored = outbox.append(events(5));
+        assertThat(outbox.read(2, 2)).containsExactlyElementsOf(stored.subList(1, 3));
+        assertThat(outbox.read(4, 100)).containsExactlyElementsOf(stored.subList(3, 5));
+        assertThat(outbox.read(6, 100)).isEmpty();
+        assertThat(outbox.read(1, 0)).isEmpty();
+    }
+
+    @Test
+    void storedEnvelopesCarryTheirSeqAndNoAckOrTimestamp() {
+        Envelope withJunk = AgentEvents.envelope("e", "{}", 0).toBuilder().setSeq(99).setAck(5).setTsMs(7).build();
+        Envelope stored = outbox.append(List.of(withJunk)).get(0);
+        assertThat(stored.getSeq()).isEqualTo(1);
+        assertThat(outbox.read(1, 1).get(0)).isEqualTo(stored);
+        assertThat(stored.getAck()).isZero();
+        assertThat(stored.getTsMs()).isZero();
+    }
+
+    @Test
+    void acknowledgeDeletesEverythingUpToTheSeqAndIsIdempotent() {
+        outbox.append(events(5));
+        outbox.acknowledge(3);
+        assertThat(seqs(outbox.read(1, 10))).containsExactly(4L, 5L);
+        assertThat(outbox.firstPendingSeq()).isEqualTo(4);
+        outbox.acknowledge(3);
+        outbox.acknowledge(2);
+        assertThat(outbox.depth()).isEqualTo(2);
+    }
+
+    @Test
+    void seqsAreNeverReusedAfterEverythingWasAcknowledged() {
+        outbox.append(events(3));
+        outbox.acknowledge(3);
+        assertThat(outbox.firstPendingSeq()).isEqualTo(4);
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(4L);
+    }
+
+    @Test
+    void advanceToMovesTheCounterForwardOnly() {
+        outbox.append(events(2));
+        outbox.advanceTo(10);
+        assertThat(outbox.lastSeq()).isEqualTo(10);
+        outbox.advanceTo(5);
+        assertThat(outbox.lastSeq()).isEqualTo(10);
+        outbox.acknowledge(10);
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(11L);
+    }
+
+    @Test
+    void everythingSurvivesReopeningTheFile() {
+        List<Envelope> stored = outbox.append(events(4));
+        outbox.acknowledge(1);
+        outbox.advanceTo(6);
+        store.close();
+
+        store = StateStore.open(dir);
+        outbox = store.outbox();
+        assertThat(outbox.read(1, 10)).containsExactlyElementsOf(stored.subList(1, 4));
+        assertThat(outbox.lastSeq()).isEqualTo(6);
+        assertThat(outbox.firstPendingSeq()).isEqualTo(2);
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(7L);
+    }
+
+    @Test
+    void seqsAreNotReusedAfterAcknowledgingEverythingAndReopening() {
+        outbox.append(events(3));
+        outbox.acknowledge(3);
+        store.close();
+
+        store = StateStore.open(dir);
+        outbox = store.outbox();
+        assertThat(outbox.firstPendingSeq()).isEqualTo(4);
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(4L);
+    }
+
+    @Test
+    void aBatchAppendIsOneTransaction() throws Exception {
+        // A trigger refuses the third row: none of the batch may remain.
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"));
+                var s = c.createStatement()) {
+            s.executeUpdate("CREATE TRIGGER refuse_third BEFORE INSERT ON outbox WHEN NEW.seq = 3 "
+                    + "BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> outbox.append(events(5)))
+                .isInstanceOf(StateStoreException.class)
+                .hasMessageContaining("simulated disk full");
+        assertThat(outbox.read(1, 10)).isEmpty();
+        assertThat(outbox.lastSeq()).isZero();
+    }
+
+    @Test
+    void aThousandEventsAppendedInOneCallAreReadBackInOrder() {
+        outbox.append(events(1_000));
+        List<Envelope> all = outbox.read(1, 2_000);
+        assertThat(all).hasSize(1_000);
+        assertThat(seqs(all)).isSorted().startsWith(1L).endsWith(1_000L);
+        assertThat(all.get(999).getAgentEvent().getType()).isEqualTo("e999");
+    }
+}

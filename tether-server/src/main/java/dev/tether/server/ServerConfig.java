@@ -1,0 +1,160 @@
+package dev.tether.server;
+
+import dev.tether.protocol.Limits;
+import dev.tether.server.store.Dialect;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How to run the server.
+ *
+ * @param host interface to listen on
+ * @param port TCP port; 0 picks a free one (see {@link TetherServer#port()})
+ * @param dataDir where the SQLite database and dev-mode files live; created if missing
+ * @param jdbcUrl {@code jdbc:postgresql://...}, or null for SQLite at {@code dataDir/tether.db}
+ * @param tlsCert PEM certificate chain, with {@code tlsKey}; both null for plain HTTP
+ * @param tlsKey PEM private key (PKCS#8 or PKCS#1)
+ * @param insecureHttp allow plain HTTP without TLS
+ * @param dev development mode: plain HTTP allowed, admin token and a dev agent's command printed on start
+ * @param heartbeatInterval agents' heartbeat interval, sent in Welcome
+ * @param adminToken admin token from {@code TETHER_ADMIN_TOKEN}, or null to use a generated or stored one
+ * @param console where the start-up banner and a first admin token are printed (not the log)
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        Path dataDir,
+        String jdbcUrl,
+        Path tlsCert,
+        Path tlsKey,
+        boolean insecureHttp,
+        boolean dev,
+        Duration heartbeatInterval,
+        String adminToken,
+        PrintStream console) {
+
+    public static final int DEFAULT_PORT = 8080;
+    /** Shortest heartbeat interval accepted; shorter would flood the server with heartbeats. */
+    public static final Duration MIN_HEARTBEAT_INTERVAL = Duration.ofMillis(100);
+    /** Longest heartbeat interval accepted; longer would leave dead agents listed online for too long. */
+    public static final Duration MAX_HEARTBEAT_INTERVAL = Duration.ofHours(1);
+    /** Shortest admin token accepted from the environment. */
+    public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
+
+    /** 0.0.0.0:8080, {@code ./tether-data}, SQLite, 30 s heartbeats, {@code System.out}; no TLS, not dev. */
+    public static ServerConfig defaults() {
+        return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("tether-data"), null, null, null, false, false,
+                Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out);
+    }
+
+    /**
+     * Checks the configuration.
+     *
+     * @throws IllegalArgumentException naming the setting and what to do about it
+     */
+    public void validate() {
+        require(host != null && !host.isBlank(), "host must not be empty: pass an interface such as 0.0.0.0");
+        require(port >= 0 && port <= 65535, "port must be 0-65535, was " + port);
+        require(dataDir != null, "data dir must be set");
+        require(console != null, "console must be set");
+        require(heartbeatInterval != null
+                        && heartbeatInterval.compareTo(MIN_HEARTBEAT_INTERVAL) >= 0
+                        && heartbeatInterval.compareTo(MAX_HEARTBEAT_INTERVAL) <= 0,
+                "heartbeat interval must be between " + MIN_HEARTBEAT_INTERVAL.toMillis() + " ms and "
+                        + MAX_HEARTBEAT_INTERVAL.toHours() + " h, was " + heartbeatInterval);
+        if (jdbcUrl != null) {
+            Dialect.of(jdbcUrl);
+        }
+        validateTls();
+        if (adminToken != null) {
+            require(adminToken.length() >= MIN_ADMIN_TOKEN_LENGTH && adminToken.chars().noneMatch(Character::isWhitespace),
+                    "TETHER_ADMIN_TOKEN must be at least " + MIN_ADMIN_TOKEN_LENGTH
+                            + " characters without spaces (for example: openssl rand -hex 32)");
+        }
+    }
+
+    private void validateTls() {
+        require((tlsCert == null) == (tlsKey == null),
+                "TLS needs both files: pass --tls-cert and --tls-key together");
+        if (tls()) {
+            require(Files.isReadable(tlsCert), "TLS certificate file " + tlsCert + " does not exist or is not readable");
+            require(Files.isReadable(tlsKey), "TLS key file " + tlsKey + " does not exist or is not readable");
+        } else {
+            require(insecureHttp || dev,
+                    "refusing to serve plain HTTP: pass --tls-cert/--tls-key, or --insecure-http");
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** Whether the server serves HTTPS. */
+    public boolean tls() {
+        return tlsCert != null && tlsKey != null;
+    }
+
+    public ServerConfig withHost(String value) {
+        return new ServerConfig(value, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console);
+    }
+
+    public ServerConfig withPort(int value) {
+        return new ServerConfig(host, value, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console);
+    }
+
+    public ServerConfig withDataDir(Path value) {
+        return new ServerConfig(host, port, value, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console);
+    }
+
+    public ServerConfig withJdbcUrl(String value) {
+        return new ServerConfig(host, port, dataDir, value, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console);
+    }
+
+    public ServerConfig withTls(Path cert, Path key) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, cert, key, insecureHttp, dev, heartbeatInterval,
+                adminToken, console);
+    }
+
+    public ServerConfig withInsecureHttp(boolean value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, value, dev, heartbeatInterval,
+                adminToken, console);
+    }
+
+    public ServerConfig withDev(boolean value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, value, heartbeatInterval,
+                adminToken, console);
+    }
+
+    public ServerConfig withHeartbeatInterval(Duration value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, value,
+                adminToken, console);
+    }
+
+    public ServerConfig withAdminToken(String value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                value, console);
+    }
+
+    public ServerConfig withConsole(PrintStream value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, value);
+    }
+
+    /** Secrets masked: the admin token, and any password in the JDBC URL. */
+    @Override
+    public String toString() {
+        return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir
+                + ", jdbcUrl=" + (jdbcUrl == null ? "(SQLite in data dir)" : Dialect.redact(jdbcUrl))
+                + ", tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + ", insecureHttp=" + insecureHttp + ", dev=" + dev
+                + ", heartbeatInterval=" + heartbeatInterval + ", adminToken=" + (adminToken == null ? "null" : "****")
+                + "]";
+    }
+}

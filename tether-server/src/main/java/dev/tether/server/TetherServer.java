@@ -1,0 +1,192 @@
+package dev.tether.server;
+
+import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.Limits;
+import dev.tether.server.api.ApiRouter;
+import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.gateway.AgentGateway;
+import dev.tether.server.hub.Hub;
+import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.store.AdminTokenStore;
+import dev.tether.server.store.AgentSessionStore;
+import dev.tether.server.store.AgentStore;
+import dev.tether.server.store.Database;
+import dev.tether.server.store.DbExecutor;
+import dev.tether.server.store.Dialect;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Tether control plane: agent gateway, hub, REST API and storage in one
+ * process. {@link #start} returns once the database is migrated and the port
+ * is listening; {@link #close} disconnects every agent with 1001 "server
+ * stopping", flushes {@code last_seen} and releases everything.
+ *
+ * <p>Thread safe. {@link #close} blocks: do not call it from a Vert.x thread.
+ */
+public final class TetherServer implements AutoCloseable {
+
+    /** Threads running database work (JDBC blocks), and connections in the pool. */
+    static final int DB_THREADS = Math.max(4, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
+    /** How long agents get to answer the close frame on shutdown. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
+    /** How long a closing WebSocket waits for the peer's close frame before dropping the TCP connection. */
+    private static final Duration WEBSOCKET_CLOSING_TIMEOUT = Duration.ofSeconds(2);
+    private static final Logger LOG = LoggerFactory.getLogger(TetherServer.class);
+
+    private final Deque<AutoCloseable> resources;
+    private final HttpServer http;
+    private final Hub hub;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private TetherServer(Deque<AutoCloseable> resources, HttpServer http, Hub hub) {
+        this.resources = resources;
+        this.http = http;
+        this.hub = hub;
+    }
+
+    public static TetherServer start(ServerConfig config) throws Exception {
+        config.validate();
+        Deque<AutoCloseable> resources = new ArrayDeque<>();
+        try {
+            return start(config, resources);
+        } catch (Exception | Error e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    private static TetherServer start(ServerConfig config, Deque<AutoCloseable> resources) throws Exception {
+        createDataDir(config.dataDir());
+        String jdbcUrl = config.jdbcUrl() != null ? config.jdbcUrl()
+                : "jdbc:sqlite:" + config.dataDir().resolve("tether.db").toAbsolutePath();
+        // Closed in reverse: the executor finishes its tasks before the database closes.
+        Database db = push(resources, Database.open(jdbcUrl, DB_THREADS));
+        DbExecutor executor = push(resources, DbExecutor.create(DB_THREADS));
+        db.migrate();
+        LOG.info("database ready: {}", Dialect.redact(jdbcUrl));
+        AdminTokens tokens = AdminTokens.setUp(new AdminTokenStore(db), config.dataDir(), config.adminToken(),
+                config.dev(), config.console());
+        if (config.dev()) {
+            DevMode.ensureDevAgent(new AgentStore(db), config.dataDir());
+        }
+
+        Vertx vertx = Vertx.vertx();
+        resources.push(() -> vertx.close().await(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS));
+        ServerMetrics metrics = new ServerMetrics();
+        Hub hub = new Hub(vertx, metrics, config.heartbeatInterval(), Limits.HANDSHAKE_TIMEOUT,
+                new AgentSessionStore(db), executor);
+        resources.push(hub);
+        AgentGateway gateway = new AgentGateway(db, executor, hub, metrics, config.heartbeatInterval());
+        Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens);
+        HttpServer http = vertx.createHttpServer(httpOptions(config)).requestHandler(request -> {
+            if (AgentGateway.PATH.equals(request.path())) {
+                gateway.handle(request);
+            } else {
+                router.handle(request);
+            }
+        });
+        // Peers resetting connections is routine; Vert.x would log each at ERROR without a handler.
+        http.exceptionHandler(failure -> LOG.debug("connection error", failure));
+        listen(http, config);
+        hub.start();
+
+        TetherServer server = new TetherServer(resources, http, hub);
+        LOG.info("listening on {}://{}:{}", config.tls() ? "https" : "http", config.host(), server.port());
+        if (config.dev()) {
+            DevMode.printBanner(config.console(), config, server.port(), tokens.devToken());
+        }
+        return server;
+    }
+
+    private static void listen(HttpServer http, ServerConfig config) {
+        try {
+            http.listen(config.port(), config.host()).await();
+        } catch (Exception e) {
+            // await() rethrows the bind failure as is, a checked BindException included.
+            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + " ("
+                    + e.getMessage() + "): is another server using the port? Pick another with --port", e);
+        }
+    }
+
+    private static HttpServerOptions httpOptions(ServerConfig config) {
+        HttpServerOptions options = new HttpServerOptions()
+                .setMaxWebSocketFrameSize(Limits.MAX_FRAME_BYTES)
+                .setMaxWebSocketMessageSize(Limits.MAX_FRAME_BYTES)
+                .setWebSocketClosingTimeout((int) WEBSOCKET_CLOSING_TIMEOUT.toSeconds())
+                // Compression would cost a deflater per idle connection; envelopes are small protobufs.
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false);
+        if (config.tls()) {
+            options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(config.tlsCert().toString())
+                    .setKeyPath(config.tlsKey().toString()));
+        }
+        return options;
+    }
+
+    private static void createDataDir(Path dataDir) throws IOException {
+        if (Files.isDirectory(dataDir)) {
+            return;
+        }
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(dataDir,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dataDir);
+        }
+    }
+
+    /** The port the server listens on (the actual one when the config asked for 0). */
+    public int port() {
+        return http.actualPort();
+    }
+
+    /** Disconnects agents with 1001, flushes last_seen, stops; idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        hub.closeAll(CloseCodes.GOING_AWAY, "server stopping");
+        try {
+            // Waits until agents answered the close frames (or the grace ends), then drops the rest.
+            http.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+                    .await(2 * SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("HTTP server did not stop cleanly", e);
+        }
+        closeAll(resources);
+        LOG.info("server stopped");
+    }
+
+    private static <T extends AutoCloseable> T push(Deque<AutoCloseable> resources, T resource) {
+        resources.push(resource);
+        return resource;
+    }
+
+    private static void closeAll(Deque<AutoCloseable> resources) {
+        while (!resources.isEmpty()) {
+            try {
+                resources.pop().close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.tether.server.api;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Parsing and validation of request bodies and parameters. Every rule is
+ * stated in the error message it produces. Stateless.
+ */
+final class AgentRequests {
+
+    static final int MAX_NAME_LENGTH = 63;
+    static final int MAX_LABELS = 64;
+    static final int MAX_LABEL_KEY_LENGTH = 63;
+    static final int MAX_LABEL_VALUE_LENGTH = 255;
+    static final int DEFAULT_EVENT_LIMIT = 50;
+    static final int MAX_EVENT_LIMIT = 500;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_NAME_LENGTH + "}");
+    private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,"
+            + (MAX_LABEL_KEY_LENGTH - 1) + "}");
+
+    private AgentRequests() {
+    }
+
+    record NewAgent(String name, Map<String, String> labels) {
+    }
+
+    static NewAgent newAgent(RoutingContext ctx) {
+        JsonObject body = jsonObject(ctx);
+        Object name = body.getValue("name");
+        if (!(name instanceof String text) || !NAME.matcher(text).matches()) {
+            throw ApiException.badRequest("invalid_name", "name must be a string of 1-" + MAX_NAME_LENGTH
+                    + " characters from A-Z a-z 0-9 . _ -");
+        }
+        for (String field : body.fieldNames()) {
+            if (!field.equals("name") && !field.equals("labels")) {
+                throw ApiException.badRequest("unknown_field", "unknown field '" + field
+                        + "': an agent takes only name and labels");
+            }
+        }
+        return new NewAgent(text, labels(body.getValue("labels")));
+    }
+
+    private static Map<String, String> labels(Object value) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (value == null) {
+            return labels;
+        }
+        if (!(value instanceof JsonObject object)) {
+            throw ApiException.badRequest("invalid_labels", "labels must be an object of string keys and values");
+        }
+        if (object.size() > MAX_LABELS) {
+            throw ApiException.badRequest("invalid_labels", "at most " + MAX_LABELS + " labels, got "
+                    + object.size());
+        }
+        for (Map.Entry<String, Object> entry : object) {
+            labels.put(labelKey(entry.getKey()), labelValue(entry.getKey(), entry.getValue()));
+        }
+        return labels;
+    }
+
+    private static String labelKey(String key) {
+        if (!LABEL_KEY.matcher(key).matches()) {
+            throw ApiException.badRequest("invalid_labels", "label key '" + shorten(key) + "' must be 1-"
+                    + MAX_LABEL_KEY_LENGTH + " characters from A-Z a-z 0-9 . _ / -, starting with a letter or digit");
+        }
+        return key;
+    }
+
+    private static String labelValue(String key, Object value) {
+        if (!(value instanceof String text)) {
+            throw ApiException.badRequest("invalid_labels", "label '" + key + "' must have a string value");
+        }
+        if (text.length() > MAX_LABEL_VALUE_LENGTH || text.chars().anyMatch(Character::isISOControl)) {
+            throw ApiException.badRequest("invalid_labels", "label '" + key + "' must be at most "
+                    + MAX_LABEL_VALUE_LENGTH + " characters without control characters");
+        }
+        return text;
+    }
+
+    /** The body as a JSON document of any kind, returned as its text. */
+    static String jsonDocument(RoutingContext ctx) {
+        String text = ctx.body().asString();
+        if (text == null || text.isBlank()) {
+            throw ApiException.badRequest("invalid_json", "the body must be a JSON document");
+        }
+        try {
+            Json.decodeValue(text);
+        } catch (DecodeException e) {
+            throw ApiException.badRequest("invalid_json", "the body is not valid JSON: " + shorten(e.getMessage()));
+        }
+        return text.strip();
+    }
+
+    private static JsonObject jsonObject(RoutingContext ctx) {
+        String text = jsonDocument(ctx);
+        Object value = Json.decodeValue(text);
+        if (!(value instanceof JsonObject object)) {
+            throw ApiException.badRequest("invalid_json", "the body must be a JSON object");
+        }
+        return object;
+    }
+
+    static int limit(RoutingContext ctx) {
+        String text = ctx.queryParams().get("limit");
+        if (text == null) {
+            return DEFAULT_EVENT_LIMIT;
+        }
+        long limit = positiveLong("limit", text);
+        if (limit > MAX_EVENT_LIMIT) {
+            throw ApiException.badRequest("invalid_limit", "limit must be 1-" + MAX_EVENT_LIMIT + ", got " + limit);
+        }
+        return (int) limit;
+    }
+
+    static Long before(RoutingContext ctx) {
+        String text = ctx.queryParams().get("before");
+        return text == null ? null : positiveLong("before", text);
+    }
+
+    private static long positiveLong(String name, String text) {
+        try {
+            long value = Long.parseLong(text);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw ApiException.badRequest("invalid_" + name, name + " must be a positive integer, got '"
+                + shorten(text) + "'");
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+    }
+}

@@ -1,0 +1,99 @@
+package dev.tether.server.api;
+
+import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.hub.Hub;
+import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.store.AgentStore;
+import dev.tether.server.store.ConfigStore;
+import dev.tether.server.store.Database;
+import dev.tether.server.store.DbExecutor;
+import dev.tether.server.store.EventStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The HTTP API: probes and metrics at the root, and under {@code /api/v1}
+ * (admin token required) agents, their configuration and their events.
+ * Every error is JSON {@code {"error": code, "message": text}}.
+ */
+public final class ApiRouter {
+
+    /** Largest request body accepted; larger gets 413. Leaves a config well under a frame. */
+    public static final int MAX_BODY_BYTES = 512 * 1024;
+
+    private ApiRouter() {
+    }
+
+    public static Router create(Vertx vertx, Database database, DbExecutor executor, Hub hub,
+            ServerMetrics metrics, AdminTokens tokens) {
+        Router router = Router.router(vertx);
+        DbCalls db = new DbCalls(executor);
+        AgentStore agents = new AgentStore(database);
+        new HealthRoutes(database, metrics, db).mount(router);
+        router.route("/api/v1/*").handler(new AdminAuth(tokens));
+        router.route("/api/v1/*").handler(ApiRouter::requireJsonBody);
+        router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        new AgentRoutes(agents, hub, db).mount(router);
+        new ConfigRoutes(agents, new ConfigStore(database), hub, db).mount(router);
+        new EventRoutes(agents, new EventStore(database), db).mount(router);
+        router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
+        errors(router);
+        return router;
+    }
+
+    /** A body that declares a type must declare JSON; a missing Content-Type is taken as JSON. */
+    private static void requireJsonBody(RoutingContext ctx) {
+        HttpMethod method = ctx.request().method();
+        String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+        boolean hasBody = !"0".equals(ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH));
+        if ((method == HttpMethod.POST || method == HttpMethod.PUT) && hasBody && type != null && !isJson(type)) {
+            ApiResponses.error(ctx, 415, "unsupported_media_type",
+                    "send the body as JSON with 'Content-Type: application/json'");
+            return;
+        }
+        ctx.next();
+    }
+
+    private static boolean isJson(String contentType) {
+        String type = contentType.split(";", 2)[0].trim().toLowerCase();
+        return type.equals("application/json") || type.endsWith("+json");
+    }
+
+    /** What a failed context failed with: a thrown {@link ApiException}, else its status as one, else the cause. */
+    private static Throwable failureOf(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        int status = ctx.statusCode();
+        if (failure instanceof ApiException) {
+            return failure;
+        }
+        if (failure == null || (status >= 400 && status < 500)) {
+            return statusError(status < 400 ? 500 : status);
+        }
+        return failure;
+    }
+
+    private static void errors(Router router) {
+        for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 500, 503}) {
+            router.errorHandler(status, ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
+        }
+    }
+
+    private static ApiException statusError(int status) {
+        return switch (status) {
+            case 404 -> new ApiException(404, "not_found", "no such endpoint: the API lives under /api/v1");
+            case 405 -> new ApiException(405, "method_not_allowed", "this endpoint does not take that method");
+            case 413 -> new ApiException(413, "payload_too_large", "the body exceeds " + MAX_BODY_BYTES
+                    + " bytes: send a smaller document");
+            case 415 -> new ApiException(415, "unsupported_media_type",
+                    "send the body as JSON with 'Content-Type: application/json'");
+            case 401 -> new ApiException(401, "unauthorized", "send 'Authorization: Bearer <admin token>'");
+            case 400 -> new ApiException(400, "bad_request", "the request is malformed");
+            default -> new ApiException(status, status >= 500 ? "internal" : "error",
+                    "the request failed with HTTP " + status);
+        };
+    }
+}

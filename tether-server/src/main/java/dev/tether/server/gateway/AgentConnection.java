@@ -1,0 +1,332 @@
+package dev.tether.server.gateway;
+
+import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.Limits;
+import dev.tether.protocol.Payloads;
+import dev.tether.protocol.Peer;
+import dev.tether.protocol.ProtocolException;
+import dev.tether.protocol.ProtocolVersion;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Heartbeat;
+import dev.tether.protocol.v1.HeartbeatAck;
+import dev.tether.server.hub.LiveConnection;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent's WebSocket, from the upgrade to the close: reads frames, runs the
+ * handshake, answers heartbeats, and hands reliable traffic to its
+ * {@link ReliableSession}. One {@code handleX} per message type.
+ *
+ * <p>Every end goes through one path that runs once: {@link #close} when this
+ * side ends it (protocol error, replaced, revoked, dead peer, shutdown), or the
+ * WebSocket's close handler when the agent or the network did. Either counts
+ * the close code once, takes the agent offline and releases its lane.
+ *
+ * <p>Threads: frames are handled on the connection's event loop, which owns
+ * {@link #assembler} and writes {@link #readPaused}; database work runs on the
+ * agent's lane (see {@link ReliableSession}); {@link #close}, {@link #wake}
+ * and the {@link LiveConnection} getters may be called from any thread.
+ */
+public final class AgentConnection implements LiveConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentConnection.class);
+    private static final FrameCodec CODEC = FrameCodec.receivingFrom(Peer.AGENT);
+
+    private enum State { AWAITING_HELLO, HANDSHAKING, OPEN }
+
+    private final ServerWebSocket ws;
+    private final Context context;
+    private final String agentId;
+    private final ConnectionServices services;
+    private final ReliableSession session;
+    private final long openedNanos = System.nanoTime();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Event loop only. */
+    private final MessageAssembler assembler = new MessageAssembler(Limits.MAX_FRAME_BYTES);
+    /** Reading is paused because the inbound queue is full; written on the event loop only. */
+    private volatile boolean readPaused;
+
+    // Written on the event loop (state, frames) or the lane (state, connectedAt); read anywhere.
+    private volatile State state = State.AWAITING_HELLO;
+    private volatile long lastFrameNanos = openedNanos;
+    private volatile long lastSeenMillis = System.currentTimeMillis();
+    private volatile long connectedAtMillis;
+    private volatile Heartbeat lastHeartbeat;
+
+    private AgentConnection(ServerWebSocket ws, Context context, String agentId, ConnectionServices services) {
+        this.ws = ws;
+        this.context = context;
+        this.agentId = agentId;
+        this.services = services;
+        this.session = new ReliableSession(this, agentId, services, services.lanes().acquire(agentId));
+    }
+
+    /** Takes over an upgraded WebSocket of an authenticated agent; call on its event loop. */
+    static AgentConnection open(ServerWebSocket ws, Context context, String agentId, ConnectionServices services) {
+        AgentConnection connection = new AgentConnection(ws, context, agentId, services);
+        ws.frameHandler(connection::onFrame);
+        ws.exceptionHandler(connection::onException);
+        ws.closeHandler(v -> connection.onClosed());
+        ws.drainHandler(v -> connection.session.writable());
+        services.hub().track(connection);
+        return connection;
+    }
+
+    // ------------------------------------------------------------ reading (event loop)
+
+    private void onFrame(WebSocketFrame frame) {
+        if (closed.get()) {
+            return;
+        }
+        lastFrameNanos = System.nanoTime();
+        lastSeenMillis = System.currentTimeMillis();
+        try {
+            Buffer message = assembler.accept(frame);
+            if (message != null) {
+                onMessage(message);
+            }
+        } catch (ProtocolException e) {
+            close(e.closeCode(), e.closeReason());
+        } catch (RuntimeException e) {
+            LOG.error("agent {}: failed to handle a frame", agentId, e);
+            close(CloseCodes.INTERNAL_ERROR, "internal server error; reconnect later");
+        }
+    }
+
+    private void onMessage(Buffer message) throws ProtocolException {
+        services.metrics().frameIn(message.length());
+        FrameCodec.Decoded decoded = CODEC.decode(message.getBytes());
+        Envelope envelope = decoded.envelope();
+        if (decoded.unknownPayload()) {
+            handleUnknown(envelope);
+            return;
+        }
+        switch (envelope.getPayloadCase()) {
+            case HELLO -> handleHello(envelope);
+            case HEARTBEAT -> handleHeartbeat(envelope);
+            case ACK_ONLY -> handleAck(envelope);
+            default -> {
+                requireHello(envelope);
+                if (Payloads.isReliable(envelope)) {
+                    handleReliable(envelope);
+                } else {
+                    handleIgnored(envelope);
+                }
+            }
+        }
+    }
+
+    private void handleHello(Envelope envelope) throws ProtocolException {
+        if (state != State.AWAITING_HELLO) {
+            throw new ProtocolException(CloseCodes.PROTOCOL_ERROR, "hello sent twice");
+        }
+        int version = ProtocolVersion.negotiate(envelope.getHello().getProtocolMin(),
+                envelope.getHello().getProtocolMax());
+        state = State.HANDSHAKING;
+        session.handshake(envelope.getHello(), version);
+    }
+
+    private void handleHeartbeat(Envelope envelope) throws ProtocolException {
+        requireHello(envelope);
+        lastHeartbeat = envelope.getHeartbeat();
+        session.noteAck(envelope.getAck());
+        send(Envelope.newBuilder()
+                .setHeartbeatAck(HeartbeatAck.getDefaultInstance())
+                .setAck(session.lastAckSent())
+                .setTsMs(System.currentTimeMillis())
+                .build());
+    }
+
+    private void handleAck(Envelope envelope) throws ProtocolException {
+        requireHello(envelope);
+        session.noteAck(envelope.getAck());
+    }
+
+    private void handleReliable(Envelope envelope) {
+        session.noteAck(envelope.getAck());
+        int queued = session.enqueue(envelope);
+        if (queued > ReliableSession.MAX_INBOUND) {
+            close(CloseCodes.POLICY_VIOLATION, "more than " + ReliableSession.MAX_INBOUND
+                    + " reliable payloads waiting to be applied");
+        } else if (queued >= ReliableSession.PAUSE_READING_AT && !readPaused) {
+            readPaused = true;
+            ws.pause();
+        }
+    }
+
+    /** A payload type newer than this server: ignored and counted, but applied as a no-op when reliable. */
+    private void handleUnknown(Envelope envelope) throws ProtocolException {
+        requireHello(envelope);
+        services.metrics().unknownPayload();
+        if (envelope.getSeq() > 0) {
+            handleReliable(envelope);
+        } else {
+            session.noteAck(envelope.getAck());
+        }
+    }
+
+    /** Live payloads of features this server does not run yet (shell) and bare ack carriers. */
+    private void handleIgnored(Envelope envelope) {
+        session.noteAck(envelope.getAck());
+        LOG.debug("agent {}: ignoring live {}", agentId, envelope.getPayloadCase());
+    }
+
+    private void requireHello(Envelope envelope) throws ProtocolException {
+        if (state == State.AWAITING_HELLO) {
+            throw new ProtocolException(CloseCodes.PROTOCOL_ERROR,
+                    "expected hello first, got " + envelope.getPayloadCase().name().toLowerCase());
+        }
+    }
+
+    /** Called from the lane once the inbound queue has room again. */
+    void resumeReading() {
+        if (!readPaused) {
+            return;
+        }
+        context.runOnContext(v -> {
+            if (readPaused && !closed.get()) {
+                readPaused = false;
+                ws.resume();
+            }
+        });
+    }
+
+    // ------------------------------------------------------------ writing (any thread)
+
+    /** Writes one envelope; a failed write surfaces as the WebSocket's close. */
+    void send(Envelope envelope) {
+        byte[] bytes = FrameCodec.encode(envelope);
+        services.metrics().frameOut(bytes.length);
+        ws.writeFinalBinaryFrame(Buffer.buffer(bytes));
+    }
+
+    boolean writeQueueFull() {
+        return !ws.isClosed() && ws.writeQueueFull();
+    }
+
+    /**
+     * The lane finished the handshake.
+     *
+     * @return false when the connection closed meanwhile
+     */
+    boolean markEstablished() {
+        if (closed.get()) {
+            return false;
+        }
+        connectedAtMillis = System.currentTimeMillis();
+        state = State.OPEN;
+        services.metrics().handshakeSucceeded();
+        LOG.info("agent {} connected from {}", agentId, ws.remoteAddress());
+        return true;
+    }
+
+    // ------------------------------------------------------------ the end (runs once)
+
+    @Override
+    public void close(int code, String reason) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        ws.close((short) code, CloseCodes.fitReason(reason));
+        ended(code, reason, true);
+    }
+
+    private void onClosed() {
+        if (closed.compareAndSet(false, true)) {
+            Short code = ws.closeStatusCode();
+            ended(code == null ? 1006 : code, ws.closeReason(), false);
+        }
+    }
+
+    private void onException(Throwable failure) {
+        if (failure instanceof CorruptedWebSocketFrameException corrupt) {
+            // Netty's decoder stopped reading (an oversized or malformed frame) and left the close to us.
+            close(corrupt.closeStatus().code(), corrupt.getMessage());
+        } else {
+            LOG.debug("agent {}: connection error", agentId, failure);
+        }
+    }
+
+    private void ended(int code, String reason, boolean byServer) {
+        services.metrics().connectionClosed(code);
+        if (state != State.OPEN) {
+            services.metrics().handshakeFailed(byServer ? failureReason(code) : "closed_by_agent");
+        }
+        services.hub().unregister(this);
+        session.end();
+        LOG.info("agent {} disconnected: {} {}", agentId, code, reason == null ? "" : reason);
+    }
+
+    /** The handshake_failures reason of a connection that ended before Welcome. */
+    private static String failureReason(int code) {
+        return switch (code) {
+            case CloseCodes.HANDSHAKE_TIMEOUT -> "timeout";
+            case CloseCodes.UNSUPPORTED_VERSION -> "unsupported_version";
+            case CloseCodes.REVOKED -> "revoked";
+            case CloseCodes.REPLACED -> "replaced";
+            case CloseCodes.PROTOCOL_ERROR, CloseCodes.UNSUPPORTED_DATA, CloseCodes.INVALID_PAYLOAD,
+                    CloseCodes.MESSAGE_TOO_BIG -> "protocol_error";
+            case CloseCodes.GOING_AWAY -> "server_stopping";
+            default -> "server_error";
+        };
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    // ------------------------------------------------------------ LiveConnection
+
+    @Override
+    public String agentId() {
+        return agentId;
+    }
+
+    @Override
+    public long openedNanos() {
+        return openedNanos;
+    }
+
+    @Override
+    public boolean established() {
+        return state == State.OPEN;
+    }
+
+    @Override
+    public long lastFrameNanos() {
+        return lastFrameNanos;
+    }
+
+    @Override
+    public long lastSeenMillis() {
+        return lastSeenMillis;
+    }
+
+    @Override
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    @Override
+    public Heartbeat lastHeartbeat() {
+        return lastHeartbeat;
+    }
+
+    @Override
+    public long writeBlockedSinceNanos() {
+        return session.writeBlockedSinceNanos();
+    }
+
+    @Override
+    public void wake() {
+        session.schedule();
+    }
+}

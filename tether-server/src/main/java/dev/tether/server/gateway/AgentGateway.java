@@ -1,0 +1,109 @@
+package dev.tether.server.gateway;
+
+import dev.tether.server.auth.Secrets;
+import dev.tether.server.hub.Hub;
+import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.store.AgentSessionStore;
+import dev.tether.server.store.AgentStore;
+import dev.tether.server.store.AgentStore.KeyOwner;
+import dev.tether.server.store.Database;
+import dev.tether.server.store.DbExecutor;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent endpoint, {@code GET /v1/agents/connect}: authenticates the
+ * {@code Authorization: Bearer <agent key>} header before upgrading (the
+ * request is paused while SHA-256(key) is looked up off the event loop) and
+ * answers 401 with a JSON body when the key is missing, unknown or revoked.
+ * An accepted upgrade becomes an {@link AgentConnection}.
+ *
+ * <p>Thread safe; handles requests on their event loops.
+ */
+public final class AgentGateway implements Handler<HttpServerRequest> {
+
+    public static final String PATH = "/v1/agents/connect";
+    private static final Logger LOG = LoggerFactory.getLogger(AgentGateway.class);
+
+    private final AgentStore agents;
+    private final DbExecutor dbExecutor;
+    private final ConnectionServices services;
+
+    public AgentGateway(Database db, DbExecutor dbExecutor, Hub hub, ServerMetrics metrics,
+            Duration heartbeatInterval) {
+        this.agents = new AgentStore(db);
+        this.dbExecutor = dbExecutor;
+        this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db),
+                new InboundApplier(db, metrics), new AgentLanes(dbExecutor), heartbeatInterval);
+    }
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        if (request.method() != HttpMethod.GET) {
+            reply(request, 405, "method_not_allowed", "agents connect with GET and a WebSocket upgrade");
+            return;
+        }
+        String key = Secrets.bearer(request.getHeader(HttpHeaders.AUTHORIZATION));
+        if (key == null) {
+            unauthorized(request, "missing_key", "missing agent key: send 'Authorization: Bearer <agent key>'");
+            return;
+        }
+        if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+            reply(request, 400, "bad_request", "this endpoint takes a WebSocket upgrade");
+            return;
+        }
+        request.pause();
+        Context context = Vertx.currentContext();
+        String keyHash = Secrets.hash(key);
+        dbExecutor.call(context, () -> agents.findByKeyHash(keyHash))
+                .onSuccess(owner -> authenticated(request, context, keyHash, owner))
+                .onFailure(failure -> {
+                    LOG.warn("agent authentication failed", failure);
+                    services.metrics().handshakeFailed("unavailable");
+                    reply(request, 503, "unavailable", "the server cannot check keys right now; retry later");
+                });
+    }
+
+    private void authenticated(HttpServerRequest request, Context context, String keyHash,
+            Optional<KeyOwner> owner) {
+        if (owner.isEmpty() || !Secrets.hashesEqual(owner.get().keyHash(), keyHash)) {
+            unauthorized(request, "unknown_key", "unknown agent key: check the key file, or enrol the agent");
+            return;
+        }
+        if (owner.get().revoked()) {
+            unauthorized(request, "revoked", "this agent key was revoked: enrol the agent again for a new key");
+            return;
+        }
+        String agentId = owner.get().id();
+        request.toWebSocket()
+                .onSuccess(ws -> AgentConnection.open(ws, context, agentId, services))
+                .onFailure(failure -> {
+                    LOG.debug("agent {}: upgrade failed", agentId, failure);
+                    services.metrics().handshakeFailed("upgrade_failed");
+                });
+    }
+
+    private void unauthorized(HttpServerRequest request, String reason, String message) {
+        services.metrics().handshakeFailed(reason);
+        request.response().putHeader("WWW-Authenticate", "Bearer");
+        reply(request, 401, "unauthorized", message);
+    }
+
+    private static void reply(HttpServerRequest request, int status, String error, String message) {
+        request.response()
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                // The request may be paused with its body unread: do not reuse the connection.
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(new JsonObject().put("error", error).put("message", message).encode());
+    }
+}

@@ -1,0 +1,18 @@
+package dev.tether.server.gateway;
+
+import dev.tether.server.hub.Hub;
+import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.store.AgentSessionStore;
+import dev.tether.server.store.Database;
+import java.time.Duration;
+
+/** What every agent connection shares: created once by the gateway. Immutable. */
+record ConnectionServices(
+        Hub hub,
+        ServerMetrics metrics,
+        Database db,
+        AgentSessionStore sessions,
+        InboundApplier applier,
+        AgentLanes lanes,
+        Duration heartbeatInterval) {
+}

@@ -1,0 +1,69 @@
+package dev.tether.server.gateway;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A serial executor over a shared pool: tasks run one at a time, in
+ * submission order, on whichever pool thread is free. No thread of its own.
+ *
+ * <p>A lane takes at most {@link #TASKS_PER_TURN} tasks per turn and then goes
+ * to the back of the pool's queue, so one busy agent cannot starve the others.
+ * It holds at most one entry in the pool's queue at any time.
+ *
+ * <p>Its queue is bounded by its producers: an agent connection submits one
+ * handshake, at most one pending service task (coalesced) and one release.
+ *
+ * <p>Thread safe.
+ */
+final class Lane implements Executor {
+
+    static final int TASKS_PER_TURN = 16;
+    private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
+
+    private final Executor pool;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Whether a turn is queued in or running on the pool. */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Connections of the agent using this lane; guarded by the owning {@link AgentLanes} map entry. */
+    int users;
+
+    Lane(Executor pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        schedule();
+    }
+
+    private void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            pool.execute(this::turn);
+        }
+    }
+
+    private void turn() {
+        for (int i = 0; i < TASKS_PER_TURN; i++) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                break;
+            }
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("lane task failed", e);
+            }
+        }
+        scheduled.set(false);
+        // A task added after the last poll but before the flag cleared must not be stranded.
+        if (!tasks.isEmpty()) {
+            schedule();
+        }
+    }
+}

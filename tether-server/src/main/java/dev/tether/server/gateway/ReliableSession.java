@@ -1,0 +1,258 @@
+package dev.tether.server.gateway;
+
+import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.Limits;
+import dev.tether.protocol.ProtocolException;
+import dev.tether.protocol.Receipt;
+import dev.tether.protocol.ReliableChannel;
+import dev.tether.protocol.v1.Ack;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Hello;
+import dev.tether.protocol.v1.Welcome;
+import dev.tether.server.store.AgentSessionStore.SessionStart;
+import dev.tether.server.store.ConfigStore;
+import dev.tether.server.store.ServerOutbox;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The database side of one agent connection: the handshake, applying reliable
+ * payloads in batches, and sending the agent's outbox, over a
+ * {@link ReliableChannel} backed by a {@link ServerOutbox}.
+ *
+ * <p>Threads: the event loop {@link #enqueue}s envelopes and {@link #noteAck}s;
+ * everything else runs on the agent's {@link Lane}, which owns {@link #channel}.
+ * All work is one coalesced task, {@link #service}: drain what has arrived
+ * into one transaction (effects and applied seq together), mark it applied,
+ * then send acks and outbox payloads. Because the channel is touched only on
+ * the lane, its lock (held during outbox I/O) never blocks the event loop.
+ *
+ * <p>Bounds: the inbound queue pauses reading at {@link #PAUSE_READING_AT}
+ * and closes the connection ({@code 1008}) past {@link #MAX_INBOUND}; at most
+ * {@link #SEND_BATCH} outbox rows are read per step, within the channel's
+ * window, and sending stops while the socket's write queue is full.
+ */
+final class ReliableSession {
+
+    /** Queued inbound payloads at which reading pauses until the lane catches up. */
+    static final int PAUSE_READING_AT = Limits.RELIABLE_WINDOW;
+    /** Queued inbound payloads beyond which the agent is flooding: close 1008. */
+    static final int MAX_INBOUND = 4 * Limits.RELIABLE_WINDOW;
+    /** Payloads applied per transaction at most. */
+    static final int APPLY_BATCH = Limits.RELIABLE_WINDOW;
+    /** Outbox rows read per step. */
+    static final int SEND_BATCH = 64;
+    private static final Logger LOG = LoggerFactory.getLogger(ReliableSession.class);
+
+    private final AgentConnection connection;
+    private final String agentId;
+    private final ConnectionServices services;
+    private final Lane lane;
+    private final Queue<Envelope> inbound = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger inboundSize = new AtomicInteger();
+    /** Highest cumulative ack seen from the agent; written on the event loop. */
+    private final AtomicLong peerAck = new AtomicLong();
+    /** Whether a service task is queued on the lane. */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** The last ack put on the wire, for live replies on the event loop. */
+    private volatile long lastAckSent;
+    /** nanoTime since which sending waits for the write queue to drain; 0 when not waiting. */
+    private volatile long writeBlockedSince;
+    /** Lane only; null until the handshake read the agent's state. */
+    private ReliableChannel channel;
+
+    ReliableSession(AgentConnection connection, String agentId, ConnectionServices services, Lane lane) {
+        this.connection = connection;
+        this.agentId = agentId;
+        this.services = services;
+        this.lane = lane;
+    }
+
+    // ------------------------------------------------------------ from the event loop
+
+    void handshake(Hello hello, int protocolVersion) {
+        lane.execute(() -> guarded(() -> runHandshake(hello, protocolVersion)));
+    }
+
+    /** @return the number of envelopes now queued */
+    int enqueue(Envelope envelope) {
+        inbound.add(envelope);
+        int size = inboundSize.incrementAndGet();
+        schedule();
+        return size;
+    }
+
+    void noteAck(long ack) {
+        if (ack > 0 && peerAck.getAndAccumulate(ack, Math::max) < ack) {
+            schedule();
+        }
+    }
+
+    long lastAckSent() {
+        return lastAckSent;
+    }
+
+    long writeBlockedSinceNanos() {
+        return writeBlockedSince;
+    }
+
+    /** The socket's write queue drained. */
+    void writable() {
+        writeBlockedSince = 0;
+        schedule();
+    }
+
+    /** Queues one service task on the lane unless one is queued already. */
+    void schedule() {
+        if (!connection.isClosed() && scheduled.compareAndSet(false, true)) {
+            lane.execute(() -> guarded(this::service));
+        }
+    }
+
+    /** The connection ended: the lane ends the channel and is released after any task still queued. */
+    void end() {
+        lane.execute(() -> {
+            if (channel != null) {
+                channel.end();
+            }
+            services.lanes().release(agentId);
+        });
+    }
+
+    // ------------------------------------------------------------ on the lane
+
+    private void runHandshake(Hello hello, int protocolVersion) throws ProtocolException {
+        if (connection.isClosed()) {
+            return;
+        }
+        SessionStart start = services.sessions().beginSession(agentId, hello, System.currentTimeMillis());
+        if (start == null || start.revoked()) {
+            connection.close(CloseCodes.REVOKED, "agent key revoked");
+            return;
+        }
+        channel = ReliableChannel.create(new ServerOutbox(services.db(), agentId), start.appliedAgentSeq());
+        Welcome welcome = welcome(start, hello, protocolVersion);
+        ReliableChannel.Resumption resumption = channel.resume(hello.getAppliedServerSeq(),
+                hello.getResumeAgentSeq());
+        if (resumption.lostByPeerReset() > 0 || resumption.ownCounterAdvanced()) {
+            LOG.warn("agent {}: state restored from an older copy on one side ({})", agentId, resumption);
+        }
+        if (!services.hub().register(connection)) {
+            connection.close(CloseCodes.REVOKED, "agent key revoked");
+            return;
+        }
+        lastAckSent = channel.takeAck();
+        connection.send(Envelope.newBuilder().setWelcome(welcome).setAck(lastAckSent)
+                .setTsMs(System.currentTimeMillis()).build());
+        if (!connection.markEstablished() || connection.isClosed()) {
+            // Closed while registering: its close may have run before the registration, so undo it here.
+            services.hub().unregister(connection);
+            return;
+        }
+        service();
+    }
+
+    private Welcome welcome(SessionStart start, Hello hello, int protocolVersion) {
+        Welcome.Builder welcome = Welcome.newBuilder()
+                .setProtocolVersion(protocolVersion)
+                .setSessionId(UUID.randomUUID().toString())
+                .setHeartbeatIntervalMs((int) services.heartbeatInterval().toMillis())
+                .setAppliedAgentSeq(channel.applied())
+                .setResumeServerSeq(channel.resumeSeq())
+                .setAgentId(agentId)
+                .setAgentName(start.name());
+        if (start.configJson() != null && start.configVersion() > hello.getConfigVersion()) {
+            welcome.setConfig(ConfigStore.update(start.configVersion(), start.configJson()));
+        }
+        return welcome.build();
+    }
+
+    private void service() throws ProtocolException {
+        scheduled.set(false);
+        if (connection.isClosed() || channel == null) {
+            return;
+        }
+        applyInbound();
+        channel.onAck(peerAck.get());
+        sendOutbound();
+        if (inboundSize.get() < PAUSE_READING_AT / 2) {
+            connection.resumeReading();
+        }
+    }
+
+    private void applyInbound() throws ProtocolException {
+        List<Envelope> batch = new ArrayList<>();
+        Envelope envelope;
+        while ((envelope = inbound.poll()) != null) {
+            inboundSize.decrementAndGet();
+            if (channel.receive(envelope.getSeq()) == Receipt.APPLY) {
+                batch.add(envelope);
+            }
+            if (batch.size() == APPLY_BATCH) {
+                commit(batch);
+                batch.clear();
+            }
+        }
+        commit(batch);
+    }
+
+    private void commit(List<Envelope> fresh) {
+        if (fresh.isEmpty()) {
+            return;
+        }
+        services.applier().apply(agentId, fresh, channel.applied());
+        channel.markApplied(fresh.get(fresh.size() - 1).getSeq());
+    }
+
+    private void sendOutbound() {
+        while (true) {
+            if (connection.writeQueueFull()) {
+                writeBlockedSince = System.nanoTime() | 1;
+                return;
+            }
+            List<Envelope> batch = channel.nextBatch(SEND_BATCH);
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (Envelope envelope : batch) {
+                send(envelope.toBuilder());
+            }
+        }
+        if (channel.ackDue()) {
+            send(Envelope.newBuilder().setAckOnly(Ack.getDefaultInstance()));
+        }
+    }
+
+    private void send(Envelope.Builder envelope) {
+        long ack = channel.takeAck();
+        lastAckSent = ack;
+        connection.send(envelope.setAck(ack).setTsMs(System.currentTimeMillis()).build());
+    }
+
+    /** Runs lane work; any failure ends the connection, with the peer's fault or as an internal error. */
+    private void guarded(LaneWork work) {
+        try {
+            work.run();
+        } catch (ProtocolException e) {
+            connection.close(e.closeCode(), e.closeReason());
+        } catch (RuntimeException e) {
+            if (!connection.isClosed()) {
+                LOG.error("agent {}: connection failed", agentId, e);
+                connection.close(CloseCodes.INTERNAL_ERROR, "internal server error; reconnect later");
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface LaneWork {
+        void run() throws ProtocolException;
+    }
+}

@@ -1,0 +1,210 @@
+package dev.tether.server.hub;
+
+import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.Limits;
+import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.store.AgentSessionStore;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registry of agent connections on this server, and their presence.
+ *
+ * <p>One live connection per agent: {@link #register} replaces an older one,
+ * which is closed with {@link CloseCodes#REPLACED}. Presence lives in memory.
+ * One periodic scan (every {@link #scanPeriod}) closes connections whose
+ * handshake is too slow ({@link CloseCodes#HANDSHAKE_TIMEOUT}), whose peer fell
+ * silent for {@link Limits#MISSED_HEARTBEATS} intervals ({@link CloseCodes#DEAD_PEER})
+ * or whose writes stalled for {@link Limits#WRITE_TIMEOUT}: no timer per connection.
+ * {@code last_seen} goes to the database in batches (see {@link LastSeenFlusher}).
+ *
+ * <p>Thread safe: all state is in concurrent collections.
+ */
+public final class Hub implements AutoCloseable {
+
+    /** Shortest period of the liveness scan. */
+    static final Duration MIN_SCAN_PERIOD = Duration.ofMillis(50);
+    private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+
+    private final Vertx vertx;
+    private final ServerMetrics metrics;
+    private final Duration heartbeatInterval;
+    private final Duration handshakeTimeout;
+    private final LastSeenFlusher lastSeen;
+    /** Every open connection, established or not: what the scan looks at. */
+    private final Set<LiveConnection> connections = ConcurrentHashMap.newKeySet();
+    /** The established connection of each agent connected here. */
+    private final Map<String, LiveConnection> live = new ConcurrentHashMap<>();
+    /** Agents that connected here before: their next connection is a reconnect. Bounded by the agent count. */
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    /** Agents revoked while this process runs, to close a race with a handshake in flight. */
+    private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean started = new AtomicBoolean();
+    // Timer ids; written once by start, read by close.
+    private volatile long scanTimer = -1;
+    private volatile long flushTimer = -1;
+
+    public Hub(Vertx vertx, ServerMetrics metrics, Duration heartbeatInterval, Duration handshakeTimeout,
+            AgentSessionStore sessions, Executor dbExecutor) {
+        this.vertx = vertx;
+        this.metrics = metrics;
+        this.heartbeatInterval = heartbeatInterval;
+        this.handshakeTimeout = handshakeTimeout;
+        this.lastSeen = new LastSeenFlusher(sessions, dbExecutor);
+        metrics.gaugeConnectedAgents(live::size);
+        metrics.gaugeReliablePending("from_agents", this::reportedOutboxDepth);
+    }
+
+    /** Starts the liveness scan and the last_seen flusher. */
+    public void start() {
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        scanTimer = vertx.setPeriodic(scanPeriod().toMillis(), id -> scan(System.nanoTime()));
+        flushTimer = vertx.setPeriodic(LastSeenFlusher.FLUSH_INTERVAL.toMillis(),
+                id -> lastSeen.flushAsync(List.copyOf(live.values())));
+    }
+
+    /** A tenth of the heartbeat interval, at least {@link #MIN_SCAN_PERIOD}: detection stays within 10 % late. */
+    public Duration scanPeriod() {
+        Duration tenth = heartbeatInterval.dividedBy(10);
+        return tenth.compareTo(MIN_SCAN_PERIOD) < 0 ? MIN_SCAN_PERIOD : tenth;
+    }
+
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** Watches a connection from its upgrade on (handshake timeout, dead peer). */
+    public void track(LiveConnection connection) {
+        connections.add(connection);
+    }
+
+    /**
+     * Makes {@code connection} its agent's live connection, closing the one it replaces.
+     *
+     * @return false when the agent was revoked meanwhile: the caller must close it
+     */
+    public boolean register(LiveConnection connection) {
+        String agentId = connection.agentId();
+        LiveConnection previous = live.put(agentId, connection);
+        if (previous != null && previous != connection) {
+            previous.close(CloseCodes.REPLACED, "replaced by a newer connection");
+        }
+        if (!seen.add(agentId)) {
+            metrics.reconnected();
+        }
+        // Checked after the put: a concurrent revoke() either sees this connection or is seen here.
+        return !revoked.contains(agentId);
+    }
+
+    /** Forgets a connection that ended; the agent goes offline unless a newer connection replaced it. */
+    public void unregister(LiveConnection connection) {
+        connections.remove(connection);
+        if (live.remove(connection.agentId(), connection)) {
+            lastSeen.departed(connection.agentId(), connection.lastSeenMillis());
+        }
+    }
+
+    public Optional<Presence> presence(String agentId) {
+        LiveConnection connection = live.get(agentId);
+        if (connection == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Presence(connection.connectedAtMillis(), connection.lastSeenMillis(),
+                connection.lastHeartbeat()));
+    }
+
+    public boolean online(String agentId) {
+        return live.containsKey(agentId);
+    }
+
+    public int connectedCount() {
+        return live.size();
+    }
+
+    /** Closes the agent's live connection at once, now and for any handshake in flight. */
+    public void revoke(String agentId) {
+        revoked.add(agentId);
+        LiveConnection connection = live.get(agentId);
+        if (connection != null) {
+            connection.close(CloseCodes.REVOKED, "agent key revoked");
+        }
+    }
+
+    /** Tells the agent's connection, if it is here, that its outbox has something new. */
+    public void wake(String agentId) {
+        LiveConnection connection = live.get(agentId);
+        if (connection != null) {
+            connection.wake();
+        }
+    }
+
+    /** Sum of the outbox depths agents last reported in heartbeats. */
+    public long reportedOutboxDepth() {
+        long depth = 0;
+        for (LiveConnection connection : live.values()) {
+            var heartbeat = connection.lastHeartbeat();
+            depth += heartbeat == null ? 0 : heartbeat.getOutboxDepth();
+        }
+        return depth;
+    }
+
+    /** One pass of the liveness checks. */
+    void scan(long nowNanos) {
+        // Less one scan period, so a peer silent since t is closed by t + 3 intervals at the latest.
+        long deadAfter = heartbeatInterval.toNanos() * Limits.MISSED_HEARTBEATS - scanPeriod().toNanos();
+        for (LiveConnection connection : connections) {
+            try {
+                check(connection, nowNanos, deadAfter);
+            } catch (RuntimeException e) {
+                LOG.warn("liveness check of agent {} failed", connection.agentId(), e);
+            }
+        }
+    }
+
+    private void check(LiveConnection connection, long nowNanos, long deadAfterNanos) {
+        if (!connection.established()) {
+            if (nowNanos - connection.openedNanos() > handshakeTimeout.toNanos()) {
+                connection.close(CloseCodes.HANDSHAKE_TIMEOUT,
+                        "no handshake within " + handshakeTimeout.toMillis() + " ms");
+            }
+            return;
+        }
+        long silentNanos = nowNanos - connection.lastFrameNanos();
+        if (silentNanos > deadAfterNanos) {
+            connection.close(CloseCodes.DEAD_PEER, "no frame for " + silentNanos / 1_000_000 + " ms ("
+                    + Limits.MISSED_HEARTBEATS + " heartbeat intervals): dead peer");
+            return;
+        }
+        long blockedSince = connection.writeBlockedSinceNanos();
+        if (blockedSince != 0 && nowNanos - blockedSince > Limits.WRITE_TIMEOUT.toNanos()) {
+            connection.close(CloseCodes.DEAD_PEER, "writes blocked for " + Limits.WRITE_TIMEOUT.toSeconds()
+                    + " s: the agent is not reading");
+        }
+    }
+
+    /** Closes every connection with this code and reason (server shutdown). */
+    public void closeAll(int code, String reason) {
+        for (LiveConnection connection : connections) {
+            connection.close(code, reason);
+        }
+    }
+
+    /** Stops the timers and writes the last_seen of every agent still connected, blocking. */
+    @Override
+    public void close() {
+        vertx.cancelTimer(scanTimer);
+        vertx.cancelTimer(flushTimer);
+        lastSeen.flushNow(List.copyOf(live.values()));
+    }
+}

@@ -1,0 +1,40 @@
+package dev.tether.server.hub;
+
+import dev.tether.protocol.v1.Heartbeat;
+
+/**
+ * What the hub needs from one agent connection. Implementations are thread
+ * safe: the hub calls them from its timers and from API threads.
+ */
+public interface LiveConnection {
+
+    /** The authenticated agent this connection belongs to. */
+    String agentId();
+
+    /** {@link System#nanoTime()} when the WebSocket opened. */
+    long openedNanos();
+
+    /** Whether the handshake completed (Welcome sent). */
+    boolean established();
+
+    /** {@link System#nanoTime()} of the last frame received. */
+    long lastFrameNanos();
+
+    /** Wall clock (epoch millis) of the last frame received. */
+    long lastSeenMillis();
+
+    /** Wall clock (epoch millis) when the handshake completed; 0 before. */
+    long connectedAtMillis();
+
+    /** The last heartbeat received, or null before the first. */
+    Heartbeat lastHeartbeat();
+
+    /** {@link System#nanoTime()} since which writes have been blocked by a full write queue; 0 when not blocked. */
+    long writeBlockedSinceNanos();
+
+    /** Ends the connection with this close code and reason; idempotent. */
+    void close(int code, String reason);
+
+    /** Something was appended to the agent's outbox: send it. */
+    void wake();
+}

@@ -1,0 +1,13 @@
+package dev.tether.server.hub;
+
+import dev.tether.protocol.v1.Heartbeat;
+
+/**
+ * An agent's live presence on this server.
+ *
+ * @param connectedSince epoch millis of the handshake
+ * @param lastSeen epoch millis of the last frame
+ * @param heartbeat the last heartbeat, null before the first
+ */
+public record Presence(long connectedSince, long lastSeen, Heartbeat heartbeat) {
+}

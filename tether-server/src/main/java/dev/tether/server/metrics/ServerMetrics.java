@@ -1,0 +1,110 @@
+package dev.tether.server.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.function.Supplier;
+
+/**
+ * Every metric the server exports on {@code /metrics}, named as Prometheus sees them:
+ * <ul>
+ *   <li>{@code tether_agents_connected}: agents with a live connection here;</li>
+ *   <li>{@code tether_handshakes_total{result="ok"|"failed"}} and
+ *       {@code tether_handshake_failures_total{reason}};</li>
+ *   <li>{@code tether_reconnects_total}: connections of agents that had one before in this process;</li>
+ *   <li>{@code tether_frames_total{direction="in"|"out"}}, {@code tether_bytes_total{direction}};</li>
+ *   <li>{@code tether_connection_closes_total{code}}: every agent connection's end, by close code
+ *       (1006 when the link dropped without a close frame);</li>
+ *   <li>{@code tether_reliable_pending{direction="to_agents"}} (outbox rows) and
+ *       {@code {direction="from_agents"}} (the outbox depth agents last reported);</li>
+ *   <li>{@code tether_unknown_payloads_total}: payloads from a newer peer, ignored;</li>
+ *   <li>{@code tether_ignored_payloads_total{payload}}: known payloads this build does not act on yet.</li>
+ * </ul>
+ * Thread safe.
+ */
+public final class ServerMetrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter handshakesOk = handshakes("ok");
+    private final Counter handshakesFailed = handshakes("failed");
+    private final Counter reconnects = Counter.builder("tether.reconnects")
+            .description("Connections of agents that had connected before in this process").register(registry);
+    private final Counter framesIn = frames("in");
+    private final Counter framesOut = frames("out");
+    private final Counter bytesIn = bytes("in");
+    private final Counter bytesOut = bytes("out");
+    private final Counter unknownPayloads = Counter.builder("tether.unknown.payloads")
+            .description("Payloads of a type newer than this server, ignored").register(registry);
+
+    public void handshakeSucceeded() {
+        handshakesOk.increment();
+    }
+
+    /** A connection attempt failed before Welcome; {@code reason} is a short snake_case word. */
+    public void handshakeFailed(String reason) {
+        handshakesFailed.increment();
+        Counter.builder("tether.handshake.failures").tag("reason", reason)
+                .description("Failed connection attempts, by reason").register(registry).increment();
+    }
+
+    public void reconnected() {
+        reconnects.increment();
+    }
+
+    public void frameIn(int byteCount) {
+        framesIn.increment();
+        bytesIn.increment(byteCount);
+    }
+
+    public void frameOut(int byteCount) {
+        framesOut.increment();
+        bytesOut.increment(byteCount);
+    }
+
+    public void connectionClosed(int code) {
+        Counter.builder("tether.connection.closes").tag("code", Integer.toString(code))
+                .description("Agent connections ended, by WebSocket close code").register(registry).increment();
+    }
+
+    public void unknownPayload() {
+        unknownPayloads.increment();
+    }
+
+    public void ignoredPayload(String payload) {
+        Counter.builder("tether.ignored.payloads").tag("payload", payload)
+                .description("Reliable payloads applied as no-ops until their feature lands")
+                .register(registry).increment();
+    }
+
+    public void gaugeConnectedAgents(Supplier<Number> connected) {
+        Gauge.builder("tether.agents.connected", connected)
+                .description("Agents with a live connection to this server").register(registry);
+    }
+
+    /** @param direction {@code to_agents} or {@code from_agents} */
+    public void gaugeReliablePending(String direction, Supplier<Number> pending) {
+        Gauge.builder("tether.reliable.pending", pending).tag("direction", direction)
+                .description("Reliable payloads stored and not yet acknowledged").register(registry);
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    private Counter handshakes(String result) {
+        return Counter.builder("tether.handshakes").tag("result", result)
+                .description("Agent handshakes, by result").register(registry);
+    }
+
+    private Counter frames(String direction) {
+        return Counter.builder("tether.frames").tag("direction", direction)
+                .description("WebSocket messages on agent connections").register(registry);
+    }
+
+    private Counter bytes(String direction) {
+        return Counter.builder("tether.bytes").tag("direction", direction).baseUnit("bytes")
+                .description("Payload bytes on agent connections").register(registry);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.tether.server.store;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An agent as stored: identity, what it reported in its last Hello, its status
+ * report and its configuration versions. Timestamps are epoch millis, null when
+ * they never happened. Never holds the key or its hash.
+ */
+public record AgentRecord(
+        String id,
+        String name,
+        Map<String, String> labels,
+        long createdAt,
+        Long revokedAt,
+        Long lastSeen,
+        Long connectedAt,
+        String hostname,
+        String os,
+        String arch,
+        String agentVersion,
+        Map<String, String> reportedLabels,
+        List<String> capabilities,
+        String statusState,
+        String statusMessage,
+        long configVersion,
+        long configAppliedVersion) {
+
+    public boolean revoked() {
+        return revokedAt != null;
+    }
+}

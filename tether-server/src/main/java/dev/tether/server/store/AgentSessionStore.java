@@ -1,0 +1,157 @@
+package dev.tether.server.store;
+
+import dev.tether.protocol.v1.ConfigApplied;
+import dev.tether.protocol.v1.Hello;
+import dev.tether.protocol.v1.StatusReport;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * What live agent connections write to an agent's row: the Hello, the status
+ * report, the applied config version, the applied seq and, in batches,
+ * {@code last_seen}.
+ *
+ * <p>Blocking; thread safe (state lives in the database).
+ */
+public final class AgentSessionStore {
+
+    /** Longest hostname, OS, arch, version or boot id kept from a Hello. */
+    static final int MAX_REPORTED_LENGTH = 255;
+
+    private final Database db;
+
+    public AgentSessionStore(Database db) {
+        this.db = db;
+    }
+
+    /**
+     * Records the Hello of a new connection and reads what the handshake needs, in one transaction.
+     *
+     * @return null when the agent no longer exists
+     */
+    public SessionStart beginSession(String agentId, Hello hello, long nowMillis) {
+        return db.inTransaction("begin agent session", connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE agents SET hostname = ?, os = ?, arch = ?, agent_version = ?, boot_id = ?,"
+                            + " reported_labels = ?, capabilities = ?, connected_at = ?, last_seen = ? WHERE id = ?")) {
+                update.setString(1, bounded(hello.getHostname()));
+                update.setString(2, bounded(hello.getOs()));
+                update.setString(3, bounded(hello.getArch()));
+                update.setString(4, bounded(hello.getAgentVersion()));
+                update.setString(5, bounded(hello.getBootId()));
+                update.setString(6, JsonColumns.encodeMap(hello.getLabelsMap()));
+                update.setString(7, JsonColumns.encodeList(hello.getCapabilitiesList()));
+                update.setLong(8, nowMillis);
+                update.setLong(9, nowMillis);
+                update.setString(10, agentId);
+                update.executeUpdate();
+            }
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT name, applied_agent_seq, config_version, config_json, revoked_at FROM agents WHERE id = ?")) {
+                select.setString(1, agentId);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        return null;
+                    }
+                    return new SessionStart(row.getString(1), row.getLong(2), row.getLong(3), row.getString(4),
+                            AgentStore.nullableLong(row, "revoked_at") != null);
+                }
+            }
+        });
+    }
+
+    /** Hello strings are the agent's to choose: keep at most {@link #MAX_REPORTED_LENGTH} characters. */
+    private static String bounded(String reported) {
+        return reported.length() <= MAX_REPORTED_LENGTH ? reported : reported.substring(0, MAX_REPORTED_LENGTH);
+    }
+
+    /** Stores a status report on the agent row, in the caller's transaction. */
+    public static void recordStatusIn(Connection connection, String agentId, StatusReport status, long nowMillis)
+            throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE agents SET status_state = ?, status_message = ?, status_details = ?, status_at = ?"
+                        + " WHERE id = ?")) {
+            update.setString(1, status.getState());
+            update.setString(2, status.getMessage());
+            update.setString(3, JsonColumns.encodeMap(status.getDetailsMap()));
+            update.setLong(4, nowMillis);
+            update.setString(5, agentId);
+            update.executeUpdate();
+        }
+    }
+
+    /**
+     * Records the outcome of applying a configuration, in the caller's transaction.
+     * The applied version only moves forward, so a late report of an older version changes nothing.
+     */
+    public static void recordConfigAppliedIn(Connection connection, String agentId, ConfigApplied applied)
+            throws SQLException {
+        String sql = applied.getOk()
+                ? "UPDATE agents SET config_applied_version = ?, config_error_version = NULL, config_error = NULL"
+                        + " WHERE id = ? AND config_applied_version < ?"
+                : "UPDATE agents SET config_error_version = ?, config_error = ?"
+                        + " WHERE id = ? AND config_applied_version < ?";
+        try (PreparedStatement update = connection.prepareStatement(sql)) {
+            int index = 1;
+            update.setLong(index++, applied.getVersion());
+            if (!applied.getOk()) {
+                update.setString(index++, applied.getError().isEmpty() ? "failed" : applied.getError());
+            }
+            update.setString(index++, agentId);
+            update.setLong(index, applied.getVersion());
+            update.executeUpdate();
+        }
+    }
+
+    /**
+     * Moves the agent's applied seq from {@code expected} to {@code applied}, in the
+     * transaction of the effects. Compare-and-set: a mismatch means another
+     * connection applied in between, and the transaction must roll back.
+     */
+    public static void advanceAppliedIn(Connection connection, String agentId, long expected, long applied)
+            throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE agents SET applied_agent_seq = ? WHERE id = ? AND applied_agent_seq = ?")) {
+            update.setLong(1, applied);
+            update.setString(2, agentId);
+            update.setLong(3, expected);
+            if (update.executeUpdate() != 1) {
+                throw new SQLException("applied seq of agent " + agentId + " is no longer " + expected
+                        + ": another connection applied payloads concurrently");
+            }
+        }
+    }
+
+    /** Writes {@code last_seen} of many agents in one transaction (never earlier than stored). */
+    public void flushLastSeen(Map<String, Long> lastSeenByAgent) {
+        if (lastSeenByAgent.isEmpty()) {
+            return;
+        }
+        db.inTransaction("flush last_seen", connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE agents SET last_seen = ? WHERE id = ? AND (last_seen IS NULL OR last_seen < ?)")) {
+                for (Map.Entry<String, Long> entry : lastSeenByAgent.entrySet()) {
+                    update.setLong(1, entry.getValue());
+                    update.setString(2, entry.getKey());
+                    update.setLong(3, entry.getValue());
+                    update.addBatch();
+                }
+                update.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * What a handshake needs from the agent row.
+     *
+     * @param appliedAgentSeq highest agent seq applied
+     * @param configJson null when no configuration was ever set
+     */
+    public record SessionStart(String name, long appliedAgentSeq, long configVersion, String configJson,
+            boolean revoked) {
+    }
+}

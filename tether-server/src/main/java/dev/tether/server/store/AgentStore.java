@@ -1,0 +1,173 @@
+package dev.tether.server.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The registry of agents: enrolment, lookup, key authentication and revocation.
+ * What a live connection writes lives in {@link AgentSessionStore}.
+ *
+ * <p>Blocking; thread safe (state lives in the database).
+ */
+public final class AgentStore {
+
+    private static final String COLUMNS = "id, name, labels, created_at, revoked_at, last_seen, connected_at,"
+            + " hostname, os, arch, agent_version, reported_labels, capabilities, status_state, status_message,"
+            + " config_version, config_applied_version";
+
+    private final Database db;
+
+    public AgentStore(Database db) {
+        this.db = db;
+    }
+
+    /**
+     * Enrols an agent.
+     *
+     * @param keyHash hex SHA-256 of its key
+     * @throws NameTakenException when the name is in use
+     */
+    public AgentRecord create(String name, Map<String, String> labels, String keyHash, long nowMillis) {
+        String id = UUID.randomUUID().toString();
+        try {
+            db.inTransaction("create agent", connection -> {
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "INSERT INTO agents (id, name, labels, key_hash, created_at) VALUES (?, ?, ?, ?, ?)")) {
+                    insert.setString(1, id);
+                    insert.setString(2, name);
+                    insert.setString(3, JsonColumns.encodeMap(labels));
+                    insert.setString(4, keyHash);
+                    insert.setLong(5, nowMillis);
+                    insert.executeUpdate();
+                }
+                return null;
+            });
+        } catch (StoreException e) {
+            if (e.getCause() instanceof SQLException sql && db.dialect().isUniqueViolation(sql)) {
+                throw new NameTakenException(name);
+            }
+            throw e;
+        }
+        return find(id).orElseThrow();
+    }
+
+    /** The agent with this id, or else with this name. */
+    public Optional<AgentRecord> find(String idOrName) {
+        return db.withConnection("find agent", connection -> {
+            Optional<AgentRecord> byId = selectOne(connection, "id", idOrName);
+            return byId.isPresent() ? byId : selectOne(connection, "name", idOrName);
+        });
+    }
+
+    /** Every agent, by name. */
+    public List<AgentRecord> list() {
+        return db.withConnection("list agents", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM agents ORDER BY name")) {
+                return readAll(select);
+            }
+        });
+    }
+
+    /** The agent whose key hashes to {@code keyHash}, revoked or not. */
+    public Optional<KeyOwner> findByKeyHash(String keyHash) {
+        return db.withConnection("authenticate agent", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, name, key_hash, revoked_at FROM agents WHERE key_hash = ?")) {
+                select.setString(1, keyHash);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new KeyOwner(row.getString("id"), row.getString("name"),
+                            row.getString("key_hash"), nullableLong(row, "revoked_at") != null));
+                }
+            }
+        });
+    }
+
+    /** Marks the agent revoked (idempotent: the first revocation time is kept). */
+    public void revoke(String id, long nowMillis) {
+        db.withConnection("revoke agent", connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")) {
+                update.setLong(1, nowMillis);
+                update.setString(2, id);
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    /** Gives the agent a new key; the old one stops working. */
+    public void replaceKey(String id, String keyHash) {
+        db.withConnection("replace agent key", connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE agents SET key_hash = ? WHERE id = ?")) {
+                update.setString(1, keyHash);
+                update.setString(2, id);
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    private static Optional<AgentRecord> selectOne(Connection connection, String column, String value)
+            throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT " + COLUMNS + " FROM agents WHERE " + column + " = ?")) {
+            select.setString(1, value);
+            List<AgentRecord> found = readAll(select);
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+        }
+    }
+
+    private static List<AgentRecord> readAll(PreparedStatement select) throws SQLException {
+        List<AgentRecord> agents = new ArrayList<>();
+        try (ResultSet row = select.executeQuery()) {
+            while (row.next()) {
+                agents.add(read(row));
+            }
+        }
+        return agents;
+    }
+
+    private static AgentRecord read(ResultSet row) throws SQLException {
+        return new AgentRecord(
+                row.getString("id"),
+                row.getString("name"),
+                JsonColumns.decodeMap(row.getString("labels")),
+                row.getLong("created_at"),
+                nullableLong(row, "revoked_at"),
+                nullableLong(row, "last_seen"),
+                nullableLong(row, "connected_at"),
+                row.getString("hostname"),
+                row.getString("os"),
+                row.getString("arch"),
+                row.getString("agent_version"),
+                JsonColumns.decodeMap(row.getString("reported_labels")),
+                JsonColumns.decodeList(row.getString("capabilities")),
+                row.getString("status_state"),
+                row.getString("status_message"),
+                row.getLong("config_version"),
+                row.getLong("config_applied_version"));
+    }
+
+    static Long nullableLong(ResultSet row, String column) throws SQLException {
+        long value = row.getLong(column);
+        return row.wasNull() ? null : value;
+    }
+
+    /**
+     * The owner of a presented key.
+     *
+     * @param keyHash the stored hash, for a constant-time comparison by the caller
+     */
+    public record KeyOwner(String id, String name, String keyHash, boolean revoked) {
+    }
+}

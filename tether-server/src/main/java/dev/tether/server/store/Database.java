@@ -1,0 +1,115 @@
+package dev.tether.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The server's database: a HikariCP pool over SQLite or PostgreSQL, versioned
+ * migrations, and transactions.
+ *
+ * <p>SQLite runs in WAL mode with {@code synchronous=FULL} (a commit survives a
+ * power loss, which the reliable channel promises), a busy timeout, and
+ * {@code BEGIN IMMEDIATE} transactions, so a transaction that reads before it
+ * writes waits for the write lock instead of failing with SQLITE_BUSY.
+ *
+ * <p>Every method blocks: call them only from {@link DbExecutor} threads, never
+ * from a Vert.x event loop. Thread safe.
+ */
+public final class Database implements AutoCloseable {
+
+    /** How long a SQLite writer waits for the lock held by another. */
+    private static final Duration SQLITE_BUSY_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a caller waits for a pooled connection before failing. */
+    private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+
+    private final HikariDataSource pool;
+    private final Dialect dialect;
+
+    private Database(HikariDataSource pool, Dialect dialect) {
+        this.pool = pool;
+        this.dialect = dialect;
+    }
+
+    /** Opens a pool of at most {@code poolSize} connections; does not migrate. */
+    public static Database open(String jdbcUrl, int poolSize) {
+        Dialect dialect = Dialect.of(jdbcUrl);
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("tether-db");
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(poolSize);
+        config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+        if (dialect == Dialect.SQLITE) {
+            config.addDataSourceProperty("journal_mode", "WAL");
+            config.addDataSourceProperty("synchronous", "FULL");
+            config.addDataSourceProperty("foreign_keys", "true");
+            config.addDataSourceProperty("busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT.toMillis()));
+            config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+        }
+        return new Database(new HikariDataSource(config), dialect);
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** Applies pending migrations of this dialect; a no-op when the schema is current. */
+    public void migrate() {
+        Flyway.configure()
+                .dataSource(pool)
+                .locations(dialect.migrationLocation())
+                .load()
+                .migrate();
+    }
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    public <T> T inTransaction(String operation, SqlWork<T> work) {
+        try (Connection connection = pool.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(operation, e);
+        }
+    }
+
+    /** Runs {@code work} on an auto-commit connection: for reads and single statements. */
+    public <T> T withConnection(String operation, SqlWork<T> work) {
+        try (Connection connection = pool.getConnection()) {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new StoreException(operation, e);
+        }
+    }
+
+    /** Whether the database answers a trivial query within {@code timeout}. */
+    public boolean ping(Duration timeout) {
+        try (Connection connection = pool.getConnection()) {
+            return connection.isValid((int) Math.max(1, timeout.toSeconds()));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** A unit of JDBC work. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+}

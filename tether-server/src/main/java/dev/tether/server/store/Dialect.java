@@ -1,0 +1,58 @@
+package dev.tether.server.store;
+
+import java.sql.SQLException;
+import java.util.Locale;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/** The two databases the server runs on, and what differs between them. */
+public enum Dialect {
+    SQLITE("jdbc:sqlite:", "classpath:db/sqlite"),
+    POSTGRESQL("jdbc:postgresql:", "classpath:db/postgresql");
+
+    /** SQLSTATE of a unique constraint violation, in PostgreSQL and the SQL standard. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final String urlPrefix;
+    private final String migrations;
+
+    Dialect(String urlPrefix, String migrations) {
+        this.urlPrefix = urlPrefix;
+        this.migrations = migrations;
+    }
+
+    /**
+     * The dialect of a JDBC URL.
+     *
+     * @throws IllegalArgumentException for any other database
+     */
+    public static Dialect of(String jdbcUrl) {
+        String lower = jdbcUrl.toLowerCase(Locale.ROOT);
+        for (Dialect dialect : values()) {
+            if (lower.startsWith(dialect.urlPrefix)) {
+                return dialect;
+            }
+        }
+        throw new IllegalArgumentException("unsupported database URL " + redact(jdbcUrl)
+                + ": use jdbc:postgresql://host:port/database, or leave it unset for SQLite in the data dir");
+    }
+
+    /** Flyway location of this dialect's versioned migrations. */
+    String migrationLocation() {
+        return migrations;
+    }
+
+    /** Whether the exception is a violated UNIQUE constraint. */
+    public boolean isUniqueViolation(SQLException e) {
+        if (this == SQLITE) {
+            return e instanceof SQLiteException sqlite
+                    && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE;
+        }
+        return UNIQUE_VIOLATION.equals(e.getSQLState());
+    }
+
+    /** A JDBC URL safe to log: password parameters are masked. */
+    public static String redact(String jdbcUrl) {
+        return jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}

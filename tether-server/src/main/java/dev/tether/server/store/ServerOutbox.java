@@ -1,0 +1,168 @@
+package dev.tether.server.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tether.protocol.Outbox;
+import dev.tether.protocol.v1.Envelope;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The durable server → agent {@link Outbox} of one agent, in the database.
+ *
+ * <h2>Format</h2>
+ * The seq counter is {@code agents.out_seq} (the highest seq ever assigned);
+ * pending payloads are rows of {@code outbox(agent_id, seq, envelope,
+ * created_at)} where {@code envelope} is a serialized {@code tether.v1.Envelope}
+ * with its payload and seq set, and {@code ack}/{@code ts_ms} unset (the sender
+ * fills those per transmission). An append bumps the counter and inserts its
+ * rows in one transaction; the counter's row lock serialises concurrent
+ * appenders of the same agent.
+ *
+ * <p>Blocking; thread safe (state lives in the database). The
+ * {@link dev.tether.protocol.ReliableChannel} that owns an instance calls it
+ * with its own lock held, from the agent's lane.
+ */
+public final class ServerOutbox implements Outbox {
+
+    private final Database db;
+    private final String agentId;
+
+    public ServerOutbox(Database db, String agentId) {
+        this.db = db;
+        this.agentId = agentId;
+    }
+
+    @Override
+    public List<Envelope> append(List<Envelope> envelopes) {
+        return db.inTransaction("append to outbox", connection ->
+                appendIn(connection, agentId, envelopes, System.currentTimeMillis()));
+    }
+
+    /** {@link #append} inside the caller's transaction, so an effect and its outgoing payload commit together. */
+    public static List<Envelope> appendIn(Connection connection, String agentId, List<Envelope> envelopes,
+            long nowMillis) throws SQLException {
+        if (envelopes.isEmpty()) {
+            return List.of();
+        }
+        try (PreparedStatement bump = connection.prepareStatement(
+                "UPDATE agents SET out_seq = out_seq + ? WHERE id = ?")) {
+            bump.setLong(1, envelopes.size());
+            bump.setString(2, agentId);
+            if (bump.executeUpdate() != 1) {
+                throw new SQLException("no agent " + agentId + " to append to");
+            }
+        }
+        long seq = counters(connection, agentId).lastSeq() - envelopes.size();
+        List<Envelope> stored = new ArrayList<>(envelopes.size());
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO outbox (agent_id, seq, envelope, created_at) VALUES (?, ?, ?, ?)")) {
+            for (Envelope envelope : envelopes) {
+                Envelope withSeq = envelope.toBuilder().setSeq(++seq).build();
+                insert.setString(1, agentId);
+                insert.setLong(2, seq);
+                insert.setBytes(3, withSeq.toByteArray());
+                insert.setLong(4, nowMillis);
+                insert.addBatch();
+                stored.add(withSeq);
+            }
+            insert.executeBatch();
+        }
+        return stored;
+    }
+
+    @Override
+    public List<Envelope> read(long fromSeq, int max) {
+        return db.withConnection("read outbox", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT envelope FROM outbox WHERE agent_id = ? AND seq >= ? ORDER BY seq LIMIT ?")) {
+                select.setString(1, agentId);
+                select.setLong(2, fromSeq);
+                select.setInt(3, max);
+                List<Envelope> out = new ArrayList<>();
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        out.add(parse(row.getBytes(1)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public void acknowledge(long upToSeq) {
+        db.withConnection("acknowledge outbox", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM outbox WHERE agent_id = ? AND seq <= ?")) {
+                delete.setString(1, agentId);
+                delete.setLong(2, upToSeq);
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public long lastSeq() {
+        return db.withConnection("read outbox counter", connection -> counters(connection, agentId).lastSeq());
+    }
+
+    @Override
+    public long firstPendingSeq() {
+        return db.withConnection("read outbox counter", connection -> counters(connection, agentId).firstPending());
+    }
+
+    @Override
+    public void advanceTo(long seq) {
+        db.withConnection("advance outbox counter", connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE agents SET out_seq = ? WHERE id = ? AND out_seq < ?")) {
+                update.setLong(1, seq);
+                update.setString(2, agentId);
+                update.setLong(3, seq);
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    /** Payloads waiting in every agent's outbox. */
+    public static long pendingTotal(Database db) {
+        return db.withConnection("count outbox", connection -> {
+            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM outbox");
+                    ResultSet row = count.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        });
+    }
+
+    private static Counters counters(Connection connection, String agentId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT a.out_seq, (SELECT MIN(o.seq) FROM outbox o WHERE o.agent_id = a.id)"
+                        + " FROM agents a WHERE a.id = ?")) {
+            select.setString(1, agentId);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    throw new SQLException("no agent " + agentId);
+                }
+                long last = row.getLong(1);
+                long first = row.getLong(2);
+                return new Counters(last, row.wasNull() ? last + 1 : first);
+            }
+        }
+    }
+
+    private static Envelope parse(byte[] bytes) throws SQLException {
+        try {
+            return Envelope.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new SQLException("damaged outbox row: " + e.getMessage(), e);
+        }
+    }
+
+    private record Counters(long lastSeq, long firstPending) {
+    }
+}

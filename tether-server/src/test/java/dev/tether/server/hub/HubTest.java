@@ -1,0 +1,181 @@
+package dev.tether.server.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.protocol.Limits;
+import dev.tether.protocol.v1.Heartbeat;
+import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.store.AgentSessionStore;
+import dev.tether.server.store.AgentStore;
+import dev.tether.server.store.Database;
+import dev.tether.server.testing.TestDatabase;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hub's registry and liveness rules, driven with fake connections and a chosen clock. */
+class HubTest {
+
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(15);
+    private static final long NOW = 1_000_000_000_000L;
+
+    @TempDir
+    Path dir;
+    private Vertx vertx;
+    private Database db;
+    private ServerMetrics metrics;
+    private Hub hub;
+
+    @BeforeEach
+    void createHub() {
+        vertx = Vertx.vertx();
+        db = Database.open(TestDatabase.SQLITE.freshJdbcUrl(dir), 2);
+        db.migrate();
+        metrics = new ServerMetrics();
+        hub = new Hub(vertx, metrics, INTERVAL, HANDSHAKE_TIMEOUT, new AgentSessionStore(db), Runnable::run);
+    }
+
+    @AfterEach
+    void closeAll() {
+        hub.close();
+        vertx.close().await();
+        db.close();
+    }
+
+    private RecordingConnection tracked(String agentId) {
+        RecordingConnection connection = new RecordingConnection(agentId, NOW);
+        hub.track(connection);
+        return connection;
+    }
+
+    private RecordingConnection registered(String agentId) {
+        RecordingConnection connection = tracked(agentId);
+        assertThat(hub.register(connection)).isTrue();
+        return connection;
+    }
+
+    @Test
+    void handshakeThatTakesTooLongIsClosedWith4004() {
+        RecordingConnection slow = tracked("a1");
+        slow.established = false;
+
+        hub.scan(NOW + HANDSHAKE_TIMEOUT.toNanos() - 1);
+        assertThat(slow.closes()).isEmpty();
+        hub.scan(NOW + HANDSHAKE_TIMEOUT.toNanos() + 1);
+
+        assertThat(slow.closes()).containsExactly("4004 no handshake within 15000 ms");
+    }
+
+    @Test
+    void connectionSilentForThreeIntervalsIsClosedAsDeadPeer() {
+        RecordingConnection silent = registered("a1");
+        long deadline = NOW + INTERVAL.toNanos() * Limits.MISSED_HEARTBEATS;
+
+        hub.scan(deadline);
+        assertThat(silent.closes()).isEmpty();
+        hub.scan(deadline + 1_000_000);
+
+        assertThat(silent.closes()).hasSize(1).first().asString().startsWith("4005 no frame for 3001 ms");
+    }
+
+    @Test
+    void recentFrameKeepsAConnectionAlive() {
+        RecordingConnection alive = registered("a1");
+        alive.lastFrameNanos = NOW + INTERVAL.toNanos() * 10;
+
+        hub.scan(NOW + INTERVAL.toNanos() * 12);
+
+        assertThat(alive.closes()).isEmpty();
+    }
+
+    @Test
+    void writesStalledBeyondTheWriteTimeoutCloseTheConnection() {
+        RecordingConnection stalled = registered("a1");
+        stalled.writeBlockedSinceNanos = NOW;
+        stalled.lastFrameNanos = NOW + Limits.WRITE_TIMEOUT.toNanos();
+
+        hub.scan(NOW + Limits.WRITE_TIMEOUT.toNanos() + 1);
+
+        assertThat(stalled.closes()).hasSize(1).first().asString().contains("the agent is not reading");
+    }
+
+    @Test
+    void secondConnectionReplacesTheFirstAndCountsAsAReconnect() {
+        RecordingConnection first = registered("a1");
+        RecordingConnection second = registered("a1");
+
+        assertThat(first.closes()).containsExactly("4001 replaced by a newer connection");
+        assertThat(second.closes()).isEmpty();
+        assertThat(metrics.scrape()).contains("tether_reconnects_total 1.0");
+
+        hub.unregister(first);
+        assertThat(hub.online("a1")).isTrue();
+        hub.unregister(second);
+        assertThat(hub.online("a1")).isFalse();
+    }
+
+    @Test
+    void revokeClosesTheLiveConnectionAndRefusesOneStillHandshaking() {
+        RecordingConnection live = registered("a1");
+
+        hub.revoke("a1");
+
+        assertThat(live.closes()).containsExactly("4002 agent key revoked");
+        assertThat(hub.register(tracked("a1"))).isFalse();
+    }
+
+    @Test
+    void presenceComesFromTheLiveConnection() {
+        RecordingConnection live = registered("a1");
+        live.lastSeenMillis = 1234;
+        live.heartbeat = Heartbeat.newBuilder().setOutboxDepth(5).build();
+        registered("a2").heartbeat = Heartbeat.newBuilder().setOutboxDepth(2).build();
+
+        Presence presence = hub.presence("a1").orElseThrow();
+
+        assertThat(presence.lastSeen()).isEqualTo(1234);
+        assertThat(hub.reportedOutboxDepth()).isEqualTo(7);
+        assertThat(hub.presence("nobody")).isEmpty();
+        assertThat(hub.connectedCount()).isEqualTo(2);
+    }
+
+    @Test
+    void wakeReachesOnlyTheAgentsLiveConnection() {
+        RecordingConnection live = registered("a1");
+
+        hub.wake("a1");
+        hub.wake("a2");
+
+        assertThat(live.wakes).isEqualTo(1);
+    }
+
+    @Test
+    void scanPeriodIsATenthOfTheIntervalButNeverUnder50Ms() {
+        assertThat(hub.scanPeriod()).isEqualTo(Duration.ofMillis(100));
+        Hub fast = new Hub(vertx, new ServerMetrics(), Duration.ofMillis(200), HANDSHAKE_TIMEOUT, null, Runnable::run);
+        assertThat(fast.scanPeriod()).isEqualTo(Duration.ofMillis(50));
+    }
+
+    @Test
+    void lastSeenOfConnectedAndDepartedAgentsIsWrittenOnClose() {
+        AgentStore agents = new AgentStore(db);
+        String stays = agents.create("stays", Map.of(), "h1", 1).id();
+        String leaves = agents.create("leaves", Map.of(), "h2", 1).id();
+        RecordingConnection staying = registered(stays);
+        RecordingConnection leaving = registered(leaves);
+        staying.lastSeenMillis = 5000;
+        leaving.lastSeenMillis = 6000;
+        hub.unregister(leaving);
+
+        hub.close();
+
+        assertThat(agents.find(stays).orElseThrow().lastSeen()).isEqualTo(5000);
+        assertThat(agents.find(leaves).orElseThrow().lastSeen()).isEqualTo(6000);
+    }
+}

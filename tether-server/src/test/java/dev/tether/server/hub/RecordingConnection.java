@@ -1,0 +1,79 @@
+package dev.tether.server.hub;
+
+import dev.tether.protocol.v1.Heartbeat;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A fake connection whose clock readings the test sets, recording how it was closed and woken. */
+final class RecordingConnection implements LiveConnection {
+
+    final String agentId;
+    volatile long openedNanos;
+    volatile boolean established = true;
+    volatile long lastFrameNanos;
+    volatile long lastSeenMillis;
+    volatile long writeBlockedSinceNanos;
+    volatile Heartbeat heartbeat;
+    final List<String> closes = new ArrayList<>();
+    int wakes;
+
+    RecordingConnection(String agentId, long nowNanos) {
+        this.agentId = agentId;
+        this.openedNanos = nowNanos;
+        this.lastFrameNanos = nowNanos;
+    }
+
+    @Override
+    public String agentId() {
+        return agentId;
+    }
+
+    @Override
+    public long openedNanos() {
+        return openedNanos;
+    }
+
+    @Override
+    public boolean established() {
+        return established;
+    }
+
+    @Override
+    public long lastFrameNanos() {
+        return lastFrameNanos;
+    }
+
+    @Override
+    public long lastSeenMillis() {
+        return lastSeenMillis;
+    }
+
+    @Override
+    public long connectedAtMillis() {
+        return 1;
+    }
+
+    @Override
+    public Heartbeat lastHeartbeat() {
+        return heartbeat;
+    }
+
+    @Override
+    public long writeBlockedSinceNanos() {
+        return writeBlockedSinceNanos;
+    }
+
+    @Override
+    public synchronized void close(int code, String reason) {
+        closes.add(code + " " + reason);
+    }
+
+    @Override
+    public synchronized void wake() {
+        wakes++;
+    }
+
+    synchronized List<String> closes() {
+        return List.copyOf(closes);
+    }
+}

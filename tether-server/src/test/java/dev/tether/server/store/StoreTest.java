@@ -1,0 +1,238 @@
+package dev.tether.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tether.protocol.ReliableChannel;
+import dev.tether.protocol.v1.ConfigUpdate;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.server.store.EventStore.NewEvent;
+import dev.tether.server.store.EventStore.Page;
+import dev.tether.server.testing.TestDatabase;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The storage layer against a real database; subclasses pick which. */
+abstract class StoreTest {
+
+    @TempDir
+    Path dir;
+    String url;
+    Database db;
+    AgentStore agents;
+    String agentId;
+
+    abstract TestDatabase database();
+
+    @BeforeEach
+    void openDatabase() {
+        url = database().freshJdbcUrl(dir);
+        db = Database.open(url, 4);
+        db.migrate();
+        agents = new AgentStore(db);
+        agentId = agents.create("store-agent", Map.of("k", "v"), "hash-1", 1000).id();
+    }
+
+    @AfterEach
+    void closeDatabase() {
+        db.close();
+    }
+
+    private static Envelope config(long version) {
+        return Envelope.newBuilder().setConfigUpdate(ConfigUpdate.newBuilder().setVersion(version)).build();
+    }
+
+    private static List<Long> seqs(List<Envelope> envelopes) {
+        return envelopes.stream().map(Envelope::getSeq).toList();
+    }
+
+    @Test
+    void migratingAgainChangesNothing() {
+        db.migrate();
+
+        assertThat(agents.find(agentId)).isPresent();
+    }
+
+    @Test
+    void outboxAssignsConsecutiveSeqsFromOne() {
+        ServerOutbox outbox = new ServerOutbox(db, agentId);
+
+        assertThat(outbox.lastSeq()).isZero();
+        assertThat(outbox.firstPendingSeq()).isEqualTo(1);
+        assertThat(seqs(outbox.append(List.of(config(1), config(2))))).containsExactly(1L, 2L);
+        assertThat(seqs(outbox.append(List.of(config(3))))).containsExactly(3L);
+        assertThat(outbox.lastSeq()).isEqualTo(3);
+    }
+
+    @Test
+    void outboxReadsPendingInOrderFromASeqUpToAMaximum() {
+        ServerOutbox outbox = new ServerOutbox(db, agentId);
+        outbox.append(List.of(config(1), config(2), config(3), config(4)));
+
+        List<Envelope> read = outbox.read(2, 2);
+
+        assertThat(seqs(read)).containsExactly(2L, 3L);
+        assertThat(read.get(0).getConfigUpdate().getVersion()).isEqualTo(2);
+    }
+
+    @Test
+    void acknowledgedSeqsAreDeletedButNeverReused() {
+        ServerOutbox outbox = new ServerOutbox(db, agentId);
+        outbox.append(List.of(config(1), config(2), config(3)));
+
+        outbox.acknowledge(2);
+        outbox.acknowledge(2);
+
+        assertThat(outbox.firstPendingSeq()).isEqualTo(3);
+        outbox.acknowledge(3);
+        assertThat(outbox.firstPendingSeq()).isEqualTo(4);
+        assertThat(seqs(outbox.append(List.of(config(4))))).containsExactly(4L);
+    }
+
+    @Test
+    void advancingTheCounterOnlyMovesItForward() {
+        ServerOutbox outbox = new ServerOutbox(db, agentId);
+
+        outbox.advanceTo(10);
+        outbox.advanceTo(5);
+
+        assertThat(outbox.lastSeq()).isEqualTo(10);
+        assertThat(seqs(outbox.append(List.of(config(1))))).containsExactly(11L);
+    }
+
+    @Test
+    void outboxesOfDifferentAgentsAreIndependent() {
+        String other = agents.create("other-agent", Map.of(), "hash-2", 1000).id();
+
+        new ServerOutbox(db, agentId).append(List.of(config(1), config(2)));
+
+        assertThat(seqs(new ServerOutbox(db, other).append(List.of(config(1))))).containsExactly(1L);
+        assertThat(new ServerOutbox(db, other).read(1, 10)).hasSize(1);
+    }
+
+    @Test
+    void pendingPayloadsSurviveReopeningTheDatabase() {
+        new ServerOutbox(db, agentId).append(List.of(config(7)));
+        db.close();
+
+        db = Database.open(url, 2);
+
+        assertThat(new ServerOutbox(db, agentId).read(1, 10)).extracting(e -> e.getConfigUpdate().getVersion())
+                .containsExactly(7L);
+    }
+
+    @Test
+    void reliableChannelOverTheOutboxReplaysWhatThePeerDidNotApply() throws Exception {
+        ReliableChannel channel = ReliableChannel.create(new ServerOutbox(db, agentId), 0);
+        channel.publish(List.of(config(1), config(2), config(3)));
+        channel.resume(0, 1);
+        assertThat(seqs(channel.nextBatch(10))).containsExactly(1L, 2L, 3L);
+        channel.onAck(1);
+        channel.end();
+
+        ReliableChannel reconnected = ReliableChannel.create(new ServerOutbox(db, agentId), 0);
+        reconnected.resume(2, 1);
+
+        assertThat(seqs(reconnected.nextBatch(10))).containsExactly(3L);
+        assertThat(reconnected.depth()).isEqualTo(1);
+    }
+
+    @Test
+    void configPutStoresTheNextVersionAndQueuesItInOneStep() {
+        ConfigStore configs = new ConfigStore(db);
+
+        configs.put(agentId, "{\"a\":1}", 2000);
+        ConfigStore.ConfigState state = configs.put(agentId, "{\"a\":2}", 3000);
+
+        assertThat(state.version()).isEqualTo(2);
+        assertThat(new ServerOutbox(db, agentId).read(1, 10))
+                .extracting(e -> e.getConfigUpdate().getVersion()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void takenNameIsReportedAsSuch() {
+        assertThatThrownBy(() -> agents.create("store-agent", Map.of(), "hash-3", 1000))
+                .isInstanceOf(NameTakenException.class)
+                .hasMessageContaining("store-agent");
+    }
+
+    @Test
+    void keyHashFindsItsAgentAndRevocationKeepsTheFirstTime() {
+        agents.revoke(agentId, 5000);
+        agents.revoke(agentId, 6000);
+
+        AgentStore.KeyOwner owner = agents.findByKeyHash("hash-1").orElseThrow();
+
+        assertThat(owner.id()).isEqualTo(agentId);
+        assertThat(owner.revoked()).isTrue();
+        assertThat(agents.find(agentId).orElseThrow().revokedAt()).isEqualTo(5000);
+        assertThat(agents.findByKeyHash("hash-unknown")).isEmpty();
+    }
+
+    @Test
+    void eventsArePagedNewestFirstAndFilteredByType() {
+        List<NewEvent> events = new ArrayList<>();
+        for (long seq = 1; seq <= 5; seq++) {
+            events.add(new NewEvent(seq, seq % 2 == 0 ? "even" : "odd", "{}", seq, seq));
+        }
+        db.inTransaction("insert", connection -> {
+            EventStore.insertIn(connection, agentId, events);
+            return null;
+        });
+        EventStore store = new EventStore(db);
+
+        Page first = store.list(agentId, null, 2, null);
+        Page second = store.list(agentId, null, 2, first.nextBefore());
+        Page last = store.list(agentId, null, 2, second.nextBefore());
+        Page odd = store.list(agentId, "odd", 10, null);
+
+        assertThat(first.events()).extracting(EventStore.StoredEvent::agentSeq).containsExactly(5L, 4L);
+        assertThat(second.events()).extracting(EventStore.StoredEvent::agentSeq).containsExactly(3L, 2L);
+        assertThat(last.events()).extracting(EventStore.StoredEvent::agentSeq).containsExactly(1L);
+        assertThat(last.nextBefore()).isNull();
+        assertThat(odd.events()).extracting(EventStore.StoredEvent::agentSeq).containsExactly(5L, 3L, 1L);
+    }
+
+    @Test
+    void appliedSeqCompareAndSetRollsBackTheEffectsOnMismatch() {
+        assertThatThrownBy(() -> db.inTransaction("apply", connection -> {
+            EventStore.insertIn(connection, agentId, List.of(new NewEvent(1, "lost", "{}", 1, 1)));
+            AgentSessionStore.advanceAppliedIn(connection, agentId, 7, 8);
+            return null;
+        })).isInstanceOf(StoreException.class).hasMessageContaining("no longer 7");
+
+        assertThat(new EventStore(db).list(agentId, null, 10, null).events()).isEmpty();
+    }
+
+    @Test
+    void sameAgentSeqCannotBeStoredTwice() {
+        NewEvent event = new NewEvent(1, "once", "{}", 1, 1);
+        db.inTransaction("insert", connection -> {
+            EventStore.insertIn(connection, agentId, List.of(event));
+            return null;
+        });
+
+        assertThatThrownBy(() -> db.inTransaction("insert again", connection -> {
+            EventStore.insertIn(connection, agentId, List.of(event));
+            return null;
+        })).isInstanceOf(StoreException.class);
+    }
+
+    @Test
+    void lastSeenIsWrittenInOneBatchAndNeverMovesBack() {
+        AgentSessionStore sessions = new AgentSessionStore(db);
+        String other = agents.create("other", Map.of(), "hash-4", 1000).id();
+
+        sessions.flushLastSeen(Map.of(agentId, 9000L, other, 8000L));
+        sessions.flushLastSeen(Map.of(agentId, 7000L));
+
+        assertThat(agents.find(agentId).orElseThrow().lastSeen()).isEqualTo(9000);
+        assertThat(agents.find(other).orElseThrow().lastSeen()).isEqualTo(8000);
+    }
+}
