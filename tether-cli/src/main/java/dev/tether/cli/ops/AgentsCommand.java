@@ -59,7 +59,7 @@ public final class AgentsCommand {
             table.print(System.out);
             long online = agents.stream().filter(o -> "online".equals(((JsonObject) o).getString("status"))).count();
             System.out.println();
-            System.out.println(agents.size() + " agents, " + online + " online");
+            System.out.println(agents.size() + (agents.size() == 1 ? " agent, " : " agents, ") + online + " online");
             return 0;
         }
     }
