@@ -1,6 +1,10 @@
 package dev.tether.cli;
 
 import dev.tether.cli.ops.AgentsCommand;
+import dev.tether.cli.ops.CommandsCommand;
+import dev.tether.cli.ops.EventsCommand;
+import dev.tether.cli.ops.JobsCommand;
+import dev.tether.cli.ops.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +17,10 @@ import picocli.CommandLine.Command;
                 ServerCommand.class,
                 AgentCommand.class,
                 AgentsCommand.class,
+                RunCommand.class,
+                JobsCommand.class,
+                CommandsCommand.class,
+                EventsCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

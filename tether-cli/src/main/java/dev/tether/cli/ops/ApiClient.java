@@ -38,6 +38,46 @@ public final class ApiClient {
                 .PUT(HttpRequest.BodyPublishers.ofString(jsonBody)));
     }
 
+    /**
+     * Follows a Server-Sent Events stream until the server ends it or the
+     * consumer returns false.
+     */
+    public void stream(String path, String lastEventId, java.util.function.Predicate<ServerSentEvents.Event> consumer) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path))
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            builder.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<java.util.stream.Stream<String>> response;
+        try {
+            response = http.send(builder.GET().build(), HttpResponse.BodyHandlers.ofLines());
+        } catch (ConnectException e) {
+            throw new ApiException(0, "cannot reach the server at " + base + ": is it running? (set --url or TETHER_URL)");
+        } catch (IOException e) {
+            throw new ApiException(0, "request to " + base + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(0, "interrupted");
+        }
+        try (java.util.stream.Stream<String> lines = response.body()) {
+            if (response.statusCode() >= 400) {
+                String body = String.join("\n", (Iterable<String>) lines::iterator);
+                String message = parse(body).getString("message", body);
+                throw new ApiException(response.statusCode(),
+                        message + " (HTTP " + response.statusCode() + hint(response.statusCode()) + ")");
+            }
+            boolean[] more = {true};
+            ServerSentEvents parser = new ServerSentEvents(event -> more[0] = more[0] && consumer.test(event));
+            java.util.Iterator<String> it = lines.iterator();
+            while (more[0] && it.hasNext()) {
+                parser.line(it.next());
+            }
+        } catch (java.io.UncheckedIOException e) {
+            throw new ApiException(0, "the event stream from " + base + " broke: " + e.getCause().getMessage());
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(base.resolve(path))
                 .timeout(REQUEST_TIMEOUT)
