@@ -95,7 +95,11 @@ final class Fleet implements AutoCloseable {
 
     /** Creates an agent through the API and writes its key file; returns {id, name, key, keyFile}. */
     AgentIdentity createAgent(String name) throws IOException, InterruptedException {
-        JsonObject created = api.createAgent(name, new JsonObject());
+        return createAgent(name, new JsonObject());
+    }
+
+    AgentIdentity createAgent(String name, JsonObject labels) throws IOException, InterruptedException {
+        JsonObject created = api.createAgent(name, labels);
         Path keyFile = dir.resolve(name + ".key");
         Files.writeString(keyFile, created.getString("key"));
         return new AgentIdentity(created.getString("id"), name, keyFile, dir.resolve(name + "-state"));
@@ -133,6 +137,22 @@ final class Fleet implements AutoCloseable {
                 PublishingAgentMain.class.getName(), args);
         processes.add(process);
         return process;
+    }
+
+    /** Runs one operator command of the CLI against this server; returns its exit code and output. */
+    CliResult cli(String... args) throws IOException, InterruptedException {
+        JavaProcess process = JavaProcess.start("cli-" + processes.size(), logDir,
+                Map.of("TETHER_URL", url().toString(), "TETHER_TOKEN", ADMIN_TOKEN), MAIN, List.of(args));
+        processes.add(process);
+        int exit = process.waitForExit(Duration.ofSeconds(120));
+        return new CliResult(exit, process.output());
+    }
+
+    record CliResult(int exit, String output) {
+    }
+
+    Path dir() {
+        return dir;
     }
 
     private static int freePort() throws IOException {
