@@ -5,6 +5,7 @@ import dev.tether.agent.config.ConfigListeners;
 import dev.tether.agent.connection.AgentIdentity;
 import dev.tether.agent.connection.ConnectionManager;
 import dev.tether.agent.events.AgentEvents;
+import dev.tether.agent.jobs.Jobs;
 import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.agent.state.ConfigFiles;
 import dev.tether.agent.state.StateStore;
@@ -19,28 +20,40 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Tether agent: its state store, its connection to the server, and
- * the SDK to publish events and follow configuration.
+ * A running Tether agent: its state store, its connection to the server, its
+ * jobs, and the SDK to publish events, follow configuration and add command types.
  *
  * <pre>{@code
  * try (Agent agent = Agent.start(AgentConfig.builder()
- *         .server("https://tether.example.com").key(key).stateDir(Path.of("/var/lib/tether-agent")).build())) {
+ *         .server("https://tether.example.com").key(key).stateDir(Path.of("/var/lib/tether-agent")).build(),
+ *         a -> a.registerCommand("backup.run", ctx -> JobResult.success(backup.run(ctx.params()))))) {
  *     agent.onConfig((version, json) -> reload(json));
  *     agent.publishEvent("backup.completed", "{\"bytes\": 1234}");
  * }
  * }</pre>
  *
  * <p>Events are durable when {@code publishEvent} returns and are delivered
- * exactly once, in order, across reconnects and restarts. Thread safe.
+ * exactly once, in order, across reconnects and restarts. A job runs at most
+ * once and its outcome is reported exactly once (see {@link CommandHandler}).
+ * Thread safe.
  */
 public final class Agent implements AutoCloseable {
 
     /** How long {@link #close()} waits for the server to acknowledge what is queued. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(3);
+    /** How long a restart after a self-update waits for the server to acknowledge the job's report. */
+    static final Duration RESTART_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * The exit code after a successful self-update: "restart me". The systemd unit
+     * restarts on it ({@code RestartForceExitStatus=75}); 75 is EX_TEMPFAIL.
+     */
+    public static final int RESTART_EXIT_CODE = 75;
 
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
@@ -49,47 +62,72 @@ public final class Agent implements AutoCloseable {
     private final ConfigListeners listeners;
     private final ConnectionManager connection;
     private final AgentReceiver receiver;
+    private final Jobs jobs;
     private final Clock clock;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** What a restart after a self-update does: exit with {@link #RESTART_EXIT_CODE}; tests replace it. */
+    private volatile Runnable restartAction = () -> Runtime.getRuntime().exit(RESTART_EXIT_CODE);
 
-    private Agent(StateStore store, ReliableChannel channel, ConfigListeners listeners, ConnectionManager connection,
-            AgentReceiver receiver, Clock clock) {
+    private Agent(AgentConfig config, StateStore store, ReliableChannel channel, ConfigListeners listeners,
+            AgentIdentity identity, Clock clock) {
         this.store = store;
         this.channel = channel;
         this.listeners = listeners;
-        this.connection = connection;
-        this.receiver = receiver;
         this.clock = clock;
+        HostMetrics metrics = new HostMetrics(store.stateDir());
+        ConfigApplier configs = new ConfigApplier(store, new ConfigFiles(store.stateDir()), listeners, clock);
+        this.jobs = Jobs.create(new Jobs.Setup(store, channel, this::wake, clock, configs, identity, metrics,
+                config.key(), this::restartAfterUpdate));
+        this.receiver = new AgentReceiver(store, configs, jobs);
+        this.connection = new ConnectionManager(config, identity, channel, () -> store.state().configVersion(),
+                jobs::capabilities, receiver, metrics, clock, new SplittableRandom());
     }
 
     /**
-     * Opens the state store in {@code config.stateDir()}, publishes {@code agent.started}
-     * and connects in the background; returns at once, connected or not.
+     * Opens the state store in {@code config.stateDir()}, publishes {@code agent.started},
+     * reports the jobs a previous process left unfinished as lost, and connects in
+     * the background; returns at once, connected or not.
      *
      * @throws dev.tether.agent.state.StateStoreException when the state dir cannot be used
      */
     public static Agent start(AgentConfig config) {
+        return start(config, agent -> { });
+    }
+
+    /**
+     * Like {@link #start(AgentConfig)}, calling {@code beforeConnect} once the agent
+     * is ready and before it connects. Register command types and health checks
+     * there: the first Hello then advertises them, and a job of a custom type that
+     * the server replays right after connecting finds its handler.
+     *
+     * @throws dev.tether.agent.state.StateStoreException when the state dir cannot be used
+     */
+    public static Agent start(AgentConfig config, Consumer<Agent> beforeConnect) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(beforeConnect, "beforeConnect");
         Clock clock = Clock.systemUTC();
         String version = version();
         String bootId = UUID.randomUUID().toString();
         StateStore store = StateStore.open(config.stateDir());
         ConfigListeners listeners = new ConfigListeners();
+        Agent agent = null;
         try {
             reconcileConfigFiles(store);
             store.recordBoot(bootId, version, clock.millis());
             ReliableChannel channel = ReliableChannel.create(store.outbox(), store.state().appliedServerSeq());
             channel.publish(AgentEvents.started(version, bootId, clock.millis()));
-            ConfigApplier configs = new ConfigApplier(store, new ConfigFiles(store.stateDir()), listeners, clock);
-            AgentReceiver receiver = new AgentReceiver(store, configs);
-            ConnectionManager connection = new ConnectionManager(config,
-                    AgentIdentity.detect(version, bootId, config.labels()), channel,
-                    () -> store.state().configVersion(), receiver, new HostMetrics(store.stateDir()), clock,
-                    new SplittableRandom());
+            agent = new Agent(config, store, channel, listeners,
+                    AgentIdentity.detect(version, bootId, config.labels()), clock);
+            agent.jobs.endLeftOverJobs();
+            beforeConnect.accept(agent);
             log.info("tether agent {} starting (boot {}): {}", version, bootId, config);
-            connection.start();
-            return new Agent(store, channel, listeners, connection, receiver, clock);
-        } catch (RuntimeException e) {
+            agent.connection.start();
+            return agent;
+        } catch (RuntimeException | Error e) {
+            if (agent != null) {
+                agent.jobs.stop();
+                agent.connection.close();
+            }
             listeners.close();
             store.close();
             throw e;
@@ -144,6 +182,32 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
+     * Runs jobs of a custom command type with {@code handler}; see {@link CommandHandler}.
+     * The type is advertised to the server as capability {@code cmd:<type>} in every
+     * Hello: register in {@link #start(AgentConfig, Consumer)}'s {@code beforeConnect}
+     * to have it in the first one.
+     *
+     * @param type 1 to 128 characters of {@code [A-Za-z0-9._-]}, e.g. {@code backup.run}; not one of
+     *     the built-in types {@code exec}, {@code health_check}, {@code config}, {@code self_update}
+     * @throws IllegalArgumentException when the type is not valid, built in or already registered
+     */
+    public void registerCommand(String type, CommandHandler handler) {
+        checkOpen();
+        jobs.register(type, handler);
+    }
+
+    /**
+     * Adds a check to the built-in {@code health_check} command's result.
+     *
+     * @throws IllegalArgumentException when a check of that name exists (built in: {@code state_dir}, {@code outbox})
+     */
+    public void registerHealthCheck(String name, HealthCheck check) {
+        Objects.requireNonNull(check, "check");
+        checkOpen();
+        jobs.registerHealthCheck(name, check);
+    }
+
+    /**
      * Calls {@code listener} with each configuration applied from now on, and at
      * once with the current one if there is one. See {@link ConfigListener} for threading.
      */
@@ -174,6 +238,25 @@ public final class Agent implements AutoCloseable {
         return receiver.unknownPayloads();
     }
 
+    private void wake() {
+        connection.wake();
+    }
+
+    /** After a self-update: waits for the job's report to be acknowledged, then exits for a restart. */
+    private void restartAfterUpdate() {
+        if (connection.connected() && !connection.awaitDrained(RESTART_DRAIN_TIMEOUT)) {
+            log.warn("restarting with {} report(s) not yet acknowledged; they are sent after the restart",
+                    channel.depth());
+        }
+        log.info("restarting to run the updated agent (exit code {})", RESTART_EXIT_CODE);
+        restartAction.run();
+    }
+
+    /** Replaces what a restart after a self-update does (tests: anything but exiting the JVM). */
+    void restartAction(Runnable action) {
+        restartAction = Objects.requireNonNull(action, "action");
+    }
+
     private void checkOpen() {
         if (closed.get()) {
             throw new IllegalStateException("the agent is closed");
@@ -181,15 +264,23 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: publishes {@code agent.stopping}, waits up to 3 s for the
-     * server to acknowledge what is queued (when connected), closes the connection
-     * with 1000 "agent stopping" and closes the state store. What is not
-     * acknowledged stays on disk and is sent after the next start. Idempotent.
+     * Stops gracefully: stops the running jobs (SIGTERM to their process groups,
+     * SIGKILL after 5 s; SDK handlers are interrupted) and reports them, and those
+     * still waiting, CANCELLED "agent stopping", so none is left to be reported
+     * lost; then publishes {@code agent.stopping}, waits up to 3 s for the server
+     * to acknowledge what is queued (when connected), closes the connection with
+     * 1000 "agent stopping" and closes the state store. What is not acknowledged
+     * stays on disk and is sent after the next start. Idempotent.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        try {
+            jobs.stop();
+        } catch (RuntimeException e) {
+            log.error("stopping the jobs failed; unreported ones are reported lost at the next start", e);
         }
         try {
             channel.publish(AgentEvents.stopping(clock.millis()));

@@ -2,6 +2,7 @@ package dev.tether.agent;
 
 import dev.tether.agent.config.ConfigApplier;
 import dev.tether.agent.connection.Receiver;
+import dev.tether.agent.jobs.Jobs;
 import dev.tether.agent.state.StateStore;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Envelope.PayloadCase;
@@ -15,9 +16,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the agent does with each server payload. Configuration is applied;
- * commands and job cancellation are not built yet and are recorded as applied
- * no-ops (logged once per type), so the server's outbox still drains; payload
- * types newer than this agent are applied as no-ops and counted.
+ * commands and job cancellations go to {@link Jobs}, which records each with its
+ * seq before any work starts; payloads this agent does not handle yet (shells)
+ * are recorded as applied no-ops (logged once per type), so the server's outbox
+ * still drains; payload types newer than this agent are applied as no-ops and
+ * counted.
  *
  * <p>Called on the connection's reader thread; the counters may be read from any.
  */
@@ -27,13 +30,15 @@ final class AgentReceiver implements Receiver {
 
     private final StateStore store;
     private final ConfigApplier configs;
+    private final Jobs jobs;
     private final Set<PayloadCase> warned = ConcurrentHashMap.newKeySet();
     private final AtomicLong unknownPayloads = new AtomicLong();
     private final AtomicLong unsupportedPayloads = new AtomicLong();
 
-    AgentReceiver(StateStore store, ConfigApplier configs) {
+    AgentReceiver(StateStore store, ConfigApplier configs, Jobs jobs) {
         this.store = store;
         this.configs = configs;
+        this.jobs = jobs;
     }
 
     @Override
@@ -56,6 +61,8 @@ final class AgentReceiver implements Receiver {
         }
         switch (envelope.getPayloadCase()) {
             case CONFIG_UPDATE -> configs.apply(seq, envelope.getConfigUpdate());
+            case COMMAND -> jobs.accept(seq, envelope.getCommand());
+            case CANCEL_JOB -> jobs.cancel(seq, envelope.getCancelJob());
             default -> {
                 store.applyNoOp(seq, List.of());
                 unsupported(envelope.getPayloadCase());
@@ -85,7 +92,7 @@ final class AgentReceiver implements Receiver {
         return unknownPayloads.get();
     }
 
-    /** Known payloads this agent does not handle yet (commands, job cancellation, shells). */
+    /** Known payloads this agent does not handle yet (shells). */
     long unsupportedPayloads() {
         return unsupportedPayloads.get();
     }

@@ -69,7 +69,8 @@ class AgentConnectionTest {
         assertThat(hello.getOs()).isEqualTo(System.getProperty("os.name"));
         assertThat(hello.getArch()).isEqualTo(System.getProperty("os.arch"));
         assertThat(hello.getLabelsMap()).containsExactly(java.util.Map.entry("zone", "eu-1"));
-        assertThat(hello.getCapabilitiesList()).isEmpty();
+        assertThat(hello.getCapabilitiesList()).containsExactly("cmd:exec", "cmd:health_check", "cmd:config",
+                "cmd:self_update");
         assertThat(hello.getConfigVersion()).isZero();
         assertThat(hello.getAppliedServerSeq()).isZero();
         assertThat(hello.getResumeAgentSeq()).isEqualTo(1);

@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import dev.tether.agent.testing.FakeTetherServer;
-import dev.tether.protocol.v1.CancelJob;
-import dev.tether.protocol.v1.CommandRequest;
 import dev.tether.protocol.v1.ConfigApplied;
 import dev.tether.protocol.v1.ConfigUpdate;
 import dev.tether.protocol.v1.Envelope;
@@ -20,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the agent does with the server's reliable payloads: config, commands (not yet), unknown types. */
+/** What the agent does with the server's reliable payloads: config and unknown types (commands: AgentCommandsTest). */
 class AgentServerPayloadsTest {
 
     @TempDir
@@ -116,21 +114,6 @@ class AgentServerPayloadsTest {
         assertThat(reports().get(0).getError()).startsWith("config version 4 is not well-formed JSON");
         assertThat(heard).isEmpty();
         await().until(() -> server.pendingForAgent() == 0);
-    }
-
-    @Test
-    void commandsAreAcknowledgedAsNoOpsUntilTheyAreBuilt() {
-        startAgent();
-        await().until(agent::connected);
-        server.sendReliable(Envelope.newBuilder()
-                .setCommand(CommandRequest.newBuilder().setJobId("job-1").setType("exec")).build());
-        server.sendReliable(Envelope.newBuilder().setCancelJob(CancelJob.newBuilder().setJobId("job-1")).build());
-
-        await().until(() -> server.pendingForAgent() == 0);
-        agent.publishEvent("marker", "{}");
-        await().until(() -> server.appliedEventTypes().contains("marker"));
-        assertThat(server.applied()).extracting(Envelope::getPayloadCase).containsOnly(
-                Envelope.PayloadCase.AGENT_EVENT);
     }
 
     @Test

@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * not well-formed JSON is refused: the seq is recorded and
  * {@code ConfigApplied{ok=false}} reports why.
  *
- * <p>Not thread safe: called by the connection's reader thread only.
+ * <p>Thread safe: {@link #apply} is synchronized, so configurations from the
+ * connection (reader thread) and from {@code config} jobs (job workers) are
+ * applied, and their files written, one at a time.
  */
 public final class ConfigApplier {
 
@@ -46,7 +48,7 @@ public final class ConfigApplier {
      * @param seq the payload's seq, or 0 for the configuration inside a Welcome
      * @return whether the configuration was new and is now applied
      */
-    public boolean apply(long seq, ConfigUpdate update) {
+    public synchronized boolean apply(long seq, ConfigUpdate update) {
         long version = update.getVersion();
         byte[] raw = update.getConfigJson().toByteArray();
         String problem = Json.problem(raw);

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -46,8 +47,12 @@ public record AgentIdentity(String version, String bootId, String hostname, Stri
         }
     }
 
-    /** The Hello for a new connection (live, seq 0). */
-    public Envelope hello(long configVersion, long appliedServerSeq, long resumeAgentSeq) {
+    /**
+     * The Hello for a new connection (live, seq 0).
+     *
+     * @param capabilities what this agent can do, e.g. {@code cmd:exec} for each command type it runs
+     */
+    public Envelope hello(long configVersion, long appliedServerSeq, long resumeAgentSeq, List<String> capabilities) {
         return Envelope.newBuilder()
                 .setHello(Hello.newBuilder()
                         .setAgentVersion(version)
@@ -57,6 +62,7 @@ public record AgentIdentity(String version, String bootId, String hostname, Stri
                         .setOs(os)
                         .setArch(arch)
                         .putAllLabels(labels)
+                        .addAllCapabilities(capabilities)
                         .setConfigVersion(configVersion)
                         .setAppliedServerSeq(appliedServerSeq)
                         .setResumeAgentSeq(resumeAgentSeq)

@@ -12,10 +12,12 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,7 @@ public final class ConnectionManager implements AutoCloseable {
     private final AgentIdentity identity;
     private final ReliableChannel channel;
     private final LongSupplier configVersion;
+    private final Supplier<List<String>> capabilities;
     private final Receiver receiver;
     private final HostMetrics metrics;
     private final Clock clock;
@@ -64,11 +67,17 @@ public final class ConnectionManager implements AutoCloseable {
     /** Owned by the loop thread. */
     private boolean unauthorizedLogged;
 
+    /**
+     * @param configVersion the applied configuration version, read for each Hello
+     * @param capabilities what the agent can do, read for each Hello
+     */
     public ConnectionManager(AgentConfig config, AgentIdentity identity, ReliableChannel channel,
-            LongSupplier configVersion, Receiver receiver, HostMetrics metrics, Clock clock, RandomGenerator random) {
+            LongSupplier configVersion, Supplier<List<String>> capabilities, Receiver receiver, HostMetrics metrics,
+            Clock clock, RandomGenerator random) {
         this.identity = identity;
         this.channel = channel;
         this.configVersion = configVersion;
+        this.capabilities = capabilities;
         this.receiver = receiver;
         this.metrics = metrics;
         this.clock = clock;
@@ -174,7 +183,8 @@ public final class ConnectionManager implements AutoCloseable {
     private Attempt attempt() {
         // Built before dialing, so a store failure here cannot leak an open socket. Payloads published
         // meanwhile get seqs at or after resumeSeq, so the Hello stays true.
-        Envelope hello = identity.hello(configVersion.getAsLong(), channel.applied(), channel.resumeSeq());
+        Envelope hello = identity.hello(configVersion.getAsLong(), channel.applied(), channel.resumeSeq(),
+                capabilities.get());
         WebSocketInbox inbox = new WebSocketInbox(Limits.MAX_FRAME_BYTES);
         WebSocket socket;
         try {

@@ -10,11 +10,14 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Checks that a document is well-formed JSON, and writes the agent's own small
- * JSON objects. Uses the streaming parser only. Thread safe.
+ * Checks that a document is well-formed JSON, reads the top-level members of
+ * small parameter objects, and writes the agent's own small JSON objects. Uses
+ * the streaming parser only. Thread safe.
  */
 public final class Json {
 
@@ -81,16 +84,68 @@ public final class Json {
         return e.getOriginalMessage() + where;
     }
 
-    /** A JSON object of the given fields; values may be strings, numbers, booleans or null. */
+    /** A top-level member of a JSON object: its kind and its text. */
+    public record Member(Kind kind, String text) {
+
+        public enum Kind { STRING, NUMBER, BOOLEAN, NULL, OBJECT, ARRAY }
+    }
+
+    /**
+     * The members of a JSON object, one level deep, in document order: a string's
+     * text (unescaped), a number's or boolean's JSON text, "null", and a nested
+     * object's or array's JSON text exactly as written.
+     *
+     * @throws IllegalArgumentException when {@code json} is not one well-formed JSON object
+     */
+    public static Map<String, Member> members(String json) {
+        String problem = problem(json);
+        if (problem != null) {
+            throw new IllegalArgumentException("not well-formed JSON: " + problem);
+        }
+        try (JsonParser parser = FACTORY.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            Map<String, Member> members = new LinkedHashMap<>();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                parser.nextToken();
+                members.put(name, member(parser, json));
+            }
+            return members;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not well-formed JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static Member member(JsonParser parser, String json) throws IOException {
+        JsonToken token = parser.currentToken();
+        Member.Kind kind = switch (token) {
+            case VALUE_STRING -> Member.Kind.STRING;
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> Member.Kind.NUMBER;
+            case VALUE_TRUE, VALUE_FALSE -> Member.Kind.BOOLEAN;
+            case START_OBJECT -> Member.Kind.OBJECT;
+            case START_ARRAY -> Member.Kind.ARRAY;
+            default -> Member.Kind.NULL;
+        };
+        if (!token.isStructStart()) {
+            return new Member(kind, parser.getText());
+        }
+        // The nested document exactly as written: a config keeps the operator's formatting.
+        int start = (int) parser.currentTokenLocation().getCharOffset();
+        parser.skipChildren();
+        int end = (int) parser.currentLocation().getCharOffset();
+        return new Member(kind, json.substring(start, end));
+    }
+
+    /**
+     * A JSON object of the given fields; values may be strings, numbers, booleans,
+     * null, maps (nested objects, written in their iteration order) or lists.
+     */
     public static String object(Map<String, ?> fields) {
         StringWriter out = new StringWriter();
         try (JsonGenerator generator = FACTORY.createGenerator(out)) {
-            generator.writeStartObject();
-            for (Map.Entry<String, ?> field : fields.entrySet()) {
-                generator.writeFieldName(field.getKey());
-                writeValue(generator, field.getValue());
-            }
-            generator.writeEndObject();
+            writeValue(generator, fields);
         } catch (IOException e) {
             throw new UncheckedIOException("writing JSON to memory failed", e);
         }
@@ -103,7 +158,23 @@ public final class Json {
             case String s -> generator.writeString(s);
             case Integer i -> generator.writeNumber(i);
             case Long l -> generator.writeNumber(l);
+            case Double d -> generator.writeNumber(d);
             case Boolean b -> generator.writeBoolean(b);
+            case Map<?, ?> map -> {
+                generator.writeStartObject();
+                for (Map.Entry<?, ?> field : map.entrySet()) {
+                    generator.writeFieldName(String.valueOf(field.getKey()));
+                    writeValue(generator, field.getValue());
+                }
+                generator.writeEndObject();
+            }
+            case List<?> list -> {
+                generator.writeStartArray();
+                for (Object element : list) {
+                    writeValue(generator, element);
+                }
+                generator.writeEndArray();
+            }
             default -> throw new IllegalArgumentException("cannot write a " + value.getClass().getName()
                     + " as JSON");
         }

@@ -23,7 +23,8 @@ import java.util.List;
  * <h2>On-disk format</h2>
  * SQLite 3 in WAL mode with {@code synchronous=FULL}, so a commit is on disk when
  * it returns; file mode 0600 (SQLite gives the {@code -wal} and {@code -shm}
- * files the same mode). {@code PRAGMA user_version} holds the schema version, 1:
+ * files the same mode). {@code PRAGMA user_version} holds the schema version, 2
+ * (version 1 had no {@code job} table; opening it adds one):
  * <pre>
  * agent  (id                 INTEGER PRIMARY KEY CHECK (id = 1), -- exactly one row
  *         agent_id           TEXT,              -- from the last Welcome; NULL before the first
@@ -38,6 +39,7 @@ import java.util.List;
  * boot   (started_ms         INTEGER NOT NULL,  -- the last 20 process starts, for diagnosis
  *         boot_id            TEXT NOT NULL,
  *         agent_version      TEXT NOT NULL)
+ * job    (...)                                  -- the jobs this agent accepted, see {@link JobStore}
  * </pre>
  * The applied seq is only ever written in the same transaction as the effect of
  * the payload it numbers; an outbox row is written before its payload is sent and
@@ -55,7 +57,7 @@ public final class StateStore implements AutoCloseable {
     public static final String DATABASE_FILE = "agent.db";
     public static final String LOCK_FILE = "agent.lock";
 
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
     private static final int BOOTS_KEPT = 20;
 
     private final Path stateDir;
@@ -63,6 +65,7 @@ public final class StateStore implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock instanceLock;
     private final SqliteOutbox outbox;
+    private final JobStore jobs;
 
     private StateStore(Path stateDir, Database database, FileChannel lockChannel, FileLock instanceLock) {
         this.stateDir = stateDir;
@@ -70,6 +73,7 @@ public final class StateStore implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.instanceLock = instanceLock;
         this.outbox = new SqliteOutbox(database);
+        this.jobs = new JobStore(database, outbox);
     }
 
     /**
@@ -141,27 +145,38 @@ public final class StateStore implements AutoCloseable {
         if (version == SCHEMA_VERSION) {
             return;
         }
-        database.write("create the schema", c -> {
+        database.write("migrate the schema from version " + version + " to " + SCHEMA_VERSION, c -> {
+            if (version < 1) {
+                createVersion1(c);
+            }
+            if (version < 2) {
+                JobStore.createTable(c);
+            }
             try (Statement s = c.createStatement()) {
-                s.executeUpdate("""
-                        CREATE TABLE agent (
-                          id INTEGER PRIMARY KEY CHECK (id = 1),
-                          agent_id TEXT,
-                          agent_name TEXT,
-                          session_id TEXT,
-                          config_version INTEGER NOT NULL,
-                          config_json TEXT,
-                          applied_server_seq INTEGER NOT NULL,
-                          last_seq INTEGER NOT NULL)""");
-                s.executeUpdate("INSERT INTO agent (id, config_version, applied_server_seq, last_seq) "
-                        + "VALUES (1, 0, 0, 0)");
-                s.executeUpdate("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, envelope BLOB NOT NULL)");
-                s.executeUpdate("CREATE TABLE boot (started_ms INTEGER NOT NULL, boot_id TEXT NOT NULL, "
-                        + "agent_version TEXT NOT NULL)");
                 s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             return null;
         });
+    }
+
+    private static void createVersion1(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE agent (
+                      id INTEGER PRIMARY KEY CHECK (id = 1),
+                      agent_id TEXT,
+                      agent_name TEXT,
+                      session_id TEXT,
+                      config_version INTEGER NOT NULL,
+                      config_json TEXT,
+                      applied_server_seq INTEGER NOT NULL,
+                      last_seq INTEGER NOT NULL)""");
+            s.executeUpdate("INSERT INTO agent (id, config_version, applied_server_seq, last_seq) "
+                    + "VALUES (1, 0, 0, 0)");
+            s.executeUpdate("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, envelope BLOB NOT NULL)");
+            s.executeUpdate("CREATE TABLE boot (started_ms INTEGER NOT NULL, boot_id TEXT NOT NULL, "
+                    + "agent_version TEXT NOT NULL)");
+        }
     }
 
     public Path stateDir() {
@@ -171,6 +186,11 @@ public final class StateStore implements AutoCloseable {
     /** This store's outbox of agent-to-server reliable payloads. */
     public SqliteOutbox outbox() {
         return outbox;
+    }
+
+    /** The jobs this agent accepted, in the same database. */
+    public JobStore jobs() {
+        return jobs;
     }
 
     public StoredState state() {
@@ -287,7 +307,8 @@ public final class StateStore implements AutoCloseable {
         });
     }
 
-    private static void setApplied(Connection c, long seq) throws SQLException {
+    /** Records {@code seq} as the applied server seq within the caller's transaction (0: nothing to record). */
+    static void setApplied(Connection c, long seq) throws SQLException {
         if (seq <= 0) {
             return;
         }

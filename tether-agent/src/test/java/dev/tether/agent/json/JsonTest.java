@@ -1,6 +1,7 @@
 package dev.tether.agent.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,5 +38,27 @@ class JsonTest {
         String json = Json.object(fields);
         assertThat(json).isEqualTo("{\"s\":\"a\\\"b\\n\",\"n\":5,\"b\":true,\"z\":null}");
         assertThat(Json.problem(json)).isNull();
+    }
+
+    @Test
+    void membersAreReadOneLevelDeepWithNestedDocumentsAsWritten() {
+        Map<String, Json.Member> members = Json.members(
+                "{\"url\": \"http://x\", \"n\": 4, \"ok\": true, \"config\": {\"a\": [1, 2]}, \"z\": null}");
+
+        assertThat(members.get("url")).isEqualTo(new Json.Member(Json.Member.Kind.STRING, "http://x"));
+        assertThat(members.get("n")).isEqualTo(new Json.Member(Json.Member.Kind.NUMBER, "4"));
+        assertThat(members.get("ok").kind()).isEqualTo(Json.Member.Kind.BOOLEAN);
+        assertThat(members.get("config")).isEqualTo(new Json.Member(Json.Member.Kind.OBJECT, "{\"a\": [1, 2]}"));
+        assertThat(members.get("z").kind()).isEqualTo(Json.Member.Kind.NULL);
+        assertThatThrownBy(() -> Json.members("[1]")).hasMessage("not a JSON object");
+        assertThatThrownBy(() -> Json.members("{")).hasMessageStartingWith("not well-formed JSON");
+    }
+
+    @Test
+    void nestedMapsAndListsAreWritten() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("checks", Map.of("a", Map.of("ok", true)));
+        fields.put("list", java.util.List.of(1, "x"));
+        assertThat(Json.object(fields)).isEqualTo("{\"checks\":{\"a\":{\"ok\":true}},\"list\":[1,\"x\"]}");
     }
 }

@@ -16,6 +16,8 @@ import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Envelope.PayloadCase;
 import dev.tether.protocol.v1.HeartbeatAck;
 import dev.tether.protocol.v1.Hello;
+import dev.tether.protocol.v1.JobEvent;
+import dev.tether.protocol.v1.JobFinished;
 import dev.tether.protocol.v1.Welcome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -54,6 +56,8 @@ public final class FakeTetherServer implements AutoCloseable {
     private final List<Envelope> applied = new CopyOnWriteArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final AtomicInteger upgrades = new AtomicInteger();
+    /** Every reliable payload sent to the agent, by seq order, for replays. */
+    private final List<Envelope> sentReliable = new CopyOnWriteArrayList<>();
 
     /** Guarded by this. */
     private ReliableChannel channel = ReliableChannel.create(new MemoryOutbox(), 0);
@@ -66,6 +70,7 @@ public final class FakeTetherServer implements AutoCloseable {
     private volatile boolean silent;
     private volatile long applyUpTo = Long.MAX_VALUE;
     private volatile ConfigUpdate config;
+    private volatile long replayFrom;
 
     private FakeTetherServer() throws IOException {
         listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -128,6 +133,15 @@ public final class FakeTetherServer implements AutoCloseable {
                 .setConfigJson(com.google.protobuf.ByteString.copyFromUtf8(json)).build();
     }
 
+    /**
+     * On the next connection, sends again every reliable payload from {@code seq}
+     * on, with its old seq, before anything new: a server that lost the agent's
+     * acknowledgements (its database restored from an older copy).
+     */
+    public void replayOnNextConnection(long seq) {
+        replayFrom = seq;
+    }
+
     // ------------------------------------------------------------------ recordings
 
     public int upgrades() {
@@ -159,6 +173,26 @@ public final class FakeTetherServer implements AutoCloseable {
 
     public List<String> appliedEventTypes() {
         return appliedEvents().stream().map(AgentEvent::getType).toList();
+    }
+
+    /** Job events applied, in order, each once. */
+    public List<JobEvent> jobEvents(String jobId) {
+        return applied.stream().filter(Envelope::hasJobEvent).map(Envelope::getJobEvent)
+                .filter(e -> e.getJobId().equals(jobId)).toList();
+    }
+
+    /** The job's final report, null until it arrived. */
+    public JobFinished finished(String jobId) {
+        return jobEvents(jobId).stream().filter(JobEvent::hasFinished).map(JobEvent::getFinished)
+                .findFirst().orElse(null);
+    }
+
+    /** Every job event's output bytes of one stream, concatenated, as UTF-8 text. */
+    public String output(String jobId, dev.tether.protocol.v1.JobOutput.Stream stream) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        jobEvents(jobId).stream().filter(JobEvent::hasOutput).map(JobEvent::getOutput)
+                .filter(o -> o.getStream() == stream).forEach(o -> out.writeBytes(o.getData().toByteArray()));
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** Protocol violations the server saw; a test expects none unless it provoked them. */
@@ -255,6 +289,14 @@ public final class FakeTetherServer implements AutoCloseable {
         }
         connection.send(Envelope.newBuilder().setWelcome(welcome).build());
         channel.resume(hello.getAppliedServerSeq(), hello.getResumeAgentSeq());
+        if (replayFrom > 0) {
+            for (Envelope old : sentReliable) {
+                if (old.getSeq() >= replayFrom && old.getSeq() <= hello.getAppliedServerSeq()) {
+                    connection.send(old);
+                }
+            }
+            replayFrom = 0;
+        }
         pushReliable();
     }
 
@@ -265,6 +307,9 @@ public final class FakeTetherServer implements AutoCloseable {
         }
         try {
             for (Envelope envelope : channel.nextBatch(64)) {
+                if (sentReliable.stream().noneMatch(e -> e.getSeq() == envelope.getSeq())) {
+                    sentReliable.add(envelope);
+                }
                 live.send(envelope.toBuilder().setAck(channel.takeAck()).build());
             }
         } catch (IOException e) {

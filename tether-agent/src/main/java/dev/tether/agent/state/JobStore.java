@@ -1,0 +1,248 @@
+package dev.tether.agent.state;
+
+import dev.tether.protocol.v1.Envelope;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The jobs this agent has accepted: the {@code job} table of {@code agent.db},
+ * added by schema version 2 (see {@link StateStore}).
+ *
+ * <h2>On-disk format</h2>
+ * <pre>
+ * job (job_id      TEXT PRIMARY KEY,   -- the server's id, "job_..."
+ *      command_id  TEXT NOT NULL,
+ *      type        TEXT NOT NULL,      -- "exec", "health_check", ... or a custom type
+ *      state       TEXT NOT NULL,      -- accepted | running | finished | cancelled
+ *      pid         INTEGER NOT NULL,   -- the exec process (and its group) once started; 0 otherwise
+ *      accepted_ms INTEGER NOT NULL,   -- agent clock, Unix ms
+ *      started_ms  INTEGER,            -- NULL until running
+ *      finished_ms INTEGER)            -- NULL until finished or cancelled
+ * </pre>
+ *
+ * <h2>At most once</h2>
+ * A job row is inserted in the same transaction that records its
+ * CommandRequest's seq as applied, before any work starts; a CommandRequest for
+ * a job id already in the table is a no-op. Every change of state is one
+ * transaction with the {@code JobEvent} that reports it (appended to the
+ * outbox), and a job leaves accepted/running exactly once, so it is reported
+ * finished exactly once whatever races (cancel against completion, stop against
+ * both). Rows of jobs that ended are kept for {@link #RETENTION_MS} (longer than
+ * any delivery deadline the server allows), so a late redelivery is still known.
+ *
+ * <p>Thread safe: every method is one transaction of the store's database.
+ */
+public final class JobStore {
+
+    /** How long the rows of ended jobs are kept: 35 days, beyond the server's 30-day deadline limit. */
+    public static final long RETENTION_MS = 35L * 24 * 60 * 60 * 1000;
+
+    /** A job's state in the table. */
+    public enum State {
+        ACCEPTED, RUNNING, FINISHED, CANCELLED;
+
+        String column() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static State of(String column) {
+            return valueOf(column.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** A job that was accepted or running when the previous agent process ended. */
+    public record OpenJob(String jobId, String type, State state, long pid, long startedMs) {
+    }
+
+    private final Database database;
+    private final SqliteOutbox outbox;
+
+    JobStore(Database database, SqliteOutbox outbox) {
+        this.database = database;
+        this.outbox = outbox;
+    }
+
+    static void createTable(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE job (
+                      job_id TEXT PRIMARY KEY,
+                      command_id TEXT NOT NULL,
+                      type TEXT NOT NULL,
+                      state TEXT NOT NULL,
+                      pid INTEGER NOT NULL,
+                      accepted_ms INTEGER NOT NULL,
+                      started_ms INTEGER,
+                      finished_ms INTEGER)""");
+            s.executeUpdate("CREATE INDEX job_by_state ON job (state)");
+        }
+    }
+
+    /**
+     * Accepts a job to run: records {@code seq} as applied and the job as accepted, in one transaction.
+     *
+     * @return false when the job id is already known (the seq is still recorded; nothing else changes)
+     */
+    public boolean accept(long seq, String jobId, String commandId, String type, long nowMs) {
+        return database.write("accept job " + jobId, c -> {
+            StateStore.setApplied(c, seq);
+            return insert(c, jobId, commandId, type, State.ACCEPTED, nowMs);
+        });
+    }
+
+    /**
+     * Accepts a job that ends at once (expired, unknown type, agent stopping): records {@code seq}, the job
+     * in its final state and publishes {@code report}, in one transaction.
+     *
+     * @return false when the job id is already known (only the seq is recorded)
+     */
+    public boolean acceptEnded(long seq, String jobId, String commandId, String type, State state, long nowMs,
+            Envelope report) {
+        return database.write("record job " + jobId + " as " + state.column(), c -> {
+            StateStore.setApplied(c, seq);
+            if (!insert(c, jobId, commandId, type, state, nowMs)) {
+                return false;
+            }
+            outbox.append(c, List.of(report));
+            return true;
+        });
+    }
+
+    /**
+     * Marks an accepted job running and publishes {@code started}, in one transaction.
+     *
+     * @return false when the job is no longer accepted (it was cancelled meanwhile); nothing changes
+     */
+    public boolean markRunning(String jobId, long pid, long nowMs, Envelope started) {
+        return database.write("mark job " + jobId + " running", c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'running', pid = ?, "
+                    + "started_ms = ? WHERE job_id = ? AND state = 'accepted'")) {
+                s.setLong(1, pid);
+                s.setLong(2, nowMs);
+                s.setString(3, jobId);
+                if (s.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            outbox.append(c, List.of(started));
+            return true;
+        });
+    }
+
+    /**
+     * Ends an accepted or running job and publishes {@code report}, in one transaction, recording
+     * {@code seq} as applied too (0: no seq, the job ended by itself).
+     *
+     * @param state {@link State#FINISHED} or {@link State#CANCELLED}
+     * @return false when the job had already ended (or is unknown): only the seq is recorded
+     */
+    public boolean end(long seq, String jobId, State state, long nowMs, Envelope report) {
+        return database.write("end job " + jobId, c -> {
+            StateStore.setApplied(c, seq);
+            if (!end(c, jobId, state, nowMs)) {
+                return false;
+            }
+            outbox.append(c, List.of(report));
+            return true;
+        });
+    }
+
+    /**
+     * Cancels a job this agent never received: records {@code seq}, the job as cancelled and publishes
+     * {@code report}, in one transaction, so a CommandRequest that arrives later is a no-op.
+     *
+     * @return false when the job is known: only the seq is recorded
+     */
+    public boolean cancelUnknown(long seq, String jobId, long nowMs, Envelope report) {
+        return acceptEnded(seq, jobId, "", "", State.CANCELLED, nowMs, report);
+    }
+
+    /**
+     * Ends every job left accepted or running by an earlier process, publishing {@code reportFor(jobId)}
+     * for each, all in one transaction; forgets ended jobs older than the retention.
+     *
+     * @return the jobs that were open
+     */
+    public List<OpenJob> endOpenJobs(long nowMs, Function<String, Envelope> reportFor) {
+        return database.write("end the jobs of the previous run", c -> {
+            List<OpenJob> open = openJobs(c);
+            List<Envelope> reports = new ArrayList<>(open.size());
+            for (OpenJob job : open) {
+                end(c, job.jobId(), State.FINISHED, nowMs);
+                reports.add(reportFor.apply(job.jobId()));
+            }
+            outbox.append(c, reports);
+            prune(c, nowMs - RETENTION_MS);
+            return open;
+        });
+    }
+
+    /** The job's state, null when the job is unknown. */
+    public State state(String jobId) {
+        return database.read("read job " + jobId, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT state FROM job WHERE job_id = ?")) {
+                s.setString(1, jobId);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? State.of(r.getString(1)) : null;
+                }
+            }
+        });
+    }
+
+    private static boolean insert(Connection c, String jobId, String commandId, String type, State state,
+            long nowMs) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO job (job_id, command_id, type, state, pid, "
+                + "accepted_ms, finished_ms) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (job_id) DO NOTHING")) {
+            s.setString(1, jobId);
+            s.setString(2, commandId);
+            s.setString(3, type);
+            s.setString(4, state.column());
+            s.setLong(5, nowMs);
+            if (state == State.FINISHED || state == State.CANCELLED) {
+                s.setLong(6, nowMs);
+            } else {
+                s.setNull(6, Types.INTEGER);
+            }
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    private static boolean end(Connection c, String jobId, State state, long nowMs) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, finished_ms = ? "
+                + "WHERE job_id = ? AND state IN ('accepted', 'running')")) {
+            s.setString(1, state.column());
+            s.setLong(2, nowMs);
+            s.setString(3, jobId);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    private static List<OpenJob> openJobs(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT job_id, type, state, pid, started_ms FROM job "
+                        + "WHERE state IN ('accepted', 'running') ORDER BY accepted_ms")) {
+            List<OpenJob> open = new ArrayList<>();
+            while (r.next()) {
+                open.add(new OpenJob(r.getString(1), r.getString(2), State.of(r.getString(3)), r.getLong(4),
+                        r.getLong(5)));
+            }
+            return open;
+        }
+    }
+
+    private static void prune(Connection c, long endedBeforeMs) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM job WHERE state IN ('finished', 'cancelled') "
+                + "AND finished_ms < ?")) {
+            s.setLong(1, endedBeforeMs);
+            s.executeUpdate();
+        }
+    }
+}
