@@ -4,6 +4,10 @@ import dev.tether.protocol.CloseCodes;
 import dev.tether.protocol.Limits;
 import dev.tether.server.api.ApiRouter;
 import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.dispatch.Dispatcher;
+import dev.tether.server.events.EventBroadcaster;
+import dev.tether.server.events.EventLog;
+import dev.tether.server.events.PresenceEvents;
 import dev.tether.server.gateway.AgentGateway;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
@@ -32,9 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Tether control plane: agent gateway, hub, REST API and storage in one
- * process. {@link #start} returns once the database is migrated and the port
- * is listening; {@link #close} disconnects every agent with 1001 "server
+ * The Tether control plane: agent gateway, hub, command dispatcher, REST API,
+ * event stream and storage in one process. {@link #start} returns once the
+ * database is migrated and the port is listening; {@link #close} disconnects every agent with 1001 "server
  * stopping", flushes {@code last_seen} and releases everything.
  *
  * <p>Thread safe. {@link #close} blocks: do not call it from a Vert.x thread.
@@ -92,8 +96,14 @@ public final class TetherServer implements AutoCloseable {
         Hub hub = new Hub(vertx, metrics, config.heartbeatInterval(), Limits.HANDSHAKE_TIMEOUT,
                 new AgentSessionStore(db), executor);
         resources.push(hub);
-        AgentGateway gateway = new AgentGateway(db, executor, hub, metrics, config.heartbeatInterval());
-        Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens);
+        EventLog eventLog = new EventLog(db);
+        EventBroadcaster broadcaster = new EventBroadcaster(eventLog, executor);
+        broadcaster.start();
+        Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster));
+        AgentGateway gateway = new AgentGateway(db, executor, hub, metrics, dispatcher,
+                new PresenceEvents(eventLog, broadcaster), config.heartbeatInterval());
+        Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens, dispatcher, eventLog,
+                broadcaster);
         HttpServer http = vertx.createHttpServer(httpOptions(config)).requestHandler(request -> {
             if (AgentGateway.PATH.equals(request.path())) {
                 gateway.handle(request);
@@ -105,6 +115,7 @@ public final class TetherServer implements AutoCloseable {
         http.exceptionHandler(failure -> LOG.debug("connection error", failure));
         listen(http, config);
         hub.start();
+        dispatcher.start(vertx);
 
         TetherServer server = new TetherServer(resources, http, hub);
         LOG.info("listening on {}://{}:{}", config.tls() ? "https" : "http", config.host(), server.port());

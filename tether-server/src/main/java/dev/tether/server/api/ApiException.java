@@ -27,6 +27,10 @@ final class ApiException extends RuntimeException {
                 + "': list agents with GET /api/v1/agents");
     }
 
+    static ApiException unavailable(String message) {
+        return new ApiException(503, "unavailable", message);
+    }
+
     int status() {
         return status;
     }

@@ -1,5 +1,6 @@
 package dev.tether.server.api;
 
+import dev.tether.server.dispatch.DispatchException;
 import dev.tether.server.store.NameTakenException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -38,6 +39,8 @@ final class ApiResponses {
     static void failure(RoutingContext ctx, Throwable failure) {
         if (failure instanceof ApiException api) {
             error(ctx, api.status(), api.code(), api.getMessage());
+        } else if (failure instanceof DispatchException refused) {
+            error(ctx, refused.reason().status(), refused.reason().code(), refused.getMessage());
         } else if (failure instanceof NameTakenException taken) {
             error(ctx, 409, "name_taken", taken.getMessage());
         } else if (failure instanceof RejectedExecutionException) {

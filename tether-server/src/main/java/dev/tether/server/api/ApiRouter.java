@@ -1,6 +1,12 @@
 package dev.tether.server.api;
 
 import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.dispatch.CommandStore;
+import dev.tether.server.dispatch.Dispatcher;
+import dev.tether.server.dispatch.JobOutputStore;
+import dev.tether.server.dispatch.JobStore;
+import dev.tether.server.events.EventBroadcaster;
+import dev.tether.server.events.EventLog;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.store.AgentStore;
@@ -17,7 +23,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The HTTP API: probes and metrics at the root, and under {@code /api/v1}
- * (admin token required) agents, their configuration and their events.
+ * (admin token required) agents, their configuration and their events,
+ * commands and jobs with their output, and the server's event stream.
  * Every error is JSON {@code {"error": code, "message": text}}.
  */
 public final class ApiRouter {
@@ -29,10 +36,13 @@ public final class ApiRouter {
     }
 
     public static Router create(Vertx vertx, Database database, DbExecutor executor, Hub hub,
-            ServerMetrics metrics, AdminTokens tokens) {
+            ServerMetrics metrics, AdminTokens tokens, Dispatcher dispatcher, EventLog eventLog,
+            EventBroadcaster broadcaster) {
         Router router = Router.router(vertx);
         DbCalls db = new DbCalls(executor);
         AgentStore agents = new AgentStore(database);
+        CommandStore commands = new CommandStore(database);
+        JobStore jobs = new JobStore(database);
         new HealthRoutes(database, metrics, db).mount(router);
         router.route("/api/v1/*").handler(new AdminAuth(tokens));
         router.route("/api/v1/*").handler(ApiRouter::requireJsonBody);
@@ -40,6 +50,11 @@ public final class ApiRouter {
         new AgentRoutes(agents, hub, db).mount(router);
         new ConfigRoutes(agents, new ConfigStore(database), hub, db).mount(router);
         new EventRoutes(agents, new EventStore(database), db).mount(router);
+        new CommandRoutes(dispatcher, commands, jobs, db).mount(router);
+        new JobRoutes(dispatcher, jobs, agents, db).mount(router);
+        new OutputRoutes(vertx, executor, commands, jobs, new JobOutputStore(database), dispatcher.watchers())
+                .mount(router);
+        new EventStreamRoutes(executor, eventLog, broadcaster, agents, metrics).mount(router);
         router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
         errors(router);
         return router;

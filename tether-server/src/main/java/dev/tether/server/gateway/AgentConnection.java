@@ -260,8 +260,8 @@ public final class AgentConnection implements LiveConnection {
         if (state != State.OPEN) {
             services.metrics().handshakeFailed(byServer ? failureReason(code) : "closed_by_agent");
         }
-        services.hub().unregister(this);
-        session.end();
+        boolean wentOffline = services.hub().unregister(this);
+        session.end(wentOffline, code);
         LOG.info("agent {} disconnected: {} {}", agentId, code, reason == null ? "" : reason);
     }
 

@@ -1,6 +1,8 @@
 package dev.tether.server.gateway;
 
 import dev.tether.server.auth.Secrets;
+import dev.tether.server.dispatch.Dispatcher;
+import dev.tether.server.events.PresenceEvents;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.store.AgentSessionStore;
@@ -38,12 +40,13 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
     private final DbExecutor dbExecutor;
     private final ConnectionServices services;
 
-    public AgentGateway(Database db, DbExecutor dbExecutor, Hub hub, ServerMetrics metrics,
-            Duration heartbeatInterval) {
+    public AgentGateway(Database db, DbExecutor dbExecutor, Hub hub, ServerMetrics metrics, Dispatcher dispatcher,
+            PresenceEvents presence, Duration heartbeatInterval) {
         this.agents = new AgentStore(db);
         this.dbExecutor = dbExecutor;
         this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db),
-                new InboundApplier(db, metrics), new AgentLanes(dbExecutor), heartbeatInterval);
+                new InboundApplier(db, dispatcher), new AgentLanes(dbExecutor), dispatcher, presence,
+                heartbeatInterval);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.tether.server.gateway;
 
+import dev.tether.server.dispatch.Dispatcher;
+import dev.tether.server.events.PresenceEvents;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.store.AgentSessionStore;
@@ -14,5 +16,7 @@ record ConnectionServices(
         AgentSessionStore sessions,
         InboundApplier applier,
         AgentLanes lanes,
+        Dispatcher dispatcher,
+        PresenceEvents presence,
         Duration heartbeatInterval) {
 }

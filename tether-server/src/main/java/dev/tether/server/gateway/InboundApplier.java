@@ -4,15 +4,21 @@ import dev.tether.protocol.Limits;
 import dev.tether.protocol.v1.AgentEvent;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.StatusReport;
-import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.dispatch.AfterCommit;
+import dev.tether.server.dispatch.Dispatcher;
+import dev.tether.server.events.ServerEvent;
 import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.Database;
+import dev.tether.server.store.Dialect;
 import dev.tether.server.store.EventStore;
 import dev.tether.server.store.EventStore.NewEvent;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -26,8 +32,14 @@ import org.slf4j.LoggerFactory;
  * <p>Effects: {@code AgentEvent} → a row in {@code agent_events};
  * {@code StatusReport} → status columns of the agent row plus an
  * {@code agent.status} event; {@code ConfigApplied} → the applied config
- * version or its error; {@code JobEvent} and payload types newer than this
- * server → counted no-ops.
+ * version or its error; {@code JobEvent} → the job's state and output (see
+ * {@link dev.tether.server.dispatch.JobEventApplier}); payload types newer than
+ * this server → counted no-ops. Each stored agent event is also an
+ * {@code agent.event} on the server's event stream.
+ *
+ * <p>Order of work in the transaction, which keeps PostgreSQL row locks in one
+ * order everywhere: job rows first, then the agent's own row (status, config,
+ * applied seq), then the server events, last.
  *
  * <p>Blocking; stateless and thread safe.
  */
@@ -37,11 +49,11 @@ final class InboundApplier {
     private static final Logger LOG = LoggerFactory.getLogger(InboundApplier.class);
 
     private final Database db;
-    private final ServerMetrics metrics;
+    private final Dispatcher dispatcher;
 
-    InboundApplier(Database db, ServerMetrics metrics) {
+    InboundApplier(Database db, Dispatcher dispatcher) {
         this.db = db;
-        this.metrics = metrics;
+        this.dispatcher = dispatcher;
     }
 
     /**
@@ -51,44 +63,68 @@ final class InboundApplier {
     void apply(String agentId, List<Envelope> fresh, long appliedBefore) {
         long now = System.currentTimeMillis();
         long last = fresh.get(fresh.size() - 1).getSeq();
-        int ignored = db.inTransaction("apply agent payloads", connection -> {
-            List<NewEvent> events = new ArrayList<>();
-            int noOps = 0;
+        Dialect dialect = db.dialect();
+        Batch batch = db.inTransaction("apply agent payloads", connection -> {
+            Batch applied = new Batch();
             for (Envelope envelope : fresh) {
-                noOps += applyOne(connection, agentId, envelope, now, events) ? 0 : 1;
+                applyOne(connection, agentId, envelope, now, applied);
             }
-            EventStore.insertIn(connection, agentId, events);
+            applied.updateAgentRow(connection, agentId, now);
+            EventStore.insertIn(connection, agentId, applied.events);
             AgentSessionStore.advanceAppliedIn(connection, agentId, appliedBefore, last);
-            return noOps;
+            applied.after.writeEventsIn(connection, dialect);
+            return applied;
         });
-        if (ignored > 0) {
-            LOG.info("agent {}: acknowledged {} job events or newer payloads without acting on them", agentId,
-                    ignored);
+        dispatcher.committed(batch.after);
+        if (batch.noOps > 0) {
+            LOG.info("agent {}: acknowledged {} payloads of types newer than this server without acting on them",
+                    agentId, batch.noOps);
         }
     }
 
-    /** @return false when the payload had no effect */
-    private boolean applyOne(Connection connection, String agentId, Envelope envelope, long now,
-            List<NewEvent> events) throws SQLException {
+    private void applyOne(Connection connection, String agentId, Envelope envelope, long now, Batch batch)
+            throws SQLException {
         switch (envelope.getPayloadCase()) {
-            case AGENT_EVENT -> events.add(event(envelope, envelope.getAgentEvent(), now));
+            case AGENT_EVENT -> batch.event(agentId, event(envelope, envelope.getAgentEvent(), now));
             case STATUS -> {
-                AgentSessionStore.recordStatusIn(connection, agentId, envelope.getStatus(), now);
-                events.add(new NewEvent(envelope.getSeq(), STATUS_EVENT, statusJson(envelope.getStatus()),
+                batch.statuses.add(envelope.getStatus());
+                batch.event(agentId, new NewEvent(envelope.getSeq(), STATUS_EVENT, statusJson(envelope.getStatus()),
                         occurredAt(envelope, 0, now), now));
             }
-            case CONFIG_APPLIED -> AgentSessionStore.recordConfigAppliedIn(connection, agentId,
-                    envelope.getConfigApplied());
-            case JOB_EVENT -> {
-                // Commands come with their own feature; until then job events are acknowledged and dropped.
-                metrics.ignoredPayload("job_event");
-                return false;
+            case CONFIG_APPLIED -> batch.configApplied.add(envelope);
+            case JOB_EVENT -> dispatcher.jobEvents().applyIn(connection, agentId, envelope.getJobEvent(), now,
+                    batch.after);
+            default -> batch.noOps++;
+        }
+    }
+
+    /** What one transaction collects; created inside it, so a retried transaction starts afresh. */
+    private static final class Batch {
+        final AfterCommit after = new AfterCommit();
+        final List<NewEvent> events = new ArrayList<>();
+        final List<StatusReport> statuses = new ArrayList<>();
+        final List<Envelope> configApplied = new ArrayList<>();
+        int noOps;
+
+        void event(String agentId, NewEvent event) {
+            events.add(event);
+            after.event(ServerEvent.create(ServerEvent.AGENT_EVENT, agentId, new JsonObject()
+                    .put("agent_id", agentId)
+                    .put("type", event.type())
+                    .put("payload", payload(event.payload()))
+                    .put("seq", event.agentSeq())
+                    .put("occurred_at", Instant.ofEpochMilli(event.occurredAt()).toString()), event.receivedAt()));
+        }
+
+        /** The agent row's updates, after every job row was touched (see the lock order above). */
+        void updateAgentRow(Connection connection, String agentId, long now) throws SQLException {
+            for (StatusReport status : statuses) {
+                AgentSessionStore.recordStatusIn(connection, agentId, status, now);
             }
-            default -> {
-                return false;
+            for (Envelope envelope : configApplied) {
+                AgentSessionStore.recordConfigAppliedIn(connection, agentId, envelope.getConfigApplied());
             }
         }
-        return true;
     }
 
     private static NewEvent event(Envelope envelope, AgentEvent event, long now) {
@@ -99,6 +135,15 @@ final class InboundApplier {
         String payload = event.getPayloadJson().isEmpty()
                 ? "{}" : event.getPayloadJson().toString(StandardCharsets.UTF_8);
         return new NewEvent(envelope.getSeq(), type, payload, occurredAt(envelope, event.getOccurredMs(), now), now);
+    }
+
+    /** The agent's payload as JSON; text that is not valid JSON is kept as a JSON string. */
+    private static Object payload(String text) {
+        try {
+            return Json.decodeValue(text);
+        } catch (DecodeException e) {
+            return text;
+        }
     }
 
     /** When it happened by the agent's clock: the event's own time, else the envelope's, else now. */

@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * payloads in batches, and sending the agent's outbox, over a
  * {@link ReliableChannel} backed by a {@link ServerOutbox}.
  *
+ * <p>Acknowledgements also move jobs to delivered (see {@link #markDelivered}); the agent coming online
+ * and going offline are recorded as server events.
+ *
  * <p>Threads: the event loop {@link #enqueue}s envelopes and {@link #noteAck}s;
  * everything else runs on the agent's {@link Lane}, which owns {@link #channel}.
  * All work is one coalesced task, {@link #service}: drain what has arrived
@@ -68,6 +71,12 @@ final class ReliableSession {
     private volatile long writeBlockedSince;
     /** Lane only; null until the handshake read the agent's state. */
     private ReliableChannel channel;
+    /** Lane only: the agent's name, null until the handshake read it. */
+    private String agentName;
+    /** Lane only: the highest server seq the agent acknowledged that jobs were marked delivered for. */
+    private long deliveredUpTo;
+    /** Lane only: the server seq the agent said in Hello it had applied. */
+    private long appliedInHello;
 
     ReliableSession(AgentConnection connection, String agentId, ConnectionServices services, Lane lane) {
         this.connection = connection;
@@ -117,13 +126,22 @@ final class ReliableSession {
         }
     }
 
-    /** The connection ended: the lane ends the channel and is released after any task still queued. */
-    void end() {
+    /**
+     * The connection ended: the lane ends the channel, records the agent offline when this was its live
+     * connection, and is released after any task still queued.
+     */
+    void end(boolean wentOffline, int closeCode) {
         lane.execute(() -> {
-            if (channel != null) {
-                channel.end();
+            try {
+                if (channel != null) {
+                    channel.end();
+                }
+                if (wentOffline && agentName != null) {
+                    services.presence().offline(agentId, agentName, closeCode);
+                }
+            } finally {
+                services.lanes().release(agentId);
             }
-            services.lanes().release(agentId);
         });
     }
 
@@ -157,6 +175,9 @@ final class ReliableSession {
             services.hub().unregister(connection);
             return;
         }
+        agentName = start.name();
+        appliedInHello = hello.getAppliedServerSeq();
+        services.presence().online(agentId, agentName);
         service();
     }
 
@@ -181,10 +202,21 @@ final class ReliableSession {
             return;
         }
         applyInbound();
-        channel.onAck(peerAck.get());
+        long ack = peerAck.get();
+        channel.onAck(ack);
+        markDelivered(ack);
         sendOutbound();
         if (inboundSize.get() < PAUSE_READING_AT / 2) {
             connection.resumeReading();
+        }
+    }
+
+    /** Jobs whose CommandRequest the agent acknowledged (by an ack, or in Hello) become delivered. */
+    private void markDelivered(long ack) {
+        long acknowledged = Math.max(ack, appliedInHello);
+        if (acknowledged > deliveredUpTo) {
+            services.dispatcher().acknowledged(agentId, acknowledged);
+            deliveredUpTo = acknowledged;
         }
     }
 

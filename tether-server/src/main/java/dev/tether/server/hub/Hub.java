@@ -107,12 +107,18 @@ public final class Hub implements AutoCloseable {
         return !revoked.contains(agentId);
     }
 
-    /** Forgets a connection that ended; the agent goes offline unless a newer connection replaced it. */
-    public void unregister(LiveConnection connection) {
+    /**
+     * Forgets a connection that ended; the agent goes offline unless a newer connection replaced it.
+     *
+     * @return true when the agent went offline: this was its live connection
+     */
+    public boolean unregister(LiveConnection connection) {
         connections.remove(connection);
         if (live.remove(connection.agentId(), connection)) {
             lastSeen.departed(connection.agentId(), connection.lastSeenMillis());
+            return true;
         }
+        return false;
     }
 
     public Optional<Presence> presence(String agentId) {

@@ -19,7 +19,13 @@ import java.util.function.Supplier;
  *   <li>{@code tether_reliable_pending{direction="to_agents"}} (outbox rows) and
  *       {@code {direction="from_agents"}} (the outbox depth agents last reported);</li>
  *   <li>{@code tether_unknown_payloads_total}: payloads from a newer peer, ignored;</li>
- *   <li>{@code tether_ignored_payloads_total{payload}}: known payloads this build does not act on yet.</li>
+ *   <li>{@code tether_ignored_payloads_total{payload}}: known payloads this build does not act on yet;</li>
+ *   <li>{@code tether_commands_total}: commands created;</li>
+ *   <li>{@code tether_jobs_total{state}}: jobs that reached a final state, by that state;</li>
+ *   <li>{@code tether_jobs_running}: jobs running (refreshed every second);</li>
+ *   <li>{@code tether_job_events_ignored_total{reason}}: job events that changed nothing ({@code final}: the
+ *       job was final already; {@code unknown_job}; {@code duplicate}; {@code output_limit}; {@code empty});</li>
+ *   <li>{@code tether_event_stream_overflows_total}: event stream clients disconnected for reading too slowly.</li>
  * </ul>
  * Thread safe.
  */
@@ -36,6 +42,10 @@ public final class ServerMetrics {
     private final Counter bytesOut = bytes("out");
     private final Counter unknownPayloads = Counter.builder("tether.unknown.payloads")
             .description("Payloads of a type newer than this server, ignored").register(registry);
+    private final Counter commands = Counter.builder("tether.commands")
+            .description("Commands created").register(registry);
+    private final Counter streamOverflows = Counter.builder("tether.event.stream.overflows")
+            .description("Event stream clients disconnected because their buffer overflowed").register(registry);
 
     public void handshakeSucceeded() {
         handshakesOk.increment();
@@ -75,6 +85,30 @@ public final class ServerMetrics {
         Counter.builder("tether.ignored.payloads").tag("payload", payload)
                 .description("Reliable payloads applied as no-ops until their feature lands")
                 .register(registry).increment();
+    }
+
+    public void commandCreated() {
+        commands.increment();
+    }
+
+    /** {@code count} jobs reached the final {@code state}. */
+    public void jobsFinished(String state, int count) {
+        Counter.builder("tether.jobs").tag("state", state)
+                .description("Jobs that reached a final state, by state").register(registry).increment(count);
+    }
+
+    public void jobEventsIgnored(String reason, int count) {
+        Counter.builder("tether.job.events.ignored").tag("reason", reason)
+                .description("Job events that changed nothing, by reason").register(registry).increment(count);
+    }
+
+    public void eventStreamOverflowed() {
+        streamOverflows.increment();
+    }
+
+    public void gaugeJobsRunning(Supplier<Number> running) {
+        Gauge.builder("tether.jobs.running", running)
+                .description("Jobs running on agents").register(registry);
     }
 
     public void gaugeConnectedAgents(Supplier<Number> connected) {

@@ -29,21 +29,32 @@ public final class ConfigStore {
     /** Stores {@code json} as the agent's next configuration version and queues it for delivery. */
     public ConfigState put(String agentId, String json, long nowMillis) {
         return db.inTransaction("store config", connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE agents SET config_version = config_version + 1, config_json = ?, config_updated_at = ?"
-                            + " WHERE id = ?")) {
-                update.setString(1, json);
-                update.setLong(2, nowMillis);
-                update.setString(3, agentId);
-                if (update.executeUpdate() != 1) {
-                    throw new SQLException("no agent " + agentId);
-                }
-            }
-            ConfigState state = select(connection, agentId).orElseThrow();
-            Envelope envelope = Envelope.newBuilder().setConfigUpdate(update(state.version(), json)).build();
+            long version = storeNextVersionIn(connection, agentId, json, nowMillis);
+            Envelope envelope = Envelope.newBuilder().setConfigUpdate(update(version, json)).build();
             ServerOutbox.appendIn(connection, agentId, List.of(envelope), nowMillis);
-            return state;
+            return select(connection, agentId).orElseThrow();
         });
+    }
+
+    /**
+     * Stores {@code json} as the agent's next configuration version in the caller's transaction, without
+     * queueing anything: the caller delivers it (a {@code config} command's job does).
+     *
+     * @return the new version
+     */
+    public static long storeNextVersionIn(Connection connection, String agentId, String json, long nowMillis)
+            throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE agents SET config_version = config_version + 1, config_json = ?, config_updated_at = ?"
+                        + " WHERE id = ?")) {
+            update.setString(1, json);
+            update.setLong(2, nowMillis);
+            update.setString(3, agentId);
+            if (update.executeUpdate() != 1) {
+                throw new SQLException("no agent " + agentId);
+            }
+        }
+        return select(connection, agentId).orElseThrow().version();
     }
 
     /** The agent's configuration state, empty when the agent does not exist. */

@@ -5,7 +5,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server's database: a HikariCP pool over SQLite or PostgreSQL, versioned
@@ -23,6 +26,9 @@ public final class Database implements AutoCloseable {
 
     /** How long a SQLite writer waits for the lock held by another. */
     private static final Duration SQLITE_BUSY_TIMEOUT = Duration.ofSeconds(10);
+    /** Runs of a transaction PostgreSQL aborted to break a deadlock, in all. */
+    static final int ATTEMPTS = 3;
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** How long a caller waits for a pooled connection before failing. */
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -65,8 +71,27 @@ public final class Database implements AutoCloseable {
                 .migrate();
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+     * A transaction PostgreSQL aborted to break a deadlock runs again, up to {@link #ATTEMPTS} times
+     * in all, so {@code work} must keep its effects inside the transaction.
+     */
     public <T> T inTransaction(String operation, SqlWork<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return attempt(operation, work);
+            } catch (StoreException e) {
+                if (attempt >= ATTEMPTS || !(e.getCause() instanceof SQLException sql) || !dialect.isRetryable(sql)) {
+                    throw e;
+                }
+                LOG.debug("{}: conflict with a concurrent transaction, attempt {} of {}", operation, attempt,
+                        ATTEMPTS);
+                backOff(attempt);
+            }
+        }
+    }
+
+    private <T> T attempt(String operation, SqlWork<T> work) {
         try (Connection connection = pool.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -81,6 +106,14 @@ public final class Database implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw new StoreException(operation, e);
+        }
+    }
+
+    private static void backOff(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(1, 10L * attempt));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

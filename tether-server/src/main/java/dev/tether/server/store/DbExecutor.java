@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The queue has no capacity of its own because each producer is bounded:
  * a per-agent lane queues at most one turn at a time (one entry per connected
- * agent), housekeeping jobs are single-flight, and {@link #call} admits at most
+ * agent), housekeeping jobs (the last_seen flush, the dispatcher's housekeeper
+ * and reconciler, the event broadcaster's drain) are single-flight, and {@link #call} admits at most
  * {@link #MAX_PENDING_CALLS} requests, failing the rest with
  * {@link RejectedExecutionException} (the API answers 503).
  *

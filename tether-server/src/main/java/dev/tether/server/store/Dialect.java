@@ -12,6 +12,9 @@ public enum Dialect {
 
     /** SQLSTATE of a unique constraint violation, in PostgreSQL and the SQL standard. */
     private static final String UNIQUE_VIOLATION = "23505";
+    /** SQLSTATEs of a transaction PostgreSQL aborted to break a deadlock or a serialization conflict. */
+    private static final String DEADLOCK_DETECTED = "40P01";
+    private static final String SERIALIZATION_FAILURE = "40001";
 
     private final String urlPrefix;
     private final String migrations;
@@ -49,6 +52,25 @@ public enum Dialect {
                     && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE;
         }
         return UNIQUE_VIOLATION.equals(e.getSQLState());
+    }
+
+    /**
+     * Whether the transaction failed only because the database aborted it to resolve a conflict with
+     * another one (PostgreSQL deadlock or serialization failure): running it again may succeed.
+     * SQLite never needs this: its writers take the database lock up front.
+     */
+    public boolean isRetryable(SQLException e) {
+        return this == POSTGRESQL
+                && (DEADLOCK_DETECTED.equals(e.getSQLState()) || SERIALIZATION_FAILURE.equals(e.getSQLState()));
+    }
+
+    /**
+     * The clause that makes a SELECT lock the rows it reads until the transaction ends: {@code FOR UPDATE}
+     * on PostgreSQL; nothing on SQLite, whose {@code BEGIN IMMEDIATE} transactions already hold the
+     * database's write lock.
+     */
+    public String forUpdate() {
+        return this == POSTGRESQL ? " FOR UPDATE" : "";
     }
 
     /** A JDBC URL safe to log: password parameters are masked. */

@@ -74,6 +74,24 @@ public final class ServerOutbox implements Outbox {
         return stored;
     }
 
+    /**
+     * Replaces the payload of a pending row in the caller's transaction, keeping its seq: a payload not yet
+     * acknowledged becomes another (a CommandRequest becomes its CancelJob).
+     *
+     * @param envelope the new envelope, payload set and seq unset
+     * @return false when the row is gone: the agent acknowledged it meanwhile
+     */
+    public static boolean rewriteIn(Connection connection, String agentId, long seq, Envelope envelope)
+            throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE outbox SET envelope = ? WHERE agent_id = ? AND seq = ?")) {
+            update.setBytes(1, envelope.toBuilder().setSeq(seq).build().toByteArray());
+            update.setString(2, agentId);
+            update.setLong(3, seq);
+            return update.executeUpdate() == 1;
+        }
+    }
+
     @Override
     public List<Envelope> read(long fromSeq, int max) {
         return db.withConnection("read outbox", connection -> {

@@ -187,7 +187,7 @@ abstract class ReliableDeliveryTest {
     }
 
     @Test
-    void jobEventsAndUnknownReliablePayloadsAreAcknowledgedAsNoOps() {
+    void eventsOfUnknownJobsAndUnknownReliablePayloadsAreAcknowledgedAsNoOps() {
         TestAgent connection = server.connectNew("newer");
         UnknownFieldSet future = UnknownFieldSet.newBuilder().addField(190, UnknownFieldSet.Field.newBuilder()
                 .addLengthDelimited(ByteString.copyFromUtf8("from the future")).build()).build();
@@ -198,7 +198,8 @@ abstract class ReliableDeliveryTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> connection.highestAck() == 3);
         assertThat(allEvents("newer")).extracting(e -> e.getString("type")).containsExactly("test.after");
-        assertThat(server.api().get("/metrics").body()).containsPattern("tether_unknown_payloads_total [1-9]");
+        assertThat(server.api().get("/metrics").body()).containsPattern("tether_unknown_payloads_total [1-9]")
+                .contains("tether_job_events_ignored_total{reason=\"unknown_job\"} 1.0");
         connection.heartbeatAcked();
         connection.close();
     }

@@ -96,6 +96,25 @@ abstract class StoreTest {
     }
 
     @Test
+    void rewritingAPendingRowKeepsItsSeqAndAnAcknowledgedRowIsLeftAlone() {
+        ServerOutbox outbox = new ServerOutbox(db, agentId);
+        outbox.append(List.of(config(1), config(2)));
+        outbox.acknowledge(1);
+
+        boolean rewritten = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 2,
+                config(20)));
+        boolean gone = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 1,
+                config(10)));
+
+        assertThat(rewritten).isTrue();
+        assertThat(gone).isFalse();
+        List<Envelope> pending = outbox.read(1, 10);
+        assertThat(seqs(pending)).containsExactly(2L);
+        assertThat(pending.get(0).getConfigUpdate().getVersion()).isEqualTo(20);
+        assertThat(outbox.lastSeq()).isEqualTo(2);
+    }
+
+    @Test
     void advancingTheCounterOnlyMovesItForward() {
         ServerOutbox outbox = new ServerOutbox(db, agentId);
 

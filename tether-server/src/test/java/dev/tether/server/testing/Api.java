@@ -1,6 +1,7 @@
 package dev.tether.server.testing;
 
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -8,6 +9,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
 
 /** A small REST client for tests: sends requests with or without the admin token. */
 public final class Api {
@@ -63,7 +67,12 @@ public final class Api {
 
     /** Enrols an agent and returns its id and key. */
     public Enrolled enrol(String name) {
-        Response response = post("/api/v1/agents", new JsonObject().put("name", name).encode());
+        return enrol(name, new JsonObject());
+    }
+
+    /** Enrols an agent with these server-assigned labels. */
+    public Enrolled enrol(String name, JsonObject labels) {
+        Response response = post("/api/v1/agents", new JsonObject().put("name", name).put("labels", labels).encode());
         if (response.status() != 201) {
             throw new IllegalStateException("enrolling " + name + " failed: " + response);
         }
@@ -71,6 +80,62 @@ public final class Api {
     }
 
     public record Enrolled(String id, String name, String key) {
+    }
+
+    /** Creates a command; fails unless the server answers 201. */
+    public JsonObject createCommand(JsonObject request) {
+        Response response = post("/api/v1/commands", request.encode());
+        if (response.status() != 201) {
+            throw new AssertionError("creating the command failed: " + response);
+        }
+        return response.json();
+    }
+
+    /** An exec command of {@code argv} on these agents (ids or names). */
+    public JsonObject exec(List<String> agents, String... argv) {
+        return createCommand(new JsonObject().put("type", "exec").put("agents", new JsonArray(new ArrayList<>(agents)))
+                .put("argv", new JsonArray(List.of((Object[]) argv))));
+    }
+
+    public JsonObject job(String jobId) {
+        return ok(get("/api/v1/jobs/" + jobId));
+    }
+
+    public JsonObject command(String commandId) {
+        return ok(get("/api/v1/commands/" + commandId));
+    }
+
+    /** Waits until the job is in {@code state}; returns it. */
+    public JsonObject awaitJob(String jobId, String state) {
+        Awaitility.await("job " + jobId + " " + state).atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> state.equals(job(jobId).getString("state")));
+        return job(jobId);
+    }
+
+    /** Waits until every job of the command is final and the command finished; returns it. */
+    public JsonObject awaitFinished(String commandId) {
+        Awaitility.await("command " + commandId + " finished").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> command(commandId).getString("finished_at") != null);
+        return command(commandId);
+    }
+
+    /** The value of a metric line of /metrics, such as {@code tether_jobs_total{state="failed"}}; 0 when absent. */
+    public double metric(String series) {
+        for (String line : get("/metrics").body().split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1));
+            }
+        }
+        return 0;
+    }
+
+    private static JsonObject ok(Response response) {
+        if (response.status() != 200) {
+            throw new AssertionError("expected 200: " + response);
+        }
+        return response.json();
     }
 
     public record Response(int status, String body, String contentType) {

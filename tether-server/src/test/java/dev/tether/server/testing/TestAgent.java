@@ -207,6 +207,16 @@ public final class TestAgent implements AutoCloseable {
         }
     }
 
+    /** The next envelope of any payload, or null when none arrives within {@code timeout}. */
+    public Envelope next(Duration timeout) {
+        try {
+            return received.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /** Envelopes received and not yet consumed by {@link #await}. */
     public List<Envelope> drain() {
         List<Envelope> out = new ArrayList<>();

@@ -1,0 +1,194 @@
+package dev.tether.server.dispatch;
+
+import dev.tether.server.dispatch.CommandRecord.State;
+import dev.tether.server.dispatch.Targets.Target;
+import dev.tether.server.events.EventBroadcaster;
+import dev.tether.server.events.EventLog;
+import dev.tether.server.hub.Hub;
+import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.store.AgentStore;
+import dev.tether.server.store.Database;
+import dev.tether.server.store.Dialect;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * Commands and jobs: creates a command with one job per target and sends
+ * them within max_concurrency, tracks their states (acknowledgements from the
+ * agent's acks, everything else from its JobEvents), cancels, and expires.
+ *
+ * <p>Every change commits in one transaction with its server events and any
+ * outbox rows; afterwards {@link #committed} wakes the agents' connections,
+ * the event broadcaster and output followers, schedules the commands'
+ * {@link Reconciler reconcile} and counts metrics, none of which blocks.
+ *
+ * <p>{@link #create}, {@link #cancelJob}, {@link #cancelCommand} and
+ * {@link #acknowledged} block (run them on the database executor). Thread safe.
+ */
+public final class Dispatcher implements AutoCloseable {
+
+    private final Database db;
+    private final Hub hub;
+    private final ServerMetrics metrics;
+    private final EventBroadcaster broadcaster;
+    private final Targets targets;
+    private final JobStore jobs;
+    private final Reconciler reconciler;
+    private final Housekeeper housekeeper;
+    private final JobEventApplier jobEvents = new JobEventApplier();
+    private final OutputWatchers watchers = new OutputWatchers();
+    /** Vert.x and its timer id; set by start, read by close. */
+    private volatile Vertx vertx;
+    private volatile long timer = -1;
+
+    public Dispatcher(Database db, Executor dbExecutor, Hub hub, ServerMetrics metrics, EventLog events,
+            EventBroadcaster broadcaster) {
+        this.db = db;
+        this.hub = hub;
+        this.metrics = metrics;
+        this.broadcaster = broadcaster;
+        this.targets = new Targets(new AgentStore(db));
+        this.jobs = new JobStore(db);
+        this.reconciler = new Reconciler(db, dbExecutor, this::committed);
+        this.housekeeper = new Housekeeper(db, dbExecutor, reconciler, events, broadcaster, this::committed);
+        metrics.gaugeJobsRunning(housekeeper::running);
+        for (JobState state : JobState.values()) {
+            if (state.isFinal()) {
+                // Every final state is exported from the start, so a dashboard's rate() sees the first one.
+                metrics.jobsFinished(state.wire(), 0);
+            }
+        }
+    }
+
+    /** Starts the housekeeper (its first pass reconciles every unfinished command). */
+    public void start(Vertx vertx) {
+        this.vertx = vertx;
+        housekeeper.run();
+        timer = vertx.setPeriodic(Housekeeper.PERIOD.toMillis(), id -> housekeeper.run());
+    }
+
+    public JobEventApplier jobEvents() {
+        return jobEvents;
+    }
+
+    public OutputWatchers watchers() {
+        return watchers;
+    }
+
+    /** A created command and its jobs, as they were when the creation committed. */
+    public record Created(CommandRecord command, List<JobRecord> jobs) {
+    }
+
+    /**
+     * Stores the command and a job per target, and sends the first max_concurrency of them, in one
+     * transaction: either all of it is stored or nothing is.
+     *
+     * @throws DispatchException for an unknown or revoked agent, or a selector matching nothing
+     */
+    public Created create(NewCommand request) {
+        List<Target> resolved = targets.resolve(request);
+        long now = System.currentTimeMillis();
+        CommandRecord command = new CommandRecord(Ids.command(), request.type(), CommandRecord.spec(request),
+                CommandRecord.target(request), request.timeoutSeconds(), request.deadlineSeconds(),
+                request.maxConcurrency(), request.maxErrors(), request.createdBy(), now, State.RUNNING, null);
+        Long deadline = request.deadlineSeconds() > 0 ? now + request.deadlineSeconds() * 1000 : null;
+        List<JobRecord> queued = new ArrayList<>(resolved.size());
+        for (Target target : resolved) {
+            queued.add(JobRecord.queued(Ids.job(), command.id(), target.agentId(), target.agentName(),
+                    command.type(), queued.size(), deadline, now));
+        }
+        int first = command.maxConcurrency() == 0 ? queued.size() : Math.min(command.maxConcurrency(), queued.size());
+        Dialect dialect = db.dialect();
+        committed(db.inTransaction("create command", connection -> {
+            AfterCommit after = new AfterCommit();
+            CommandStore.insertIn(connection, command);
+            JobStore.insertIn(connection, queued);
+            after.commandState(command, State.RUNNING, false, queued.size(), null, now);
+            Release.sendIn(connection, command, queued.subList(0, first), now, after);
+            after.commandCreated();
+            after.writeEventsIn(connection, dialect);
+            return after;
+        }));
+        return new Created(command, queued);
+    }
+
+    /**
+     * Cancels a job (see {@link Cancellation}).
+     *
+     * @return the job after the cancel
+     * @throws DispatchException when there is no such job, or it is final
+     */
+    public JobRecord cancelJob(String jobId) {
+        Dialect dialect = db.dialect();
+        long now = System.currentTimeMillis();
+        committed(db.inTransaction("cancel job", connection -> {
+            AfterCommit after = new AfterCommit();
+            Cancellation.cancelJobIn(connection, dialect, jobId, now, after);
+            after.writeEventsIn(connection, dialect);
+            return after;
+        }));
+        return jobs.find(jobId).orElseThrow();
+    }
+
+    /**
+     * Cancels every unfinished job of a command and marks it cancelled.
+     *
+     * @throws DispatchException when there is no such command, or every job is final
+     */
+    public void cancelCommand(String commandId) {
+        Dialect dialect = db.dialect();
+        long now = System.currentTimeMillis();
+        committed(db.inTransaction("cancel command", connection -> {
+            AfterCommit after = new AfterCommit();
+            Cancellation.cancelCommandIn(connection, dialect, commandId, now, after);
+            after.writeEventsIn(connection, dialect);
+            return after;
+        }));
+    }
+
+    /**
+     * The agent acknowledged every server → agent seq up to {@code upToSeq}: its jobs sent up to there
+     * and still queued become delivered. Cheap when there are none (one indexed read).
+     */
+    public void acknowledged(String agentId, long upToSeq) {
+        List<JobRecord> delivered = jobs.unacknowledged(agentId, upToSeq);
+        if (delivered.isEmpty()) {
+            return;
+        }
+        Dialect dialect = db.dialect();
+        long now = System.currentTimeMillis();
+        committed(db.inTransaction("mark jobs delivered", connection -> {
+            AfterCommit after = new AfterCommit();
+            for (JobRecord job : delivered) {
+                JobTransitions.deliverIn(connection, job, now, after);
+            }
+            after.writeEventsIn(connection, dialect);
+            return after;
+        }));
+    }
+
+    /** Tells everyone concerned what a committed transaction changed; never blocks. */
+    public void committed(AfterCommit after) {
+        if (after.hasEvents()) {
+            broadcaster.wake();
+        }
+        after.agentsToWake().forEach(hub::wake);
+        watchers.changed(after.commandsChanged());
+        reconciler.schedule(after.commandsToReconcile());
+        for (int i = 0; i < after.commandsCreated(); i++) {
+            metrics.commandCreated();
+        }
+        after.finalTransitions().forEach((state, count) -> metrics.jobsFinished(state.wire(), count));
+        after.ignoredJobEvents().forEach(metrics::jobEventsIgnored);
+    }
+
+    /** Stops the housekeeper's timer; work already queued finishes with the database executor. */
+    @Override
+    public void close() {
+        if (vertx != null) {
+            vertx.cancelTimer(timer);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.tether.server.events;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands newly stored events to live subscribers, in id order.
+ *
+ * <p>Writers never call subscribers: after committing events they call
+ * {@link #wake}, which only sets a flag and queues at most one drain task on the
+ * database executor. The drain reads rows after its {@link #cursor} from
+ * {@code server_events} and offers each to every subscriber, so the apply path
+ * never blocks on a slow reader, and every node could feed its own readers from
+ * the shared table. Without subscribers a drain only moves the cursor.
+ *
+ * <p>A subscriber that {@link #subscribe}s and then reads {@link #cursor()}
+ * receives, live, every event with a larger id; older ones it reads itself from
+ * the {@link EventLog}. That holds because the cursor is advanced before an
+ * event is offered.
+ *
+ * <p>Bounds: at most {@link #MAX_SUBSCRIBERS} subscribers; one queued drain.
+ * Thread safe.
+ */
+public final class EventBroadcaster {
+
+    /** Live readers of the stream at most; the API refuses more with 503. */
+    public static final int MAX_SUBSCRIBERS = 256;
+    /** Rows read per query of a drain. */
+    static final int READ_BATCH = 500;
+    private static final Logger LOG = LoggerFactory.getLogger(EventBroadcaster.class);
+
+    private final EventLog log;
+    private final Executor executor;
+    private final Set<EventSubscriber> subscribers = ConcurrentHashMap.newKeySet();
+    /** Something was stored since the last drain read the table. */
+    private final AtomicBoolean dirty = new AtomicBoolean(true);
+    /** A drain is queued or running. */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Highest id offered (or skipped while nobody listened); written by the single drain only. */
+    private volatile long cursor;
+
+    public EventBroadcaster(EventLog log, Executor executor) {
+        this.log = log;
+        this.executor = executor;
+    }
+
+    /** Reads the current end of the stream, blocking; call once before serving. */
+    public void start() {
+        cursor = log.lastId();
+    }
+
+    /** Events were committed: queue a drain unless one is queued. Never blocks. */
+    public void wake() {
+        dirty.set(true);
+        if (scheduled.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                scheduled.set(false);
+            }
+        }
+    }
+
+    /** @return false when {@link #MAX_SUBSCRIBERS} are subscribed already */
+    public boolean subscribe(EventSubscriber subscriber) {
+        synchronized (subscribers) {
+            if (subscribers.size() >= MAX_SUBSCRIBERS) {
+                return false;
+            }
+            subscribers.add(subscriber);
+            return true;
+        }
+    }
+
+    public void unsubscribe(EventSubscriber subscriber) {
+        subscribers.remove(subscriber);
+    }
+
+    /** The highest id offered to subscribers so far. */
+    public long cursor() {
+        return cursor;
+    }
+
+    public int subscriberCount() {
+        return subscribers.size();
+    }
+
+    private void drain() {
+        try {
+            while (dirty.getAndSet(false)) {
+                if (subscribers.isEmpty()) {
+                    cursor = Math.max(cursor, log.lastId());
+                } else {
+                    offerNewRows();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not read new server events; will retry on the next one", e);
+        } finally {
+            scheduled.set(false);
+        }
+        if (dirty.get()) {
+            wake();
+        }
+    }
+
+    private void offerNewRows() {
+        List<ServerEvent> batch;
+        do {
+            batch = log.between(cursor, Long.MAX_VALUE, EventFilter.ALL, READ_BATCH);
+            for (ServerEvent event : batch) {
+                cursor = event.id();
+                for (EventSubscriber subscriber : subscribers) {
+                    offer(subscriber, event);
+                }
+            }
+        } while (batch.size() == READ_BATCH);
+    }
+
+    private static void offer(EventSubscriber subscriber, ServerEvent event) {
+        try {
+            subscriber.offer(event);
+        } catch (RuntimeException e) {
+            LOG.warn("event subscriber failed", e);
+        }
+    }
+}
