@@ -1,0 +1,135 @@
+package dev.tether.bench.scenario;
+
+import dev.tether.bench.DurationConverter;
+import dev.tether.bench.generator.GeneratorSet;
+import dev.tether.bench.probe.CpuWindow;
+import dev.tether.bench.report.Chart;
+import dev.tether.bench.report.Latency;
+import dev.tether.bench.report.Table;
+import dev.tether.bench.server.ServerProcess;
+import dev.tether.bench.sim.Credentials;
+import dev.tether.bench.sim.FleetSnapshot;
+import dev.tether.protocol.Limits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tether bench outbox}: how many reliable events per second the server
+ * applies (one transaction per batch, effect and applied seq together) and
+ * acknowledges for one agent, or a few, publishing as fast as the window
+ * allows. The sending side is the simulated agent's in-memory outbox, so this
+ * is the server's apply throughput; the agent's own SQLite outbox needs the
+ * agent library, which the bench does not depend on.
+ */
+@Command(name = "outbox", mixinStandardHelpOptions = true,
+        description = {"Reliable events per second one agent gets persisted and acknowledged by the server "
+                + "(server-side apply throughput; the agent's SQLite outbox is not part of this measure)."})
+public final class OutboxScenario implements Callable<Integer> {
+
+    static final String AGENT_SIDE_NOTE = "The agent-side figure (events/s through the real agent's SQLite outbox, "
+            + "fsync per commit) needs the tether-agent library, which tether-bench does not depend on; "
+            + "this measures the server's apply-and-acknowledge throughput with an in-memory agent outbox.";
+
+    @Mixin
+    RunOptions run;
+
+    @Option(names = "--agents", paramLabel = "N", defaultValue = "1",
+            description = "agents publishing at once (default: ${DEFAULT-VALUE})")
+    int agents;
+
+    @Option(names = "--events", paramLabel = "M", defaultValue = "100000",
+            description = "events each agent publishes (default: ${DEFAULT-VALUE})")
+    long events;
+
+    @Option(names = "--pending-limit", paramLabel = "N", defaultValue = "2048",
+            description = "unacknowledged events an agent keeps in its outbox at most; the protocol puts at most "
+                    + Limits.RELIABLE_WINDOW + " of them on the wire (default: ${DEFAULT-VALUE})")
+    int pendingLimit;
+
+    @Option(names = "--run-timeout", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
+            description = "give up waiting for the acknowledgements after this long (default: ${DEFAULT-VALUE})")
+    Duration runTimeout;
+
+    @Option(names = "--warm-up", paramLabel = "M", defaultValue = "20000",
+            description = "events each agent publishes first, unmeasured (default: ${DEFAULT-VALUE})")
+    long warmUp;
+
+    private static boolean drained(FleetSnapshot s, long published) {
+        return s.published() >= published && s.pending() == 0;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (agents < 1 || events < 1 || pendingLimit < 1) {
+            throw new IllegalArgumentException("--agents, --events and --pending-limit must be at least 1");
+        }
+        try (BenchRun bench = BenchRun.open("outbox", run, System.out, agents)) {
+            ServerProcess server = bench.startServer(Duration.ofSeconds(30));
+            List<Credentials> creds = bench.agents(server, agents);
+            GeneratorSet fleet = bench.generators(bench.fleetConfig(server, 0, 256, pendingLimit + 1), creds);
+            fleet.connect(agents);
+            bench.await("agents online", TetherConnections.connectTimeout(agents),
+                    () -> fleet.snapshot().online() >= agents);
+
+            if (warmUp > 0) {
+                // The same path first, so the measure is not of the JIT compiling it.
+                long warmTotal = warmUp * agents;
+                fleet.publish(warmUp, pendingLimit);
+                bench.await("warm-up events acknowledged", runTimeout, () -> drained(fleet.snapshot(), warmTotal));
+            }
+            FleetSnapshot warm = fleet.snapshot();
+            CpuWindow serverCpu = CpuWindow.open(server.probe());
+            CpuWindow generatorCpu = CpuWindow.open(TetherConnections.probes(fleet));
+            long start = System.nanoTime();
+            fleet.publish(events, pendingLimit);
+            long total = events * agents;
+            bench.await(total + " events acknowledged", runTimeout,
+                    () -> drained(fleet.snapshot(), warm.published() + total));
+            FleetSnapshot done = fleet.snapshot();
+            double seconds = (done.lastDrainNanos() - start) / 1e9;
+            double cpu = serverCpu.percent();
+            double genCpu = generatorCpu.percent();
+            Latency latency = Latency.ofMicros(done.ackLatency().since(warm.ackLatency()));
+            double rate = total / seconds;
+
+            Table table = Table.of("agents", "events", "seconds", "events/s", "per agent/s", "ack p50 ms",
+                    "ack p99 ms", "server CPU %", "generator CPU %")
+                    .row(agents, total, seconds, rate, rate / agents, latency.p50(), latency.p99(), cpu, genCpu);
+            System.out.println();
+            System.out.print(table.render());
+            System.out.println();
+            System.out.println("note: " + AGENT_SIDE_NOTE);
+
+            Path chart = Chart.create("Publish to acknowledgement, " + agents + " agent(s)", "percentile",
+                            "milliseconds")
+                    .xTicks(List.of(1.0, 2.0, 3.0, 4.0, 5.0), Latency.LABELS)
+                    .series("Tether server apply + ack", List.of(1.0, 2.0, 3.0, 4.0, 5.0), latency.values())
+                    .writePng(bench.results().chart("ack-latency"));
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("environment", bench.environment());
+            json.put("settings", Map.of("agents", agents, "events_per_agent", events, "pending_limit", pendingLimit));
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("events", total);
+            result.put("seconds", seconds);
+            result.put("events_per_second", rate);
+            result.put("events_per_second_per_agent", rate / agents);
+            result.put("ack_latency", latency.toJson());
+            result.put("server_cpu_percent", cpu);
+            result.put("generator_cpu_percent", genCpu);
+            json.put("result", result);
+            json.put("note", AGENT_SIDE_NOTE);
+            json.put("table", table.rows());
+            json.put("chart", chart.getFileName().toString());
+            System.out.println("results: " + bench.results().write(json));
+            System.out.println("chart:   " + chart);
+            return 0;
+        }
+    }
+}

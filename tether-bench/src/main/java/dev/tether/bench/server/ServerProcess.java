@@ -1,0 +1,214 @@
+package dev.tether.bench.server;
+
+import dev.tether.bench.probe.ProcessProbe;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Tether server under test, run as its own process from the CLI jar
+ * ({@code java -jar tether.jar server ...}) on a loopback port, so its memory
+ * and CPU can be read from {@code /proc} and it can be killed with SIGKILL and
+ * started again on the same data directory. Output goes to a log file in the
+ * results directory.
+ *
+ * <p>Not thread safe: one owner drives start, kill and stop.
+ */
+public final class ServerProcess implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+
+    private final Options options;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private volatile Process process;
+    private int starts;
+    /** System.nanoTime of the last start command and of the last readiness. */
+    private long startedNanos;
+    private long readyNanos;
+
+    private ServerProcess(Options options) {
+        this.options = options;
+    }
+
+    /**
+     * How to run the server.
+     *
+     * @param jar the Tether CLI jar ({@code tether-cli/target/tether.jar})
+     * @param java the {@code java} binary
+     * @param jvmOptions options for the server JVM (heap, GC)
+     * @param port loopback port to listen on
+     * @param heartbeatInterval told to agents in Welcome
+     * @param adminToken the admin API token (TETHER_ADMIN_TOKEN), at least 16 characters
+     * @param logFile where the server's stdout and stderr go (appended)
+     * @param logLevel TETHER_LOG_LEVEL
+     */
+    public record Options(Path jar, Path java, List<String> jvmOptions, int port, Path dataDir,
+            Duration heartbeatInterval, String adminToken, Path logFile, String logLevel) {
+
+        public Options {
+            Objects.requireNonNull(jar, "jar");
+            Objects.requireNonNull(java, "java");
+            jvmOptions = List.copyOf(jvmOptions);
+            if (adminToken == null || adminToken.length() < 16) {
+                throw new IllegalArgumentException("the admin token must have at least 16 characters");
+            }
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalArgumentException("no server jar at " + jar + ": build it with "
+                        + "'./mvnw -B -q -Dmaven.test.skip=true -pl tether-cli -am package', or pass --server-jar");
+            }
+        }
+
+        public Options withHeartbeatInterval(Duration interval) {
+            return new Options(jar, java, jvmOptions, port, dataDir, interval, adminToken, logFile, logLevel);
+        }
+
+        @Override
+        public String toString() {
+            return "Options[jar=" + jar + ", jvm=" + jvmOptions + ", port=" + port + ", dataDir=" + dataDir
+                    + ", heartbeat=" + heartbeatInterval + ", adminToken=***]";
+        }
+    }
+
+    /** Starts the server and waits until {@code /readyz} answers 200. */
+    public static ServerProcess start(Options options) throws IOException, InterruptedException {
+        ServerProcess server = new ServerProcess(options);
+        server.launch();
+        return server;
+    }
+
+    /** A free loopback port, for the server to listen on. */
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + options.port());
+    }
+
+    /** The agent endpoint. */
+    public URI agentUri() {
+        return URI.create("ws://127.0.0.1:" + options.port() + "/v1/agents/connect");
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public ProcessProbe probe() {
+        return ProcessProbe.of(process.pid());
+    }
+
+    public boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Seconds from the last start command to readiness. */
+    public double startupSeconds() {
+        return (readyNanos - startedNanos) / 1e9;
+    }
+
+    public long startedNanos() {
+        return startedNanos;
+    }
+
+    public long readyNanos() {
+        return readyNanos;
+    }
+
+    /** SIGKILL, as a crash: nothing is flushed, no agent gets a close frame. */
+    public void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Starts again on the same data directory and port; waits until ready. */
+    public void restart() throws IOException, InterruptedException {
+        if (alive()) {
+            throw new IllegalStateException("the server is still running; kill or stop it first");
+        }
+        launch();
+    }
+
+    /** SIGTERM (clean shutdown), then SIGKILL if it takes too long. */
+    @Override
+    public void close() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(options.java().toString());
+        command.addAll(options.jvmOptions());
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", options.jar().toString(), "server",
+                "--listen", "127.0.0.1:" + options.port(),
+                "--data-dir", options.dataDir().toString(),
+                "--insecure-http",
+                "--heartbeat-interval", options.heartbeatInterval().toMillis() + "ms"));
+        Files.createDirectories(options.logFile().getParent());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(options.logFile().toFile()));
+        builder.environment().put("TETHER_ADMIN_TOKEN", options.adminToken());
+        builder.environment().put("TETHER_LOG_LEVEL", options.logLevel());
+        startedNanos = System.nanoTime();
+        starts++;
+        process = builder.start();
+        awaitReady();
+        readyNanos = System.nanoTime();
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        HttpRequest readyz = HttpRequest.newBuilder(baseUri().resolve("/readyz")).timeout(Duration.ofSeconds(2))
+                .GET().build();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("the server exited with " + process.exitValue() + " during start " + starts
+                        + "; see " + options.logFile());
+            }
+            try {
+                if (http.send(readyz, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // Not listening yet.
+            }
+            Thread.sleep(20);
+        }
+        process.destroyForcibly();
+        throw new IOException("the server was not ready within " + READY_TIMEOUT + "; see " + options.logFile());
+    }
+}
