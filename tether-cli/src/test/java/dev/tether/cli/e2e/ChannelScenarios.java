@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.Limits;
 import dev.tether.protocol.ProtocolVersion;
 import dev.tether.protocol.v1.AgentEvent;
 import dev.tether.protocol.v1.Envelope;
@@ -209,7 +210,7 @@ abstract class ChannelScenarios {
             client.sendBinary(hello().toByteArray());
             client.sendBinary(event(5).toByteArray());
         })).isEqualTo(CloseCodes.PROTOCOL_ERROR);
-        assertThat(closeCodeAfter(badKey, client -> client.sendBinary(new byte[2 * 1024 * 1024])))
+        assertThat(OversizedFrameProbe.closeCodeFor(fleet.url(), badKey, 2L * Limits.MAX_FRAME_BYTES, Duration.ofSeconds(10)))
                 .isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
 
         Thread.sleep(HEARTBEAT.toMillis() * 2);
