@@ -35,6 +35,15 @@ public final class Limits {
     /** Credit window per shell session and direction. */
     public static final int SHELL_WINDOW_BYTES = 256 * 1024;
 
+    /** How long a detached shell session (no client, or no agent link) keeps its PTY before it is killed. */
+    public static final Duration DEFAULT_SHELL_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+    /** Output a shell session keeps for replay on re-attach. */
+    public static final int DEFAULT_SHELL_SCROLLBACK_BYTES = 64 * 1024;
+
+    /** Between SIGHUP/SIGTERM and SIGKILL when a shell session is closed. */
+    public static final Duration SHELL_KILL_GRACE = Duration.ofSeconds(2);
+
     /** Largest terminal dimension accepted for rows or columns. */
     public static final int MAX_TERMINAL_DIMENSION = 1000;
 
