@@ -1,6 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.server.ServerConfig;
+import dev.tether.server.ShellSettings;
 import dev.tether.server.TetherServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,19 @@ final class ServerCommand implements Callable<Integer> {
             "prints the admin token and a ready-to-paste agent command."})
     boolean dev;
 
+    @Option(names = "--shell-idle-timeout", paramLabel = "DURATION", converter = Durations.class,
+            description = "Close a shell session idle this long, and give an agent whose link dropped this long to "
+                    + "return before its sessions end (default 1h).")
+    Duration shellIdleTimeout;
+
+    @Option(names = "--record-input", description = "Also record what operators type in shell sessions "
+            + "(off by default: passwords typed at a prompt would be kept).")
+    boolean recordInput;
+
+    @Option(names = "--recording-retention", paramLabel = "DURATION", converter = Durations.class,
+            description = "Delete shell recordings older than this (default 30d).")
+    Duration recordingRetention;
+
     @Option(names = "--heartbeat-interval", paramLabel = "DURATION", converter = Durations.class,
             description = "Heartbeat interval told to agents (default 30s). An agent silent for 3 intervals is offline.")
     Duration heartbeatInterval;
@@ -75,9 +89,17 @@ final class ServerCommand implements Callable<Integer> {
                 dev,
                 heartbeatInterval != null ? heartbeatInterval : defaults.heartbeatInterval(),
                 blankToNull(System.getenv("TETHER_ADMIN_TOKEN")),
-                System.out);
+                System.out,
+                shellSettings(defaults.shell()));
         config.validate();
         return config;
+    }
+
+    private ShellSettings shellSettings(ShellSettings defaults) {
+        return new ShellSettings(
+                shellIdleTimeout != null ? shellIdleTimeout : defaults.idleTimeout(),
+                recordInput,
+                recordingRetention != null ? recordingRetention : defaults.recordingRetention());
     }
 
     private static String blankToNull(String value) {

@@ -21,6 +21,7 @@ import java.time.Duration;
  * @param heartbeatInterval agents' heartbeat interval, sent in Welcome
  * @param adminToken admin token from {@code TETHER_ADMIN_TOKEN}, or null to use a generated or stored one
  * @param console where the start-up banner and a first admin token are printed (not the log)
+ * @param shell remote shell sessions: idle timeout, recording
  */
 public record ServerConfig(
         String host,
@@ -33,7 +34,8 @@ public record ServerConfig(
         boolean dev,
         Duration heartbeatInterval,
         String adminToken,
-        PrintStream console) {
+        PrintStream console,
+        ShellSettings shell) {
 
     public static final int DEFAULT_PORT = 8080;
     /** Shortest heartbeat interval accepted; shorter would flood the server with heartbeats. */
@@ -46,7 +48,7 @@ public record ServerConfig(
     /** 0.0.0.0:8080, {@code ./tether-data}, SQLite, 30 s heartbeats, {@code System.out}; no TLS, not dev. */
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("tether-data"), null, null, null, false, false,
-                Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out);
+                Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out, ShellSettings.defaults());
     }
 
     /**
@@ -67,6 +69,8 @@ public record ServerConfig(
         if (jdbcUrl != null) {
             Dialect.of(jdbcUrl);
         }
+        require(shell != null, "shell settings must be set");
+        shell.validate();
         validateTls();
         if (adminToken != null) {
             require(adminToken.length() >= MIN_ADMIN_TOKEN_LENGTH && adminToken.chars().noneMatch(Character::isWhitespace),
@@ -100,52 +104,57 @@ public record ServerConfig(
 
     public ServerConfig withHost(String value) {
         return new ServerConfig(value, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console);
+                adminToken, console, shell);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(host, value, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console);
+                adminToken, console, shell);
     }
 
     public ServerConfig withDataDir(Path value) {
         return new ServerConfig(host, port, value, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console);
+                adminToken, console, shell);
     }
 
     public ServerConfig withJdbcUrl(String value) {
         return new ServerConfig(host, port, dataDir, value, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console);
+                adminToken, console, shell);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, cert, key, insecureHttp, dev, heartbeatInterval,
-                adminToken, console);
+                adminToken, console, shell);
     }
 
     public ServerConfig withInsecureHttp(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, value, dev, heartbeatInterval,
-                adminToken, console);
+                adminToken, console, shell);
     }
 
     public ServerConfig withDev(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, value, heartbeatInterval,
-                adminToken, console);
+                adminToken, console, shell);
     }
 
     public ServerConfig withHeartbeatInterval(Duration value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, value,
-                adminToken, console);
+                adminToken, console, shell);
     }
 
     public ServerConfig withAdminToken(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                value, console);
+                value, console, shell);
+    }
+
+    public ServerConfig withShell(ShellSettings value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console, value);
     }
 
     public ServerConfig withConsole(PrintStream value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, value);
+                adminToken, value, shell);
     }
 
     /** Secrets masked: the admin token, and any password in the JDBC URL. */
@@ -155,6 +164,6 @@ public record ServerConfig(
                 + ", jdbcUrl=" + (jdbcUrl == null ? "(SQLite in data dir)" : Dialect.redact(jdbcUrl))
                 + ", tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + ", insecureHttp=" + insecureHttp + ", dev=" + dev
                 + ", heartbeatInterval=" + heartbeatInterval + ", adminToken=" + (adminToken == null ? "null" : "****")
-                + "]";
+                + ", shell=" + shell + "]";
     }
 }

@@ -3,6 +3,7 @@ package dev.tether.server;
 import dev.tether.protocol.CloseCodes;
 import dev.tether.protocol.Limits;
 import dev.tether.server.api.ApiRouter;
+import dev.tether.server.audit.AuditLog;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.events.EventBroadcaster;
@@ -11,6 +12,10 @@ import dev.tether.server.events.PresenceEvents;
 import dev.tether.server.gateway.AgentGateway;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.shell.Recordings;
+import dev.tether.server.shell.ShellBroker;
+import dev.tether.server.shell.ShellEndpoint;
+import dev.tether.server.shell.ShellSessionStore;
 import dev.tether.server.store.AdminTokenStore;
 import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.AgentStore;
@@ -100,13 +105,22 @@ public final class TetherServer implements AutoCloseable {
         EventBroadcaster broadcaster = new EventBroadcaster(eventLog, executor);
         broadcaster.start();
         Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster));
+        ShellSessionStore shellSessions = new ShellSessionStore(db);
+        AuditLog audit = new AuditLog(db);
+        Recordings recordings = push(resources, new Recordings(config.dataDir(), config.shell().recordingRetention(),
+                shellSessions));
+        ShellBroker shells = push(resources, new ShellBroker(config.shell(), shellSessions, audit, recordings,
+                executor, metrics));
         AgentGateway gateway = new AgentGateway(db, executor, hub, metrics, dispatcher,
-                new PresenceEvents(eventLog, broadcaster), config.heartbeatInterval());
+                new PresenceEvents(eventLog, broadcaster), shells, config.heartbeatInterval());
+        ShellEndpoint shellEndpoint = new ShellEndpoint(tokens, new AgentStore(db), executor, hub, shells);
         Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens, dispatcher, eventLog,
-                broadcaster);
+                broadcaster, shellSessions, recordings, audit);
         HttpServer http = vertx.createHttpServer(httpOptions(config)).requestHandler(request -> {
             if (AgentGateway.PATH.equals(request.path())) {
                 gateway.handle(request);
+            } else if (ShellEndpoint.matches(request.path())) {
+                shellEndpoint.handle(request);
             } else {
                 router.handle(request);
             }
@@ -116,6 +130,7 @@ public final class TetherServer implements AutoCloseable {
         listen(http, config);
         hub.start();
         dispatcher.start(vertx);
+        shells.start(vertx);
 
         TetherServer server = new TetherServer(resources, http, hub);
         LOG.info("listening on {}://{}:{}", config.tls() ? "https" : "http", config.host(), server.port());

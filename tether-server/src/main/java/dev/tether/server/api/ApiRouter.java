@@ -1,5 +1,6 @@
 package dev.tether.server.api;
 
+import dev.tether.server.audit.AuditLog;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.dispatch.CommandStore;
 import dev.tether.server.dispatch.Dispatcher;
@@ -9,6 +10,8 @@ import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.shell.Recordings;
+import dev.tether.server.shell.ShellSessionStore;
 import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.ConfigStore;
 import dev.tether.server.store.Database;
@@ -24,7 +27,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * The HTTP API: probes and metrics at the root, and under {@code /api/v1}
  * (admin token required) agents, their configuration and their events,
- * commands and jobs with their output, and the server's event stream.
+ * commands and jobs with their output, the server's event stream, recorded
+ * shell sessions and the audit log (the terminal WebSocket itself is
+ * {@link dev.tether.server.shell.ShellEndpoint}).
  * Every error is JSON {@code {"error": code, "message": text}}.
  */
 public final class ApiRouter {
@@ -37,7 +42,7 @@ public final class ApiRouter {
 
     public static Router create(Vertx vertx, Database database, DbExecutor executor, Hub hub,
             ServerMetrics metrics, AdminTokens tokens, Dispatcher dispatcher, EventLog eventLog,
-            EventBroadcaster broadcaster) {
+            EventBroadcaster broadcaster, ShellSessionStore shellSessions, Recordings recordings, AuditLog audit) {
         Router router = Router.router(vertx);
         DbCalls db = new DbCalls(executor);
         AgentStore agents = new AgentStore(database);
@@ -55,6 +60,8 @@ public final class ApiRouter {
         new OutputRoutes(vertx, executor, commands, jobs, new JobOutputStore(database), dispatcher.watchers())
                 .mount(router);
         new EventStreamRoutes(executor, eventLog, broadcaster, agents, metrics).mount(router);
+        new SessionRoutes(agents, shellSessions, recordings, db).mount(router);
+        new AuditRoutes(audit, db).mount(router);
         router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
         errors(router);
         return router;

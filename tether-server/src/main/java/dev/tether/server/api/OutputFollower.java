@@ -1,5 +1,6 @@
 package dev.tether.server.api;
 
+import dev.tether.server.text.Utf8Text;
 import dev.tether.server.dispatch.AfterCommit;
 import dev.tether.server.dispatch.JobOutputStore.Chunk;
 import dev.tether.server.dispatch.JobRecord;

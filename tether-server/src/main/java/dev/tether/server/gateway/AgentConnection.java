@@ -113,6 +113,7 @@ public final class AgentConnection implements LiveConnection {
             case HELLO -> handleHello(envelope);
             case HEARTBEAT -> handleHeartbeat(envelope);
             case ACK_ONLY -> handleAck(envelope);
+            case SHELL_READY, SHELL_ERROR, SHELL_OUTPUT, SHELL_EXIT, SHELL_CREDIT -> handleShell(envelope);
             default -> {
                 requireHello(envelope);
                 if (Payloads.isReliable(envelope)) {
@@ -162,6 +163,15 @@ public final class AgentConnection implements LiveConnection {
         }
     }
 
+    /** Shell traffic goes to the broker; it is live, so it only carries an ack besides. */
+    private void handleShell(Envelope envelope) throws ProtocolException {
+        requireHello(envelope);
+        session.noteAck(envelope.getAck());
+        if (state == State.OPEN) {
+            services.shells().fromAgent(this, envelope);
+        }
+    }
+
     /** A payload type newer than this server: ignored and counted, but applied as a no-op when reliable. */
     private void handleUnknown(Envelope envelope) throws ProtocolException {
         requireHello(envelope);
@@ -173,7 +183,7 @@ public final class AgentConnection implements LiveConnection {
         }
     }
 
-    /** Live payloads of features this server does not run yet (shell) and bare ack carriers. */
+    /** Live payloads this server does nothing with, and bare ack carriers. */
     private void handleIgnored(Envelope envelope) {
         session.noteAck(envelope.getAck());
         LOG.debug("agent {}: ignoring live {}", agentId, envelope.getPayloadCase());
@@ -261,6 +271,7 @@ public final class AgentConnection implements LiveConnection {
             services.metrics().handshakeFailed(byServer ? failureReason(code) : "closed_by_agent");
         }
         boolean wentOffline = services.hub().unregister(this);
+        services.shells().agentDisconnected(this);
         session.end(wentOffline, code);
         LOG.info("agent {} disconnected: {} {}", agentId, code, reason == null ? "" : reason);
     }
@@ -328,5 +339,13 @@ public final class AgentConnection implements LiveConnection {
     @Override
     public void wake() {
         session.schedule();
+    }
+
+    @Override
+    public void sendLive(Envelope envelope) {
+        if (closed.get()) {
+            return;
+        }
+        send(envelope.toBuilder().setAck(session.lastAckSent()).setTsMs(System.currentTimeMillis()).build());
     }
 }

@@ -5,6 +5,7 @@ import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.events.PresenceEvents;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.shell.ShellBroker;
 import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.AgentStore.KeyOwner;
@@ -41,12 +42,12 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
     private final ConnectionServices services;
 
     public AgentGateway(Database db, DbExecutor dbExecutor, Hub hub, ServerMetrics metrics, Dispatcher dispatcher,
-            PresenceEvents presence, Duration heartbeatInterval) {
+            PresenceEvents presence, ShellBroker shells, Duration heartbeatInterval) {
         this.agents = new AgentStore(db);
         this.dbExecutor = dbExecutor;
         this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db),
                 new InboundApplier(db, dispatcher), new AgentLanes(dbExecutor), dispatcher, presence,
-                heartbeatInterval);
+                shells, heartbeatInterval);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.events.PresenceEvents;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.shell.ShellBroker;
 import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.Database;
 import java.time.Duration;
@@ -18,5 +19,6 @@ record ConnectionServices(
         AgentLanes lanes,
         Dispatcher dispatcher,
         PresenceEvents presence,
+        ShellBroker shells,
         Duration heartbeatInterval) {
 }

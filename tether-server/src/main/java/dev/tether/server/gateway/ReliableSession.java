@@ -178,6 +178,7 @@ final class ReliableSession {
         agentName = start.name();
         appliedInHello = hello.getAppliedServerSeq();
         services.presence().online(agentId, agentName);
+        services.shells().agentConnected(connection, hello.getShellSessionsList());
         service();
     }
 

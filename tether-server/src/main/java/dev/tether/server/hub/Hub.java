@@ -130,6 +130,11 @@ public final class Hub implements AutoCloseable {
                 connection.lastHeartbeat()));
     }
 
+    /** The agent's established connection here, if it has one. */
+    public Optional<LiveConnection> connection(String agentId) {
+        return Optional.ofNullable(live.get(agentId));
+    }
+
     public boolean online(String agentId) {
         return live.containsKey(agentId);
     }

@@ -1,5 +1,6 @@
 package dev.tether.server.hub;
 
+import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Heartbeat;
 
 /**
@@ -37,4 +38,10 @@ public interface LiveConnection {
 
     /** Something was appended to the agent's outbox: send it. */
     void wake();
+
+    /**
+     * Writes a live payload (seq 0: shell traffic) to the agent now, carrying the
+     * current ack; dropped when the connection has closed. Any thread.
+     */
+    void sendLive(Envelope envelope);
 }

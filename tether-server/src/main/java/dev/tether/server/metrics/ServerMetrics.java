@@ -25,7 +25,11 @@ import java.util.function.Supplier;
  *   <li>{@code tether_jobs_running}: jobs running (refreshed every second);</li>
  *   <li>{@code tether_job_events_ignored_total{reason}}: job events that changed nothing ({@code final}: the
  *       job was final already; {@code unknown_job}; {@code duplicate}; {@code output_limit}; {@code empty});</li>
- *   <li>{@code tether_event_stream_overflows_total}: event stream clients disconnected for reading too slowly.</li>
+ *   <li>{@code tether_event_stream_overflows_total}: event stream clients disconnected for reading too slowly;</li>
+ *   <li>{@code tether_shell_sessions}: shell sessions relayed by this server (attached or not);
+ *       {@code tether_shell_buffered_bytes}: output received from agents and not yet written to clients, all
+ *       sessions; {@code tether_shell_buffered_peak_bytes}: the most any one session has had buffered since the
+ *       server started (never above the credit window); {@code tether_shell_sessions_ended_total{reason}}.</li>
  * </ul>
  * Thread safe.
  */
@@ -120,6 +124,23 @@ public final class ServerMetrics {
     public void gaugeReliablePending(String direction, Supplier<Number> pending) {
         Gauge.builder("tether.reliable.pending", pending).tag("direction", direction)
                 .description("Reliable payloads stored and not yet acknowledged").register(registry);
+    }
+
+    /** @param sessions relayed sessions; @param buffered bytes buffered, all sessions; @param peak high-water mark */
+    public void gaugeShells(Supplier<Number> sessions, Supplier<Number> buffered, Supplier<Number> peak) {
+        Gauge.builder("tether.shell.sessions", sessions)
+                .description("Shell sessions relayed by this server").register(registry);
+        Gauge.builder("tether.shell.buffered.bytes", buffered)
+                .description("Shell output received from agents and not yet written to clients").register(registry);
+        Gauge.builder("tether.shell.buffered.peak.bytes", peak)
+                .description("Most shell output any one session had buffered since the server started")
+                .register(registry);
+    }
+
+    /** A shell session ended; {@code reason} is a short snake_case word. */
+    public void shellEnded(String reason) {
+        Counter.builder("tether.shell.sessions.ended").tag("reason", reason)
+                .description("Shell sessions ended, by reason").register(registry).increment();
     }
 
     /** The Prometheus text exposition of every metric. */

@@ -1,5 +1,6 @@
 package dev.tether.server.hub;
 
+import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Heartbeat;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ final class RecordingConnection implements LiveConnection {
     volatile Heartbeat heartbeat;
     final List<String> closes = new ArrayList<>();
     int wakes;
+    final List<Envelope> sentLive = new ArrayList<>();
 
     RecordingConnection(String agentId, long nowNanos) {
         this.agentId = agentId;
@@ -75,5 +77,10 @@ final class RecordingConnection implements LiveConnection {
 
     synchronized List<String> closes() {
         return List.copyOf(closes);
+    }
+
+    @Override
+    public synchronized void sendLive(Envelope envelope) {
+        sentLive.add(envelope);
     }
 }

@@ -1,4 +1,4 @@
-package dev.tether.server.api;
+package dev.tether.server.text;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * become U+FFFD, and a character split across two chunks is kept whole (its
  * first bytes wait for the next chunk). Not thread safe: one per stream.
  */
-final class Utf8Text {
+public final class Utf8Text {
 
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE)
@@ -20,7 +20,7 @@ final class Utf8Text {
     private byte[] carry = new byte[0];
 
     /** The text of the next chunk; an incomplete character at its end is held back. */
-    String decode(byte[] chunk) {
+    public String decode(byte[] chunk) {
         ByteBuffer in = ByteBuffer.allocate(carry.length + chunk.length).put(carry).put(chunk).flip();
         CharBuffer out = CharBuffer.allocate(in.remaining() + 1);
         decoder.decode(in, out, false);
@@ -30,7 +30,7 @@ final class Utf8Text {
     }
 
     /** What is held back, decoded as it is (the stream ended inside a character). */
-    String finish() {
+    public String finish() {
         ByteBuffer in = ByteBuffer.wrap(carry);
         CharBuffer out = CharBuffer.allocate(carry.length + 1);
         decoder.decode(in, out, true);

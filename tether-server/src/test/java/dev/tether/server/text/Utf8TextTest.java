@@ -1,4 +1,4 @@
-package dev.tether.server.api;
+package dev.tether.server.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,108 @@
+package dev.tether.server.api;
+
+import dev.tether.server.shell.Recordings;
+import dev.tether.server.shell.ShellSessionRecord;
+import dev.tether.server.shell.ShellSessionStore;
+import dev.tether.server.store.AgentStore;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+
+/**
+ * Recorded shell sessions: {@code GET /api/v1/sessions?agent=A&limit=N&before=CURSOR} (newest first, paged by
+ * {@code next_before}), {@code GET /api/v1/sessions/{id}}, and {@code GET /api/v1/sessions/{id}/recording},
+ * the asciicast v2 file ({@code application/x-asciicast}). Thread safe.
+ */
+final class SessionRoutes {
+
+    private final AgentStore agents;
+    private final ShellSessionStore sessions;
+    private final Recordings recordings;
+    private final DbCalls db;
+
+    SessionRoutes(AgentStore agents, ShellSessionStore sessions, Recordings recordings, DbCalls db) {
+        this.agents = agents;
+        this.sessions = sessions;
+        this.recordings = recordings;
+        this.db = db;
+    }
+
+    void mount(Router router) {
+        router.get("/api/v1/sessions").handler(this::list);
+        router.get("/api/v1/sessions/:id").handler(this::show);
+        router.get("/api/v1/sessions/:id/recording").handler(this::recording);
+    }
+
+    private void list(RoutingContext ctx) {
+        String agent = ctx.queryParams().get("agent");
+        int limit = AgentRequests.limit(ctx);
+        String beforeText = ctx.queryParams().get("before");
+        ShellSessionRecord.Cursor before = beforeText == null ? null : ShellSessionRecord.Cursor.parse(beforeText);
+        if (beforeText != null && before == null) {
+            throw ApiException.badRequest("invalid_before", "before must be a next_before value of an earlier page");
+        }
+        db.respond(ctx, () -> {
+            String agentId = agent == null ? null
+                    : agents.find(agent).orElseThrow(() -> ApiException.notFound(agent)).id();
+            return sessions.list(agentId, limit, before);
+        }, page -> {
+            JsonArray list = new JsonArray();
+            page.sessions().forEach(session -> list.add(render(session)));
+            ApiResponses.json(ctx, 200, new JsonObject().put("sessions", list)
+                    .put("next_before", page.next() == null ? null : page.next().toString()));
+        });
+    }
+
+    private void show(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        db.respond(ctx, () -> find(id), session -> ApiResponses.json(ctx, 200, render(session)));
+    }
+
+    private void recording(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        db.respond(ctx, () -> {
+            Path file = recordings.file(find(id));
+            if (file == null || !Files.isReadable(file)) {
+                throw new ApiException(404, "not_found", "session " + id + " has no recording (deleted by "
+                        + "--recording-retention, or never written)");
+            }
+            return file;
+        }, file -> ctx.response()
+                .putHeader("Content-Type", "application/x-asciicast")
+                .putHeader("Content-Disposition", "attachment; filename=\"" + id + ".cast\"")
+                .sendFile(file.toString()));
+    }
+
+    private ShellSessionRecord find(String id) {
+        ShellSessionRecord session = sessions.get(id);
+        if (session == null) {
+            throw new ApiException(404, "not_found", "no shell session " + id + ": list them with GET /api/v1/sessions");
+        }
+        return session;
+    }
+
+    private static JsonObject render(ShellSessionRecord session) {
+        return new JsonObject()
+                .put("id", session.id())
+                .put("agent_id", session.agentId())
+                .put("actor", session.actor())
+                .put("source", session.source())
+                .put("command", new JsonArray(new ArrayList<Object>(session.command())))
+                .put("term", session.term())
+                .put("rows", session.rows())
+                .put("cols", session.cols())
+                .put("started_at", ApiResponses.time(session.startedAt()))
+                .put("ended_at", ApiResponses.time(session.endedAt()))
+                .put("state", session.endedAt() == null ? "running" : "ended")
+                .put("bytes_in", session.bytesIn())
+                .put("bytes_out", session.bytesOut())
+                .put("exit_code", session.exitCode())
+                .put("signal", session.signal())
+                .put("end_reason", session.endReason())
+                .put("recording", session.recording() != null);
+    }
+}

@@ -1,0 +1,169 @@
+package dev.tether.server.shell;
+
+import dev.tether.server.text.Utf8Text;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one session's recording in asciicast v2: a header line
+ * {@code {"version":2,"width":C,"height":R,"timestamp":S,"env":{"TERM":...},"title":...}},
+ * then one JSON array per event, {@code [seconds, "o", text]} for output,
+ * {@code [seconds, "r", "COLSxROWS"]} for a resize and, only when input is
+ * recorded, {@code [seconds, "i", text]}. Seconds count from the session's
+ * start, taken when the event reaches the server; text is UTF-8 with a character
+ * split between two chunks kept whole. Each event is flushed as it is written,
+ * so a recording of a live session plays up to now.
+ *
+ * <p>All file I/O runs on the shared recording {@link Executor}, in submission
+ * order; callers never block. A write failure is logged once and ends the
+ * recording, never the session. Each {@link #output} returns when its event is
+ * written, which the relay waits for before granting the agent more credit, so
+ * what waits here is bounded by the session's credit window.
+ *
+ * <p>Thread safe: submit from any thread; the writer is owned by the executor's thread.
+ */
+final class Recorder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Recorder.class);
+
+    private final Path file;
+    private final Executor io;
+    private final boolean recordInput;
+    private final long startNanos = System.nanoTime();
+    /** Executor thread only. */
+    private final Utf8Text output = new Utf8Text();
+    private final Utf8Text input = new Utf8Text();
+    private Writer writer;
+    private boolean failed;
+
+    private Recorder(Path file, Executor io, boolean recordInput) {
+        this.file = file;
+        this.io = io;
+        this.recordInput = recordInput;
+    }
+
+    /** Starts the recording with its header (written on the executor). */
+    static Recorder start(Path file, Executor io, boolean recordInput, Header header) {
+        Recorder recorder = new Recorder(file, io, recordInput);
+        recorder.submit(() -> recorder.open(header));
+        return recorder;
+    }
+
+    record Header(int cols, int rows, long startedAtMillis, String term, List<String> command, String title) {
+    }
+
+    CompletableFuture<Void> output(byte[] data) {
+        double at = elapsed();
+        return submit(() -> event(at, "o", output.decode(data)));
+    }
+
+    void input(byte[] data) {
+        if (recordInput) {
+            double at = elapsed();
+            submit(() -> event(at, "i", input.decode(data)));
+        }
+    }
+
+    void resize(int rows, int cols) {
+        double at = elapsed();
+        submit(() -> event(at, "r", cols + "x" + rows));
+    }
+
+    void close() {
+        submit(() -> {
+            String rest = output.finish();
+            if (!rest.isEmpty()) {
+                event(elapsed(), "o", rest);
+            }
+            if (writer != null) {
+                writer.close();
+                writer = null;
+            }
+        });
+    }
+
+    Path file() {
+        return file;
+    }
+
+    private double elapsed() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private void open(Header header) throws IOException {
+        Files.createDirectories(file.getParent());
+        writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        Recordings.restrict(file);
+        JsonObject env = new JsonObject().put("TERM", header.term());
+        JsonObject line = new JsonObject().put("version", 2).put("width", header.cols()).put("height", header.rows())
+                .put("timestamp", header.startedAtMillis() / 1000).put("env", env).put("title", header.title());
+        if (!header.command().isEmpty()) {
+            line.put("command", String.join(" ", header.command()));
+        }
+        writeLine(line.encode());
+    }
+
+    private void event(double at, String kind, String text) throws IOException {
+        if (!text.isEmpty()) {
+            writeLine(new JsonArray().add(Math.round(at * 1e6) / 1e6).add(kind).add(text).encode());
+        }
+    }
+
+    private void writeLine(String line) throws IOException {
+        if (writer != null) {
+            writer.write(line);
+            writer.write('\n');
+            writer.flush();
+        }
+    }
+
+    private interface Io {
+        void run() throws IOException;
+    }
+
+    private CompletableFuture<Void> submit(Io work) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            io.execute(() -> {
+                run(work);
+                done.complete(null);
+            });
+        } catch (RuntimeException rejected) {
+            // The server is stopping: nothing more is recorded, and nothing waits for it.
+            done.complete(null);
+        }
+        return done;
+    }
+
+    private void run(Io work) {
+        if (failed) {
+            return;
+        }
+        try {
+            work.run();
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            LOG.error("recording {} failed and stops here (the session goes on): {}", file, e.toString());
+            try {
+                if (writer != null) {
+                    writer.close();
+                }
+            } catch (IOException ignored) {
+                // Already failing.
+            }
+            writer = null;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.tether.server.shell;
+
+import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.auth.Secrets;
+import dev.tether.server.hub.Hub;
+import dev.tether.server.hub.LiveConnection;
+import dev.tether.server.store.AgentRecord;
+import dev.tether.server.store.AgentStore;
+import dev.tether.server.store.DbExecutor;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The terminal endpoint for browsers and the CLI,
+ * {@code GET /api/v1/agents/{id}/shell?rows=R&cols=C[&session=ID][&command=ARG]...[&term=T]}
+ * with a WebSocket upgrade. Everything that can be refused is refused before
+ * the upgrade, as JSON {@code {error, message}} with its status: no or a wrong
+ * token (401), bad rows, cols or command (400), an unknown agent or session, or
+ * a session of another agent (404), an agent that is offline, revoked or does
+ * not serve shells, or over the session cap (409). The request is paused while
+ * the agent is looked up off the event loop. See {@link ClientFrames} for what
+ * flows after the upgrade.
+ *
+ * <p>Only the admin token may open shells until roles exist.
+ *
+ * <p>Thread safe; handles requests on their event loops.
+ */
+public final class ShellEndpoint implements Handler<HttpServerRequest> {
+
+    private static final Pattern PATH = Pattern.compile("^/api/v1/agents/([^/]+)/shell$");
+    private static final int DEFAULT_ROWS = 24;
+    private static final int DEFAULT_COLS = 80;
+    private static final int MAX_COMMAND_ARGS = 256;
+    private static final int MAX_TERM_LENGTH = 64;
+    private static final Logger LOG = LoggerFactory.getLogger(ShellEndpoint.class);
+
+    private final AdminTokens tokens;
+    private final AgentStore agents;
+    private final DbExecutor db;
+    private final Hub hub;
+    private final ShellBroker broker;
+
+    public ShellEndpoint(AdminTokens tokens, AgentStore agents, DbExecutor db, Hub hub, ShellBroker broker) {
+        this.tokens = tokens;
+        this.agents = agents;
+        this.db = db;
+        this.hub = hub;
+        this.broker = broker;
+    }
+
+    /** Whether a request path is this endpoint's. */
+    public static boolean matches(String path) {
+        return path != null && PATH.matcher(path).matches();
+    }
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        Matcher path = PATH.matcher(request.path());
+        if (!path.matches()) {
+            reply(request, 404, "not_found", "shells open at /api/v1/agents/{id}/shell");
+            return;
+        }
+        String token = Secrets.bearer(request.getHeader(HttpHeaders.AUTHORIZATION));
+        if (!tokens.accepts(token)) {
+            request.response().putHeader("WWW-Authenticate", "Bearer");
+            reply(request, 401, "unauthorized", token == null
+                    ? "missing admin token: send 'Authorization: Bearer <admin token>'"
+                    : "invalid admin token: use the token printed on the server's first start, or TETHER_ADMIN_TOKEN");
+            return;
+        }
+        if (request.method() != HttpMethod.GET || !"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+            reply(request, 400, "bad_request", "open a shell with GET and a WebSocket upgrade");
+            return;
+        }
+        Terminal terminal;
+        try {
+            terminal = Terminal.parse(request);
+        } catch (IllegalArgumentException e) {
+            reply(request, 400, "bad_request", e.getMessage());
+            return;
+        }
+        request.pause();
+        Context context = Vertx.currentContext();
+        String agent = path.group(1);
+        db.call(context, () -> agents.find(agent))
+                .onSuccess(found -> checkAgent(request, terminal, agent, found))
+                .onFailure(failure -> {
+                    LOG.warn("shell: agent lookup failed", failure);
+                    reply(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
+                });
+    }
+
+    private void checkAgent(HttpServerRequest request, Terminal terminal, String name, Optional<AgentRecord> found) {
+        if (found.isEmpty()) {
+            reply(request, 404, "not_found", "no agent '" + name + "': list agents with GET /api/v1/agents");
+            return;
+        }
+        AgentRecord agent = found.get();
+        Optional<LiveConnection> link = hub.connection(agent.id());
+        Refusal refusal = refusal(agent, terminal, link.isPresent());
+        if (refusal != null) {
+            reply(request, refusal.status(), refusal.error(), refusal.message());
+            return;
+        }
+        ShellRequest shell = new ShellRequest(agent.id(), agent.name(), terminal.rows(), terminal.cols(),
+                terminal.command(), terminal.term(), terminal.attach(), "admin", String.valueOf(request.remoteAddress()));
+        request.toWebSocket()
+                .onSuccess(ws -> {
+                    if (shell.attach() != null) {
+                        broker.relay(shell.attach()).ifPresentOrElse(relay -> relay.attach(ws), () -> {
+                            ws.writeTextMessage(ClientFrames.error("not_found", "the session has ended"));
+                            ws.close((short) 1000, "session ended");
+                        });
+                    } else {
+                        broker.open(shell, ws, link.get());
+                    }
+                })
+                .onFailure(failure -> LOG.debug("shell on {}: upgrade failed", agent.id(), failure));
+    }
+
+    private record Refusal(int status, String error, String message) {
+
+        static Refusal conflict(String message) {
+            return new Refusal(409, "conflict", message);
+        }
+    }
+
+    /** Why the request cannot go ahead, or null. */
+    private Refusal refusal(AgentRecord agent, Terminal terminal, boolean online) {
+        if (terminal.attach() != null) {
+            Optional<ShellRelay> relay = broker.relay(terminal.attach());
+            if (relay.isEmpty() || !relay.get().agentId().equals(agent.id())) {
+                return new Refusal(404, "not_found", "no session " + terminal.attach() + " on agent " + agent.name()
+                        + " (it ended, or belongs to another agent): open a new one without session=");
+            }
+            return null;
+        }
+        if (agent.revoked()) {
+            return Refusal.conflict("agent " + agent.name() + " is revoked");
+        }
+        if (!online) {
+            return Refusal.conflict("agent " + agent.name() + " is offline: a shell needs it connected");
+        }
+        if (!agent.capabilities().contains("shell")) {
+            return Refusal.conflict("agent " + agent.name() + " does not serve shells: start it with --enable-shell");
+        }
+        if (broker.sessionCount(agent.id()) >= ShellBroker.MAX_SESSIONS_PER_AGENT) {
+            return Refusal.conflict("agent " + agent.name() + " already has " + ShellBroker.MAX_SESSIONS_PER_AGENT
+                    + " shell sessions: close one first");
+        }
+        return null;
+    }
+
+    /** The terminal the client asks for, from the query string. */
+    record Terminal(int rows, int cols, List<String> command, String term, ShellId attach) {
+
+        static Terminal parse(HttpServerRequest request) {
+            int rows = dimension(request, "rows", DEFAULT_ROWS);
+            int cols = dimension(request, "cols", DEFAULT_COLS);
+            List<String> command = request.params().getAll("command");
+            if (command.size() > MAX_COMMAND_ARGS) {
+                throw new IllegalArgumentException("command takes at most " + MAX_COMMAND_ARGS + " arguments");
+            }
+            for (String arg : command) {
+                if (arg.isEmpty() || arg.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("command arguments must be non-empty and without NUL; "
+                            + "repeat command= once per argument");
+                }
+            }
+            String term = request.getParam("term", ShellRequest.DEFAULT_TERM);
+            if (term.isEmpty() || term.length() > MAX_TERM_LENGTH || !term.matches("[A-Za-z0-9._+-]+")) {
+                throw new IllegalArgumentException("term must be a terminal name such as xterm-256color");
+            }
+            String session = request.getParam("session");
+            ShellId attach = null;
+            if (session != null) {
+                attach = ShellId.parse(session);
+                if (attach == null) {
+                    throw new IllegalArgumentException("session must be the 32 hex characters of a session id");
+                }
+            }
+            return new Terminal(rows, cols, command, term, attach);
+        }
+
+        private static int dimension(HttpServerRequest request, String name, int fallback) {
+            String value = request.getParam(name);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                return ClientFrames.checkDimension(name, Integer.parseInt(value));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " must be a whole number from 1 to 1000, was '" + value + "'");
+            }
+        }
+    }
+
+    private static void reply(HttpServerRequest request, int status, String error, String message) {
+        request.response()
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(new JsonObject().put("error", error).put("message", message).encode());
+    }
+}
