@@ -2,6 +2,9 @@ package dev.tether.agent.jobs;
 
 import dev.tether.agent.JobContext.Exec;
 import dev.tether.agent.JobResult;
+import dev.tether.agent.process.ChildEnvironment;
+import dev.tether.agent.process.ProcessGroup;
+import dev.tether.agent.process.Programs;
 import dev.tether.protocol.v1.JobFinished.Outcome;
 import dev.tether.protocol.v1.JobOutput.Stream;
 import java.io.File;
@@ -38,9 +41,6 @@ final class ExecCommand implements JobWork {
 
     /** How long output may keep arriving after the process exited. */
     static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
-    /** The variable the CLI reads the agent key from. */
-    static final String KEY_VARIABLE = "TETHER_AGENT_KEY";
-
     private static final Logger log = LoggerFactory.getLogger(ExecCommand.class);
 
     private final ScheduledExecutorService timers;
@@ -113,10 +113,7 @@ final class ExecCommand implements JobWork {
 
     /** The job's environment: the agent's less the key, plus the spec's, plus the job's ids. */
     void environment(Map<String, String> env, LiveJob job) {
-        env.remove(KEY_VARIABLE);
-        if (agentKey != null && !agentKey.isEmpty()) {
-            env.values().removeIf(agentKey::equals);
-        }
+        ChildEnvironment.removeKey(env, agentKey);
         env.putAll(job.exec().env());
         env.put("TETHER_JOB_ID", job.jobId());
         env.put("TETHER_COMMAND_ID", job.commandId());

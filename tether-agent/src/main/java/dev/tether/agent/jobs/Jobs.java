@@ -5,6 +5,7 @@ import dev.tether.agent.HealthCheck;
 import dev.tether.agent.config.ConfigApplier;
 import dev.tether.agent.connection.AgentIdentity;
 import dev.tether.agent.metrics.HostMetrics;
+import dev.tether.agent.process.ProcessGroup;
 import dev.tether.agent.state.JobStore.OpenJob;
 import dev.tether.agent.state.StateStore;
 import dev.tether.protocol.ReliableChannel;

@@ -1,4 +1,4 @@
-package dev.tether.agent.jobs;
+package dev.tether.agent.process;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -15,23 +16,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The process group an exec job runs in, and how it is stopped.
+ * The process group a job or a shell runs in, and how it is stopped.
  *
- * <p>Where {@code /usr/bin/setsid} exists the job's program is started through
- * it: the process leads a new session and process group (pgid = pid; setsid
- * does not fork, because a freshly spawned child never leads a group). Stopping
- * sends SIGTERM to the whole group with {@code kill -TERM -- -PGID}, then
- * SIGKILL after {@link #KILL_GRACE}, so children and grandchildren go too. Without
- * setsid (or without a {@code kill} program) the fallback signals the process
- * and the descendants the JDK can see ({@link ProcessHandle#descendants()});
- * a grandchild already reparented to init escapes it.
+ * <p>An exec job's program is started through {@code /usr/bin/setsid} where it
+ * exists: the process leads a new session and process group (pgid = pid; setsid
+ * does not fork, because a freshly spawned child never leads a group). A shell's
+ * PTY child leads its own session already ({@link #leader}). Signals go to the
+ * whole group with {@code kill -SIG -- -PGID}, so children and grandchildren go
+ * too; the final SIGKILL also reaches the descendants seen when the stop began,
+ * which catches those a job-control shell moved to process groups of their own.
+ * Without a group (no setsid, or no {@code kill} program) the fallback signals the
+ * process and the descendants the JDK can see ({@link ProcessHandle#descendants()}),
+ * SIGHUP and SIGTERM both as {@link ProcessHandle#destroy()}; a grandchild already
+ * reparented to init escapes it.
  *
  * <p>Thread safe: immutable; signals may be sent from any thread.
  */
-final class ProcessGroup {
+public final class ProcessGroup {
 
-    /** Between SIGTERM and SIGKILL. */
-    static final Duration KILL_GRACE = Duration.ofSeconds(5);
+    /** The signals this class sends. */
+    public enum Signal {
+        HUP, TERM, KILL;
+
+        /** {@code SIGHUP}, {@code SIGTERM}, {@code SIGKILL}. */
+        public String fullName() {
+            return "SIG" + name();
+        }
+
+        /** The POSIX number (the same on every Unix for these three). */
+        public int number() {
+            return switch (this) {
+                case HUP -> 1;
+                case TERM -> 15;
+                case KILL -> 9;
+            };
+        }
+    }
+
+    /** Between SIGTERM and SIGKILL for a job. */
+    public static final Duration KILL_GRACE = Duration.ofSeconds(5);
 
     private static final Logger log = LoggerFactory.getLogger(ProcessGroup.class);
     private static final Path SETSID = Path.of("/usr/bin/setsid");
@@ -48,12 +71,12 @@ final class ProcessGroup {
     }
 
     /** Whether jobs get their own process group here. */
-    static boolean isolated() {
+    public static boolean isolated() {
         return Files.isExecutable(SETSID);
     }
 
     /** The command line that starts {@code argv} in a new process group where possible. */
-    static List<String> command(List<String> argv) {
+    public static List<String> command(List<String> argv) {
         if (!isolated()) {
             return argv;
         }
@@ -67,8 +90,13 @@ final class ProcessGroup {
     }
 
     /** The group led by a process started with {@link #command}. */
-    static ProcessGroup of(Process process) {
+    public static ProcessGroup of(Process process) {
         return new ProcessGroup(process.toHandle(), isolated());
+    }
+
+    /** The group of a process known to lead its own group (pgid = pid), such as a PTY's session leader. */
+    public static ProcessGroup leader(ProcessHandle process) {
+        return new ProcessGroup(process, true);
     }
 
     /**
@@ -76,7 +104,7 @@ final class ProcessGroup {
      * {@code pid} is still the one that job started at {@code startedMs} (not a
      * later process that reuses the pid).
      */
-    static Optional<ProcessGroup> leftOver(long pid, long startedMs) {
+    public static Optional<ProcessGroup> leftOver(long pid, long startedMs) {
         return ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
                 .filter(handle -> handle.info().startInstant()
@@ -86,33 +114,47 @@ final class ProcessGroup {
                 .map(handle -> new ProcessGroup(handle, isolated()));
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
+    /** A job's stop: SIGTERM at once, SIGKILL after {@link #KILL_GRACE}; see {@link #terminate(ScheduledExecutorService, Duration, List)}. */
+    public void terminate(ScheduledExecutorService timers) {
+        terminate(timers, KILL_GRACE, List.of(Signal.TERM));
+    }
+
     /**
-     * SIGTERM to the group at once, SIGKILL after {@link #KILL_GRACE} (to whatever
-     * of it is left). Both are sent from the timer thread, so a cancel never holds
-     * up the connection's reader while a {@code kill} runs.
+     * Sends {@code first} to the group at once, then SIGKILL after {@code grace} to
+     * whatever of it is left. All signals are sent from the timer thread, so a stop
+     * never holds up the caller (the connection's reader) while a {@code kill} runs.
      */
-    void terminate(ScheduledExecutorService timers) {
+    public void terminate(ScheduledExecutorService timers, Duration grace, List<Signal> first) {
+        List<ProcessHandle> family = new CopyOnWriteArrayList<>();
+        Runnable kill = () -> {
+            signal(Signal.KILL);
+            family.forEach(ProcessHandle::destroyForcibly);
+        };
         try {
-            timers.execute(() -> signal(false));
-            timers.schedule(() -> signal(true), KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            timers.execute(() -> {
+                family.addAll(process.descendants().toList());
+                first.forEach(this::signal);
+            });
+            timers.schedule(kill, grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // The agent has stopped: no timer to wait for the grace with.
-            signal(true);
+            kill.run();
         }
     }
 
-    void signal(boolean kill) {
-        if (ownGroup && KILL.isPresent() && signalGroup(kill ? "-KILL" : "-TERM")) {
+    /** Sends one signal to the group (or, without one, to the process and its descendants). */
+    public void signal(Signal signal) {
+        if (ownGroup && KILL.isPresent() && signalGroup(signal)) {
             return;
         }
         List<ProcessHandle> targets = new ArrayList<>(process.descendants().toList());
         targets.add(process);
         for (ProcessHandle target : targets) {
-            if (kill) {
+            if (signal == Signal.KILL) {
                 target.destroyForcibly();
             } else {
                 target.destroy();
@@ -120,9 +162,9 @@ final class ProcessGroup {
         }
     }
 
-    private boolean signalGroup(String signal) {
+    private boolean signalGroup(Signal signal) {
         try {
-            Process kill = new ProcessBuilder(KILL.get().toString(), signal, "--", "-" + process.pid())
+            Process kill = new ProcessBuilder(KILL.get().toString(), "-" + signal.name(), "--", "-" + process.pid())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();

@@ -1,16 +1,17 @@
-package dev.tether.agent.jobs;
+package dev.tether.agent.process;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Finds out before starting an exec job whether its program can run. Needed
- * because the job starts through {@code setsid}: when the program is missing it
- * is setsid that fails (exit 127 and a line on stderr), not the JDK with a clear
- * error, so the lookup the shell would do is done here first.
+ * Finds out before starting an exec job or a shell whether its program can run.
+ * Needed because neither fails clearly on its own: a job starts through
+ * {@code setsid} and a shell through pty4j's fork and exec, so when the program
+ * is missing it is the child that fails (exit 127), not the JDK with an error;
+ * the lookup the shell would do is done here first.
  */
-final class Programs {
+public final class Programs {
 
     private Programs() {
     }
@@ -21,7 +22,7 @@ final class Programs {
      * @param path the job's {@code PATH}
      * @param cwd the job's working directory, null for the agent's
      */
-    static String problem(String program, String path, File cwd) {
+    public static String problem(String program, String path, File cwd) {
         if (program.isEmpty()) {
             return "cannot run an empty program name";
         }

@@ -6,9 +6,7 @@ import dev.tether.agent.state.StateStore;
 import dev.tether.agent.testing.Commands;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.CommandRequest;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,17 +42,5 @@ class ExecCommandTest {
                 .containsEntry("TETHER_JOB_ID", "job-1")
                 .containsEntry("TETHER_COMMAND_ID", "cmd-job-1")
                 .containsEntry("HOME", "/root");
-    }
-
-    @Test
-    void aMissingProgramIsFoundOutBeforeStarting() throws Exception {
-        Path plain = Files.writeString(dir.resolve("plain"), "echo hi");
-        Files.setPosixFilePermissions(plain, PosixFilePermissions.fromString("rw-r--r--"));
-
-        assertThat(Programs.problem("sh", "/nowhere:/bin:/usr/bin", null)).isNull();
-        assertThat(Programs.problem("nope-xyz", "/bin:/usr/bin", null))
-                .isEqualTo("cannot run nope-xyz: no such file or directory in PATH (/bin:/usr/bin)");
-        assertThat(Programs.problem(plain.toString(), null, null)).contains("permission denied");
-        assertThat(Programs.problem("./missing", null, null)).contains("no such file or directory");
     }
 }
