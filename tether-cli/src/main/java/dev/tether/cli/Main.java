@@ -5,6 +5,8 @@ import dev.tether.cli.ops.CommandsCommand;
 import dev.tether.cli.ops.EventsCommand;
 import dev.tether.cli.ops.JobsCommand;
 import dev.tether.cli.ops.RunCommand;
+import dev.tether.cli.ops.SessionsCommand;
+import dev.tether.cli.shell.ShellCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,6 +23,8 @@ import picocli.CommandLine.Command;
                 JobsCommand.class,
                 CommandsCommand.class,
                 EventsCommand.class,
+                ShellCommand.class,
+                SessionsCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -8,6 +8,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.util.concurrent.CompletionException;
 import java.time.Duration;
 
 /** A small blocking client of the REST API. The token is sent, never printed. */
@@ -78,18 +81,47 @@ public final class ApiClient {
         }
     }
 
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path))
-                .timeout(REQUEST_TIMEOUT)
-                .header("Authorization", "Bearer " + token)
-                .header("Accept", "application/json");
+    /** A body that is not JSON (a recording), as text; errors as for the JSON calls. */
+    public String getText(String path) {
+        HttpResponse<String> response = exchange(request(path).header("Accept", "*/*").GET().build());
+        if (response.statusCode() >= 400) {
+            throw error(response);
+        }
+        return response.body();
     }
 
-    private JsonObject send(HttpRequest.Builder builder) {
-        HttpRequest request = builder.build();
-        HttpResponse<String> response;
+    /**
+     * Opens a WebSocket to {@code pathAndQuery} on the server (ws:// or wss:// after the URL's scheme),
+     * authenticated with the token.
+     *
+     * @throws ApiException when the server refuses the upgrade (with its message) or cannot be reached
+     */
+    public WebSocket openWebSocket(String pathAndQuery, WebSocket.Listener listener) {
+        String scheme = "https".equalsIgnoreCase(base.getScheme()) ? "wss" : "ws";
+        URI uri = URI.create(scheme + "://" + base.getRawAuthority() + pathAndQuery);
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.newWebSocketBuilder()
+                    .header("Authorization", "Bearer " + token)
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(uri, listener)
+                    .join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException refused) {
+                // The JDK keeps no body of a refused upgrade: the same request without the upgrade
+                // gets the same refusal, with its message.
+                HttpResponse<String> response = exchange(request(pathAndQuery).GET().build());
+                throw response.statusCode() >= 400 ? error(response) : new ApiException(
+                        refused.getResponse().statusCode(), "the server refused the WebSocket upgrade (HTTP "
+                                + refused.getResponse().statusCode() + ")");
+            }
+            throw new ApiException(0, "cannot reach the server at " + base + ": " + e.getCause().getMessage()
+                    + " (set --url or TETHER_URL)");
+        }
+    }
+
+    private HttpResponse<String> exchange(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new ApiException(0, "cannot reach the server at " + base + ": is it running? (set --url or TETHER_URL)");
         } catch (IOException e) {
@@ -98,13 +130,27 @@ public final class ApiClient {
             Thread.currentThread().interrupt();
             throw new ApiException(0, "interrupted");
         }
+    }
+
+    private ApiException error(HttpResponse<String> response) {
         JsonObject body = parse(response.body());
+        return new ApiException(response.statusCode(), body.getString("message", response.body())
+                + " (HTTP " + response.statusCode() + hint(response.statusCode()) + ")");
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(base.resolve(path))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/json");
+    }
+
+    private JsonObject send(HttpRequest.Builder builder) {
+        HttpResponse<String> response = exchange(builder.build());
         if (response.statusCode() >= 400) {
-            String message = body.getString("message", response.body());
-            throw new ApiException(response.statusCode(),
-                    message + " (HTTP " + response.statusCode() + hint(response.statusCode()) + ")");
+            throw error(response);
         }
-        return body;
+        return parse(response.body());
     }
 
     private static String hint(int status) {

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * token (401), bad rows, cols or command (400), an unknown agent or session, or
  * a session of another agent (404), an agent that is offline, revoked or does
  * not serve shells, or over the session cap (409). The request is paused while
- * the agent is looked up off the event loop. See {@link ClientFrames} for what
- * flows after the upgrade.
+ * the agent is looked up off the event loop. The upgrade itself is checked
+ * last, so the same request without it gets the same refusal (or 400 when
+ * nothing is wrong). See {@link ClientFrames} for what flows after the upgrade.
  *
  * <p>Only the admin token may open shells until roles exist.
  *
@@ -79,8 +80,8 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                     : "invalid admin token: use the token printed on the server's first start, or TETHER_ADMIN_TOKEN");
             return;
         }
-        if (request.method() != HttpMethod.GET || !"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
-            reply(request, 400, "bad_request", "open a shell with GET and a WebSocket upgrade");
+        if (request.method() != HttpMethod.GET) {
+            reply(request, 405, "method_not_allowed", "open a shell with GET and a WebSocket upgrade");
             return;
         }
         Terminal terminal;
@@ -111,6 +112,11 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         Refusal refusal = refusal(agent, terminal, link.isPresent());
         if (refusal != null) {
             reply(request, refusal.status(), refusal.error(), refusal.message());
+            return;
+        }
+        if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+            // Checked last, so a plain GET learns why an upgrade would be refused (the JDK client keeps no body).
+            reply(request, 400, "upgrade_required", "everything checks out: open the shell with a WebSocket upgrade");
             return;
         }
         ShellRequest shell = new ShellRequest(agent.id(), agent.name(), terminal.rows(), terminal.cols(),
