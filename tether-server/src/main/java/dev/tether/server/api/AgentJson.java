@@ -46,7 +46,9 @@ final class AgentJson {
                 .put("disk_used_bytes", heartbeat.getDiskUsedBytes())
                 .put("disk_total_bytes", heartbeat.getDiskTotalBytes())
                 .put("outbox_depth", heartbeat.getOutboxDepth())
-                .put("uptime_s", heartbeat.getUptimeS());
+                .put("uptime_s", heartbeat.getUptimeS())
+                .put("shell_sessions", heartbeat.getShellSessions())
+                .put("shell_buffered_peak_bytes", heartbeat.getShellBufferedPeakBytes());
     }
 
     static JsonObject object(Map<String, String> map) {
