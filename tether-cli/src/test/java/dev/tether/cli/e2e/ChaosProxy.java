@@ -23,6 +23,7 @@ final class ChaosProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean blackHole;
+    private volatile boolean down;
     private volatile boolean closed;
 
     ChaosProxy(int targetPort) throws IOException {
@@ -48,6 +49,14 @@ final class ChaosProxy implements AutoCloseable {
         sockets.clear();
     }
 
+    /** While down, every link is cut and new connections are closed at once, as if the network were gone. */
+    void down(boolean on) {
+        down = on;
+        if (on) {
+            cutAll();
+        }
+    }
+
     /** While on, bytes in both directions are read and thrown away; nobody notices a close. */
     void blackHole(boolean on) {
         blackHole = on;
@@ -60,6 +69,10 @@ final class ChaosProxy implements AutoCloseable {
                 client = listener.accept();
             } catch (IOException e) {
                 continue; // closed, or a transient accept failure
+            }
+            if (down) {
+                closeQuietly(client);
+                continue;
             }
             Socket server = new Socket();
             try {

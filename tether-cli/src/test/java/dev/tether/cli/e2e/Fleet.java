@@ -108,12 +108,13 @@ final class Fleet implements AutoCloseable {
     record AgentIdentity(String id, String name, Path keyFile, Path stateDir) {
     }
 
-    /** Starts {@code tether agent} exactly as the README's quick start does. */
-    JavaProcess startAgent(AgentIdentity agent, URI server) throws IOException {
-        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), MAIN, List.of(
-                "agent", "--server", server.toString(), "--insecure",
+    /** Starts {@code tether agent} exactly as the README's quick start does, with {@code flags} added. */
+    JavaProcess startAgent(AgentIdentity agent, URI server, String... flags) throws IOException {
+        List<String> args = new ArrayList<>(List.of("agent", "--server", server.toString(), "--insecure",
                 "--key-file", agent.keyFile().toString(),
                 "--state-dir", agent.stateDir().toString()));
+        args.addAll(List.of(flags));
+        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), MAIN, args);
         processes.add(process);
         return process;
     }
@@ -141,8 +142,18 @@ final class Fleet implements AutoCloseable {
 
     /** Runs one operator command of the CLI against this server; returns its exit code and output. */
     CliResult cli(String... args) throws IOException, InterruptedException {
+        return cliWithInput(null, args);
+    }
+
+    /** As {@link #cli}, with {@code input} as the command's standard input (null: none). */
+    CliResult cliWithInput(String input, String... args) throws IOException, InterruptedException {
+        Path stdin = null;
+        if (input != null) {
+            stdin = Files.createTempFile(dir, "stdin-", ".txt");
+            Files.writeString(stdin, input);
+        }
         JavaProcess process = JavaProcess.start("cli-" + processes.size(), logDir,
-                Map.of("TETHER_URL", url().toString(), "TETHER_TOKEN", ADMIN_TOKEN), MAIN, List.of(args));
+                Map.of("TETHER_URL", url().toString(), "TETHER_TOKEN", ADMIN_TOKEN), MAIN, List.of(args), stdin);
         processes.add(process);
         int exit = process.waitForExit(Duration.ofSeconds(120));
         return new CliResult(exit, process.output());

@@ -31,6 +31,12 @@ class JavaProcess implements AutoCloseable {
 
     static JavaProcess start(String name, Path logDir, Map<String, String> env, String mainClass, List<String> args)
             throws IOException {
+        return start(name, logDir, env, mainClass, args, null);
+    }
+
+    /** As above, with standard input read from {@code stdin} when it is not null. */
+    static JavaProcess start(String name, Path logDir, Map<String, String> env, String mainClass, List<String> args,
+            Path stdin) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         List<String> command = new ArrayList<>(List.of(
@@ -42,6 +48,9 @@ class JavaProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        if (stdin != null) {
+            builder.redirectInput(stdin.toFile());
+        }
         builder.environment().remove("TETHER_AGENT_KEY");
         builder.environment().remove("TETHER_ADMIN_TOKEN");
         builder.environment().putAll(env);

@@ -56,6 +56,16 @@ final class ServerApi {
         return ok("GET", "/api/v1/agents/" + id, null);
     }
 
+    /** The value of one series of /metrics, such as {@code tether_shell_buffered_peak_bytes}; 0 when absent. */
+    double metric(String series) throws IOException, InterruptedException {
+        for (String line : call("GET", "/metrics", null).body().split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1));
+            }
+        }
+        return 0;
+    }
+
     String status(String id) throws IOException, InterruptedException {
         return agent(id).getString("status");
     }

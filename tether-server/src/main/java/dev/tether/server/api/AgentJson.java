@@ -29,7 +29,7 @@ final class AgentJson {
                 .put("arch", agent.arch())
                 .put("agent_version", agent.agentVersion())
                 .put("capabilities", new JsonArray(new ArrayList<Object>(agent.capabilities())))
-                .put("metrics", presence.map(Presence::heartbeat).map(AgentJson::metrics).orElse(null))
+                .put("metrics", presence.filter(p -> p.heartbeat() != null).map(AgentJson::metrics).orElse(null))
                 .put("revoked", agent.revoked())
                 .put("created_at", ApiResponses.time(agent.createdAt()));
         if (agent.statusState() != null) {
@@ -38,8 +38,10 @@ final class AgentJson {
         return json;
     }
 
-    private static JsonObject metrics(Heartbeat heartbeat) {
+    private static JsonObject metrics(Presence presence) {
+        Heartbeat heartbeat = presence.heartbeat();
         return new JsonObject()
+                .put("received_at", ApiResponses.time(presence.heartbeatAt()))
                 .put("cpu_percent", heartbeat.getCpuPercent())
                 .put("mem_used_bytes", heartbeat.getMemUsedBytes())
                 .put("mem_total_bytes", heartbeat.getMemTotalBytes())

@@ -60,6 +60,7 @@ public final class AgentConnection implements LiveConnection {
     private volatile long lastSeenMillis = System.currentTimeMillis();
     private volatile long connectedAtMillis;
     private volatile Heartbeat lastHeartbeat;
+    private volatile long lastHeartbeatMillis;
 
     private AgentConnection(ServerWebSocket ws, Context context, String agentId, ConnectionServices services) {
         this.ws = ws;
@@ -138,6 +139,7 @@ public final class AgentConnection implements LiveConnection {
     private void handleHeartbeat(Envelope envelope) throws ProtocolException {
         requireHello(envelope);
         lastHeartbeat = envelope.getHeartbeat();
+        lastHeartbeatMillis = lastSeenMillis;
         session.noteAck(envelope.getAck());
         send(Envelope.newBuilder()
                 .setHeartbeatAck(HeartbeatAck.getDefaultInstance())
@@ -329,6 +331,11 @@ public final class AgentConnection implements LiveConnection {
     @Override
     public Heartbeat lastHeartbeat() {
         return lastHeartbeat;
+    }
+
+    @Override
+    public long lastHeartbeatMillis() {
+        return lastHeartbeatMillis;
     }
 
     @Override

@@ -127,7 +127,7 @@ public final class Hub implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(new Presence(connection.connectedAtMillis(), connection.lastSeenMillis(),
-                connection.lastHeartbeat()));
+                connection.lastHeartbeat(), connection.lastHeartbeatMillis()));
     }
 
     /** The agent's established connection here, if it has one. */

@@ -30,6 +30,9 @@ public interface LiveConnection {
     /** The last heartbeat received, or null before the first. */
     Heartbeat lastHeartbeat();
 
+    /** Wall clock (epoch millis) when the last heartbeat arrived; 0 before the first. */
+    long lastHeartbeatMillis();
+
     /** {@link System#nanoTime()} since which writes have been blocked by a full write queue; 0 when not blocked. */
     long writeBlockedSinceNanos();
 

@@ -80,6 +80,11 @@ final class RecordingConnection implements LiveConnection {
     }
 
     @Override
+    public long lastHeartbeatMillis() {
+        return 0;
+    }
+
+    @Override
     public synchronized void sendLive(Envelope envelope) {
         sentLive.add(envelope);
     }
