@@ -44,6 +44,11 @@ final class ServerCommand implements Callable<Integer> {
             "prints the admin token and a ready-to-paste agent command."})
     boolean dev;
 
+    @Option(names = "--max-handshakes-per-second", paramLabel = "N",
+            description = "Admit at most N new agent connections a second; the rest are told (503, Retry-After) "
+                    + "when to retry, so a reconnect storm is paced (default 1000).")
+    Integer maxHandshakesPerSecond;
+
     @Option(names = "--shell-idle-timeout", paramLabel = "DURATION", converter = Durations.class,
             description = "Close a shell session idle this long, and give an agent whose link dropped this long to "
                     + "return before its sessions end (default 1h).")
@@ -90,7 +95,8 @@ final class ServerCommand implements Callable<Integer> {
                 heartbeatInterval != null ? heartbeatInterval : defaults.heartbeatInterval(),
                 blankToNull(System.getenv("TETHER_ADMIN_TOKEN")),
                 System.out,
-                shellSettings(defaults.shell()));
+                shellSettings(defaults.shell()),
+                maxHandshakesPerSecond != null ? maxHandshakesPerSecond : defaults.maxHandshakesPerSecond());
         config.validate();
         return config;
     }

@@ -22,6 +22,7 @@ import java.time.Duration;
  * @param adminToken admin token from {@code TETHER_ADMIN_TOKEN}, or null to use a generated or stored one
  * @param console where the start-up banner and a first admin token are printed (not the log)
  * @param shell remote shell sessions: idle timeout, recording
+ * @param maxHandshakesPerSecond new agent connections admitted per second; more are told to retry later
  */
 public record ServerConfig(
         String host,
@@ -35,9 +36,12 @@ public record ServerConfig(
         Duration heartbeatInterval,
         String adminToken,
         PrintStream console,
-        ShellSettings shell) {
+        ShellSettings shell,
+        int maxHandshakesPerSecond) {
 
     public static final int DEFAULT_PORT = 8080;
+    /** New agent connections admitted per second by default: about what one node's database keeps up with. */
+    public static final int DEFAULT_MAX_HANDSHAKES_PER_SECOND = 1000;
     /** Shortest heartbeat interval accepted; shorter would flood the server with heartbeats. */
     public static final Duration MIN_HEARTBEAT_INTERVAL = Duration.ofMillis(100);
     /** Longest heartbeat interval accepted; longer would leave dead agents listed online for too long. */
@@ -48,7 +52,8 @@ public record ServerConfig(
     /** 0.0.0.0:8080, {@code ./tether-data}, SQLite, 30 s heartbeats, {@code System.out}; no TLS, not dev. */
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("tether-data"), null, null, null, false, false,
-                Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out, ShellSettings.defaults());
+                Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out, ShellSettings.defaults(),
+                DEFAULT_MAX_HANDSHAKES_PER_SECOND);
     }
 
     /**
@@ -69,6 +74,8 @@ public record ServerConfig(
         if (jdbcUrl != null) {
             Dialect.of(jdbcUrl);
         }
+        require(maxHandshakesPerSecond >= 1, "--max-handshakes-per-second must be at least 1, was "
+                + maxHandshakesPerSecond);
         require(shell != null, "shell settings must be set");
         shell.validate();
         validateTls();
@@ -104,57 +111,62 @@ public record ServerConfig(
 
     public ServerConfig withHost(String value) {
         return new ServerConfig(value, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell);
+                adminToken, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(host, value, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell);
+                adminToken, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withDataDir(Path value) {
         return new ServerConfig(host, port, value, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell);
+                adminToken, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withJdbcUrl(String value) {
         return new ServerConfig(host, port, dataDir, value, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell);
+                adminToken, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, cert, key, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell);
+                adminToken, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withInsecureHttp(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, value, dev, heartbeatInterval,
-                adminToken, console, shell);
+                adminToken, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withDev(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, value, heartbeatInterval,
-                adminToken, console, shell);
+                adminToken, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withHeartbeatInterval(Duration value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, value,
-                adminToken, console, shell);
+                adminToken, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withAdminToken(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                value, console, shell);
+                value, console, shell, maxHandshakesPerSecond);
     }
 
     public ServerConfig withShell(ShellSettings value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, value);
+                adminToken, console, value, maxHandshakesPerSecond);
+    }
+
+    public ServerConfig withMaxHandshakesPerSecond(int value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console, shell, value);
     }
 
     public ServerConfig withConsole(PrintStream value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, value, shell);
+                adminToken, value, shell, maxHandshakesPerSecond);
     }
 
     /** Secrets masked: the admin token, and any password in the JDBC URL. */
@@ -164,6 +176,6 @@ public record ServerConfig(
                 + ", jdbcUrl=" + (jdbcUrl == null ? "(SQLite in data dir)" : Dialect.redact(jdbcUrl))
                 + ", tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + ", insecureHttp=" + insecureHttp + ", dev=" + dev
                 + ", heartbeatInterval=" + heartbeatInterval + ", adminToken=" + (adminToken == null ? "null" : "****")
-                + ", shell=" + shell + "]";
+                + ", shell=" + shell + ", maxHandshakesPerSecond=" + maxHandshakesPerSecond + "]";
     }
 }

@@ -112,7 +112,8 @@ public final class TetherServer implements AutoCloseable {
         ShellBroker shells = push(resources, new ShellBroker(config.shell(), shellSessions, audit, recordings,
                 executor, metrics));
         AgentGateway gateway = new AgentGateway(db, executor, hub, metrics, dispatcher,
-                new PresenceEvents(eventLog, broadcaster), shells, config.heartbeatInterval());
+                new PresenceEvents(eventLog, broadcaster), shells, config.heartbeatInterval(),
+                config.maxHandshakesPerSecond());
         ShellEndpoint shellEndpoint = new ShellEndpoint(tokens, new AgentStore(db), executor, hub, shells);
         Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens, dispatcher, eventLog,
                 broadcaster, shellSessions, recordings, audit);

@@ -20,6 +20,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * {@code Authorization: Bearer <agent key>} header before upgrading (the
  * request is paused while SHA-256(key) is looked up off the event loop) and
  * answers 401 with a JSON body when the key is missing, unknown or revoked.
+ * Before the lookup, {@link AuthThrottle} answers 429 to a source address or
+ * key that failed too often, and {@link HandshakeAdmission} answers 503 when
+ * more agents connect per second than the server admits; both say in
+ * {@code Retry-After} when to come back.
  * An accepted upgrade becomes an {@link AgentConnection}.
  *
  * <p>Thread safe; handles requests on their event loops.
@@ -40,14 +45,17 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
     private final AgentStore agents;
     private final DbExecutor dbExecutor;
     private final ConnectionServices services;
+    private final AuthThrottle throttle = new AuthThrottle();
+    private final HandshakeAdmission admission;
 
     public AgentGateway(Database db, DbExecutor dbExecutor, Hub hub, ServerMetrics metrics, Dispatcher dispatcher,
-            PresenceEvents presence, ShellBroker shells, Duration heartbeatInterval) {
+            PresenceEvents presence, ShellBroker shells, Duration heartbeatInterval, int maxHandshakesPerSecond) {
         this.agents = new AgentStore(db);
         this.dbExecutor = dbExecutor;
         this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db),
                 new InboundApplier(db, dispatcher), new AgentLanes(dbExecutor), dispatcher, presence,
                 shells, heartbeatInterval);
+        this.admission = new HandshakeAdmission(maxHandshakesPerSecond, System.nanoTime());
     }
 
     @Override
@@ -65,28 +73,49 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
             reply(request, 400, "bad_request", "this endpoint takes a WebSocket upgrade");
             return;
         }
+        String keyHash = Secrets.hash(key);
+        String source = request.remoteAddress() == null ? "?" : request.remoteAddress().hostAddress();
+        long now = System.nanoTime();
+        long wait = throttle.retryAfterSeconds(source, keyHash, now);
+        if (wait > 0) {
+            services.metrics().handshakeFailed("throttled");
+            request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
+            reply(request, 429, "too_many_requests", "too many failed authentications from " + source
+                    + " or with this key: retry in " + wait + " s with a valid key");
+            return;
+        }
+        wait = admission.admit(now, ThreadLocalRandom.current().nextDouble());
+        if (wait > 0) {
+            services.metrics().handshakeFailed("overloaded");
+            request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
+            reply(request, 503, "overloaded", "the server is admitting agents at its limit: retry in " + wait + " s");
+            return;
+        }
         request.pause();
         Context context = Vertx.currentContext();
-        String keyHash = Secrets.hash(key);
         dbExecutor.call(context, () -> agents.findByKeyHash(keyHash))
-                .onSuccess(owner -> authenticated(request, context, keyHash, owner))
+                .onSuccess(owner -> authenticated(request, context, keyHash, source, owner))
                 .onFailure(failure -> {
                     LOG.warn("agent authentication failed", failure);
                     services.metrics().handshakeFailed("unavailable");
+                    request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
                     reply(request, 503, "unavailable", "the server cannot check keys right now; retry later");
                 });
     }
 
-    private void authenticated(HttpServerRequest request, Context context, String keyHash,
+    private void authenticated(HttpServerRequest request, Context context, String keyHash, String source,
             Optional<KeyOwner> owner) {
         if (owner.isEmpty() || !Secrets.hashesEqual(owner.get().keyHash(), keyHash)) {
+            throttle.failed(source, keyHash, System.nanoTime());
             unauthorized(request, "unknown_key", "unknown agent key: check the key file, or enrol the agent");
             return;
         }
         if (owner.get().revoked()) {
+            throttle.failed(source, keyHash, System.nanoTime());
             unauthorized(request, "revoked", "this agent key was revoked: enrol the agent again for a new key");
             return;
         }
+        throttle.succeeded(keyHash, System.nanoTime());
         String agentId = owner.get().id();
         request.toWebSocket()
                 .onSuccess(ws -> AgentConnection.open(ws, context, agentId, services))

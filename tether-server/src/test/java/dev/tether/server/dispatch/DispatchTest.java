@@ -264,7 +264,8 @@ abstract class DispatchTest {
         assertThat(heldCancel.getString("state")).isEqualTo("cancelled");
         assertThat(heldCancel.getString("error")).isEqualTo("cancelled before it was sent");
         JsonObject runningCancel = api.post("/api/v1/jobs/" + running + "/cancel", "{}").json();
-        assertThat(runningCancel.getString("state")).isEqualTo("running");
+        // The scripted agent may report the cancellation before the response is built.
+        assertThat(runningCancel.getString("state")).isIn("running", "cancelled");
         assertThat(runningCancel.getBoolean("cancel_requested")).isTrue();
 
         api.awaitJob(running, "cancelled");

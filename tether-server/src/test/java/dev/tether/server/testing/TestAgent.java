@@ -87,7 +87,20 @@ public final class TestAgent implements AutoCloseable {
             ws.close();
             throw new AssertionError("the upgrade was accepted");
         } catch (UpgradeRejectedException e) {
-            return new Rejection(e.getStatus(), e.getBody() == null ? "" : e.getBody().toString());
+            return new Rejection(e.getStatus(), e.getBody() == null ? "" : e.getBody().toString(),
+                    e.getHeaders() == null ? null : e.getHeaders().get("Retry-After"));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no answer to the upgrade", e);
+        }
+    }
+
+    /** Upgrades with {@code key}: the connected agent when accepted, else its {@link Rejection}. */
+    public static Object attempt(int port, String key) {
+        try {
+            return new TestAgent(upgrade(port, key).await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (UpgradeRejectedException e) {
+            return new Rejection(e.getStatus(), e.getBody() == null ? "" : e.getBody().toString(),
+                    e.getHeaders() == null ? null : e.getHeaders().get("Retry-After"));
         } catch (java.util.concurrent.TimeoutException e) {
             throw new AssertionError("no answer to the upgrade", e);
         }
@@ -272,6 +285,7 @@ public final class TestAgent implements AutoCloseable {
         }
     }
 
-    public record Rejection(int status, String body) {
+    /** @param retryAfter the Retry-After header, or null */
+    public record Rejection(int status, String body, String retryAfter) {
     }
 }

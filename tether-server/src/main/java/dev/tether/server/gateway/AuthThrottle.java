@@ -1,0 +1,89 @@
+package dev.tether.server.gateway;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Slows down guessing of agent keys: after {@link #MAX_FAILURES} failed
+ * authentications within {@link #WINDOW}, from one source address or with one
+ * presented key, further attempts from it are answered 429 before the key is
+ * even looked up, until the window ends.
+ *
+ * <p>A key that authenticated recently passes even from a blocked address, so
+ * healthy agents behind the same NAT as a broken or hostile one keep
+ * connecting. Keys are tracked by their SHA-256 only.
+ *
+ * <p>Bounds: at most {@link #MAX_TRACKED} sources and as many keys are tracked
+ * for failures, and as many recently good keys are remembered; when a map is
+ * full, expired entries are dropped, and if none are, the new entry is not
+ * tracked (failures beyond that are still refused with 401, just not throttled).
+ *
+ * <p>Thread safe; called on event loops, never blocks.
+ */
+final class AuthThrottle {
+
+    static final int MAX_FAILURES = 20;
+    static final Duration WINDOW = Duration.ofMinutes(1);
+    /** How long a key that authenticated bypasses an address block. */
+    static final Duration GOOD_KEY_MEMORY = Duration.ofHours(1);
+    static final int MAX_TRACKED = 65_536;
+
+    /** Failures in the window that began at {@code startNanos}. */
+    private record Window(long startNanos, AtomicInteger failures) {
+    }
+
+    private final Map<String, Window> bySource = new ConcurrentHashMap<>();
+    private final Map<String, Window> byKey = new ConcurrentHashMap<>();
+    private final Map<String, Long> goodKeys = new ConcurrentHashMap<>();
+
+    /** @return 0 when the attempt may go ahead, else the seconds to wait (for Retry-After) */
+    long retryAfterSeconds(String source, String keyHash, long nowNanos) {
+        Long good = goodKeys.get(keyHash);
+        if (good != null && nowNanos - good < GOOD_KEY_MEMORY.toNanos()) {
+            return 0;
+        }
+        return Math.max(blockedFor(bySource.get(source), nowNanos), blockedFor(byKey.get(keyHash), nowNanos));
+    }
+
+    void failed(String source, String keyHash, long nowNanos) {
+        count(bySource, source, nowNanos);
+        count(byKey, keyHash, nowNanos);
+    }
+
+    void succeeded(String keyHash, long nowNanos) {
+        if (goodKeys.size() >= MAX_TRACKED) {
+            goodKeys.values().removeIf(at -> nowNanos - at >= GOOD_KEY_MEMORY.toNanos());
+        }
+        if (goodKeys.size() < MAX_TRACKED) {
+            goodKeys.put(keyHash, nowNanos);
+        }
+        byKey.remove(keyHash);
+    }
+
+    private static long blockedFor(Window window, long nowNanos) {
+        if (window == null || window.failures().get() < MAX_FAILURES) {
+            return 0;
+        }
+        long left = window.startNanos() + WINDOW.toNanos() - nowNanos;
+        return left <= 0 ? 0 : Math.max(1, Duration.ofNanos(left).toSeconds());
+    }
+
+    private static void count(Map<String, Window> windows, String name, long nowNanos) {
+        if (windows.size() >= MAX_TRACKED && !windows.containsKey(name)) {
+            windows.values().removeIf(w -> nowNanos - w.startNanos() >= WINDOW.toNanos());
+            if (windows.size() >= MAX_TRACKED) {
+                return;
+            }
+        }
+        windows.compute(name, (key, window) -> window == null || nowNanos - window.startNanos() >= WINDOW.toNanos()
+                ? new Window(nowNanos, new AtomicInteger(1))
+                : incremented(window));
+    }
+
+    private static Window incremented(Window window) {
+        window.failures().incrementAndGet();
+        return window;
+    }
+}
