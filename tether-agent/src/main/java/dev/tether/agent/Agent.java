@@ -7,6 +7,7 @@ import dev.tether.agent.connection.ConnectionManager;
 import dev.tether.agent.events.AgentEvents;
 import dev.tether.agent.jobs.Jobs;
 import dev.tether.agent.metrics.HostMetrics;
+import dev.tether.agent.shell.ShellRegistry;
 import dev.tether.agent.state.ConfigFiles;
 import dev.tether.agent.state.StateStore;
 import dev.tether.protocol.ReliableChannel;
@@ -63,6 +64,7 @@ public final class Agent implements AutoCloseable {
     private final ConnectionManager connection;
     private final AgentReceiver receiver;
     private final Jobs jobs;
+    private final ShellRegistry shells;
     private final Clock clock;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** What a restart after a self-update does: exit with {@link #RESTART_EXIT_CODE}; tests replace it. */
@@ -79,8 +81,16 @@ public final class Agent implements AutoCloseable {
         this.jobs = Jobs.create(new Jobs.Setup(store, channel, this::wake, clock, configs, identity, metrics,
                 config.key(), this::restartAfterUpdate));
         this.receiver = new AgentReceiver(store, configs, jobs);
+        this.shells = ShellRegistry.create(config.shell(), config.key(), store.stateDir());
         this.connection = new ConnectionManager(config, identity, channel, () -> store.state().configVersion(),
-                jobs::capabilities, receiver, metrics, clock, new SplittableRandom());
+                this::capabilities, receiver, shells, metrics, clock, new SplittableRandom());
+    }
+
+    /** {@code cmd:<type>} for each command type, and {@code shell} when shells are enabled. */
+    private List<String> capabilities() {
+        List<String> capabilities = new ArrayList<>(jobs.capabilities());
+        capabilities.addAll(shells.capabilities());
+        return capabilities;
     }
 
     /**
@@ -126,6 +136,7 @@ public final class Agent implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (agent != null) {
                 agent.jobs.stop();
+                agent.shells.close();
                 agent.connection.close();
             }
             listeners.close();
@@ -267,7 +278,8 @@ public final class Agent implements AutoCloseable {
      * Stops gracefully: stops the running jobs (SIGTERM to their process groups,
      * SIGKILL after 5 s; SDK handlers are interrupted) and reports them, and those
      * still waiting, CANCELLED "agent stopping", so none is left to be reported
-     * lost; then publishes {@code agent.stopping}, waits up to 3 s for the server
+     * lost; meanwhile ends every shell session (SIGHUP and SIGTERM to its process
+     * group, SIGKILL after 2 s); then publishes {@code agent.stopping}, waits up to 3 s for the server
      * to acknowledge what is queued (when connected), closes the connection with
      * 1000 "agent stopping" and closes the state store. What is not acknowledged
      * stays on disk and is sent after the next start. Idempotent.
@@ -277,11 +289,13 @@ public final class Agent implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        shells.terminateAll();
         try {
             jobs.stop();
         } catch (RuntimeException e) {
             log.error("stopping the jobs failed; unreported ones are reported lost at the next start", e);
         }
+        shells.close();
         try {
             channel.publish(AgentEvents.stopping(clock.millis()));
             connection.wake();

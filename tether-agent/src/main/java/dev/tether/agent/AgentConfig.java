@@ -1,8 +1,10 @@
 package dev.tether.agent;
 
+import dev.tether.protocol.Limits;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -21,9 +23,10 @@ import java.util.TreeMap;
  * @param labels labels the agent reports in Hello (never null; copied)
  * @param insecure allow a plain-text server URL
  * @param backoff reconnect backoff (never null; {@link Backoff#defaults()} when not given)
+ * @param shell remote shells (never null; {@link ShellSettings#disabled()} when not given)
  */
 public record AgentConfig(URI server, String key, Path stateDir, Map<String, String> labels, boolean insecure,
-        Backoff backoff) {
+        Backoff backoff, ShellSettings shell) {
 
     private static final Set<String> SECURE_SCHEMES = Set.of("https", "wss");
     private static final Set<String> PLAIN_SCHEMES = Set.of("http", "ws");
@@ -38,6 +41,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         }
         labels = checkLabels(labels == null ? Map.of() : labels);
         backoff = backoff == null ? Backoff.defaults() : backoff;
+        shell = shell == null ? ShellSettings.disabled() : shell;
     }
 
     public static Builder builder() {
@@ -64,7 +68,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
     @Override
     public String toString() {
         return "AgentConfig[server=" + server + ", key=<masked>, stateDir=" + stateDir + ", labels=" + labels
-                + ", insecure=" + insecure + ", backoff=" + backoff + "]";
+                + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + "]";
     }
 
     private static void checkServer(URI server, boolean insecure) {
@@ -138,6 +142,11 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         private final Map<String, String> labels = new LinkedHashMap<>();
         private boolean insecure;
         private Backoff backoff = Backoff.defaults();
+        private boolean shellEnabled;
+        private String shellProgram;
+        private int maxShells = Limits.DEFAULT_MAX_SHELL_SESSIONS;
+        private Duration shellIdleTimeout = Limits.DEFAULT_SHELL_IDLE_TIMEOUT;
+        private int shellScrollbackBytes = Limits.DEFAULT_SHELL_SCROLLBACK_BYTES;
 
         private Builder() {
         }
@@ -191,8 +200,36 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
             return this;
         }
 
+        /** Serve remote shells (off by default); see {@link ShellSettings}. */
+        public Builder enableShell(boolean enabled) {
+            this.shellEnabled = enabled;
+            return this;
+        }
+
+        /** The shell program when an open names no command; null (the default) for the user's login shell. */
+        public Builder shellProgram(String program) {
+            this.shellProgram = program;
+            return this;
+        }
+
+        public Builder maxShells(int maxShells) {
+            this.maxShells = maxShells;
+            return this;
+        }
+
+        public Builder shellIdleTimeout(Duration idleTimeout) {
+            this.shellIdleTimeout = idleTimeout;
+            return this;
+        }
+
+        public Builder shellScrollbackBytes(int bytes) {
+            this.shellScrollbackBytes = bytes;
+            return this;
+        }
+
         public AgentConfig build() {
-            return new AgentConfig(server, key, stateDir, labels, insecure, backoff);
+            return new AgentConfig(server, key, stateDir, labels, insecure, backoff,
+                    new ShellSettings(shellEnabled, shellProgram, maxShells, shellIdleTimeout, shellScrollbackBytes));
         }
     }
 }

@@ -17,10 +17,11 @@ import org.slf4j.LoggerFactory;
 /**
  * What the agent does with each server payload. Configuration is applied;
  * commands and job cancellations go to {@link Jobs}, which records each with its
- * seq before any work starts; payloads this agent does not handle yet (shells)
- * are recorded as applied no-ops (logged once per type), so the server's outbox
+ * seq before any work starts; a known payload this agent does not handle is
+ * recorded as an applied no-op (logged once per type), so the server's outbox
  * still drains; payload types newer than this agent are applied as no-ops and
- * counted.
+ * counted. Shell payloads never come here: the connection hands them to the
+ * shell registry.
  *
  * <p>Called on the connection's reader thread; the counters may be read from any.
  */
@@ -92,7 +93,7 @@ final class AgentReceiver implements Receiver {
         return unknownPayloads.get();
     }
 
-    /** Known payloads this agent does not handle yet (shells). */
+    /** Known payloads this agent does not handle. */
     long unsupportedPayloads() {
         return unsupportedPayloads.get();
     }

@@ -1,5 +1,6 @@
 package dev.tether.agent.connection;
 
+import com.google.protobuf.ByteString;
 import dev.tether.protocol.ProtocolVersion;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Hello;
@@ -51,8 +52,10 @@ public record AgentIdentity(String version, String bootId, String hostname, Stri
      * The Hello for a new connection (live, seq 0).
      *
      * @param capabilities what this agent can do, e.g. {@code cmd:exec} for each command type it runs
+     * @param shellSessions the 16-byte ids of the shell sessions a server may re-attach to
      */
-    public Envelope hello(long configVersion, long appliedServerSeq, long resumeAgentSeq, List<String> capabilities) {
+    public Envelope hello(long configVersion, long appliedServerSeq, long resumeAgentSeq, List<String> capabilities,
+            List<ByteString> shellSessions) {
         return Envelope.newBuilder()
                 .setHello(Hello.newBuilder()
                         .setAgentVersion(version)
@@ -66,6 +69,7 @@ public record AgentIdentity(String version, String bootId, String hostname, Stri
                         .setConfigVersion(configVersion)
                         .setAppliedServerSeq(appliedServerSeq)
                         .setResumeAgentSeq(resumeAgentSeq)
+                        .addAllShellSessions(shellSessions)
                         .setBootId(bootId))
                 .build();
     }

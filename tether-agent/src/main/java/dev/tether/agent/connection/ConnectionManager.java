@@ -52,6 +52,7 @@ public final class ConnectionManager implements AutoCloseable {
     private final LongSupplier configVersion;
     private final Supplier<List<String>> capabilities;
     private final Receiver receiver;
+    private final ShellTraffic shells;
     private final HostMetrics metrics;
     private final Clock clock;
     private final Retries retries;
@@ -70,15 +71,17 @@ public final class ConnectionManager implements AutoCloseable {
     /**
      * @param configVersion the applied configuration version, read for each Hello
      * @param capabilities what the agent can do, read for each Hello
+     * @param shells the shell sessions, which outlive connections; their ids are in each Hello
      */
     public ConnectionManager(AgentConfig config, AgentIdentity identity, ReliableChannel channel,
-            LongSupplier configVersion, Supplier<List<String>> capabilities, Receiver receiver, HostMetrics metrics,
-            Clock clock, RandomGenerator random) {
+            LongSupplier configVersion, Supplier<List<String>> capabilities, Receiver receiver, ShellTraffic shells,
+            HostMetrics metrics, Clock clock, RandomGenerator random) {
         this.identity = identity;
         this.channel = channel;
         this.configVersion = configVersion;
         this.capabilities = capabilities;
         this.receiver = receiver;
+        this.shells = shells;
         this.metrics = metrics;
         this.clock = clock;
         this.retries = new Retries(config.backoff(), random);
@@ -184,7 +187,7 @@ public final class ConnectionManager implements AutoCloseable {
         // Built before dialing, so a store failure here cannot leak an open socket. Payloads published
         // meanwhile get seqs at or after resumeSeq, so the Hello stays true.
         Envelope hello = identity.hello(configVersion.getAsLong(), channel.applied(), channel.resumeSeq(),
-                capabilities.get());
+                capabilities.get(), shells.sessionIds());
         WebSocketInbox inbox = new WebSocketInbox(Limits.MAX_FRAME_BYTES);
         WebSocket socket;
         try {
@@ -192,7 +195,7 @@ public final class ConnectionManager implements AutoCloseable {
         } catch (Dialer.DialFailure e) {
             return new Attempt(e.end(), false);
         }
-        Session session = new Session(socket, inbox, channel, receiver, metrics, clock, hello, new Listener());
+        Session session = new Session(socket, inbox, channel, receiver, shells, metrics, clock, hello, new Listener());
         current = session;
         if (stopped()) {
             session.stop();

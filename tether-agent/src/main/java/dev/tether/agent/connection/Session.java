@@ -13,6 +13,7 @@ import dev.tether.protocol.Receipt;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.GoAway;
+import dev.tether.protocol.v1.Heartbeat;
 import dev.tether.protocol.v1.Welcome;
 import java.net.http.WebSocket;
 import java.time.Clock;
@@ -30,8 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The reader handles frames in order: acks go to the channel; a reliable
  * payload is checked for order, applied with its seq in one transaction by the
- * {@link Receiver}, then acknowledged. No frame from the server for
- * {@link Limits#MISSED_HEARTBEATS} heartbeat intervals ends the session.
+ * {@link Receiver}, then acknowledged; shell payloads go to the {@link ShellTraffic},
+ * which never blocks on a PTY. No frame from the server for
+ * {@link Limits#MISSED_HEARTBEATS} heartbeat intervals ends the session. Shell
+ * sessions are told when the session is established and when it ends (they detach).
  *
  * <p>Every way a session ends goes through {@link #fail}, which runs once: it
  * records the {@link SessionEnd}, stops the writer and sends the close frame.
@@ -61,6 +64,7 @@ final class Session {
     private final WebSocketInbox inbox;
     private final ReliableChannel channel;
     private final Receiver receiver;
+    private final ShellTraffic shells;
     private final HostMetrics metrics;
     private final Listener listener;
     private final Envelope hello;
@@ -81,16 +85,17 @@ final class Session {
     private Thread writerThread;
     private Thread heartbeatThread;
 
-    Session(WebSocket socket, WebSocketInbox inbox, ReliableChannel channel, Receiver receiver, HostMetrics metrics,
-            Clock clock, Envelope hello, Listener listener) {
+    Session(WebSocket socket, WebSocketInbox inbox, ReliableChannel channel, Receiver receiver, ShellTraffic shells,
+            HostMetrics metrics, Clock clock, Envelope hello, Listener listener) {
         this.socket = socket;
         this.inbox = inbox;
         this.channel = channel;
         this.receiver = receiver;
+        this.shells = shells;
         this.metrics = metrics;
         this.hello = hello;
         this.listener = listener;
-        this.writer = new Writer(socket, channel, clock,
+        this.writer = new Writer(socket, channel, shells, clock,
                 reason -> fail(new SessionEnd.Failed(reason), CloseCodes.INTERNAL_ERROR, reason));
     }
 
@@ -199,6 +204,7 @@ final class Session {
         heartbeatIntervalNanos = heartbeatInterval(welcome).toNanos();
         welcomeNanos = System.nanoTime();
         established = true;
+        shells.connected(writer::wake);
         listener.established(this, welcome);
         heartbeatThread = start("tether-heartbeat", this::heartbeats);
         writer.wake();
@@ -238,6 +244,7 @@ final class Session {
             case GO_AWAY -> goAway(envelope.getGoAway());
             case WELCOME -> throw new ProtocolException(CloseCodes.PROTOCOL_ERROR, "a second welcome in one session");
             case CONFIG_UPDATE, COMMAND, CANCEL_JOB -> reliable(envelope, false);
+            case SHELL_OPEN, SHELL_INPUT, SHELL_RESIZE, SHELL_CLOSE, SHELL_CREDIT -> shells.receive(envelope);
             default -> receiver.ignore(envelope, false);
         }
     }
@@ -262,7 +269,7 @@ final class Session {
     private void heartbeats() {
         try {
             while (end.get() == null) {
-                writer.sendControl(Envelope.newBuilder().setHeartbeat(metrics.sample(channel.depth())).build());
+                writer.sendControl(Envelope.newBuilder().setHeartbeat(heartbeat()).build());
                 TimeUnit.NANOSECONDS.sleep(heartbeatIntervalNanos);
             }
         } catch (InterruptedException e) {
@@ -271,6 +278,13 @@ final class Session {
             log.error("heartbeat failed", e);
             fail(new SessionEnd.Failed("heartbeat failed: " + e), CloseCodes.INTERNAL_ERROR, "agent internal error");
         }
+    }
+
+    private Heartbeat heartbeat() {
+        return metrics.sample(channel.depth()).toBuilder()
+                .setShellSessions(shells.sessionCount())
+                .setShellBufferedPeakBytes(shells.takeBufferedPeak())
+                .build();
     }
 
     // ------------------------------------------------------------------ state for the manager
@@ -347,6 +361,7 @@ final class Session {
         stopThread(writerThread);
         stopThread(heartbeatThread);
         established = false;
+        shells.disconnected();
         channel.end();
         inbox.discardMessages();
         socket.request(Long.MAX_VALUE);

@@ -21,18 +21,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * JDK client allows one outstanding send), each bounded by
  * {@link Limits#WRITE_TIMEOUT}.
  *
- * <p>Priority, checked before every frame: control frames (Hello, heartbeats)
- * first, then reliable payloads from the {@link ReliableChannel} in seq order,
- * then a bare ack (shell data, when it is built, comes after reliable payloads).
- * So a long stream of events never delays a heartbeat by more than the one frame
- * being written. Every frame carries the current cumulative
- * ack and {@code ts_ms}. When an ack is due and nothing else goes out for
- * {@link #ACK_DELAY}, an {@code ack_only} envelope carries it; an ack wanted
+ * <p>Priority, checked before every frame, in three lanes: control frames
+ * (Hello, heartbeats) first, then reliable payloads from the {@link ReliableChannel}
+ * in seq order, then shell frames from {@link ShellTraffic#nextFrame()} (output,
+ * ready, exit, credit and error frames, round-robin between sessions). So a long
+ * stream of events never delays a heartbeat by more than the one frame being
+ * written, and a flooding shell delays neither (a shell frame is at most
+ * {@link Limits#SHELL_CHUNK_BYTES} of data). Every frame carries the current
+ * cumulative ack and {@code ts_ms}. When an ack is due and nothing else goes out
+ * for {@link #ACK_DELAY}, an {@code ack_only} envelope carries it; an ack wanted
  * meanwhile rides on the next frame instead.
+ *
+ * <p>Bounds: at most {@link #MAX_QUEUED_CONTROL_FRAMES} control frames wait; one
+ * more means writes are stuck, and the session fails. Reliable payloads wait in
+ * the durable outbox, at most {@link Limits#RELIABLE_WINDOW} of them sent and
+ * unacknowledged. The shell lane holds, per session, at most the output credit the
+ * server granted ({@link Limits#SHELL_WINDOW_BYTES}): a session reads its PTY only
+ * while it holds credit, so a full lane stops the reading, not the writer; its few
+ * other frames are bounded where they are queued (see the shell package).
  *
  * <p>Thread safe: {@link #sendControl}, {@link #wake}, {@link #requestAck} and
  * {@link #stop} may be called from any thread; they never wait for a write.
- * Lock order: this writer's lock, then the channel's (never the reverse).
+ * Lock order: this writer's lock, then the channel's or the shells' (never the reverse).
  */
 final class Writer implements Runnable {
 
@@ -52,6 +62,7 @@ final class Writer implements Runnable {
 
     private final WebSocket socket;
     private final ReliableChannel channel;
+    private final ShellTraffic shells;
     private final Clock clock;
     private final FailureListener failures;
 
@@ -67,10 +78,13 @@ final class Writer implements Runnable {
     private final ArrayDeque<Envelope> reliable = new ArrayDeque<>();
     /** Owned by the writer thread: when the current due ack started waiting, 0 when none waits. */
     private long ackWaitingSince;
+    /** Owned by the writer thread: the frame {@link #next()} returned came from the shell lane. */
+    private boolean shellFrame;
 
-    Writer(WebSocket socket, ReliableChannel channel, Clock clock, FailureListener failures) {
+    Writer(WebSocket socket, ReliableChannel channel, ShellTraffic shells, Clock clock, FailureListener failures) {
         this.socket = socket;
         this.channel = channel;
+        this.shells = shells;
         this.clock = clock;
         this.failures = failures;
     }
@@ -134,6 +148,9 @@ final class Writer implements Runnable {
             Envelope next;
             while ((next = next()) != null) {
                 write(next);
+                if (shellFrame) {
+                    shells.written(next);
+                }
             }
         } catch (InterruptedException e) {
             // The session is over.
@@ -154,6 +171,11 @@ final class Writer implements Runnable {
                 Envelope frame = control.poll();
                 if (frame == null) {
                     frame = nextReliable();
+                }
+                shellFrame = false;
+                if (frame == null) {
+                    frame = shells.nextFrame();
+                    shellFrame = frame != null;
                 }
                 if (frame != null) {
                     ackRequested = false;

@@ -3,6 +3,7 @@ package dev.tether.agent.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import dev.tether.agent.events.AgentEvents;
 import dev.tether.protocol.MemoryOutbox;
 import dev.tether.protocol.ProtocolException;
@@ -10,6 +11,7 @@ import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Envelope.PayloadCase;
 import dev.tether.protocol.v1.Heartbeat;
+import dev.tether.protocol.v1.ShellOutput;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +24,7 @@ class WriterTest {
 
     private final RecordingWebSocket socket = new RecordingWebSocket();
     private final List<String> failures = new CopyOnWriteArrayList<>();
+    private final QueuedShellTraffic shells = new QueuedShellTraffic();
     private ReliableChannel channel;
     private Writer writer;
     private Thread thread;
@@ -29,7 +32,7 @@ class WriterTest {
     private void start(int window) throws ProtocolException {
         channel = ReliableChannel.create(new MemoryOutbox(), 0, window);
         channel.resume(0, 1);
-        writer = new Writer(socket, channel, Clock.systemUTC(), failures::add);
+        writer = new Writer(socket, channel, shells, Clock.systemUTC(), failures::add);
         thread = new Thread(writer, "writer-under-test");
         thread.start();
     }
@@ -48,6 +51,12 @@ class WriterTest {
 
     private static Envelope heartbeat() {
         return Envelope.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build();
+    }
+
+    private static Envelope shellOutput(int n) {
+        return Envelope.newBuilder().setShellOutput(ShellOutput.newBuilder()
+                .setSessionId(ByteString.copyFrom(new byte[16])).setData(ByteString.copyFromUtf8("out " + n))
+                .setOffset(n)).build();
     }
 
     private List<PayloadCase> sentKinds() {
@@ -70,6 +79,42 @@ class WriterTest {
         assertThat(sentKinds().get(1)).isEqualTo(PayloadCase.HEARTBEAT);
         assertThat(socket.sent.stream().filter(Envelope::hasAgentEvent).map(Envelope::getSeq))
                 .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+    }
+
+    @Test
+    void shellFramesGoOutAfterHeartbeatsAndReliablePayloadsAlreadyQueued() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        publish(1);
+        await().until(() -> socket.outstandingSends() == 1);
+
+        shells.frames.add(shellOutput(0));
+        shells.frames.add(shellOutput(1));
+        publish(2);
+        writer.sendControl(heartbeat());
+        socket.holdSends = false;
+        socket.completeSend();
+
+        await().until(() -> socket.sent.size() == 6);
+        assertThat(sentKinds()).containsExactly(PayloadCase.AGENT_EVENT, PayloadCase.HEARTBEAT,
+                PayloadCase.AGENT_EVENT, PayloadCase.AGENT_EVENT, PayloadCase.SHELL_OUTPUT, PayloadCase.SHELL_OUTPUT);
+        await().until(() -> shells.written.size() == 2);
+        assertThat(shells.written).extracting(e -> e.getShellOutput().getOffset()).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void aDueAckRidesOnAShellFrameInsteadOfGoingAlone() throws Exception {
+        start(512);
+        channel.receive(1);
+        channel.markApplied(1);
+        shells.frames.add(shellOutput(0));
+        writer.wake();
+
+        await().until(() -> socket.sent.size() == 1);
+        await().during(Duration.ofMillis(50)).until(() -> socket.sent.size() == 1);
+        assertThat(socket.sent.get(0).hasShellOutput()).isTrue();
+        assertThat(socket.sent.get(0).getAck()).isEqualTo(1);
+        assertThat(shells.written).hasSize(1);
     }
 
     @Test

@@ -58,6 +58,7 @@ public final class FakeTetherServer implements AutoCloseable {
     private final AtomicInteger upgrades = new AtomicInteger();
     /** Every reliable payload sent to the agent, by seq order, for replays. */
     private final List<Envelope> sentReliable = new CopyOnWriteArrayList<>();
+    private final ShellRecorder shells = new ShellRecorder();
 
     /** Guarded by this. */
     private ReliableChannel channel = ReliableChannel.create(new MemoryOutbox(), 0);
@@ -195,6 +196,11 @@ public final class FakeTetherServer implements AutoCloseable {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /** The agent's shell frames, by session. */
+    public ShellRecorder shells() {
+        return shells;
+    }
+
     /** Protocol violations the server saw; a test expects none unless it provoked them. */
     public List<String> problems() {
         return problems;
@@ -207,6 +213,18 @@ public final class FakeTetherServer implements AutoCloseable {
         Envelope stored = channel.publish(payload);
         pushReliable();
         return stored;
+    }
+
+    /** Sends a live payload (shell traffic) on the current connection. */
+    public void sendLive(Envelope payload) throws IOException {
+        Connection connection;
+        synchronized (this) {
+            connection = live;
+        }
+        if (connection == null) {
+            throw new IOException("no agent is connected");
+        }
+        connection.send(payload);
     }
 
     /** Forgets what was applied after {@code seq}: the server's database was restored from an older copy. */
@@ -255,6 +273,12 @@ public final class FakeTetherServer implements AutoCloseable {
             return;
         }
         channel.onAck(envelope.getAck());
+        if (ShellRecorder.isShell(envelope)) {
+            int grant = shells.record(envelope);
+            if (grant > 0) {
+                connection.send(ShellMessages.credit(envelope.getShellOutput().getSessionId(), grant));
+            }
+        }
         if (envelope.hasHeartbeat() && answerHeartbeats) {
             connection.send(Envelope.newBuilder().setHeartbeatAck(HeartbeatAck.getDefaultInstance()).build());
         }

@@ -1,0 +1,216 @@
+package dev.tether.agent.shell;
+
+import com.pty4j.PtyProcess;
+import com.pty4j.WinSize;
+import dev.tether.agent.process.ProcessGroup;
+import dev.tether.protocol.Limits;
+import java.io.IOException;
+import java.io.InputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thread of one {@link ShellSession}: starts the program on its PTY, starts
+ * the input thread, reads the PTY while the session may (see {@link ShellSession},
+ * "Output and credit"), waits for the exit, and ends the session once its output
+ * is sent or it is terminated or expired.
+ *
+ * <p>Platform threads, not virtual ones: pty4j reads and writes in native code
+ * (poll, read, write through JNA), which would pin a virtual thread's carrier for
+ * as long as a terminal is idle. Two threads per session, plus pty4j's reaper;
+ * sessions are capped by {@code --max-shells}. The pump's waits are
+ * uninterruptible: it is never interrupted, a terminate wakes it.
+ */
+final class OutputPump implements Runnable {
+
+    static final Logger log = LoggerFactory.getLogger(ShellSession.class);
+
+    private final ShellSession session;
+
+    private OutputPump(ShellSession session) {
+        this.session = session;
+    }
+
+    static void start(ShellSession session) {
+        thread("tether-shell-" + session.name, new OutputPump(session)).start();
+    }
+
+    private static Thread thread(String name, Runnable task) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    @Override
+    public void run() {
+        PtyProcess process = spawn();
+        if (process == null) {
+            return;
+        }
+        thread("tether-shell-" + session.name + "-input",
+                () -> session.input.run(process.getOutputStream(), session.lane::returnInputCredit)).start();
+        pumpOutput(process.getInputStream());
+        int status = awaitExit(process);
+        exited(status);
+        closeTerminal(process);
+        awaitEnd(status);
+    }
+
+    private PtyProcess spawn() {
+        WinSize initial = initialSize();
+        PtyProcess process;
+        try {
+            process = session.context.program().start(session.argv, session.term, initial.getRows(),
+                    initial.getColumns());
+        } catch (IOException | RuntimeException e) {
+            log.warn("shell {}: cannot start {}: {}", session.name, session.argv, e.toString());
+            session.context.outbox().error(session.id, ShellErrorCode.SPAWN_FAILED,
+                    "cannot start " + session.argv.get(0) + ": " + e.getMessage());
+            session.context.ended().accept(session);
+            return null;
+        }
+        session.lock.lock();
+        try {
+            session.process = process;
+            // pty4j's process has no ProcessHandle of its own; the pid's is the same process, our child.
+            session.group = ProcessHandle.of(process.pid()).map(ProcessGroup::leader).orElse(null);
+            log.info("shell {}: started {} as pid {} on a {}x{} terminal", session.name, session.argv, process.pid(),
+                    initial.getRows(), initial.getColumns());
+            if (!session.size.equals(initial)) {
+                session.applySize();
+            }
+            if (session.terminating) {
+                session.signalGroup("closed while starting");
+            }
+            session.sendReady();
+        } finally {
+            session.lock.unlock();
+        }
+        return process;
+    }
+
+    private WinSize initialSize() {
+        session.lock.lock();
+        try {
+            return session.size;
+        } finally {
+            session.lock.unlock();
+        }
+    }
+
+    /** Reads the PTY until its end (the program and everything holding the terminal exited). */
+    private void pumpOutput(InputStream terminal) {
+        byte[] buffer = new byte[Limits.SHELL_CHUNK_BYTES];
+        while (true) {
+            int limit = nextRead();
+            int n;
+            try {
+                n = terminal.read(buffer, 0, limit);
+            } catch (IOException e) {
+                // EIO: every process holding the terminal closed it.
+                n = -1;
+            }
+            if (!afterRead(buffer, n)) {
+                return;
+            }
+        }
+    }
+
+    /** How much the next read may take; waits while an attached client has no credit or unsent output. */
+    private int nextRead() {
+        session.lock.lock();
+        try {
+            while (true) {
+                session.emit();
+                if (session.terminating || !session.attached) {
+                    session.reading = Limits.SHELL_CHUNK_BYTES;
+                    return session.reading;
+                }
+                if (session.credit > 0 && session.cursor == session.scrollback.end()) {
+                    session.reading = (int) Math.min(session.credit, Limits.SHELL_CHUNK_BYTES);
+                    return session.reading;
+                }
+                session.changed.awaitUninterruptibly();
+            }
+        } finally {
+            session.lock.unlock();
+        }
+    }
+
+    /** Keeps what was read; false at the terminal's end. */
+    private boolean afterRead(byte[] buffer, int n) {
+        session.lock.lock();
+        try {
+            session.reading = 0;
+            if (n < 0) {
+                return false;
+            }
+            session.scrollback.append(buffer, 0, n);
+            session.emit();
+            return true;
+        } finally {
+            session.lock.unlock();
+        }
+    }
+
+    private static int awaitExit(PtyProcess process) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return process.waitFor();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void exited(int status) {
+        session.input.close();
+        session.lock.lock();
+        try {
+            session.exitStatus = status;
+            log.info("shell {}: pid {} exited with status {}", session.name, session.process.pid(), status);
+        } finally {
+            session.lock.unlock();
+        }
+    }
+
+    private void closeTerminal(PtyProcess process) {
+        try {
+            process.getInputStream().close();
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            log.debug("shell {}: closing the terminal: {}", session.name, e.toString());
+        }
+    }
+
+    /**
+     * Waits until the session can end: terminated or expired at once; attached once
+     * the client has every byte. Then ShellExit, and the registry forgets the session.
+     */
+    private void awaitEnd(int status) {
+        session.lock.lock();
+        try {
+            while (!session.terminating) {
+                if (session.attached) {
+                    session.emit();
+                    if (session.readyOffset < 0 && session.cursor == session.scrollback.end()) {
+                        break;
+                    }
+                }
+                session.changed.awaitUninterruptibly();
+            }
+            session.ended = true;
+            session.lane.send(ShellFrames.exit(session.id, status, session.sent));
+        } finally {
+            session.lock.unlock();
+        }
+        session.context.ended().accept(session);
+    }
+}
