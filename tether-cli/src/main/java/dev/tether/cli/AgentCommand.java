@@ -2,15 +2,21 @@ package dev.tether.cli;
 
 import dev.tether.agent.Agent;
 import dev.tether.agent.AgentConfig;
+import dev.tether.protocol.Limits;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,6 +46,26 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--insecure", description = "Allow plain ws:// or http:// (the key crosses the network in clear).")
     boolean insecure;
 
+    @Option(names = "--enable-shell",
+            description = "Serve interactive remote shells (off by default: whoever may open one runs commands as this agent's user).")
+    boolean enableShell;
+
+    @Option(names = "--shell", paramLabel = "PROGRAM",
+            description = "Shell to start when a session names no command (default: the user's login shell, else /bin/sh).")
+    String shellProgram;
+
+    @Option(names = "--max-shells", paramLabel = "N",
+            description = "Most shell sessions held at once, attached or detached (default: ${DEFAULT-VALUE}).")
+    int maxShells = Limits.DEFAULT_MAX_SHELL_SESSIONS;
+
+    @Option(names = "--shell-idle-timeout", paramLabel = "DURATION", converter = Durations.class,
+            description = "How long a detached shell keeps running before it is killed, e.g. 5m (default: 5m).")
+    Duration shellIdleTimeout = Limits.DEFAULT_SHELL_IDLE_TIMEOUT;
+
+    @Option(names = "--shell-scrollback", paramLabel = "BYTES", converter = ByteSize.class,
+            description = "Output each shell keeps for replay on re-attach, e.g. 64k or 1m (default: 64k).")
+    int shellScrollbackBytes = Limits.DEFAULT_SHELL_SCROLLBACK_BYTES;
+
     @Override
     public Integer call() throws Exception {
         Agent agent = Agent.start(config());
@@ -59,6 +85,11 @@ final class AgentCommand implements Callable<Integer> {
                 .stateDir(stateDir != null ? stateDir : defaultStateDir())
                 .labels(Labels.parse(labels))
                 .insecure(insecure)
+                .enableShell(enableShell)
+                .shellProgram(shellProgram)
+                .maxShells(maxShells)
+                .shellIdleTimeout(shellIdleTimeout)
+                .shellScrollbackBytes(shellScrollbackBytes)
                 .build();
     }
 
@@ -81,6 +112,36 @@ final class AgentCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no agent key: pass --key-file FILE or set " + KEY_ENV);
         }
         return key.strip();
+    }
+
+    /** Parses a byte count written as {@code 65536}, {@code 64k} or {@code 1m} (powers of 1024). */
+    static final class ByteSize implements ITypeConverter<Integer> {
+
+        private static final Pattern FORMAT = Pattern.compile("(\\d+)([kKmM]?)");
+
+        @Override
+        public Integer convert(String value) {
+            Matcher m = FORMAT.matcher(value.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("invalid size '" + value + "': write a number of bytes, "
+                        + "optionally with k or m, e.g. 65536, 64k or 1m");
+            }
+            long unit = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                case "k" -> 1024L;
+                case "m" -> 1024L * 1024;
+                default -> 1L;
+            };
+            long bytes;
+            try {
+                bytes = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+            } catch (ArithmeticException | NumberFormatException e) {
+                bytes = Long.MAX_VALUE;
+            }
+            if (bytes > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("size '" + value + "' is too large");
+            }
+            return (int) bytes;
+        }
     }
 
     private static Path defaultStateDir() {
