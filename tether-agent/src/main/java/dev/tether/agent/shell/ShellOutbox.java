@@ -127,7 +127,7 @@ final class ShellOutbox {
             }
             Envelope frame = errors.poll();
             Lane lane = null;
-            if (frame == null && !turns.isEmpty()) {
+            while (frame == null && !turns.isEmpty()) {
                 lane = turns.poll();
                 frame = lane.take();
                 lane.inTurn = lane.hasFrames();
@@ -239,11 +239,10 @@ final class ShellOutbox {
         void clear() {
             lock.lock();
             try {
-                empty();
                 if (inTurn) {
                     turns.remove(this);
-                    inTurn = false;
                 }
+                empty();
                 if (inFlightLane == this) {
                     inFlightLane = null;
                 }

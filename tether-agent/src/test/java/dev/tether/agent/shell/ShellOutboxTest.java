@@ -1,0 +1,141 @@
+package dev.tether.agent.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.tether.protocol.Limits;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Envelope.PayloadCase;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ShellOutboxTest {
+
+    private static final ByteString A = ByteString.copyFrom(new byte[16]);
+    private static final ByteString B = ByteString.copyFrom(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+
+    private final ShellOutbox outbox = new ShellOutbox();
+    private final AtomicInteger wakes = new AtomicInteger();
+
+    private static Envelope output(ByteString id, int bytes, long offset) {
+        return ShellFrames.output(id, new byte[bytes], offset);
+    }
+
+    private List<Envelope> drain() {
+        List<Envelope> frames = new ArrayList<>();
+        Envelope frame;
+        while ((frame = outbox.poll()) != null) {
+            frames.add(frame);
+            outbox.written(frame);
+        }
+        return frames;
+    }
+
+    @Test
+    void sessionsTakeTurnsAndErrorsGoFirst() {
+        outbox.connected(wakes::incrementAndGet);
+        ShellOutbox.Lane a = outbox.lane(A);
+        ShellOutbox.Lane b = outbox.lane(B);
+        for (int i = 0; i < 3; i++) {
+            a.send(output(A, 10, i * 10L));
+        }
+        b.send(output(B, 10, 0));
+        outbox.error(B, ShellErrorCode.EXISTS, "exists");
+
+        List<Envelope> frames = drain();
+        assertThat(frames).extracting(Envelope::getPayloadCase).first().isEqualTo(PayloadCase.SHELL_ERROR);
+        assertThat(frames.subList(1, 5)).extracting(e -> e.getShellOutput().getSessionId().byteAt(0) + "@"
+                + e.getShellOutput().getOffset()).containsExactly("0@0", "1@0", "0@10", "0@20");
+        assertThat(wakes.get()).isEqualTo(5);
+    }
+
+    @Test
+    void returnedInputCreditIsCoalescedAndGoesAheadOfOutput() {
+        outbox.connected(() -> { });
+        ShellOutbox.Lane a = outbox.lane(A);
+        a.send(output(A, 5, 0));
+        a.returnInputCredit(3);
+        a.returnInputCredit(4);
+
+        List<Envelope> frames = drain();
+        assertThat(frames).extracting(Envelope::getPayloadCase)
+                .containsExactly(PayloadCase.SHELL_CREDIT, PayloadCase.SHELL_OUTPUT);
+        assertThat(frames.get(0).getShellCredit().getBytes()).isEqualTo(7);
+    }
+
+    @Test
+    void bufferedBytesCountUntilWrittenAndThePeakCarriesOver() {
+        outbox.connected(() -> { });
+        ShellOutbox.Lane a = outbox.lane(A);
+        ShellOutbox.Lane b = outbox.lane(B);
+        a.send(output(A, 1000, 0));
+        a.send(output(A, 2000, 1000));
+        b.send(output(B, 500, 0));
+
+        Envelope first = outbox.poll();
+        assertThat(outbox.takePeak()).isEqualTo(3000);
+        outbox.written(first);
+        // The next period starts with what was still unwritten: 3000, then 2000.
+        assertThat(outbox.takePeak()).isEqualTo(3000);
+        assertThat(outbox.takePeak()).isEqualTo(2000);
+        drain();
+        assertThat(outbox.takePeak()).isEqualTo(2000);
+        assertThat(outbox.takePeak()).isZero();
+    }
+
+    @Test
+    void outputBeyondTheWindowIsRefused() {
+        outbox.connected(() -> { });
+        ShellOutbox.Lane a = outbox.lane(A);
+        for (int i = 0; i < Limits.SHELL_WINDOW_BYTES / Limits.SHELL_CHUNK_BYTES; i++) {
+            a.send(output(A, Limits.SHELL_CHUNK_BYTES, (long) i * Limits.SHELL_CHUNK_BYTES));
+        }
+        a.send(output(A, 1, Limits.SHELL_WINDOW_BYTES));
+
+        assertThat(drain()).hasSize(Limits.SHELL_WINDOW_BYTES / Limits.SHELL_CHUNK_BYTES);
+    }
+
+    @Test
+    void nothingIsKeptWhileDisconnectedAndADisconnectDropsWhatWaits() {
+        ShellOutbox.Lane a = outbox.lane(A);
+        a.send(output(A, 10, 0));
+        outbox.error(A, ShellErrorCode.NOT_FOUND, "x");
+        outbox.connected(() -> { });
+        assertThat(outbox.poll()).isNull();
+
+        a.send(output(A, 10, 0));
+        Envelope inFlight = outbox.poll();
+        a.send(output(A, 10, 10));
+        outbox.disconnected();
+        outbox.written(inFlight);
+        assertThat(outbox.poll()).isNull();
+        assertThat(outbox.takePeak()).isZero();
+
+        outbox.connected(() -> { });
+        a.send(output(A, Limits.SHELL_WINDOW_BYTES, 20));
+        assertThat(drain()).hasSize(1);
+    }
+
+    @Test
+    void aClearedLaneLosesItsFramesButNotItsTurnOrder() {
+        outbox.connected(() -> { });
+        ShellOutbox.Lane a = outbox.lane(A);
+        ShellOutbox.Lane b = outbox.lane(B);
+        a.send(output(A, 10, 0));
+        b.send(output(B, 10, 0));
+        a.clear();
+
+        assertThat(drain()).extracting(e -> e.getShellOutput().getSessionId()).containsExactly(B);
+    }
+
+    @Test
+    void errorsBeyondTheQueueBoundAreDropped() {
+        outbox.connected(() -> { });
+        for (int i = 0; i < ShellOutbox.MAX_QUEUED_ERRORS + 10; i++) {
+            outbox.error(A, ShellErrorCode.NOT_FOUND, "no " + i);
+        }
+        assertThat(drain()).hasSize(ShellOutbox.MAX_QUEUED_ERRORS);
+    }
+}
