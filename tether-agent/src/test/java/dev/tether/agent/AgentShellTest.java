@@ -1,18 +1,17 @@
 package dev.tether.agent;
 
-import static dev.tether.agent.testing.ShellMessages.envelope;
-import static dev.tether.agent.testing.ShellMessages.open;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.tether.agent.testing.FakeTetherServer;
+import dev.tether.agent.testing.ShellHarness;
 import dev.tether.agent.testing.ShellMessages;
 import dev.tether.agent.testing.ShellRecorder;
-import dev.tether.protocol.Limits;
 import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Envelope.PayloadCase;
 import dev.tether.protocol.v1.ShellExit;
 import dev.tether.protocol.v1.ShellReady;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,58 +26,75 @@ class AgentShellTest {
     @TempDir
     Path dir;
 
-    private FakeTetherServer server;
+    private ShellHarness harness;
     private ShellRecorder shells;
-    private Agent agent;
 
     @BeforeEach
     void start() throws Exception {
-        server = FakeTetherServer.start();
-        shells = server.shells();
-        agent = Agent.start(server.agentConfig(dir.resolve("state")).enableShell(true).shellProgram("/bin/sh")
-                .build());
-        await().until(agent::connected);
+        harness = ShellHarness.start(dir.resolve("state"));
+        shells = harness.shells;
     }
 
     @AfterEach
     void stop() throws Exception {
-        agent.close();
-        server.close();
+        harness.close();
     }
 
-    private ByteString openShell(int rows, int cols) throws Exception {
-        ByteString id = ShellMessages.newId();
-        shells.autoCredit(id, true);
-        server.sendLive(envelope(open(id, rows, cols, Limits.SHELL_WINDOW_BYTES)));
-        await().until(() -> !shells.readies(id).isEmpty());
-        return id;
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    private void type(ByteString id, String line) throws Exception {
-        server.sendLive(ShellMessages.input(id, line + "\n"));
+    /** Fields 5 and 6 of /proc/PID/stat: the process group and session ids. */
+    private static List<String> groupAndSession(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return List.of(fields[2], fields[3]);
     }
 
     @Test
-    void aShellRunsOnATerminalOfTheRequestedSizeAndFollowsResizes() throws Exception {
-        ByteString id = openShell(33, 111);
+    void anAgentWithShellsSaysSoInItsHello() {
+        assertThat(harness.server.connection(1).hello().getCapabilitiesList()).contains("shell");
+        assertThat(harness.server.connection(1).hello().getShellSessionsList()).isEmpty();
+    }
+
+    @Test
+    void aShellRunsOnATerminalOfTheRequestedSizeInASessionOfItsOwn() throws Exception {
+        ByteString id = harness.open(33, 111);
         ShellReady ready = shells.readies(id).get(0);
         assertThat(ready.getAttached()).isFalse();
         assertThat(ready.getOutputOffset()).isZero();
-        assertThat(ready.getPid()).isPositive();
+        assertThat(groupAndSession(ready.getPid())).containsExactly(Long.toString(ready.getPid()),
+                Long.toString(ready.getPid()));
 
-        type(id, "stty size; echo T-$TERM");
+        harness.type(id, "stty size; echo T-$TERM");
         await().until(() -> shells.text(id).contains("33 111"));
         await().until(() -> shells.text(id).contains("T-xterm-256color"));
 
-        server.sendLive(ShellMessages.resize(id, 40, 120));
-        type(id, "stty size");
+        harness.send(ShellMessages.resize(id, 40, 120));
+        harness.type(id, "stty size");
         await().until(() -> shells.text(id).contains("40 120"));
     }
 
     @Test
+    void outputIsNumberedFromZeroAndInputCreditComesBackAsItIsWritten() throws Exception {
+        ByteString id = harness.open();
+        String line = "echo counted-$((6*7))";
+        harness.type(id, line);
+
+        await().until(() -> shells.text(id).contains("counted-42"));
+        await().until(() -> shells.inputCreditReturned(id) == line.length() + 1);
+        long offset = 0;
+        for (var output : shells.outputs(id)) {
+            assertThat(output.getOffset()).isEqualTo(offset);
+            offset += output.getData().size();
+        }
+        assertThat(shells.creditViolations()).isEmpty();
+    }
+
+    @Test
     void theExitCodeFollowsTheLastOutput() throws Exception {
-        ByteString id = openShell(24, 80);
-        type(id, "echo bye; exit 3");
+        ByteString id = harness.open();
+        harness.type(id, "echo bye; exit 3");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> shells.exit(id) != null);
         ShellExit exit = shells.exit(id);
@@ -86,7 +102,46 @@ class AgentShellTest {
         assertThat(exit.getSignal()).isEmpty();
         assertThat(shells.text(id)).contains("bye");
         List<Envelope> frames = shells.frames(id);
-        assertThat(frames.subList(frames.indexOf(frames.stream().filter(Envelope::hasShellExit).findFirst()
-                .orElseThrow()), frames.size())).noneMatch(Envelope::hasShellOutput);
+        int exitAt = frames.indexOf(frames.stream().filter(Envelope::hasShellExit).findFirst().orElseThrow());
+        assertThat(frames.subList(exitAt, frames.size())).noneMatch(Envelope::hasShellOutput);
+        assertThat(harness.server.connection(1).hello().getShellSessionsList()).isEmpty();
+    }
+
+    @Test
+    void terminatingKillsTheProgramsTheShellStartedToo() throws Exception {
+        ByteString id = harness.open();
+        long shell = harness.pid(id);
+        harness.type(id, "sleep 301 & sleep 300");
+        await().until(() -> ProcessHandle.of(shell).orElseThrow().descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("sleep 30")).count() == 2);
+        List<ProcessHandle> sleeps = ProcessHandle.of(shell).orElseThrow().descendants().toList();
+
+        harness.send(ShellMessages.close(id, true));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> shells.exit(id) != null);
+        assertThat(shells.exit(id).getSignal()).isIn("SIGHUP", "SIGTERM", "SIGKILL");
+        assertThat(shells.exit(id).getExitCode()).isGreaterThan(128);
+        assertThat(alive(shell)).isFalse();
+        await().atMost(Duration.ofSeconds(5)).until(() -> sleeps.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    @Test
+    void heartbeatsCountTheSessions() throws Exception {
+        harness.open();
+        harness.open("sleep", "30");
+
+        await().until(() -> harness.server.connection(1).received(PayloadCase.HEARTBEAT).stream()
+                .anyMatch(e -> e.getHeartbeat().getShellSessions() == 2));
+    }
+
+    @Test
+    void stoppingTheAgentKillsItsShells() throws Exception {
+        ByteString id = harness.open("sleep", "300");
+        long pid = harness.pid(id);
+        assertThat(alive(pid)).isTrue();
+
+        harness.agent.close();
+
+        assertThat(alive(pid)).isFalse();
     }
 }

@@ -224,6 +224,7 @@ public final class FakeTetherServer implements AutoCloseable {
         if (connection == null) {
             throw new IOException("no agent is connected");
         }
+        shells.sending(payload);
         connection.send(payload);
     }
 
@@ -276,7 +277,9 @@ public final class FakeTetherServer implements AutoCloseable {
         if (ShellRecorder.isShell(envelope)) {
             int grant = shells.record(envelope);
             if (grant > 0) {
-                connection.send(ShellMessages.credit(envelope.getShellOutput().getSessionId(), grant));
+                Envelope credit = ShellMessages.credit(envelope.getShellOutput().getSessionId(), grant);
+                shells.sending(credit);
+                connection.send(credit);
             }
         }
         if (envelope.hasHeartbeat() && answerHeartbeats) {

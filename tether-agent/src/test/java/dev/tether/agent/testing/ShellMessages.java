@@ -9,6 +9,7 @@ import dev.tether.protocol.v1.ShellOpen;
 import dev.tether.protocol.v1.ShellResize;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 
 /** Server-to-agent shell payloads, as a server builds them. */
@@ -24,6 +25,11 @@ public final class ShellMessages {
         byte[] id = new byte[16];
         RANDOM.nextBytes(id);
         return ByteString.copyFrom(id);
+    }
+
+    /** An id in hex, for messages. */
+    public static String hex(ByteString id) {
+        return HexFormat.of().formatHex(id.toByteArray());
     }
 
     /** Opens {@code command} (empty: the agent's shell) on a rows x cols terminal with {@code credit} output credit. */

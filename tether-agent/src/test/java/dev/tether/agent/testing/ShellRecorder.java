@@ -10,9 +10,11 @@ import dev.tether.protocol.v1.ShellReady;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the fake server's side of the agent's shell sessions saw: every shell
@@ -25,6 +27,10 @@ public final class ShellRecorder {
 
     private final List<Envelope> frames = new CopyOnWriteArrayList<>();
     private final Set<ByteString> autoCredit = ConcurrentHashMap.newKeySet();
+    /** Output credit the server granted per session, counted before it is sent. */
+    private final Map<ByteString, AtomicLong> granted = new ConcurrentHashMap<>();
+    private final Map<ByteString, AtomicLong> received = new ConcurrentHashMap<>();
+    private final List<String> creditViolations = new CopyOnWriteArrayList<>();
 
     static boolean isShell(Envelope envelope) {
         return switch (envelope.getPayloadCase()) {
@@ -36,10 +42,41 @@ public final class ShellRecorder {
     /** Records a frame; the credit to grant back for it, 0 for none. */
     int record(Envelope envelope) {
         frames.add(envelope);
-        if (envelope.hasShellOutput() && autoCredit.contains(envelope.getShellOutput().getSessionId())) {
-            return envelope.getShellOutput().getData().size();
+        if (!envelope.hasShellOutput()) {
+            return 0;
         }
-        return 0;
+        ByteString id = envelope.getShellOutput().getSessionId();
+        int size = envelope.getShellOutput().getData().size();
+        long total = counter(received, id).addAndGet(size);
+        long allowed = counter(granted, id).get();
+        if (total > allowed) {
+            creditViolations.add(ShellMessages.hex(id) + ": " + total + " output bytes received, " + allowed
+                    + " granted");
+        }
+        return autoCredit.contains(id) ? size : 0;
+    }
+
+    /** Counts the output credit in a payload the server is about to send. */
+    void sending(Envelope envelope) {
+        if (envelope.hasShellOpen()) {
+            counter(granted, envelope.getShellOpen().getSessionId()).addAndGet(envelope.getShellOpen().getCredit());
+        } else if (envelope.hasShellCredit()) {
+            counter(granted, envelope.getShellCredit().getSessionId()).addAndGet(envelope.getShellCredit().getBytes());
+        }
+    }
+
+    private static AtomicLong counter(Map<ByteString, AtomicLong> counters, ByteString id) {
+        return counters.computeIfAbsent(id, key -> new AtomicLong());
+    }
+
+    /** Times the agent sent more output than the server had granted; a test expects none. */
+    public List<String> creditViolations() {
+        return creditViolations;
+    }
+
+    /** Output credit granted to {@code id} so far (initial credits and ShellCredits, over every attachment). */
+    public long granted(ByteString id) {
+        return counter(granted, id).get();
     }
 
     /** Grants {@code id} its output credit back as its output arrives (a client that keeps up), or stops. */
@@ -70,6 +107,19 @@ public final class ShellRecorder {
 
     public List<ShellOutput> outputs(ByteString id) {
         return frames(id).stream().filter(Envelope::hasShellOutput).map(Envelope::getShellOutput).toList();
+    }
+
+    /** The output that followed the n-th ShellReady (from 1), e.g. the replay after an attach. */
+    public String textAfterReady(ByteString id, int n) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int readies = 0;
+        for (Envelope frame : frames(id)) {
+            readies += frame.hasShellReady() ? 1 : 0;
+            if (readies >= n && frame.hasShellOutput()) {
+                out.writeBytes(frame.getShellOutput().getData().toByteArray());
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** The exit, null until it came. */
