@@ -14,7 +14,8 @@ public final class DispatchException extends RuntimeException {
         NOT_FOUND(404, "not_found"),
         REVOKED_AGENT(422, "agent_revoked"),
         NO_TARGETS(422, "no_targets"),
-        ALREADY_FINAL(409, "already_final");
+        ALREADY_FINAL(409, "already_final"),
+        TOO_MANY_PENDING(429, "too_many_pending");
 
         private final int status;
         private final String code;

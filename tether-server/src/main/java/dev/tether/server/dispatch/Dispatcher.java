@@ -33,6 +33,9 @@ public final class Dispatcher implements AutoCloseable {
     private final Hub hub;
     private final ServerMetrics metrics;
     private final EventBroadcaster broadcaster;
+    /** Unfinished jobs one agent may have; a command that would add one more is refused (429). */
+    public static final int MAX_PENDING_JOBS_PER_AGENT = 1000;
+
     private final Targets targets;
     private final JobStore jobs;
     private final Reconciler reconciler;
@@ -85,7 +88,8 @@ public final class Dispatcher implements AutoCloseable {
      * Stores the command and a job per target, and sends the first max_concurrency of them, in one
      * transaction: either all of it is stored or nothing is.
      *
-     * @throws DispatchException for an unknown or revoked agent, or a selector matching nothing
+     * @throws DispatchException for an unknown or revoked agent, a selector matching nothing, or a target
+     *     with {@link #MAX_PENDING_JOBS_PER_AGENT} unfinished jobs already
      */
     public Created create(NewCommand request) {
         List<Target> resolved = targets.resolve(request);
@@ -102,6 +106,7 @@ public final class Dispatcher implements AutoCloseable {
         int first = command.maxConcurrency() == 0 ? queued.size() : Math.min(command.maxConcurrency(), queued.size());
         Dialect dialect = db.dialect();
         committed(db.inTransaction("create command", connection -> {
+            JobStore.checkPendingIn(connection, resolved, MAX_PENDING_JOBS_PER_AGENT);
             AfterCommit after = new AfterCommit();
             CommandStore.insertIn(connection, command);
             JobStore.insertIn(connection, queued);

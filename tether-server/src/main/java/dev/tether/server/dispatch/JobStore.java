@@ -173,6 +173,30 @@ public final class JobStore {
         }
     }
 
+    /**
+     * Refuses a command when one of its targets already has {@code max} unfinished jobs.
+     *
+     * @throws DispatchException {@link DispatchException.Reason#TOO_MANY_PENDING} naming the agent
+     */
+    static void checkPendingIn(Connection connection, List<Targets.Target> targets, int max) throws SQLException {
+        java.util.Map<String, String> names = new java.util.HashMap<>();
+        targets.forEach(target -> names.put(target.agentId(), target.agentName()));
+        try (PreparedStatement select = connection.prepareStatement("SELECT agent_id, COUNT(*) FROM jobs"
+                + " WHERE state IN ('queued', 'delivered', 'running') GROUP BY agent_id HAVING COUNT(*) >= ?")) {
+            select.setInt(1, max);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    String name = names.get(row.getString(1));
+                    if (name != null) {
+                        throw new DispatchException(DispatchException.Reason.TOO_MANY_PENDING, "agent " + name
+                                + " already has " + row.getLong(2) + " unfinished jobs (at most " + max
+                                + "): wait for them or cancel some");
+                    }
+                }
+            }
+        }
+    }
+
     static void insertIn(Connection connection, List<JobRecord> jobs) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO jobs (id, command_id, agent_id,"
                 + " position, state, deadline_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {

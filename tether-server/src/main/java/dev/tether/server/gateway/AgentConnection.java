@@ -51,6 +51,8 @@ public final class AgentConnection implements LiveConnection {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Event loop only. */
     private final MessageAssembler assembler = new MessageAssembler(Limits.MAX_FRAME_BYTES);
+    /** Event loop only. */
+    private final MessageRate rate = new MessageRate(openedNanos);
     /** Reading is paused because the inbound queue is full; written on the event loop only. */
     private volatile boolean readPaused;
 
@@ -106,6 +108,10 @@ public final class AgentConnection implements LiveConnection {
         services.metrics().frameIn(message.length());
         FrameCodec.Decoded decoded = CODEC.decode(message.getBytes());
         Envelope envelope = decoded.envelope();
+        if (!envelope.hasShellOutput() && !rate.take(lastFrameNanos)) {
+            throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
+                    + " messages a second: slow down");
+        }
         if (decoded.unknownPayload()) {
             handleUnknown(envelope);
             return;

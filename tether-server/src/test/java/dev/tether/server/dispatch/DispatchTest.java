@@ -158,6 +158,25 @@ abstract class DispatchTest {
     }
 
     @Test
+    void anAgentWithTheMostUnfinishedJobsAllowedRefusesOneMoreAndStoresNothing() {
+        api.enrol("backlog");
+        for (int i = 0; i < Dispatcher.MAX_PENDING_JOBS_PER_AGENT; i++) {
+            api.exec(List.of("backlog"), "true");
+        }
+        double created = api.metric("tether_commands_total");
+
+        Api.Response refused = api.post("/api/v1/commands", new JsonObject().put("agents", new JsonArray()
+                .add("backlog")).put("argv", new JsonArray().add("true")).encode());
+
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.json().getString("error")).isEqualTo("too_many_pending");
+        assertThat(refused.json().getString("message")).contains("backlog").contains("1000 unfinished jobs");
+        assertThat(api.metric("tether_commands_total")).isEqualTo(created);
+        assertThat(api.get("/api/v1/agents/backlog/jobs").json().getJsonArray("jobs").getJsonObject(0)
+                .getString("state")).isEqualTo("queued");
+    }
+
+    @Test
     void offlineAgentGetsItsJobWhenItConnects() {
         Api.Enrolled later = api.enrol("later");
         String job = jobOf(api.exec(List.of("later"), "echo", "back"), 0);
