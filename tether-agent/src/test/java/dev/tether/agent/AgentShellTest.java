@@ -88,7 +88,7 @@ class AgentShellTest {
             assertThat(output.getOffset()).isEqualTo(offset);
             offset += output.getData().size();
         }
-        assertThat(shells.creditViolations()).isEmpty();
+        assertThat(shells.violations()).isEmpty();
     }
 
     @Test

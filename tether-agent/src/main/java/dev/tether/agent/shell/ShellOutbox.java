@@ -5,6 +5,7 @@ import dev.tether.protocol.Limits;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.ShellCredit;
 import dev.tether.protocol.v1.ShellError;
+import dev.tether.protocol.v1.ShellOutput;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * (round-robin), so a flooding session delays another by at most one frame.
  *
  * <p>Each session has a {@link Lane}: its ShellReady, ShellOutput and ShellExit
- * frames in order, and the input credit it owes the server, coalesced into one
+ * frames in order (output joining the waiting output frame it follows, up to a
+ * full frame), and the input credit it owes the server, coalesced into one
  * ShellCredit. Frames offered while no connection is established are dropped;
  * {@link #disconnected()} drops every frame not yet written.
  *
@@ -209,7 +211,7 @@ final class ShellOutbox {
                             outputBytes, bytes);
                     return;
                 }
-                frames.add(frame);
+                frames.add(coalesced(frame));
                 outputBytes += bytes;
                 peak = Math.max(peak, outputBytes);
                 toWake = schedule();
@@ -257,6 +259,27 @@ final class ShellOutbox {
             outputBytes = 0;
             inputCredit = 0;
             inTurn = false;
+        }
+
+        /**
+         * Guarded by the outbox's lock: output that directly follows the last frame
+         * still waiting joins it, up to {@link Limits#SHELL_CHUNK_BYTES}. A PTY read
+         * gives a few KiB at most, so while the writer is busy this makes fewer, fuller frames.
+         */
+        private Envelope coalesced(Envelope frame) {
+            Envelope last = frames.peekLast();
+            if (last == null || !last.hasShellOutput() || !frame.hasShellOutput()) {
+                return frame;
+            }
+            ShellOutput before = last.getShellOutput();
+            ShellOutput after = frame.getShellOutput();
+            if (before.getOffset() + before.getData().size() != after.getOffset()
+                    || before.getData().size() + after.getData().size() > Limits.SHELL_CHUNK_BYTES) {
+                return frame;
+            }
+            frames.pollLast();
+            return Envelope.newBuilder().setShellOutput(before.toBuilder()
+                    .setData(before.getData().concat(after.getData()))).build();
         }
 
         /** Guarded by the outbox's lock. */

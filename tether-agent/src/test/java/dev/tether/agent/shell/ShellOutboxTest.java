@@ -38,8 +38,9 @@ class ShellOutboxTest {
         outbox.connected(wakes::incrementAndGet);
         ShellOutbox.Lane a = outbox.lane(A);
         ShellOutbox.Lane b = outbox.lane(B);
+        int full = Limits.SHELL_CHUNK_BYTES;
         for (int i = 0; i < 3; i++) {
-            a.send(output(A, 10, i * 10L));
+            a.send(output(A, full, (long) i * full));
         }
         b.send(output(B, 10, 0));
         outbox.error(B, ShellErrorCode.EXISTS, "exists");
@@ -47,8 +48,26 @@ class ShellOutboxTest {
         List<Envelope> frames = drain();
         assertThat(frames).extracting(Envelope::getPayloadCase).first().isEqualTo(PayloadCase.SHELL_ERROR);
         assertThat(frames.subList(1, 5)).extracting(e -> e.getShellOutput().getSessionId().byteAt(0) + "@"
-                + e.getShellOutput().getOffset()).containsExactly("0@0", "1@0", "0@10", "0@20");
+                + e.getShellOutput().getOffset()).containsExactly("0@0", "1@0", "0@" + full, "0@" + 2 * full);
         assertThat(wakes.get()).isEqualTo(5);
+    }
+
+    @Test
+    void waitingOutputIsJoinedUpToAFullFrame() {
+        outbox.connected(() -> { });
+        ShellOutbox.Lane a = outbox.lane(A);
+        a.send(ShellFrames.output(A, "ab".getBytes(), 0));
+        a.send(ShellFrames.output(A, "cd".getBytes(), 2));
+        a.send(output(A, Limits.SHELL_CHUNK_BYTES - 4, 4));
+        a.send(ShellFrames.output(A, "e".getBytes(), Limits.SHELL_CHUNK_BYTES));
+
+        List<Envelope> frames = drain();
+        assertThat(frames).hasSize(2);
+        assertThat(frames.get(0).getShellOutput().getOffset()).isZero();
+        assertThat(frames.get(0).getShellOutput().getData().size()).isEqualTo(Limits.SHELL_CHUNK_BYTES);
+        assertThat(frames.get(0).getShellOutput().getData().substring(0, 4).toStringUtf8()).isEqualTo("abcd");
+        assertThat(frames.get(1).getShellOutput().getOffset()).isEqualTo(Limits.SHELL_CHUNK_BYTES);
+        assertThat(outbox.takePeak()).isEqualTo(Limits.SHELL_CHUNK_BYTES + 1);
     }
 
     @Test
@@ -70,18 +89,18 @@ class ShellOutboxTest {
         outbox.connected(() -> { });
         ShellOutbox.Lane a = outbox.lane(A);
         ShellOutbox.Lane b = outbox.lane(B);
-        a.send(output(A, 1000, 0));
-        a.send(output(A, 2000, 1000));
+        a.send(output(A, 20_000, 0));
+        a.send(output(A, 30_000, 20_000));
         b.send(output(B, 500, 0));
 
         Envelope first = outbox.poll();
-        assertThat(outbox.takePeak()).isEqualTo(3000);
+        assertThat(outbox.takePeak()).isEqualTo(50_000);
         outbox.written(first);
-        // The next period starts with what was still unwritten: 3000, then 2000.
-        assertThat(outbox.takePeak()).isEqualTo(3000);
-        assertThat(outbox.takePeak()).isEqualTo(2000);
+        // The next period starts with what was still unwritten: 50000, then 30000.
+        assertThat(outbox.takePeak()).isEqualTo(50_000);
+        assertThat(outbox.takePeak()).isEqualTo(30_000);
         drain();
-        assertThat(outbox.takePeak()).isEqualTo(2000);
+        assertThat(outbox.takePeak()).isEqualTo(30_000);
         assertThat(outbox.takePeak()).isZero();
     }
 
