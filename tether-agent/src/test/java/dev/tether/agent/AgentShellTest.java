@@ -101,9 +101,7 @@ class AgentShellTest {
         assertThat(exit.getExitCode()).isEqualTo(3);
         assertThat(exit.getSignal()).isEmpty();
         assertThat(shells.text(id)).contains("bye");
-        List<Envelope> frames = shells.frames(id);
-        int exitAt = frames.indexOf(frames.stream().filter(Envelope::hasShellExit).findFirst().orElseThrow());
-        assertThat(frames.subList(exitAt, frames.size())).noneMatch(Envelope::hasShellOutput);
+        assertThat(shells.outputAfterExit(id)).isEmpty();
         assertThat(harness.server.connection(1).hello().getShellSessionsList()).isEmpty();
     }
 

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * <p>Bound: the server holds {@link Limits#SHELL_WINDOW_BYTES} of input credit per
  * attachment, so at most that waits here (plus the one write in progress); input
  * beyond the credit is refused ({@link #offer} returns false) and the caller
- * closes the session. A new attachment or a detach ({@link #restart}) drops what
- * was not written yet and starts a fresh window; the write in progress then
- * returns no credit, since it belonged to the previous client.
+ * closes the session. Input that arrived before a detach is still written (the
+ * client typed it before it left), but returns no credit. A new attachment
+ * ({@link #attach}) drops what is still unwritten then and starts a fresh window;
+ * a write in progress returns no credit either, since it belonged to the previous client.
  *
  * <p>Thread safe; one lock guards the state.
  */
@@ -32,11 +33,15 @@ final class InputPipe {
     private final String name;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
+    /** Input of one frame, and the attachment it came in (its credit goes back only within that). */
+    private record Pending(byte[] data, long epoch) {
+    }
+
     /** Guarded by {@link #lock}: input not yet written, oldest first. */
-    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     /** Guarded by {@link #lock}: input the server may still send in this attachment. */
     private int credit = Limits.SHELL_WINDOW_BYTES;
-    /** Guarded by {@link #lock}: counts restarts, so a write that straddles one returns no credit. */
+    /** Guarded by {@link #lock}: counts detaches and attaches, so a write that straddles one returns no credit. */
     private long epoch;
     /** Guarded by {@link #lock}. */
     private boolean closed;
@@ -57,7 +62,7 @@ final class InputPipe {
                 return true;
             }
             credit -= data.length;
-            queue.add(data);
+            queue.add(new Pending(data, epoch));
             ready.signal();
             return true;
         } finally {
@@ -65,8 +70,18 @@ final class InputPipe {
         }
     }
 
-    /** Drops input not yet written and grants a fresh window (a client attached or detached). */
-    void restart() {
+    /** The client left: what it typed is still written, but no credit goes back for it. */
+    void detach() {
+        lock.lock();
+        try {
+            epoch++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A client attached: drops input not yet written and grants a fresh window. */
+    void attach() {
         lock.lock();
         try {
             queue.clear();
@@ -96,8 +111,7 @@ final class InputPipe {
     void run(OutputStream pty, IntConsumer returned) {
         try {
             while (true) {
-                byte[] data;
-                long taken;
+                Pending next;
                 lock.lock();
                 try {
                     while (queue.isEmpty() && !closed) {
@@ -106,15 +120,14 @@ final class InputPipe {
                     if (closed) {
                         return;
                     }
-                    data = queue.poll();
-                    taken = epoch;
+                    next = queue.poll();
                 } finally {
                     lock.unlock();
                 }
-                pty.write(data);
+                pty.write(next.data());
                 pty.flush();
-                if (written(data.length, taken)) {
-                    returned.accept(data.length);
+                if (written(next)) {
+                    returned.accept(next.data().length);
                 }
             }
         } catch (IOException e) {
@@ -125,13 +138,13 @@ final class InputPipe {
         }
     }
 
-    private boolean written(int bytes, long taken) {
+    private boolean written(Pending input) {
         lock.lock();
         try {
-            if (taken != epoch) {
+            if (input.epoch() != epoch) {
                 return false;
             }
-            credit += bytes;
+            credit += input.data().length;
             return true;
         } finally {
             lock.unlock();

@@ -152,7 +152,7 @@ final class ShellSession {
             attached = true;
             credit = Math.min(Integer.toUnsignedLong(open.getCredit()), Limits.SHELL_WINDOW_BYTES);
             cancelIdleTimer();
-            input.restart();
+            input.attach();
             resizeLocked(open.getRows(), open.getCols());
             readyOffset = cursor;
             readyAttached = true;
@@ -173,7 +173,7 @@ final class ShellSession {
             attached = false;
             readyOffset = -1;
             lane.clear();
-            input.restart();
+            input.detach();
             if (!ended) {
                 idleTimer = context.timers().schedule(this::expire, context.idleTimeout().toMillis(),
                         TimeUnit.MILLISECONDS);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -58,7 +59,7 @@ class InputPipeTest {
     }
 
     @Test
-    void aRestartDropsUnwrittenInputAndTheStraddlingWriteReturnsNoCredit() throws Exception {
+    void anAttachDropsUnwrittenInputAndTheStraddlingWriteReturnsNoCredit() throws Exception {
         PipedInputStream program = new PipedInputStream(16);
         run(new PipedOutputStream(program));
         pipe.offer(new byte[100]);
@@ -66,7 +67,7 @@ class InputPipeTest {
         // The first write is under way once the program sees its first byte.
         program.read();
 
-        pipe.restart();
+        pipe.attach();
         assertThat(pipe.offer(new byte[Limits.SHELL_WINDOW_BYTES])).isTrue();
         program.readNBytes(99);
         // Bytes of the fresh window arriving means the straddling write is done.
@@ -74,5 +75,17 @@ class InputPipeTest {
 
         assertThat(returned).isEmpty();
         assertThat(pipe.offer(new byte[1])).isFalse();
+    }
+
+    @Test
+    void inputTypedBeforeADetachIsStillWrittenButReturnsNoCredit() throws Exception {
+        PipedInputStream program = new PipedInputStream(16);
+        run(new PipedOutputStream(program));
+        pipe.offer("echo one\n".getBytes());
+        pipe.offer("exit 5\n".getBytes());
+        pipe.detach();
+
+        assertThat(new String(program.readNBytes(16))).isEqualTo("echo one\nexit 5\n");
+        await().during(Duration.ofMillis(100)).until(returned::isEmpty);
     }
 }

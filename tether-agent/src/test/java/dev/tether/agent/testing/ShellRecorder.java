@@ -165,6 +165,15 @@ public final class ShellRecorder {
                 .orElse(null);
     }
 
+    /** Output frames that came after the ShellExit of {@code id}; there must be none. */
+    public List<ShellOutput> outputAfterExit(ByteString id) {
+        List<Envelope> frames = frames(id);
+        int exit = frames.indexOf(frames.stream().filter(Envelope::hasShellExit).findFirst().orElseThrow(
+                () -> new AssertionError("no exit for " + ShellMessages.hex(id))));
+        return frames.subList(exit, frames.size()).stream().filter(Envelope::hasShellOutput)
+                .map(Envelope::getShellOutput).toList();
+    }
+
     /** Input credit the agent returned for {@code id}. */
     public long inputCreditReturned(ByteString id) {
         return frames(id).stream().filter(Envelope::hasShellCredit).map(Envelope::getShellCredit)
