@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.tether.agent.testing.ShellHarness;
 import dev.tether.agent.testing.ShellMessages;
 import dev.tether.agent.testing.ShellRecorder;
+import dev.tether.protocol.Limits;
 import dev.tether.protocol.v1.ShellReady;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +86,27 @@ class AgentShellReattachTest {
         await().until(() -> shells.readies(id).size() == 2);
         assertThat(shells.readies(id).get(1).getOutputOffset()).isZero();
         await().until(() -> shells.textAfterReady(id, 2).contains("one-1"));
+    }
+
+    @Test
+    void aLongAbsenceReplaysTheLastScrollbackBytesAndSaysWhereTheyStart() throws Exception {
+        start(Duration.ofMinutes(1));
+        ByteString id = harness.open();
+        Path done = dir.resolve("done");
+        harness.type(id, "sleep 0.3; head -c 300000 /dev/zero | tr '\\0' x; touch " + done);
+        await().until(() -> shells.inputCreditReturned(id) > 0);
+        harness.send(ShellMessages.close(id, false));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(done));
+        long has = shells.outputBytes(id);
+
+        harness.attach(id, has);
+
+        await().until(() -> shells.readies(id).size() == 2);
+        long from = shells.readies(id).get(1).getOutputOffset();
+        assertThat(from).isGreaterThan(has + 200_000);
+        await().during(Duration.ofMillis(300)).until(() -> shells.outputBytes(id) - has == Limits.DEFAULT_SHELL_SCROLLBACK_BYTES);
+        assertThat(shells.textAfterReady(id, 2)).startsWith("xxxx");
+        assertThat(shells.violations()).isEmpty();
     }
 
     @Test

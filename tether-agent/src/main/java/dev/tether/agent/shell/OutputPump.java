@@ -123,12 +123,10 @@ final class OutputPump implements Runnable {
             while (true) {
                 session.emit();
                 if (session.terminating || !session.attached) {
-                    session.reading = Limits.SHELL_CHUNK_BYTES;
-                    return session.reading;
+                    return Limits.SHELL_CHUNK_BYTES;
                 }
                 if (session.credit > 0 && session.cursor == session.scrollback.end()) {
-                    session.reading = (int) Math.min(session.credit, Limits.SHELL_CHUNK_BYTES);
-                    return session.reading;
+                    return (int) Math.min(session.credit, Limits.SHELL_CHUNK_BYTES);
                 }
                 session.changed.awaitUninterruptibly();
             }
@@ -141,7 +139,6 @@ final class OutputPump implements Runnable {
     private boolean afterRead(byte[] buffer, int n) {
         session.lock.lock();
         try {
-            session.reading = 0;
             if (n < 0) {
                 return false;
             }

@@ -177,7 +177,10 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
         if (problem != null) {
             throw new ShellRefused(ShellErrorCode.SPAWN_FAILED, problem);
         }
-        sessions.put(id, ShellSession.open(id, open, argv, context));
+        // In the map before its program starts: a start that fails at once then removes it again.
+        ShellSession session = ShellSession.create(id, open, argv, context);
+        sessions.put(id, session);
+        session.start();
     }
 
     private void input(ByteString id, ByteString data) throws ShellRefused {

@@ -35,8 +35,10 @@ import java.util.function.Consumer;
  *
  * <h2>Attach</h2>
  * An attach asking for offset N gets {@code M = max(N, oldest offset held)} and the
- * bytes from M on. A read in progress while detached may still add up to its limit
- * and push the oldest bytes out, so "held" accounts for it: the replay never has a gap.
+ * bytes from M on, where "held" means the last {@code --shell-scrollback} bytes. A
+ * read in progress while detached may still add up to a chunk and push the oldest
+ * bytes out before they are replayed, so the ring keeps one chunk more than that:
+ * the replay never has a gap.
  *
  * <h2>End</h2>
  * The process exits: once all its output is sent to an attached client, ShellExit
@@ -85,8 +87,6 @@ final class ShellSession {
     long credit;
     /** Guarded by {@link #lock}: the next offset to send to the attached client. */
     long cursor;
-    /** Guarded by {@link #lock}: the limit of the PTY read in progress, 0 when none. */
-    int reading;
     /** Guarded by {@link #lock}: a ShellReady owed to the attached client once the program runs, or -1. */
     long readyOffset = -1;
     boolean readyAttached;
@@ -107,18 +107,22 @@ final class ShellSession {
         this.input = new InputPipe(name);
         this.argv = argv;
         this.term = open.getTerm();
-        this.scrollback = new Scrollback(context.scrollbackBytes());
+        // A chunk more than the scrollback: a read in progress at an attach cannot push out what it replays.
+        this.scrollback = new Scrollback(context.scrollbackBytes() + Limits.SHELL_CHUNK_BYTES);
         this.size = new WinSize(open.getCols(), open.getRows());
         this.attached = true;
         this.credit = Math.min(Integer.toUnsignedLong(open.getCredit()), Limits.SHELL_WINDOW_BYTES);
         this.readyOffset = 0;
     }
 
-    /** Starts {@code argv} for a new session; ShellReady (or ShellError spawn_failed) follows from the pump. */
-    static ShellSession open(ByteString id, ShellOpen open, List<String> argv, Context context) {
-        ShellSession session = new ShellSession(id, open, argv, context);
-        OutputPump.start(session);
-        return session;
+    /** A new session for {@code argv}, attached to the client that opened it; {@link #start()} runs it. */
+    static ShellSession create(ByteString id, ShellOpen open, List<String> argv, Context context) {
+        return new ShellSession(id, open, argv, context);
+    }
+
+    /** Starts the program; ShellReady (or ShellError spawn_failed) follows from the pump. */
+    void start() {
+        OutputPump.start(this);
     }
 
     /** Whether a client may attach: the session is not being ended. */
@@ -147,7 +151,8 @@ final class ShellSession {
                 throw new ShellRefused(ShellErrorCode.BAD_REQUEST, "resume_offset " + open.getResumeOffset()
                         + " is beyond the output so far (" + end + " bytes)");
             }
-            long held = Math.max(scrollback.start(), end + reading - scrollback.capacity());
+            // The last scrollbackBytes: still held after a read in progress adds its chunk (the ring has one spare).
+            long held = Math.max(0, end - context.scrollbackBytes());
             cursor = Math.max(open.getResumeOffset(), held);
             attached = true;
             credit = Math.min(Integer.toUnsignedLong(open.getCredit()), Limits.SHELL_WINDOW_BYTES);
