@@ -5,6 +5,8 @@ import dev.tether.protocol.Limits;
 import dev.tether.server.api.ApiRouter;
 import dev.tether.server.audit.AuditLog;
 import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.auth.BrowserAuth;
+import dev.tether.server.auth.BrowserSessions;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
@@ -22,6 +24,7 @@ import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.DbExecutor;
 import dev.tether.server.store.Dialect;
+import dev.tether.server.ui.WebAssets;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -114,9 +117,14 @@ public final class TetherServer implements AutoCloseable {
         AgentGateway gateway = new AgentGateway(db, executor, hub, metrics, dispatcher,
                 new PresenceEvents(eventLog, broadcaster), shells, config.heartbeatInterval(),
                 config.maxHandshakesPerSecond());
-        ShellEndpoint shellEndpoint = new ShellEndpoint(tokens, new AgentStore(db), executor, hub, shells);
+        BrowserAuth browser = new BrowserAuth(BrowserSessions.load(db, tokens), config.tls());
+        ShellEndpoint shellEndpoint = new ShellEndpoint(tokens, browser, new AgentStore(db), executor, hub, shells);
+        WebAssets web = WebAssets.load(TetherServer.class.getClassLoader());
+        if (!web.present()) {
+            LOG.warn("the web UI is not in this build (needs Node.js 20+ and npm at build time); the API works");
+        }
         Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens, dispatcher, eventLog,
-                broadcaster, shellSessions, recordings, audit);
+                broadcaster, shellSessions, recordings, audit, browser, web);
         HttpServer http = vertx.createHttpServer(httpOptions(config)).requestHandler(request -> {
             if (AgentGateway.PATH.equals(request.path())) {
                 gateway.handle(request);

@@ -1,24 +1,40 @@
 package dev.tether.server.api;
 
 import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.Secrets;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
-/** Lets a request through only with {@code Authorization: Bearer <admin token>}; else 401 JSON. Thread safe. */
+/**
+ * Lets a request through only with {@code Authorization: Bearer <admin token>}, or (the web UI) with a browser
+ * session cookie that {@link BrowserAuth} accepts, CSRF checks included; else 401 (or 403) JSON. A cookie
+ * session is put in the context under {@link #SESSION}. Thread safe.
+ */
 final class AdminAuth implements Handler<RoutingContext> {
 
-    private final AdminTokens tokens;
+    /** Context key of the {@link dev.tether.server.auth.BrowserSession} of a cookie-authenticated request. */
+    static final String SESSION = "tether.browserSession";
 
-    AdminAuth(AdminTokens tokens) {
+    private final AdminTokens tokens;
+    private final BrowserAuth browser;
+
+    AdminAuth(AdminTokens tokens, BrowserAuth browser) {
         this.tokens = tokens;
+        this.browser = browser;
     }
 
     @Override
     public void handle(RoutingContext ctx) {
         String token = Secrets.bearer(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
-        if (tokens.accepts(token)) {
+        BrowserAuth.Decision cookie = token == null ? browser.request(ctx.request()) : null;
+        if (cookie != null && cookie.refused()) {
+            ApiResponses.error(ctx, cookie.status(), cookie.error(), cookie.message());
+        } else if (cookie != null && cookie.allowed()) {
+            ctx.put(SESSION, cookie.session());
+            ctx.next();
+        } else if (tokens.accepts(token)) {
             ctx.next();
         } else {
             ApiResponses.error(ctx, 401, "unauthorized", token == null

@@ -2,6 +2,7 @@ package dev.tether.server.api;
 
 import dev.tether.server.audit.AuditLog;
 import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.dispatch.CommandStore;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.dispatch.JobOutputStore;
@@ -17,6 +18,8 @@ import dev.tether.server.store.ConfigStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.DbExecutor;
 import dev.tether.server.store.EventStore;
+import dev.tether.server.ui.UiHandler;
+import dev.tether.server.ui.WebAssets;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -25,8 +28,10 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * The HTTP API: probes and metrics at the root, and under {@code /api/v1}
- * (admin token required) agents, their configuration and their events,
+ * The HTTP API: probes and metrics at the root, the web UI at {@code /}
+ * ({@link UiHandler}), and under {@code /api/v1} (admin token, or a browser
+ * session cookie: {@link BrowserAuth}) sign-in, agents, their heartbeat
+ * metrics, their configuration and their events,
  * commands and jobs with their output, the server's event stream, recorded
  * shell sessions and the audit log (the terminal WebSocket itself is
  * {@link dev.tether.server.shell.ShellEndpoint}).
@@ -42,17 +47,22 @@ public final class ApiRouter {
 
     public static Router create(Vertx vertx, Database database, DbExecutor executor, Hub hub,
             ServerMetrics metrics, AdminTokens tokens, Dispatcher dispatcher, EventLog eventLog,
-            EventBroadcaster broadcaster, ShellSessionStore shellSessions, Recordings recordings, AuditLog audit) {
+            EventBroadcaster broadcaster, ShellSessionStore shellSessions, Recordings recordings, AuditLog audit,
+            BrowserAuth browser, WebAssets web) {
         Router router = Router.router(vertx);
         DbCalls db = new DbCalls(executor);
         AgentStore agents = new AgentStore(database);
         CommandStore commands = new CommandStore(database);
         JobStore jobs = new JobStore(database);
         new HealthRoutes(database, metrics, db).mount(router);
-        router.route("/api/v1/*").handler(new AdminAuth(tokens));
+        SignInRoutes signIn = new SignInRoutes(tokens, browser, audit, db);
+        signIn.mountSignIn(router);
+        router.route("/api/v1/*").handler(new AdminAuth(tokens, browser));
         router.route("/api/v1/*").handler(ApiRouter::requireJsonBody);
         router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        signIn.mount(router);
         new AgentRoutes(agents, hub, db).mount(router);
+        new AgentMetricsRoutes(agents, hub, db).mount(router);
         new ConfigRoutes(agents, new ConfigStore(database), hub, db).mount(router);
         new EventRoutes(agents, new EventStore(database), db).mount(router);
         new CommandRoutes(dispatcher, commands, jobs, db).mount(router);
@@ -62,6 +72,7 @@ public final class ApiRouter {
         new EventStreamRoutes(executor, eventLog, broadcaster, agents, metrics).mount(router);
         new SessionRoutes(agents, shellSessions, recordings, db).mount(router);
         new AuditRoutes(audit, db).mount(router);
+        new UiHandler(web).mount(router);
         router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
         errors(router);
         return router;

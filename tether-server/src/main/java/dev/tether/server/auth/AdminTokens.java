@@ -78,6 +78,15 @@ public final class AdminTokens {
         return match;
     }
 
+    /** Whether a token with this SHA-256 ({@link Secrets#hash}) is still accepted: for sessions signed in with it. */
+    public boolean acceptsHash(String hash) {
+        boolean match = false;
+        for (String candidate : hashes) {
+            match |= Secrets.hashesEqual(candidate, hash);
+        }
+        return match;
+    }
+
     /** The token to print in dev mode, null outside it. */
     public String devToken() {
         return devToken;

@@ -11,7 +11,8 @@ import java.util.HexFormat;
  * Agent keys and admin tokens: generation, hashing and comparison.
  *
  * <p>Formats: an agent key is {@code tak_} + base64url(32 random bytes), an
- * admin token {@code tat_} + base64url(32 random bytes), both unpadded. Only
+ * admin token {@code tat_} + base64url(32 random bytes), a browser session id
+ * {@code tss_} + base64url(32 random bytes), all unpadded. Only
  * their SHA-256, as lowercase hex, is ever stored. Secrets never go into logs
  * or exception messages. Thread safe.
  */
@@ -19,6 +20,7 @@ public final class Secrets {
 
     public static final String AGENT_KEY_PREFIX = "tak_";
     public static final String ADMIN_TOKEN_PREFIX = "tat_";
+    public static final String SESSION_ID_PREFIX = "tss_";
     private static final int SECRET_BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -31,6 +33,16 @@ public final class Secrets {
 
     public static String newAdminToken() {
         return ADMIN_TOKEN_PREFIX + randomBase64Url();
+    }
+
+    /** A browser session id: what the session cookie carries ({@code tss_} + base64url(32 random bytes)). */
+    public static String newSessionId() {
+        return SESSION_ID_PREFIX + randomBase64Url();
+    }
+
+    /** A browser session's anti-CSRF token (base64url(32 random bytes)). */
+    public static String newCsrfToken() {
+        return randomBase64Url();
     }
 
     /** Lowercase hex SHA-256 of the secret's UTF-8 bytes. */

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  * silent for {@link Limits#MISSED_HEARTBEATS} intervals ({@link CloseCodes#DEAD_PEER})
  * or whose writes stalled for {@link Limits#WRITE_TIMEOUT}: no timer per connection.
  * {@code last_seen} goes to the database in batches (see {@link LastSeenFlusher}).
+ * Each connection's last heartbeat is sampled into a per-agent hour of history
+ * every {@link HeartbeatHistory#SAMPLE_PERIOD} (see {@link HeartbeatHistory}).
  *
  * <p>Thread safe: all state is in concurrent collections.
  */
@@ -40,6 +42,7 @@ public final class Hub implements AutoCloseable {
     private final Duration heartbeatInterval;
     private final Duration handshakeTimeout;
     private final LastSeenFlusher lastSeen;
+    private final HeartbeatHistory history = new HeartbeatHistory();
     /** Every open connection, established or not: what the scan looks at. */
     private final Set<LiveConnection> connections = ConcurrentHashMap.newKeySet();
     /** The established connection of each agent connected here. */
@@ -52,6 +55,7 @@ public final class Hub implements AutoCloseable {
     // Timer ids; written once by start, read by close.
     private volatile long scanTimer = -1;
     private volatile long flushTimer = -1;
+    private volatile long historyTimer = -1;
 
     public Hub(Vertx vertx, ServerMetrics metrics, Duration heartbeatInterval, Duration handshakeTimeout,
             AgentSessionStore sessions, Executor dbExecutor) {
@@ -72,6 +76,21 @@ public final class Hub implements AutoCloseable {
         scanTimer = vertx.setPeriodic(scanPeriod().toMillis(), id -> scan(System.nanoTime()));
         flushTimer = vertx.setPeriodic(LastSeenFlusher.FLUSH_INTERVAL.toMillis(),
                 id -> lastSeen.flushAsync(List.copyOf(live.values())));
+        historyTimer = vertx.setPeriodic(HeartbeatHistory.SAMPLE_PERIOD.toMillis(),
+                id -> sampleHeartbeats(System.currentTimeMillis()));
+    }
+
+    /** Copies each live connection's last heartbeat into the history, and forgets agents gone for an hour. */
+    void sampleHeartbeats(long nowMillis) {
+        for (LiveConnection connection : live.values()) {
+            history.record(connection.agentId(), connection.lastHeartbeat(), nowMillis);
+        }
+        history.sweep(nowMillis);
+    }
+
+    /** The last hour of heartbeats of every agent. */
+    public HeartbeatHistory history() {
+        return history;
     }
 
     /** A tenth of the heartbeat interval, at least {@link #MIN_SCAN_PERIOD}: detection stays within 10 % late. */
@@ -216,6 +235,7 @@ public final class Hub implements AutoCloseable {
     public void close() {
         vertx.cancelTimer(scanTimer);
         vertx.cancelTimer(flushTimer);
+        vertx.cancelTimer(historyTimer);
         lastSeen.flushNow(List.copyOf(live.values()));
     }
 }

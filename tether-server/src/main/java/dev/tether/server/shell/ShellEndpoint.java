@@ -1,6 +1,7 @@
 package dev.tether.server.shell;
 
 import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.Secrets;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.hub.LiveConnection;
@@ -33,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * last, so the same request without it gets the same refusal (or 400 when
  * nothing is wrong). See {@link ClientFrames} for what flows after the upgrade.
  *
- * <p>Only the admin token may open shells until roles exist.
+ * <p>Only the admin token may open shells until roles exist: as a Bearer token, or
+ * (browsers, which cannot set headers on a WebSocket) a web UI session cookie,
+ * accepted only when the {@code Origin} names this server ({@link BrowserAuth#upgrade}).
+ * A cookie that fails that check is refused with 403.
  *
  * <p>Thread safe; handles requests on their event loops.
  */
@@ -47,13 +51,16 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ShellEndpoint.class);
 
     private final AdminTokens tokens;
+    private final BrowserAuth browser;
     private final AgentStore agents;
     private final DbExecutor db;
     private final Hub hub;
     private final ShellBroker broker;
 
-    public ShellEndpoint(AdminTokens tokens, AgentStore agents, DbExecutor db, Hub hub, ShellBroker broker) {
+    public ShellEndpoint(AdminTokens tokens, BrowserAuth browser, AgentStore agents, DbExecutor db, Hub hub,
+            ShellBroker broker) {
         this.tokens = tokens;
+        this.browser = browser;
         this.agents = agents;
         this.db = db;
         this.hub = hub;
@@ -73,7 +80,12 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
             return;
         }
         String token = Secrets.bearer(request.getHeader(HttpHeaders.AUTHORIZATION));
-        if (!tokens.accepts(token)) {
+        BrowserAuth.Decision cookie = token == null ? browser.upgrade(request) : null;
+        if (cookie != null && cookie.refused()) {
+            reply(request, cookie.status(), cookie.error(), cookie.message());
+            return;
+        }
+        if ((cookie == null || !cookie.allowed()) && !tokens.accepts(token)) {
             request.response().putHeader("WWW-Authenticate", "Bearer");
             reply(request, 401, "unauthorized", token == null
                     ? "missing admin token: send 'Authorization: Bearer <admin token>'"

@@ -1,0 +1,153 @@
+package dev.tether.server.api;
+
+import dev.tether.server.audit.AuditEntry;
+import dev.tether.server.audit.AuditLog;
+import dev.tether.server.auth.AdminTokens;
+import dev.tether.server.auth.BrowserAuth;
+import dev.tether.server.auth.BrowserSession;
+import dev.tether.server.auth.BrowserSessions;
+import dev.tether.server.auth.Secrets;
+import dev.tether.server.auth.SessionCookie;
+import dev.tether.server.auth.SignInThrottle;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * Browser sign-in for the web UI (see {@link BrowserAuth} for the cookie and CSRF design):
+ * <ul>
+ *   <li>{@code POST /api/v1/session {token}}, no other credentials: checks the admin token and answers
+ *       {@code 201 {actor, auth, csrf_token, created_at, expires_at}} with the session cookie set;
+ *       401 for a wrong token, 429 (with {@code Retry-After}) after {@link SignInThrottle#MAX_FAILURES}
+ *       failures from one address, 403 when a browser's Origin names another site;</li>
+ *   <li>{@code GET /api/v1/session}: who is signed in and how ({@code auth}: {@code cookie} or {@code token}),
+ *       with the anti-CSRF token for a cookie;</li>
+ *   <li>{@code DELETE /api/v1/session}: signs out (ends the session, clears the cookie), 204.</li>
+ * </ul>
+ * Sign-ins, failed ones and sign-outs go to the audit log. Thread safe.
+ */
+final class SignInRoutes {
+
+    /** A sign-in body is a token in a small JSON object. */
+    private static final int MAX_SIGN_IN_BYTES = 4096;
+    private static final String ACTOR = "admin";
+
+    private final AdminTokens tokens;
+    private final BrowserAuth browser;
+    private final AuditLog audit;
+    private final DbCalls db;
+    private final SignInThrottle throttle = new SignInThrottle();
+
+    SignInRoutes(AdminTokens tokens, BrowserAuth browser, AuditLog audit, DbCalls db) {
+        this.tokens = tokens;
+        this.browser = browser;
+        this.audit = audit;
+        this.db = db;
+    }
+
+    /** The sign-in route; mount before the admin-auth handler, which it does not need. */
+    void mountSignIn(Router router) {
+        router.post("/api/v1/session")
+                .handler(BodyHandler.create(false).setBodyLimit(MAX_SIGN_IN_BYTES))
+                .handler(this::signIn);
+    }
+
+    /** The routes that need a signed-in caller; mount after the admin-auth handler. */
+    void mount(Router router) {
+        router.get("/api/v1/session").handler(this::show);
+        router.delete("/api/v1/session").handler(this::signOut);
+    }
+
+    private void signIn(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        if (request.getHeader(HttpHeaders.ORIGIN) != null && !browser.sameOrigin(request)) {
+            throw new ApiException(403, "cross_origin", "sign in from a page of this server");
+        }
+        String address = address(request);
+        long now = System.currentTimeMillis();
+        long retryAfter = throttle.retryAfterMillis(address, now);
+        if (retryAfter > 0) {
+            long seconds = Math.max(1, (retryAfter + 999) / 1000);
+            ctx.response().putHeader("Retry-After", Long.toString(seconds));
+            throw new ApiException(429, "too_many_attempts", "too many failed sign-ins from this address: "
+                    + "try again in " + seconds + " s");
+        }
+        String token = token(ctx);
+        String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
+        if (!tokens.accepts(token)) {
+            throttle.failed(address, now);
+            db.respond(ctx, () -> audit.record(new AuditEntry.New(now, "anonymous", "auth.sign_in_failed", null,
+                    address, new JsonObject().put("user_agent", userAgent))), id -> ApiResponses.error(ctx, 401,
+                    "unauthorized", "that is not an admin token: use the token printed on the server's first "
+                            + "start, or TETHER_ADMIN_TOKEN"));
+            return;
+        }
+        throttle.succeeded(address);
+        db.respond(ctx, () -> {
+            BrowserSessions.Created created = browser.sessions().create(ACTOR, Secrets.hash(token), address,
+                    userAgent, now);
+            audit.record(new AuditEntry.New(now, ACTOR, "auth.sign_in", null, address, new JsonObject()
+                    .put("user_agent", created.session().userAgent())
+                    .put("expires_at", ApiResponses.time(created.session().expiresAt()))));
+            return created;
+        }, created -> {
+            ctx.response().addCookie(SessionCookie.signIn(request, browser.tls(), created.id(),
+                    BrowserSessions.LIFETIME));
+            ApiResponses.json(ctx, 201, render(created.session()));
+        });
+    }
+
+    private void show(RoutingContext ctx) {
+        BrowserSession session = ctx.get(AdminAuth.SESSION);
+        ApiResponses.json(ctx, 200, session != null ? render(session)
+                : new JsonObject().put("actor", ACTOR).put("auth", "token"));
+    }
+
+    private void signOut(RoutingContext ctx) {
+        BrowserSession session = ctx.get(AdminAuth.SESSION);
+        ctx.response().addCookie(SessionCookie.signOut(ctx.request(), browser.tls()));
+        if (session == null) {
+            ctx.response().setStatusCode(204).end();
+            return;
+        }
+        String address = address(ctx.request());
+        db.respond(ctx, () -> {
+            browser.sessions().end(session.idHash());
+            return audit.record(new AuditEntry.New(System.currentTimeMillis(), session.actor(), "auth.sign_out",
+                    null, address, new JsonObject()));
+        }, id -> ctx.response().setStatusCode(204).end());
+    }
+
+    private static JsonObject render(BrowserSession session) {
+        return new JsonObject()
+                .put("actor", session.actor())
+                .put("auth", "cookie")
+                .put("csrf_token", session.csrfToken())
+                .put("created_at", ApiResponses.time(session.createdAt()))
+                .put("expires_at", ApiResponses.time(session.expiresAt()));
+    }
+
+    /** The token of a {@code {"token": "..."}} body; errors never echo the body, which holds a secret. */
+    private static String token(RoutingContext ctx) {
+        String text = ctx.body().asString();
+        Object value;
+        try {
+            value = text == null ? null : Json.decodeValue(text);
+        } catch (RuntimeException e) {
+            value = null;
+        }
+        if (!(value instanceof JsonObject body) || !(body.getValue("token") instanceof String token)
+                || token.isBlank()) {
+            throw ApiException.badRequest("invalid_sign_in", "send {\"token\": \"<admin token>\"} as JSON");
+        }
+        return token.strip();
+    }
+
+    private static String address(HttpServerRequest request) {
+        return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    }
+}

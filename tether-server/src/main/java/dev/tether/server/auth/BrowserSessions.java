@@ -1,0 +1,109 @@
+package dev.tether.server.auth;
+
+import dev.tether.server.store.Database;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The browser sessions of the web UI: created by signing in with an admin
+ * token, ended by signing out, by expiry ({@link #LIFETIME} after sign-in), or
+ * when the token they were made with is no longer accepted (checked when the
+ * server starts).
+ *
+ * <p>The cookie carries a random 256-bit session id; only its SHA-256 is kept,
+ * in memory for the per-request check (no database read per request) and in
+ * {@code browser_sessions} so sessions survive a restart. At most
+ * {@link #MAX_SESSIONS} live at once: signing in beyond that ends the session
+ * closest to expiry.
+ *
+ * <p>{@link #find} never blocks; {@link #create}, {@link #end} and
+ * {@link #load} write the database and must run off the event loop. Thread safe.
+ */
+public final class BrowserSessions {
+
+    /** How long a sign-in lasts; then the UI asks for the token again. */
+    public static final Duration LIFETIME = Duration.ofHours(12);
+    /** Sessions kept at most; beyond it the one closest to expiry is ended. */
+    public static final int MAX_SESSIONS = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(BrowserSessions.class);
+
+    private final BrowserSessionStore store;
+    /** Live sessions by id hash; entries expire lazily in {@link #find} and eagerly at {@link #load}. */
+    private final Map<String, BrowserSession> byIdHash = new ConcurrentHashMap<>();
+
+    private BrowserSessions(BrowserSessionStore store) {
+        this.store = store;
+    }
+
+    /** Reads the stored sessions, dropping expired ones and those whose token is no longer accepted. Blocking. */
+    public static BrowserSessions load(Database db, AdminTokens tokens) {
+        BrowserSessions sessions = new BrowserSessions(new BrowserSessionStore(db));
+        long now = System.currentTimeMillis();
+        sessions.store.deleteExpired(now);
+        int dropped = 0;
+        for (BrowserSession session : sessions.store.all()) {
+            if (tokens.acceptsHash(session.tokenHash())) {
+                sessions.byIdHash.put(session.idHash(), session);
+            } else {
+                sessions.store.delete(session.idHash());
+                dropped++;
+            }
+        }
+        if (dropped > 0) {
+            LOG.info("ended {} browser sessions signed in with an admin token no longer accepted", dropped);
+        }
+        return sessions;
+    }
+
+    /** A new session and the id its cookie carries (shown to this browser only, never stored). */
+    public record Created(String id, BrowserSession session) {
+    }
+
+    /** Starts a session for {@code actor}, signed in with the token of hash {@code tokenHash}. Blocking. */
+    public Created create(String actor, String tokenHash, String source, String userAgent, long nowMillis) {
+        String id = Secrets.newSessionId();
+        String agent = userAgent == null || userAgent.length() <= BrowserSession.MAX_USER_AGENT ? userAgent
+                : userAgent.substring(0, BrowserSession.MAX_USER_AGENT);
+        BrowserSession session = new BrowserSession(Secrets.hash(id), actor, tokenHash, Secrets.newCsrfToken(),
+                nowMillis, nowMillis + LIFETIME.toMillis(), source, agent);
+        while (byIdHash.size() >= MAX_SESSIONS) {
+            byIdHash.values().stream().min(Comparator.comparingLong(BrowserSession::expiresAt))
+                    .ifPresent(oldest -> end(oldest.idHash()));
+        }
+        store.insert(session);
+        byIdHash.put(session.idHash(), session);
+        return new Created(id, session);
+    }
+
+    /** The live session whose cookie carries {@code id}, if any. Never blocks. */
+    public Optional<BrowserSession> find(String id, long nowMillis) {
+        if (id == null || id.isEmpty()) {
+            return Optional.empty();
+        }
+        BrowserSession session = byIdHash.get(Secrets.hash(id));
+        if (session == null || session.expired(nowMillis)) {
+            // An expired row is deleted at the next start; memory is freed now.
+            if (session != null) {
+                byIdHash.remove(session.idHash(), session);
+            }
+            return Optional.empty();
+        }
+        return Optional.of(session);
+    }
+
+    /** Ends a session (sign-out); a no-op for one already gone. Blocking. */
+    public void end(String idHash) {
+        byIdHash.remove(idHash);
+        store.delete(idHash);
+    }
+
+    /** Sessions alive in memory. */
+    public int size() {
+        return byIdHash.size();
+    }
+}
