@@ -203,12 +203,15 @@ final class ShellSession {
         }
     }
 
-    /** Keystrokes for the program; input beyond the credit closes the session. */
+    /**
+     * Keystrokes for the program; input beyond the credit closes the session. Input
+     * while detached, or once the program is ending (its ShellExit is on the way), is dropped.
+     */
     void input(byte[] data) throws ShellRefused {
         lock.lock();
         try {
-            checkRunning();
-            if (!attached) {
+            checkNotEnded();
+            if (!attached || terminating || exitStatus != null) {
                 return;
             }
             if (!input.offer(data)) {
@@ -222,10 +225,14 @@ final class ShellSession {
         }
     }
 
+    /** A new window size; ignored once the program is ending. */
     void resize(int rows, int cols) throws ShellRefused {
         lock.lock();
         try {
-            checkRunning();
+            checkNotEnded();
+            if (terminating || exitStatus != null) {
+                return;
+            }
             resizeLocked(rows, cols);
         } finally {
             lock.unlock();
@@ -307,8 +314,8 @@ final class ShellSession {
         group.terminate(context.timers(), Limits.SHELL_KILL_GRACE, List.of(Signal.HUP, Signal.TERM));
     }
 
-    private void checkRunning() throws ShellRefused {
-        if (terminating || ended || exitStatus != null) {
+    private void checkNotEnded() throws ShellRefused {
+        if (ended) {
             throw new ShellRefused(ShellErrorCode.NOT_FOUND, "shell session " + name + " has ended");
         }
     }
