@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import dev.tether.agent.testing.ShellHarness;
 import dev.tether.agent.testing.ShellMessages;
 import dev.tether.agent.testing.ShellRecorder;
-import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Envelope.PayloadCase;
 import dev.tether.protocol.v1.ShellExit;
 import dev.tether.protocol.v1.ShellReady;
