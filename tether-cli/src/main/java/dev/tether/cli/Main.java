@@ -2,6 +2,7 @@ package dev.tether.cli;
 
 import dev.tether.cli.ops.AgentsCommand;
 import dev.tether.cli.ops.CommandsCommand;
+import dev.tether.cli.ops.EnrollTokensCommand;
 import dev.tether.cli.ops.EventsCommand;
 import dev.tether.cli.ops.JobsCommand;
 import dev.tether.cli.ops.RunCommand;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
                 ServerCommand.class,
                 AgentCommand.class,
                 AgentsCommand.class,
+                EnrollTokensCommand.class,
                 RunCommand.class,
                 JobsCommand.class,
                 CommandsCommand.class,

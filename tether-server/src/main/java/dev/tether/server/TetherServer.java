@@ -11,7 +11,10 @@ import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.events.PresenceEvents;
+import dev.tether.server.enroll.Enrollment;
+import dev.tether.server.enroll.EnrollmentTokenStore;
 import dev.tether.server.gateway.AgentGateway;
+import dev.tether.server.gateway.EnrollEndpoint;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
@@ -110,6 +113,8 @@ public final class TetherServer implements AutoCloseable {
         Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster));
         ShellSessionStore shellSessions = new ShellSessionStore(db);
         AuditLog audit = new AuditLog(db);
+        Enrollment enrollment = new Enrollment(db, new EnrollmentTokenStore(db), audit);
+        EnrollEndpoint enroll = new EnrollEndpoint(enrollment, executor);
         Recordings recordings = push(resources, new Recordings(config.dataDir(), config.shell().recordingRetention(),
                 shellSessions));
         ShellBroker shells = push(resources, new ShellBroker(config.shell(), shellSessions, audit, recordings,
@@ -124,10 +129,12 @@ public final class TetherServer implements AutoCloseable {
             LOG.warn("the web UI is not in this build (needs Node.js 20+ and npm at build time); the API works");
         }
         Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens, dispatcher, eventLog,
-                broadcaster, shellSessions, recordings, audit, browser, web);
+                broadcaster, shellSessions, recordings, audit, enrollment, browser, web);
         HttpServer http = vertx.createHttpServer(httpOptions(config)).requestHandler(request -> {
             if (AgentGateway.PATH.equals(request.path())) {
                 gateway.handle(request);
+            } else if (EnrollEndpoint.PATH.equals(request.path())) {
+                enroll.handle(request);
             } else if (ShellEndpoint.matches(request.path())) {
                 shellEndpoint.handle(request);
             } else {

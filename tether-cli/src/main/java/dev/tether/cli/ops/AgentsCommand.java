@@ -27,6 +27,8 @@ import picocli.CommandLine.Parameters;
                 AgentsCommand.Show.class,
                 AgentsCommand.Create.class,
                 AgentsCommand.Revoke.class,
+                AgentsCommand.Approve.class,
+                AgentsCommand.Reject.class,
                 AgentsCommand.Config.class,
                 AgentsCommand.Events.class
         })
@@ -145,6 +147,39 @@ public final class AgentsCommand {
         }
     }
 
+    @Command(name = "approve", description = "Approve an agent that enrolled with a token requiring approval.")
+    static final class Approve implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
+        String agent;
+
+        @Override
+        public Integer call() {
+            JsonObject result = api.client().post(path(agent) + "/approve", new JsonObject());
+            System.out.println(api.json() ? result.encodePrettily() : "approved " + agent
+                    + ": it connects at its next attempt");
+            return 0;
+        }
+    }
+
+    @Command(name = "reject", description = "Reject an agent waiting for approval; its key stops working.")
+    static final class Reject implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
+        String agent;
+
+        @Override
+        public Integer call() {
+            JsonObject result = api.client().post(path(agent) + "/reject", new JsonObject());
+            System.out.println(api.json() ? result.encodePrettily() : "rejected " + agent);
+            return 0;
+        }
+    }
+
     @Command(name = "config", description = {"Show an agent's configuration, or set it with --set.",
             "The new version is pushed live, or delivered when the agent reconnects."})
     static final class Config implements Callable<Integer> {
@@ -223,7 +258,7 @@ public final class AgentsCommand {
         return Boolean.TRUE.equals(agent.getBoolean("revoked")) ? "revoked" : agent.getString("status");
     }
 
-    private static String labels(JsonObject labels) {
+    static String labels(JsonObject labels) {
         if (labels == null || labels.isEmpty()) {
             return "-";
         }

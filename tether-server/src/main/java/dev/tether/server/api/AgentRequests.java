@@ -97,6 +97,30 @@ final class AgentRequests {
         return text.strip();
     }
 
+    /** The body as a JSON object. */
+    static JsonObject jsonBody(RoutingContext ctx) {
+        return jsonObject(ctx);
+    }
+
+    /** Labels from a JSON value: an object of string keys and values, or null for none. */
+    static Map<String, String> labelsOf(Object value) {
+        return labels(value);
+    }
+
+    /** A whole number field within [min, max], or the fallback when absent. */
+    static long boundedLong(JsonObject body, String field, long fallback, long min, long max) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof Number number) || number.doubleValue() != number.longValue()
+                || number.longValue() < min || number.longValue() > max) {
+            throw ApiException.badRequest("invalid_" + field, field + " must be a whole number from " + min
+                    + " to " + max);
+        }
+        return number.longValue();
+    }
+
     private static JsonObject jsonObject(RoutingContext ctx) {
         String text = jsonDocument(ctx);
         Object value = Json.decodeValue(text);

@@ -4,6 +4,8 @@ import dev.tether.server.audit.AuditLog;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.dispatch.CommandStore;
+import dev.tether.server.enroll.Enrollment;
+import dev.tether.server.enroll.EnrollmentTokenStore;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.dispatch.JobOutputStore;
 import dev.tether.server.dispatch.JobStore;
@@ -48,7 +50,7 @@ public final class ApiRouter {
     public static Router create(Vertx vertx, Database database, DbExecutor executor, Hub hub,
             ServerMetrics metrics, AdminTokens tokens, Dispatcher dispatcher, EventLog eventLog,
             EventBroadcaster broadcaster, ShellSessionStore shellSessions, Recordings recordings, AuditLog audit,
-            BrowserAuth browser, WebAssets web) {
+            Enrollment enrollment, BrowserAuth browser, WebAssets web) {
         Router router = Router.router(vertx);
         DbCalls db = new DbCalls(executor);
         AgentStore agents = new AgentStore(database);
@@ -72,6 +74,7 @@ public final class ApiRouter {
         new EventStreamRoutes(executor, eventLog, broadcaster, agents, metrics).mount(router);
         new SessionRoutes(agents, shellSessions, recordings, db).mount(router);
         new AuditRoutes(audit, db).mount(router);
+        new EnrollmentRoutes(enrollment, new EnrollmentTokenStore(database), agents, audit, hub, db).mount(router);
         new UiHandler(web).mount(router);
         router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
         errors(router);

@@ -20,6 +20,7 @@ public final class Secrets {
 
     public static final String AGENT_KEY_PREFIX = "tak_";
     public static final String ADMIN_TOKEN_PREFIX = "tat_";
+    public static final String ENROLLMENT_TOKEN_PREFIX = "tet_";
     public static final String SESSION_ID_PREFIX = "tss_";
     private static final int SECRET_BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -33,6 +34,11 @@ public final class Secrets {
 
     public static String newAdminToken() {
         return ADMIN_TOKEN_PREFIX + randomBase64Url();
+    }
+
+    /** An enrollment token ({@code tet_} + base64url(32 random bytes)): shown once, stored as SHA-256. */
+    public static String newEnrollmentToken() {
+        return ENROLLMENT_TOKEN_PREFIX + randomBase64Url();
     }
 
     /** A browser session id: what the session cookie carries ({@code tss_} + base64url(32 random bytes)). */

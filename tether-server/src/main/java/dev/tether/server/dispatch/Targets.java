@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * Turns a command's target into agents: ids or names (each must exist and not
  * be revoked; an agent named twice gets one job) or a selector over the agents'
- * server-assigned labels (revoked agents never match; nothing matching is an
- * error). Blocking; thread safe.
+ * server-assigned labels (revoked agents and agents not approved never match;
+ * nothing matching is an error). Blocking; thread safe.
  */
 final class Targets {
 
@@ -38,13 +38,14 @@ final class Targets {
     private static List<Target> select(Selector selector, List<AgentRecord> all) {
         List<Target> targets = new ArrayList<>();
         for (AgentRecord agent : all) {
-            if (!agent.revoked() && selector.matches(agent.labels())) {
+            if (!agent.revoked() && agent.approval() == null && selector.matches(agent.labels())) {
                 targets.add(new Target(agent.id(), agent.name()));
             }
         }
         if (targets.isEmpty()) {
             throw new DispatchException(Reason.NO_TARGETS, "the selector '" + selector.text()
-                    + "' matches no agent: check the labels with GET /api/v1/agents (revoked agents never match)");
+                    + "' matches no agent: check the labels with GET /api/v1/agents (revoked agents and agents "
+                    + "waiting for approval never match)");
         }
         return targets;
     }
@@ -66,6 +67,10 @@ final class Targets {
             if (agent.revoked()) {
                 throw new DispatchException(Reason.REVOKED_AGENT, "agent '" + agent.name()
                         + "' is revoked and cannot run commands");
+            }
+            if (agent.approval() != null) {
+                throw new DispatchException(Reason.NOT_APPROVED, "agent '" + agent.name() + "' is "
+                        + agent.approval() + " approval and cannot run commands: approve it first");
             }
             targets.putIfAbsent(agent.id(), new Target(agent.id(), agent.name()));
         }

@@ -6,6 +6,7 @@ import dev.tether.server.events.PresenceEvents;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.ShellBroker;
+import dev.tether.server.store.AgentRecord;
 import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.AgentStore.KeyOwner;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class AgentGateway implements Handler<HttpServerRequest> {
 
     public static final String PATH = "/v1/agents/connect";
+    /** How often an agent waiting for approval is asked to try again. */
+    static final Duration PENDING_RETRY = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(AgentGateway.class);
 
     private final AgentStore agents;
@@ -110,12 +113,24 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
             unauthorized(request, "unknown_key", "unknown agent key: check the key file, or enrol the agent");
             return;
         }
+        if (AgentRecord.REJECTED.equals(owner.get().approval())) {
+            throttle.failed(source, keyHash, System.nanoTime());
+            unauthorized(request, "rejected", "an operator rejected this agent's enrollment: it cannot connect");
+            return;
+        }
         if (owner.get().revoked()) {
             throttle.failed(source, keyHash, System.nanoTime());
             unauthorized(request, "revoked", "this agent key was revoked: enrol the agent again for a new key");
             return;
         }
         throttle.succeeded(keyHash, System.nanoTime());
+        if (owner.get().approval() != null) {
+            services.metrics().handshakeFailed("pending_approval");
+            request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(PENDING_RETRY.toSeconds()));
+            reply(request, 403, "pending_approval", "agent " + owner.get().name() + " is waiting for an operator to "
+                    + "approve it (tether agents approve " + owner.get().name() + ")");
+            return;
+        }
         String agentId = owner.get().id();
         request.toWebSocket()
                 .onSuccess(ws -> AgentConnection.open(ws, context, agentId, services))

@@ -7,6 +7,9 @@ import java.util.Map;
  * An agent as stored: identity, what it reported in its last Hello, its status
  * report and its configuration versions. Timestamps are epoch millis, null when
  * they never happened. Never holds the key or its hash.
+ *
+ * @param approval null when approved (or created directly), {@code pending} or {@code rejected} for an agent
+ *     enrolled with a token that requires approval
  */
 public record AgentRecord(
         String id,
@@ -25,9 +28,17 @@ public record AgentRecord(
         String statusState,
         String statusMessage,
         long configVersion,
-        long configAppliedVersion) {
+        long configAppliedVersion,
+        String approval) {
+
+    public static final String PENDING = "pending";
+    public static final String REJECTED = "rejected";
 
     public boolean revoked() {
         return revokedAt != null;
+    }
+
+    public boolean pending() {
+        return PENDING.equals(approval);
     }
 }

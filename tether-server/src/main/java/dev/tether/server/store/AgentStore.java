@@ -20,7 +20,7 @@ public final class AgentStore {
 
     private static final String COLUMNS = "id, name, labels, created_at, revoked_at, last_seen, connected_at,"
             + " hostname, os, arch, agent_version, reported_labels, capabilities, status_state, status_message,"
-            + " config_version, config_applied_version";
+            + " config_version, config_applied_version, approval";
 
     private final Database db;
 
@@ -80,14 +80,15 @@ public final class AgentStore {
     public Optional<KeyOwner> findByKeyHash(String keyHash) {
         return db.withConnection("authenticate agent", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id, name, key_hash, revoked_at FROM agents WHERE key_hash = ?")) {
+                    "SELECT id, name, key_hash, revoked_at, approval FROM agents WHERE key_hash = ?")) {
                 select.setString(1, keyHash);
                 try (ResultSet row = select.executeQuery()) {
                     if (!row.next()) {
                         return Optional.empty();
                     }
                     return Optional.of(new KeyOwner(row.getString("id"), row.getString("name"),
-                            row.getString("key_hash"), nullableLong(row, "revoked_at") != null));
+                            row.getString("key_hash"), nullableLong(row, "revoked_at") != null,
+                            row.getString("approval")));
                 }
             }
         });
@@ -155,7 +156,8 @@ public final class AgentStore {
                 row.getString("status_state"),
                 row.getString("status_message"),
                 row.getLong("config_version"),
-                row.getLong("config_applied_version"));
+                row.getLong("config_applied_version"),
+                row.getString("approval"));
     }
 
     static Long nullableLong(ResultSet row, String column) throws SQLException {
@@ -168,6 +170,55 @@ public final class AgentStore {
      *
      * @param keyHash the stored hash, for a constant-time comparison by the caller
      */
-    public record KeyOwner(String id, String name, String keyHash, boolean revoked) {
+    public record KeyOwner(String id, String name, String keyHash, boolean revoked, String approval) {
+    }
+
+    /**
+     * Inserts an agent enrolled with a token, in the caller's transaction.
+     *
+     * @param approval null (approved) or {@link AgentRecord#PENDING}
+     * @return false when the name is taken (nothing inserted)
+     */
+    public static boolean insertEnrolledIn(Connection connection, String id, String name, Map<String, String> labels,
+            String keyHash, String approval, String tokenId, long nowMillis) throws SQLException {
+        try (PreparedStatement taken = connection.prepareStatement("SELECT 1 FROM agents WHERE name = ?")) {
+            taken.setString(1, name);
+            try (ResultSet row = taken.executeQuery()) {
+                if (row.next()) {
+                    return false;
+                }
+            }
+        }
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO agents (id, name, labels, key_hash,"
+                + " created_at, approval, enrolled_with) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            insert.setString(1, id);
+            insert.setString(2, name);
+            insert.setString(3, JsonColumns.encodeMap(labels));
+            insert.setString(4, keyHash);
+            insert.setLong(5, nowMillis);
+            insert.setString(6, approval);
+            insert.setString(7, tokenId);
+            insert.executeUpdate();
+        }
+        return true;
+    }
+
+    /**
+     * Approves ({@code approval} null) or rejects a pending agent; a rejected agent is revoked too.
+     *
+     * @return false when the agent was not pending
+     */
+    public boolean decide(String id, String approval, long nowMillis) {
+        return db.withConnection("decide on agent", connection -> {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE agents SET approval = ?,"
+                    + " revoked_at = CASE WHEN ? = 'rejected' THEN ? ELSE revoked_at END"
+                    + " WHERE id = ? AND approval = 'pending'")) {
+                update.setString(1, approval);
+                update.setString(2, approval);
+                update.setLong(3, nowMillis);
+                update.setString(4, id);
+                return update.executeUpdate() == 1;
+            }
+        });
     }
 }
