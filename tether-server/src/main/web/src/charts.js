@@ -43,6 +43,11 @@ export function chart(points, { title, unit = '', max, format = (v) => String(v)
     if (plotted.length < 30) {
       for (const p of plotted.slice(0, -1)) shapes.push(svg('circle', { cx: x(p.t), cy: y(p.v), r: 1.8, class: 'chart-point' }));
     }
+    if (now - plotted[0].t < windowMs / 12) {
+      // A new agent: say why the chart is still nearly empty rather than leave it looking broken.
+      shapes.push(svg('text', { x: (PAD.left + WIDTH - PAD.right) / 2, y: PAD.top + (HEIGHT - PAD.top - PAD.bottom) / 2,
+        'text-anchor': 'middle', class: 'chart-note' }, text('collecting: one sample a minute')));
+    }
   }
 
   return h('figure', { class: 'chart', dataset: { metric: title } },

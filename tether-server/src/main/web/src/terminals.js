@@ -31,8 +31,11 @@ const root = h('div', { class: 'terminals' }, tabList, panes, empty);
 
 const themes = {
   dark: { background: '#0b1220', foreground: '#e2e8f0', cursor: '#5eead4', selectionBackground: '#334155' },
-  light: { background: '#ffffff', foreground: '#0f172a', cursor: '#0f766e', selectionBackground: '#bfdbfe',
-    black: '#0f172a', white: '#cbd5e1', brightWhite: '#94a3b8', yellow: '#a16207', brightYellow: '#854d0e' },
+  // Darker ANSI colours than xterm's defaults, so coloured output stays readable on white.
+  light: { background: '#ffffff', foreground: '#0f172a', cursor: '#0f766e', cursorAccent: '#ffffff', selectionBackground: '#bfdbfe',
+    black: '#0f172a', red: '#b91c1c', green: '#15803d', yellow: '#a16207', blue: '#1d4ed8', magenta: '#a21caf', cyan: '#0e7490', white: '#64748b',
+    brightBlack: '#475569', brightRed: '#dc2626', brightGreen: '#16a34a', brightYellow: '#854d0e', brightBlue: '#2563eb',
+    brightMagenta: '#c026d3', brightCyan: '#0891b2', brightWhite: '#334155' },
 };
 darkQuery.addEventListener('change', () => tabs.forEach((tab) => { tab.term.options.theme = theme(); }));
 

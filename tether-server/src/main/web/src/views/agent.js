@@ -281,6 +281,14 @@ export const agentView = {
   },
 };
 
+const END_REASONS = {
+  exited: 'the program exiting', closed: 'the operator', idle: 'idle timeout', agent_lost: 'agent lost', server_stopped: 'server stop',
+};
+
+export function endReason(reason) {
+  return reason ? END_REASONS[reason] || reason.replace(/_/g, ' ') : '—';
+}
+
 function pickLatest(pick, latest) {
   return pick({
     cpu_percent: latest.cpu_percent,
@@ -344,7 +352,7 @@ function jobTable(list) {
 export function sessionTable(list, { showAgent = false, agents = new Map() } = {}) {
   if (!list.length) return notice('empty', 'No shell sessions yet', h('p', {}, 'Sessions opened on this agent are recorded and can be played back.'));
   return h('table', { class: 'table compact' },
-    h('thead', {}, h('tr', {}, [showAgent ? 'Agent' : null, 'Started', 'Who', 'Took', 'Exit', 'State', ''].filter((t) => t !== null).map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {}, [showAgent ? 'Agent' : null, 'Started', 'Who', 'Took', 'Exit', 'State', 'Ended by', ''].filter((t) => t !== null).map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, list.map((session) => h('tr', { dataset: { session: session.id } },
       showAgent ? h('td', {}, h('a', { href: `/agents/${enc(agents.get(session.agent_id) || session.agent_id)}` }, agents.get(session.agent_id) || session.agent_id.slice(0, 12))) : null,
       h('td', {}, timeEl(session.started_at)),
@@ -352,5 +360,6 @@ export function sessionTable(list, { showAgent = false, agents = new Map() } = {
       h('td', {}, between(session.started_at, session.ended_at)),
       h('td', { class: 'mono' }, session.exit_code ?? (session.signal || '—')),
       h('td', {}, pill(session.state === 'running' ? 'running' : session.exit_code === 0 ? 'succeeded' : 'ended', session.state)),
+      h('td', { class: 'muted' }, endReason(session.end_reason)),
       h('td', {}, session.recording ? h('a', { href: `/sessions/${session.id}`, class: 'btn small', 'aria-label': `Play the recording of session ${session.id.slice(0, 8)}` }, 'Play') : h('span', { class: 'muted' }, 'no recording'))))));
 }

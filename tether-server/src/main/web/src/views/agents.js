@@ -12,7 +12,7 @@ export const agentsView = {
     const state = { agents: new Map(), status: query.status || 'all', label: query.label || '', q: query.q || '', loaded: false };
     const counts = h('div', { class: 'counts', role: 'group', 'aria-label': 'Agent counts' });
     const search = h('input', {
-      type: 'search', class: 'input search', placeholder: 'Search name, host, OS, version or label', value: state.q,
+      type: 'search', class: 'input search', placeholder: 'Search name, host, OS, version or label  (press /)', value: state.q,
       'aria-label': 'Search agents', 'data-search': '', on: { input: () => { state.q = search.value; update(); } },
     });
     const statusGroup = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'Filter by status' },
@@ -93,6 +93,17 @@ export const agentsView = {
           h('button', { class: 'btn', type: 'button', on: { click: clearFilters } }, 'Clear filters')));
         return;
       }
+      const tbody = body.querySelector('tbody');
+      const ids = shown.map((agent) => agent.id);
+      if (tbody && [...tbody.rows].map((tr) => tr.dataset.agentId).join() === ids.join()) {
+        // Same rows in the same order: replace only those that changed, so focus and selection stay put.
+        shown.forEach((agent, i) => {
+          const signature = JSON.stringify(agent);
+          if (tbody.rows[i].dataset.signature !== signature) tbody.rows[i].replaceWith(row(agent));
+        });
+        body.querySelector('caption').textContent = `Agents: ${shown.length} of ${all.length} shown`;
+        return;
+      }
       render(body, h('table', { class: 'table agents-table' },
         h('caption', { class: 'sr-only' }, `Agents: ${shown.length} of ${all.length} shown`),
         h('thead', {}, h('tr', {}, ['Status', 'Name', 'Labels', 'Hostname', 'OS / arch', 'Version', 'Last seen']
@@ -143,7 +154,7 @@ function row(agent) {
   const href = `/agents/${enc(agent.name)}`;
   const labels = labelList(agent.labels);
   const reported = labelList(agent.reported_labels).filter((label) => !labels.includes(label));
-  return h('tr', { dataset: { agentId: agent.id, agentName: agent.name, status: agent.status },
+  return h('tr', { dataset: { agentId: agent.id, agentName: agent.name, status: agent.status, signature: JSON.stringify(agent) },
     class: agent.revoked ? 'revoked' : '' },
   h('td', { 'data-field': 'status' }, pill(agent.revoked ? 'revoked' : agent.status)),
   h('td', { class: 'name' }, h('a', { href }, agent.name)),

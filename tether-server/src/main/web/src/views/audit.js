@@ -12,6 +12,7 @@ export const auditView = {
     let disposed = false;
     let next = null;
     let rows = [];
+    let names = new Map();
     const actor = h('input', { class: 'input', id: 'audit-actor', placeholder: 'admin', value: params.actor || '', 'data-search': '' });
     const action = h('input', { class: 'input', id: 'audit-action', list: 'audit-actions', placeholder: 'any', value: params.action || '' });
     const target = h('input', { class: 'input mono', id: 'audit-target', placeholder: 'agent or command id', value: params.target || '' });
@@ -42,15 +43,17 @@ export const auditView = {
         const page = await get(`/api/v1/audit${query({ ...current, limit: 100, before: append ? next : '' })}`);
         if (disposed) return;
         rows = append ? rows.concat(page.entries) : page.entries;
-        next = page.next_before;
+        next = page.entries.length < 100 ? null : page.next_before;
         more.hidden = next === null || next === undefined;
-        render(list, rows.length ? table(rows) : notice('empty', Object.values(current).some(Boolean) ? 'No entries match these filters' : 'The audit log is empty'));
+        render(list, rows.length ? table(rows, names) : notice('empty', Object.values(current).some(Boolean) ? 'No entries match these filters' : 'The audit log is empty'));
       } catch (e) {
         if (!disposed) render(list, notice('error', 'Could not load the audit log', h('p', {}, errorText(e))));
       }
     }
 
-    load(false);
+    get('/api/v1/agents').then((list) => {
+      names = new Map(list.agents.map((agent) => [agent.id, agent.name]));
+    }, () => {}).finally(() => !disposed && load(false));
     return () => {
       disposed = true;
     };
@@ -61,26 +64,36 @@ function field(label, input) {
   return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
 }
 
-function table(rows) {
+function table(rows, names) {
   return h('table', { class: 'table audit-table' },
     h('thead', {}, h('tr', {}, ['When', 'Actor', 'Action', 'Target', 'From', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows.map((entry) => h('tr', {},
       h('td', { class: 'nowrap' }, h('time', { datetime: entry.at }, when(entry.at))),
       h('td', {}, entry.actor),
       h('td', {}, h('span', { class: 'chip' }, entry.action)),
-      h('td', { class: 'mono' }, entry.target ? target(entry) : '—'),
+      h('td', {}, entry.target ? target(entry, names) : '—'),
       h('td', { class: 'mono' }, entry.source || '—'),
       h('td', {}, details(entry))))));
 }
 
-function target(entry) {
-  if (entry.action === 'shell.session' && entry.details?.session) return h('a', { href: `/sessions/${entry.details.session}` }, entry.target.slice(0, 12));
-  return entry.target;
+function target(entry, names) {
+  const name = names.get(entry.target);
+  const agent = name ? h('a', { href: `/agents/${encodeURIComponent(name)}` }, name) : h('span', { class: 'mono' }, entry.target);
+  if (entry.action === 'shell.session' && entry.details?.session) {
+    return h('span', { class: 'target' }, agent, ' ', h('a', { class: 'btn small', href: `/sessions/${entry.details.session}`,
+      'aria-label': `Play session ${entry.details.session.slice(0, 8)}` }, 'Play'));
+  }
+  return agent;
 }
 
+/** The details object as "key value" pairs; the full JSON is the tooltip. */
 function details(entry) {
-  const text = entry.details && Object.keys(entry.details).length ? JSON.stringify(entry.details) : '';
-  return text ? h('code', { class: 'details', title: text }, text) : h('span', { class: 'muted' }, '—');
+  const fields = Object.entries(entry.details || {}).filter(([, value]) => value !== null && value !== '' && !(Array.isArray(value) && !value.length));
+  if (!fields.length) return h('span', { class: 'muted' }, '—');
+  const show = (value) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
+  return h('span', { class: 'details', title: JSON.stringify(entry.details) },
+    fields.slice(0, 6).map(([key, value]) => h('span', { class: 'detail' }, h('span', { class: 'muted' }, key.replace(/_/g, ' ')), ' ',
+      key === 'session' ? show(value).slice(0, 8) : show(value).length > 40 ? `${show(value).slice(0, 40)}…` : show(value))));
 }
 
 function local(iso) {

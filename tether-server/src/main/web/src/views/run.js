@@ -183,9 +183,13 @@ export const runView = {
         entry.job = { ...entry.job, ...job };
         entry.card.dataset.state = entry.job.state;
         render(entry.state, pill(entry.job.state));
-        entry.exit.textContent = entry.job.exit_code !== null && entry.job.exit_code !== undefined ? `exit ${entry.job.exit_code}` : '';
-        entry.exit.dataset.exit = entry.job.exit_code ?? '';
-        if (entry.job.error) entry.exit.textContent += ` ${entry.job.error}`;
+        const code = entry.job.exit_code;
+        entry.exit.textContent = code !== null && code !== undefined ? `exit ${code}` : '';
+        entry.exit.dataset.exit = code ?? '';
+        // The error repeats the exit code for a plain non-zero exit; show it when it says more.
+        const error = entry.job.error && !/exited with (code|status)/.test(entry.job.error) ? entry.job.error : '';
+        entry.exit.title = entry.job.error || '';
+        if (error) entry.exit.textContent += `${entry.exit.textContent ? ' · ' : ''}${error}`;
       }
 
       function updateSummary() {

@@ -3,7 +3,7 @@
 import 'asciinema-player/dist/bundle/asciinema-player.css';
 import { enc, get } from '../api.js';
 import { between, bytes, errorText, h, notice, pill, render, when } from '../dom.js';
-import { sessionTable } from './agent.js';
+import { endReason, sessionTable } from './agent.js';
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 let AsciinemaPlayer = null;
@@ -44,7 +44,7 @@ export const sessionsView = {
         const page = await get(`/api/v1/sessions?limit=50${agentFilter.value ? `&agent=${enc(agentFilter.value)}` : ''}${append && next ? `&before=${enc(next)}` : ''}`);
         if (disposed) return;
         rows = append ? rows.concat(page.sessions) : page.sessions;
-        next = page.next_before;
+        next = page.sessions.length < 50 ? null : page.next_before;
         more.hidden = !next;
         render(list, rows.length ? sessionTable(rows, { showAgent: true, agents: names })
           : notice('empty', 'No shell sessions yet', h('p', {}, 'Open a terminal from an agent\'s page; its session is recorded and listed here.')));
@@ -108,7 +108,7 @@ export const sessionView = {
           ['Started', when(session.started_at)], ['Ended', session.ended_at ? when(session.ended_at) : 'still running'],
           ['Duration', between(session.started_at, session.ended_at)], ['Exit', session.exit_code ?? session.signal ?? '—'],
           ['State', pill(session.state === 'running' ? 'running' : session.exit_code === 0 ? 'succeeded' : 'ended', session.state)],
-          ['Why it ended', session.end_reason || '—'], ['Size', `${session.cols}×${session.rows}, ${session.term}`],
+          ['Ended by', endReason(session.end_reason)], ['Size', `${session.cols}×${session.rows}, ${session.term}`],
           ['Traffic', `${bytes(session.bytes_in)} in, ${bytes(session.bytes_out)} out`]]
           .map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
       if (!session.recording) {

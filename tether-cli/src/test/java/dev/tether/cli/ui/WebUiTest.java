@@ -1,0 +1,340 @@
+package dev.tether.cli.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tether.cli.e2e.BrowserTestFleet;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The web UI in a real browser (headless Chromium) against a real server and
+ * real agent processes, one operator's session from sign-in to sign-out: the
+ * fleet turning online and offline live, an agent's page, a terminal in the
+ * browser, a command on two agents, the recorded session played back, the
+ * audit log. Each step saves a 1440x900 screenshot under target/screenshots.
+ *
+ * <p>The steps share the browser, the server and the agents, so they run in
+ * order. Skipped with a message where Chromium is not installed, except under
+ * {@code CI=true}, where that fails.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebUiTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String TERMINAL = ".pane:not([hidden])";
+    /** The player's idleTimeLimit (src/main/web/src/views/sessions.js): longer pauses are cut to it. */
+    private static final double PLAYER_IDLE_LIMIT_S = 2;
+    private static final Pattern STTY_SIZE = Pattern.compile("(?m)^(\\d+) (\\d+)\\s*$");
+
+    private Path dir;
+    private BrowserTestFleet fleet;
+    private BrowserTestFleet.Agent web1;
+    private BrowserTestFleet.Agent web2;
+    private Browser browser;
+    private String base;
+    private String hello;
+
+    @BeforeAll
+    void start() throws Exception {
+        String missing = Browser.missing();
+        if (missing != null) {
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError("WebUiTest cannot run under CI=true: " + missing);
+            }
+            System.err.println("WebUiTest skipped: " + missing);
+            assumeTrue(false, missing);
+        }
+        dir = Files.createTempDirectory("tether-webui-");
+        fleet = BrowserTestFleet.start(dir, "WebUiTest", "1s");
+        base = fleet.url().toString();
+        web1 = fleet.createAgent("web-1", Map.of("env", "prod", "role", "web"));
+        web2 = fleet.createAgent("web-2", Map.of("env", "staging", "role", "web"));
+        fleet.createAgent("db-1", Map.of("env", "prod", "role", "db"));
+        browser = Browser.start(Path.of("target", "e2e-logs", "WebUiTest"));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (browser != null) {
+            browser.close();
+        }
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void signInWithTheAdminTokenKeepsItInAnHttpOnlyStrictCookie() throws Exception {
+        browser.open(base + "/agents");
+        browser.find("#token");
+        browser.screenshot("01-sign-in");
+
+        browser.find("#token").sendKeys("tat_not-the-admin-token-000000");
+        browser.find(".signin-form button[type=submit]").click();
+        assertThat(browser.textUntil(".form-error", text -> !text.isBlank(), "sign-in error"))
+                .contains("not an admin token");
+
+        WebElement token = browser.find("#token");
+        token.clear();
+        token.sendKeys(BrowserTestFleet.ADMIN_TOKEN, Keys.ENTER);
+        browser.find("tr[data-agent-name='db-1']");
+
+        Cookie cookie = browser.driver().manage().getCookieNamed("tether_session");
+        assertThat(cookie).isNotNull();
+        assertThat(cookie.isHttpOnly()).isTrue();
+        assertThat(cookie.getSameSite()).isEqualTo("Strict");
+        assertThat((String) browser.script("return document.cookie")).doesNotContain("tether_session");
+        assertThat(browser.driver().getCurrentUrl()).endsWith("/agents");
+    }
+
+    @Test
+    @Order(2)
+    void startedAgentsTurnOnlineWithoutAReload() throws Exception {
+        browser.script("window.tetherNoReload = true");
+        assertThat(status("web-1")).isEqualTo("offline");
+
+        web1.start("--enable-shell", "--shell", "/bin/bash");
+        web2.start();
+
+        awaitStatus("web-1", "online");
+        awaitStatus("web-2", "online");
+        assertThat(browser.script("return window.tetherNoReload")).isEqualTo(true);
+        assertThat(browser.find("[data-count=online] .count-value").getText()).isEqualTo("2");
+        assertThat(browser.find("[data-count=offline] .count-value").getText()).isEqualTo("1");
+        WebElement row = browser.find("tr[data-agent-name='web-1']");
+        assertThat(row.getText()).contains("env=prod").contains("role=web");
+        browser.textUntil("tr[data-agent-name='web-1']", text -> text.contains("Linux"), "reported OS of web-1");
+
+        browser.find("input[type=search]").sendKeys("staging");
+        browser.until(d -> browser.all("tbody tr").size() == 1, "search narrows to web-2");
+        assertThat(browser.find("tbody tr").getAttribute("data-agent-name")).isEqualTo("web-2");
+        browser.find("input[type=search]").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        browser.until(d -> browser.all("tbody tr").size() == 3, "all agents again");
+        browser.screenshot("02-agents");
+        browser.colorScheme("dark");
+        browser.screenshot("02-agents-dark");
+        browser.colorScheme("light");
+    }
+
+    @Test
+    @Order(3)
+    void agentPageShowsItsFactsAndChartsAndSaysWhyATerminalIsUnavailable() throws Exception {
+        browser.find("tr[data-agent-name='web-2'] .name a").click();
+        WebElement terminal = browser.find("[data-action=open-terminal]");
+        assertThat(terminal.isEnabled()).isFalse();
+        assertThat(browser.find("#shell-reason").getText()).contains("--enable-shell");
+
+        browser.open(base + "/agents/db-1");
+        assertThat(browser.find("#shell-reason").getText()).contains("offline");
+
+        browser.open(base + "/agents/web-1");
+        browser.until(d -> browser.find("[data-action=open-terminal]").isEnabled(), "terminal button enabled");
+        browser.textUntil(".card", text -> text.contains(web1.id()), "facts with the agent id");
+        assertThat(browser.find(".cards").getText()).contains("shell").contains("env=prod");
+        browser.until(d -> browser.all(".chart").size() == 4, "four charts");
+        browser.textUntil(".chart[data-metric=CPU] .chart-value", text -> text.endsWith("%"), "a CPU value");
+        browser.textUntil(".events", text -> !text.isBlank(), "recent events");
+        browser.screenshot("03-agent");
+    }
+
+    @Test
+    @Order(4)
+    void terminalRunsCommandsAndFollowsTheWindowSize() throws Exception {
+        browser.find("[data-action=open-terminal]").click();
+        browser.until(d -> d.getCurrentUrl().endsWith("/terminals"), "terminals page");
+        browser.textUntil(TERMINAL + " .session-id", text -> text.contains("session"), "session ready");
+
+        type("echo hello-$RANDOM");
+        hello = browser.until(d -> {
+            Matcher matcher = Pattern.compile("(?m)^(hello-\\d+)\\s*$").matcher(screen());
+            return matcher.find() ? matcher.group(1) : null;
+        }, "hello-NNNN printed by the remote shell");
+
+        int[] before = sttySize();
+        browser.resize(new Dimension(1000, 640));
+        browser.until(d -> {
+            int[] now = sttySize();
+            return now[0] != before[0] && now[1] != before[1] ? now : null;
+        }, "stty size follows the smaller window");
+        browser.resize(Browser.SCREEN);
+        browser.until(d -> {
+            int[] now = sttySize();
+            return now[0] == before[0] && now[1] == before[1] ? now : null;
+        }, "stty size follows the window back");
+        type("clear");
+        type("uname -sr");
+        type("ls -la --color=always /usr | head -12");
+        browser.until(d -> screen().contains("total"), "ls output");
+        browser.screenshot("04-terminal");
+        browser.colorScheme("dark");
+        browser.screenshot("04-terminal-dark");
+        browser.colorScheme("light");
+    }
+
+    @Test
+    @Order(5)
+    void commandOnTwoAgentsStreamsBothOutputsWithTheirExitCodes() throws Exception {
+        browser.open(base + "/run");
+        browser.find(".pick[data-name='web-1'] input").click();
+        browser.find(".pick[data-name='web-2'] input").click();
+        browser.find("#command").sendKeys("echo \"job $TETHER_JOB_ID\"; echo warning >&2; exit 3");
+        browser.find(".run-form button[type=submit]").click();
+
+        for (String agent : List.of("web-1", "web-2")) {
+            String card = ".job[data-agent='" + agent + "']";
+            browser.until(d -> "failed".equals(browser.find(card).getAttribute("data-state")), agent + " failed");
+            String job = browser.find(card).getAttribute("data-job");
+            browser.textUntil(card + " .job-output", text -> text.contains("job " + job) && text.contains("warning"),
+                    agent + "'s own output");
+            assertThat(browser.find(card + " .job-exit").getText()).contains("exit 3");
+        }
+        browser.textUntil(".run-summary", text -> text.startsWith("2 of 2 done"), "summary");
+        assertThat(browser.find(".run-head button").isEnabled()).as("cancel once all ended").isFalse();
+        browser.screenshot("05-run");
+    }
+
+    @Test
+    @Order(6)
+    void stoppedAgentTurnsOfflineWithoutAReload() throws Exception {
+        browser.find("a.nav-link[href='/agents']").click();
+        browser.script("window.tetherNoReload = true");
+        awaitStatus("web-2", "online");
+
+        web2.stop();
+
+        awaitStatus("web-2", "offline");
+        assertThat(browser.script("return window.tetherNoReload")).isEqualTo(true);
+        assertThat(browser.find("[data-count=online] .count-value").getText()).isEqualTo("1");
+    }
+
+    @Test
+    @Order(7)
+    void recordedSessionPlaysBackWithPauseSeekAndSpeed() throws Exception {
+        assertThat(hello).as("the terminal step printed a hello").isNotNull();
+        browser.find("a.nav-link[href='/terminals']").click();
+        browser.find(TERMINAL + " .session-id");
+        browser.find(".tab-close").click();
+        browser.until(d -> browser.present(".terminals-empty") && browser.find(".terminals-empty").isDisplayed(),
+                "tab closed");
+
+        browser.find("a.nav-link[href='/sessions']").click();
+        browser.until(d -> {
+            List<WebElement> rows = browser.all("tr[data-session]");
+            return !rows.isEmpty() && rows.get(0).getText().contains("ended") ? rows : null;
+        }, "the ended session listed");
+        browser.screenshot("06-sessions");
+        String sessionId = browser.find("tr[data-session]").getAttribute("data-session");
+        browser.find("tr[data-session] a.btn").click();
+
+        browser.find("[data-action=play]").click();
+        browser.until(d -> "true".equals(browser.find("[data-action=play]").getAttribute("data-playing")), "playing");
+        browser.textUntil(".clock", text -> !text.startsWith("0:00 /"), "the clock runs");
+        browser.find("[data-action=play]").click();
+        browser.until(d -> "false".equals(browser.find("[data-action=play]").getAttribute("data-playing")), "paused");
+        // The hello line is on screen only until the next clear: seek to just after it was printed.
+        double at = Recording.outputTime(fleet.text("/api/v1/sessions/" + sessionId + "/recording"), hello,
+                PLAYER_IDLE_LIMIT_S) + 0.05;
+        browser.script("const seek = document.querySelector('.seek'); seek.value = String(arguments[0]);"
+                + " seek.dispatchEvent(new Event('input'));", at);
+        browser.textUntil(".player-stage", text -> text.contains(hello), "the frame after seeking shows " + hello);
+        new org.openqa.selenium.support.ui.Select(browser.find("select[aria-label='Playback speed']")).selectByValue("4");
+        browser.find("[data-action=play]").click();
+        browser.textUntil(".player-stage", text -> text.contains("total"), "the replay at 4x reaches the ls output");
+        browser.until(d -> "false".equals(browser.find("[data-action=play]").getAttribute("data-playing")), "ended");
+        browser.screenshot("07-player");
+    }
+
+    @Test
+    @Order(8)
+    void auditLogListsTheSignInAndTheShellSession() throws Exception {
+        browser.find("a.nav-link[href='/audit']").click();
+        browser.textUntil(".audit-table", text -> text.contains("auth.sign_in") && text.contains("shell.session")
+                && text.contains("auth.sign_in_failed"), "audit entries");
+        browser.screenshot("08-audit");
+        browser.find("#audit-action").sendKeys("shell.session", Keys.ENTER);
+        browser.until(d -> browser.all(".audit-table tbody tr").size() == 1, "filtered to the shell session");
+    }
+
+    @Test
+    @Order(9)
+    void signOutEndsTheSessionForGood() throws Exception {
+        String cookie = browser.driver().manage().getCookieNamed("tether_session").getValue();
+        Object forged = ((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeAsyncScript(
+                "const done = arguments[0]; fetch('/api/v1/agents/web-1/revoke', {method: 'POST'})"
+                        + ".then(r => done(r.status), e => done(String(e)));");
+        assertThat(forged).as("a POST without the CSRF token").isEqualTo(403L);
+
+        browser.find(".topbar button").click();
+        browser.find("#token");
+        assertThat(browser.find(".signin-message").getText()).contains("signed out");
+
+        HttpResponse<String> reused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(base + "/api/v1/agents")).header("Cookie", "tether_session=" + cookie).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(reused.statusCode()).isEqualTo(401);
+        assertThat(fleet.api("GET", "/api/v1/agents/web-1", null).getBoolean("revoked")).isFalse();
+    }
+
+    /** Read in one go: the table re-renders whenever an event arrives. */
+    private String status(String agent) {
+        browser.find("tr[data-agent-name='" + agent + "']");
+        return (String) browser.script("const row = document.querySelector(`tr[data-agent-name='${arguments[0]}']`);"
+                + " return row ? row.dataset.status : null;", agent);
+    }
+
+    private void awaitStatus(String agent, String status) {
+        browser.until(d -> status.equals(status(agent)), agent + " " + status);
+    }
+
+    private void type(String line) {
+        WebElement input = browser.driver().findElement(By.cssSelector(TERMINAL + " .xterm-helper-textarea"));
+        input.sendKeys(line + "\n");
+    }
+
+    private String screen() {
+        return browser.driver().findElement(By.cssSelector(TERMINAL + " .xterm-rows")).getText();
+    }
+
+    /** Types {@code stty size} and reads the answer printed after it. */
+    private int[] sttySize() {
+        String marker = "size-" + System.nanoTime();
+        type("clear; stty size; echo " + marker);
+        return browser.until(d -> {
+            String text = screen();
+            int end = text.lastIndexOf("\n" + marker);
+            if (end < 0) {
+                return null;
+            }
+            Matcher matcher = STTY_SIZE.matcher(text.substring(0, end + 1));
+            int[] size = null;
+            while (matcher.find()) {
+                size = new int[] {Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2))};
+            }
+            return size;
+        }, "stty size answer");
+    }
+}
