@@ -2,9 +2,11 @@ package dev.tether.cli;
 
 import dev.tether.agent.Agent;
 import dev.tether.agent.AgentConfig;
+import dev.tether.agent.enroll.Enrollment;
 import dev.tether.protocol.Limits;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -35,6 +37,16 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--key-file", paramLabel = "FILE",
             description = "File holding the agent key (else $" + KEY_ENV + ").")
     Path keyFile;
+
+    @Option(names = "--enroll-token-file", paramLabel = "FILE",
+            description = "Join with an enrollment token from this file: the first start gets a key of the agent's own "
+                    + "(kept in STATE_DIR/agent.key, 0600), later starts use that key.")
+    Path enrollTokenFile;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Name to enrol under with --enroll-token-file (default: the host name; the server adds a "
+                    + "suffix when it is taken).")
+    String name;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Where the agent keeps its state and outbox (default /var/lib/tether-agent as root, else ~/.local/state/tether-agent).")
@@ -78,11 +90,12 @@ final class AgentCommand implements Callable<Integer> {
         return 0;
     }
 
-    AgentConfig config() throws IOException {
+    AgentConfig config() throws IOException, InterruptedException {
+        Path state = stateDir != null ? stateDir : defaultStateDir();
         return AgentConfig.builder()
                 .server(server)
-                .key(readKey())
-                .stateDir(stateDir != null ? stateDir : defaultStateDir())
+                .key(key(state))
+                .stateDir(state)
                 .labels(Labels.parse(labels))
                 .insecure(insecure)
                 .enableShell(enableShell)
@@ -91,6 +104,23 @@ final class AgentCommand implements Callable<Integer> {
                 .shellIdleTimeout(shellIdleTimeout)
                 .shellScrollbackBytes(shellScrollbackBytes)
                 .build();
+    }
+
+    /** The key: --key-file, else $TETHER_AGENT_KEY, else the enrolled key (enrolling first if need be). */
+    private String key(Path state) throws IOException, InterruptedException {
+        if (keyFile != null || System.getenv(KEY_ENV) != null) {
+            if (enrollTokenFile != null) {
+                throw new IllegalArgumentException("--enroll-token-file gets the agent a key of its own: do not also "
+                        + "pass --key-file or set " + KEY_ENV);
+            }
+            return readKey();
+        }
+        if (enrollTokenFile != null) {
+            return new Enrollment(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build())
+                    .keyFor(server, insecure, state, enrollTokenFile, name != null ? name : Enrollment.defaultName());
+        }
+        String enrolled = Enrollment.storedKey(state);
+        return enrolled != null ? enrolled : readKey();
     }
 
     private String readKey() throws IOException {
@@ -109,7 +139,8 @@ final class AgentCommand implements Callable<Integer> {
         }
         String key = System.getenv(KEY_ENV);
         if (key == null || key.isBlank()) {
-            throw new IllegalArgumentException("no agent key: pass --key-file FILE or set " + KEY_ENV);
+            throw new IllegalArgumentException("no agent key: pass --key-file FILE, set " + KEY_ENV
+                    + ", or join with --enroll-token-file FILE");
         }
         return key.strip();
     }

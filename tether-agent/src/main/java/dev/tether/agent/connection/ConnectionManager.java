@@ -67,6 +67,8 @@ public final class ConnectionManager implements AutoCloseable {
     private volatile Session current;
     /** Owned by the loop thread. */
     private boolean unauthorizedLogged;
+    /** Owned by the connection loop: the pending-approval warning is logged once. */
+    private boolean pendingLogged;
 
     /**
      * @param configVersion the applied configuration version, read for each Hello
@@ -220,6 +222,8 @@ public final class ConnectionManager implements AutoCloseable {
     private Duration delayAfter(SessionEnd end) {
         return switch (end) {
             case SessionEnd.Rejected rejected when rejected.unauthorized() -> unauthorized();
+            case SessionEnd.Rejected rejected when rejected.pendingApproval() -> pendingApproval(rejected.retryAfter());
+            case SessionEnd.Rejected rejected when rejected.retryAfter() != null -> retryAsTold(rejected);
             case SessionEnd.Rejected rejected -> retry("the server refused the upgrade with HTTP "
                     + rejected.status() + hint(rejected.status()));
             case SessionEnd.Failed failed -> retry("connection to " + dialer.uri() + " failed: " + failed.reason());
@@ -231,6 +235,27 @@ public final class ConnectionManager implements AutoCloseable {
             }
             case SessionEnd.Stopped stopped -> Duration.ZERO;
         };
+    }
+
+    private Duration pendingApproval(Duration retryAfter) {
+        if (!pendingLogged) {
+            pendingLogged = true;
+            log.warn("this agent is waiting for an operator to approve it (tether agents approve NAME); asking again "
+                    + "every {}", readable(retryAfter));
+        }
+        return retryAfter;
+    }
+
+    /**
+     * The server said when to come back (429 after failed authentications, 503 while it paces a reconnect
+     * storm): wait that long, or the backoff when it is longer, so the herd stays spread.
+     */
+    private Duration retryAsTold(SessionEnd.Rejected rejected) {
+        Duration backoff = retries.afterFailure();
+        Duration delay = rejected.retryAfter().compareTo(backoff) > 0 ? rejected.retryAfter() : backoff;
+        log.warn("the server refused the upgrade with HTTP {}{}; retrying in {} as it asked", rejected.status(),
+                hint(rejected.status()), readable(delay));
+        return delay;
     }
 
     private Duration unauthorized() {

@@ -9,6 +9,7 @@ import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -87,9 +88,21 @@ final class Dialer {
 
     private SessionEnd describe(Throwable error) {
         if (error instanceof WebSocketHandshakeException e && e.getResponse() != null) {
-            return new SessionEnd.Rejected(e.getResponse().statusCode());
+            return new SessionEnd.Rejected(e.getResponse().statusCode(), retryAfter(e.getResponse().headers()));
         }
         return new SessionEnd.Failed(reason(error));
+    }
+
+    /** The Retry-After header in seconds (the only form Tether's server sends), or null. */
+    static Duration retryAfter(java.net.http.HttpHeaders headers) {
+        return headers.firstValue("Retry-After").map(value -> {
+            try {
+                long seconds = Long.parseLong(value.trim());
+                return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 3600));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }).orElse(null);
     }
 
     /** A short, key-free description of a dial failure. */

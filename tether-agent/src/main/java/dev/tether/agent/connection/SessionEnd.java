@@ -9,10 +9,19 @@ public sealed interface SessionEnd {
     record Stopped() implements SessionEnd {
     }
 
-    /** The server answered the upgrade with an HTTP error instead of switching protocols. */
-    record Rejected(int status) implements SessionEnd {
+    /**
+     * The server answered the upgrade with an HTTP error instead of switching protocols.
+     *
+     * @param retryAfter the server's {@code Retry-After}, or null when it sent none
+     */
+    record Rejected(int status, Duration retryAfter) implements SessionEnd {
         public boolean unauthorized() {
             return status == 401;
+        }
+
+        /** 403 with a Retry-After: enrolled, waiting for an operator's approval. */
+        public boolean pendingApproval() {
+            return status == 403 && retryAfter != null;
         }
     }
 

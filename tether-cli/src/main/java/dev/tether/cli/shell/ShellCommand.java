@@ -114,8 +114,9 @@ public final class ShellCommand implements Callable<Integer> {
     private int exitStatus(ShellClient.End end, LocalTerminal terminal, String sessionId) {
         if (end.exitCode() != null) {
             if (end.signal() != null) {
-                terminal.notice("the remote program was killed by SIG" + end.signal());
-                return 128 + SIGNALS.getOrDefault(end.signal(), 0);
+                terminal.notice("the remote program was killed by " + end.signal());
+                String name = end.signal().startsWith("SIG") ? end.signal().substring(3) : end.signal();
+                return 128 + SIGNALS.getOrDefault(name, 0);
             }
             return end.exitCode();
         }

@@ -119,6 +119,20 @@ final class Fleet implements AutoCloseable {
         return process;
     }
 
+    /** Starts {@code tether agent} with exactly these arguments after {@code agent} (enrollment, say). */
+    JavaProcess startAgentWith(String name, List<String> args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("agent"));
+        all.addAll(args);
+        JavaProcess process = JavaProcess.start(name + "-" + processes.size(), logDir, Map.of(), MAIN, all);
+        processes.add(process);
+        return process;
+    }
+
+    /** Where this test's processes write their logs. */
+    Path logDir() {
+        return logDir;
+    }
+
     /** Starts an agent process that publishes test.n events first..last. */
     JavaProcess startPublisher(AgentIdentity agent, URI server, long first, long last, int batch, long pauseMs)
             throws IOException {

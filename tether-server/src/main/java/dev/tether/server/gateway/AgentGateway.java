@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Optional;
@@ -147,11 +148,14 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
     }
 
     private static void reply(HttpServerRequest request, int status, String error, String message) {
+        if (request.version() != HttpVersion.HTTP_2) {
+            // The request may be paused with its body unread: do not reuse the connection (HTTP/1 only;
+            // HTTP/2 forbids the header, and its streams are independent).
+            request.response().putHeader(HttpHeaders.CONNECTION, "close");
+        }
         request.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                // The request may be paused with its body unread: do not reuse the connection.
-                .putHeader(HttpHeaders.CONNECTION, "close")
                 .end(new JsonObject().put("error", error).put("message", message).encode());
     }
 }
