@@ -24,9 +24,11 @@ import java.util.TreeMap;
  * @param insecure allow a plain-text server URL
  * @param backoff reconnect backoff (never null; {@link Backoff#defaults()} when not given)
  * @param shell remote shells (never null; {@link ShellSettings#disabled()} when not given)
+ * @param caFile PEM certificates of the CA that signed the server's certificate, trusted instead of the JDK's
+ *     public roots; null to use those roots
  */
 public record AgentConfig(URI server, String key, Path stateDir, Map<String, String> labels, boolean insecure,
-        Backoff backoff, ShellSettings shell) {
+        Backoff backoff, ShellSettings shell, Path caFile) {
 
     private static final Set<String> SECURE_SCHEMES = Set.of("https", "wss");
     private static final Set<String> PLAIN_SCHEMES = Set.of("http", "ws");
@@ -42,6 +44,9 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         labels = checkLabels(labels == null ? Map.of() : labels);
         backoff = backoff == null ? Backoff.defaults() : backoff;
         shell = shell == null ? ShellSettings.disabled() : shell;
+        if (caFile != null && !java.nio.file.Files.isReadable(caFile)) {
+            throw new IllegalArgumentException("--ca-file " + caFile + " does not exist or is not readable");
+        }
     }
 
     public static Builder builder() {
@@ -68,7 +73,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
     @Override
     public String toString() {
         return "AgentConfig[server=" + server + ", key=<masked>, stateDir=" + stateDir + ", labels=" + labels
-                + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + "]";
+                + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + ", caFile=" + caFile + "]";
     }
 
     private static void checkServer(URI server, boolean insecure) {
@@ -141,6 +146,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         private Path stateDir;
         private final Map<String, String> labels = new LinkedHashMap<>();
         private boolean insecure;
+        private Path caFile;
         private Backoff backoff = Backoff.defaults();
         private boolean shellEnabled;
         private String shellProgram;
@@ -229,7 +235,14 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
 
         public AgentConfig build() {
             return new AgentConfig(server, key, stateDir, labels, insecure, backoff,
-                    new ShellSettings(shellEnabled, shellProgram, maxShells, shellIdleTimeout, shellScrollbackBytes));
+                    new ShellSettings(shellEnabled, shellProgram, maxShells, shellIdleTimeout, shellScrollbackBytes),
+                    caFile);
+        }
+
+        /** Trust the CA certificates in this PEM file instead of the JDK's public roots. */
+        public Builder caFile(Path file) {
+            this.caFile = file;
+            return this;
         }
     }
 }

@@ -3,10 +3,10 @@ package dev.tether.cli;
 import dev.tether.agent.Agent;
 import dev.tether.agent.AgentConfig;
 import dev.tether.agent.enroll.Enrollment;
+import dev.tether.agent.tls.TrustedCa;
 import dev.tether.protocol.Limits;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -55,6 +55,11 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label to report (repeatable).")
     List<String> labels = new ArrayList<>();
 
+    @Option(names = "--ca-file", paramLabel = "PEM",
+            description = "Trust the server's certificate only if this CA (PEM) signed it, instead of the system's "
+                    + "public roots: for a server with a private CA.")
+    Path caFile;
+
     @Option(names = "--insecure", description = "Allow plain ws:// or http:// (the key crosses the network in clear).")
     boolean insecure;
 
@@ -98,6 +103,7 @@ final class AgentCommand implements Callable<Integer> {
                 .stateDir(state)
                 .labels(Labels.parse(labels))
                 .insecure(insecure)
+                .caFile(caFile)
                 .enableShell(enableShell)
                 .shellProgram(shellProgram)
                 .maxShells(maxShells)
@@ -116,7 +122,7 @@ final class AgentCommand implements Callable<Integer> {
             return readKey();
         }
         if (enrollTokenFile != null) {
-            return new Enrollment(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build())
+            return new Enrollment(TrustedCa.httpClient(caFile).connectTimeout(Duration.ofSeconds(10)).build())
                     .keyFor(server, insecure, state, enrollTokenFile, name != null ? name : Enrollment.defaultName());
         }
         String enrolled = Enrollment.storedKey(state);

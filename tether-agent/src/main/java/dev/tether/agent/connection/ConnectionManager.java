@@ -1,6 +1,7 @@
 package dev.tether.agent.connection;
 
 import dev.tether.agent.AgentConfig;
+import dev.tether.agent.tls.TrustedCa;
 import dev.tether.agent.Backoff;
 import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.protocol.CloseCodes;
@@ -87,7 +88,7 @@ public final class ConnectionManager implements AutoCloseable {
         this.metrics = metrics;
         this.clock = clock;
         this.retries = new Retries(config.backoff(), random);
-        this.client = HttpClient.newBuilder().connectTimeout(Limits.HANDSHAKE_TIMEOUT).build();
+        this.client = TrustedCa.httpClient(config.caFile()).connectTimeout(Limits.HANDSHAKE_TIMEOUT).build();
         this.dialer = new Dialer(client, config.connectUri(), config.key(), identity.version());
         this.thread = new Thread(this::loop, "tether-connection");
         this.thread.setDaemon(true);

@@ -124,7 +124,8 @@ final class Dialer {
             return "timed out" + suffix(root);
         }
         if (root instanceof SSLException) {
-            return "TLS handshake failed" + suffix(root) + " (does this host trust the server's certificate?)";
+            return "TLS handshake failed" + suffix(root) + " (is the server's certificate signed by a CA this agent "
+                    + "trusts? For a private CA pass its certificate with --ca-file)";
         }
         return root.getClass().getSimpleName() + suffix(root);
     }

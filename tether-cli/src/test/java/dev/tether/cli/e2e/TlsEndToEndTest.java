@@ -1,0 +1,108 @@
+package dev.tether.cli.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server serving TLS from PEM files of a private CA; agents that trust that
+ * CA with --ca-file connect, agents that trust another CA refuse and say why.
+ */
+class TlsEndToEndTest {
+
+    private static final Path LOGS = JavaProcess.LOG_ROOT.resolve("TlsEndToEndTest");
+
+    @TempDir
+    Path dir;
+    private JavaProcess server;
+    private JavaProcess agent;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (JavaProcess process : new JavaProcess[] {agent, server}) {
+            if (process != null) {
+                process.close();
+            }
+        }
+    }
+
+    @Test
+    void anAgentTrustingThePrivateCaConnectsAndOneTrustingAnotherCaRefusesAndSaysWhy() throws Exception {
+        TestPki ours = TestPki.authority("Tether Test CA");
+        TestPki theirs = TestPki.authority("Some Other CA");
+        Path[] serverPem = ours.issueServer(dir);
+        Path ourCa = ours.writeCertificate(dir.resolve("ca.pem"));
+        Path otherCa = theirs.writeCertificate(dir.resolve("other-ca.pem"));
+        int port = freePort();
+        URI url = URI.create("https://127.0.0.1:" + port);
+        server = JavaProcess.start("tls-server", LOGS, Map.of("TETHER_ADMIN_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN,
+                List.of("server", "--listen", "127.0.0.1:" + port, "--data-dir", dir.resolve("data").toString(),
+                        "--tls-cert", serverPem[0].toString(), "--tls-key", serverPem[1].toString()));
+        HttpClient http = HttpClient.newBuilder().sslContext(ours.clientContext()).build();
+        await("server ready over TLS").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> get(http, url, "/readyz").statusCode() == 200);
+        JsonObject created = new JsonObject(http.send(HttpRequest.newBuilder(url.resolve("/api/v1/agents"))
+                .header("Authorization", "Bearer " + Fleet.ADMIN_TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"tls-agent\"}")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        Path keyFile = Files.writeString(dir.resolve("agent.key"), created.getString("key"));
+
+        JavaProcess untrusting = JavaProcess.start("agent-other-ca", LOGS, Map.of(), Fleet.MAIN, agentArgs(url,
+                keyFile, otherCa, "other-state"));
+        untrusting.awaitOutput("TLS handshake failed", Duration.ofSeconds(30));
+        assertThat(untrusting.output()).contains("--ca-file");
+        assertThat(status(http, url, created.getString("id"))).isEqualTo("offline");
+        untrusting.close();
+
+        agent = JavaProcess.start("agent-our-ca", LOGS, Map.of(), Fleet.MAIN, agentArgs(url, keyFile, ourCa,
+                "state"));
+        await("agent online over wss").atMost(Duration.ofSeconds(30))
+                .until(() -> "online".equals(status(http, url, created.getString("id"))));
+    }
+
+    @Test
+    void anAgentRefusesAPlainHttpServerWithoutInsecure() throws Exception {
+        Path key = Files.writeString(dir.resolve("k"), "tak_whatever");
+        JavaProcess refused = JavaProcess.start("agent-plain", LOGS, Map.of(), Fleet.MAIN, List.of("agent",
+                "--server", "http://127.0.0.1:1", "--key-file", key.toString(), "--state-dir",
+                dir.resolve("s").toString()));
+
+        assertThat(refused.waitForExit(Duration.ofSeconds(30))).isNotZero();
+        assertThat(refused.output()).contains("--insecure");
+    }
+
+    private static List<String> agentArgs(URI url, Path keyFile, Path ca, String state) {
+        return List.of("agent", "--server", url.toString(), "--key-file", keyFile.toString(), "--ca-file",
+                ca.toString(), "--state-dir", ca.getParent().resolve(state).toString());
+    }
+
+    private static HttpResponse<String> get(HttpClient http, URI url, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(url.resolve(path)).header("Authorization", "Bearer "
+                + Fleet.ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String status(HttpClient http, URI url, String id) throws Exception {
+        return new JsonObject(get(http, url, "/api/v1/agents/" + id).body()).getString("status");
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
