@@ -27,6 +27,8 @@ import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.DbExecutor;
 import dev.tether.server.store.Dialect;
+import dev.tether.server.users.UserStore;
+import dev.tether.server.users.Users;
 import dev.tether.server.ui.WebAssets;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -114,6 +116,7 @@ public final class TetherServer implements AutoCloseable {
         ShellSessionStore shellSessions = new ShellSessionStore(db);
         AuditLog audit = new AuditLog(db);
         Enrollment enrollment = new Enrollment(db, new EnrollmentTokenStore(db), audit);
+        Users users = new Users(new UserStore(db), audit);
         EnrollEndpoint enroll = new EnrollEndpoint(enrollment, executor);
         Recordings recordings = push(resources, new Recordings(config.dataDir(), config.shell().recordingRetention(),
                 shellSessions));
@@ -123,13 +126,14 @@ public final class TetherServer implements AutoCloseable {
                 new PresenceEvents(eventLog, broadcaster), shells, config.heartbeatInterval(),
                 config.maxHandshakesPerSecond());
         BrowserAuth browser = new BrowserAuth(BrowserSessions.load(db, tokens), config.tls());
-        ShellEndpoint shellEndpoint = new ShellEndpoint(tokens, browser, new AgentStore(db), executor, hub, shells);
+        ShellEndpoint shellEndpoint = new ShellEndpoint(tokens, browser, users, new AgentStore(db), executor, hub,
+                shells);
         WebAssets web = WebAssets.load(TetherServer.class.getClassLoader());
         if (!web.present()) {
             LOG.warn("the web UI is not in this build (needs Node.js 20+ and npm at build time); the API works");
         }
         Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens, dispatcher, eventLog,
-                broadcaster, shellSessions, recordings, audit, enrollment, browser, web);
+                broadcaster, shellSessions, recordings, audit, enrollment, users, browser, web);
         HttpServer http = vertx.createHttpServer(httpOptions(config)).requestHandler(request -> {
             if (AgentGateway.PATH.equals(request.path())) {
                 gateway.handle(request);

@@ -3,8 +3,8 @@ package dev.tether.server.api;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Who makes a request and from where, for the audit log. Every authenticated
- * caller is the admin until users exist ({@code admin}). Stateless.
+ * Who makes a request and from where, for the audit log: the user's name, or
+ * {@code admin} for the admin token. Stateless.
  */
 final class Actors {
 
@@ -14,7 +14,7 @@ final class Actors {
     }
 
     static String of(RoutingContext ctx) {
-        return ADMIN;
+        return AdminAuth.principal(ctx).name();
     }
 
     static String source(RoutingContext ctx) {

@@ -3,6 +3,11 @@ package dev.tether.server.api;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.Secrets;
+import dev.tether.server.store.DbExecutor;
+import dev.tether.server.users.Principal;
+import dev.tether.server.users.Role;
+import dev.tether.server.users.Users;
+import io.vertx.core.Vertx;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -16,13 +21,25 @@ final class AdminAuth implements Handler<RoutingContext> {
 
     /** Context key of the {@link dev.tether.server.auth.BrowserSession} of a cookie-authenticated request. */
     static final String SESSION = "tether.browserSession";
+    /** Context key of the request's {@link Principal}. */
+    static final String PRINCIPAL = "tether.principal";
 
     private final AdminTokens tokens;
     private final BrowserAuth browser;
+    private final Users users;
+    private final DbExecutor db;
 
-    AdminAuth(AdminTokens tokens, BrowserAuth browser) {
+    AdminAuth(AdminTokens tokens, BrowserAuth browser, Users users, DbExecutor db) {
         this.tokens = tokens;
         this.browser = browser;
+        this.users = users;
+        this.db = db;
+    }
+
+    /** Who made the request (set by this handler on every request it lets through). */
+    static Principal principal(RoutingContext ctx) {
+        Principal principal = ctx.get(PRINCIPAL);
+        return principal != null ? principal : Principal.BOOTSTRAP_ADMIN;
     }
 
     @Override
@@ -33,13 +50,37 @@ final class AdminAuth implements Handler<RoutingContext> {
             ApiResponses.error(ctx, cookie.status(), cookie.error(), cookie.message());
         } else if (cookie != null && cookie.allowed()) {
             ctx.put(SESSION, cookie.session());
-            ctx.next();
+            admit(ctx, Principal.BOOTSTRAP_ADMIN);
         } else if (tokens.accepts(token)) {
-            ctx.next();
+            admit(ctx, Principal.BOOTSTRAP_ADMIN);
+        } else if (token != null && token.startsWith(Users.TOKEN_PREFIX)) {
+            ctx.request().pause();
+            db.call(Vertx.currentContext(), () -> users.authenticate(token)).onComplete(found -> {
+                if (found.succeeded() && found.result().isPresent()) {
+                    admit(ctx, found.result().get());
+                } else {
+                    ctx.request().resume();
+                    ApiResponses.error(ctx, 401, "unauthorized", "this API token is unknown, expired or revoked, "
+                            + "or its user is disabled: sign in again with tether login");
+                }
+            });
         } else {
             ApiResponses.error(ctx, 401, "unauthorized", token == null
                     ? "missing admin token: send 'Authorization: Bearer <admin token>'"
                     : "invalid admin token: use the token printed on the server's first start, or TETHER_ADMIN_TOKEN");
         }
+    }
+
+    /** Lets an authenticated request through if its role allows the endpoint; 403 otherwise. */
+    private static void admit(RoutingContext ctx, Principal principal) {
+        Role needed = Permissions.required(ctx.request().method(), ctx.request().path());
+        if (!principal.may(needed)) {
+            ctx.request().resume();
+            ApiResponses.error(ctx, 403, "forbidden", principal.name() + " is a " + principal.role().wire()
+                    + "; this needs the " + needed.wire() + " role");
+            return;
+        }
+        ctx.put(PRINCIPAL, principal);
+        ctx.next();
     }
 }

@@ -5,6 +5,7 @@ import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.dispatch.CommandStore;
 import dev.tether.server.enroll.Enrollment;
+import dev.tether.server.users.Users;
 import dev.tether.server.enroll.EnrollmentTokenStore;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.dispatch.JobOutputStore;
@@ -50,7 +51,7 @@ public final class ApiRouter {
     public static Router create(Vertx vertx, Database database, DbExecutor executor, Hub hub,
             ServerMetrics metrics, AdminTokens tokens, Dispatcher dispatcher, EventLog eventLog,
             EventBroadcaster broadcaster, ShellSessionStore shellSessions, Recordings recordings, AuditLog audit,
-            Enrollment enrollment, BrowserAuth browser, WebAssets web) {
+            Enrollment enrollment, Users users, BrowserAuth browser, WebAssets web) {
         Router router = Router.router(vertx);
         DbCalls db = new DbCalls(executor);
         AgentStore agents = new AgentStore(database);
@@ -59,7 +60,9 @@ public final class ApiRouter {
         new HealthRoutes(database, metrics, db).mount(router);
         SignInRoutes signIn = new SignInRoutes(tokens, browser, audit, db);
         signIn.mountSignIn(router);
-        router.route("/api/v1/*").handler(new AdminAuth(tokens, browser));
+        UserRoutes userRoutes = new UserRoutes(users, db);
+        userRoutes.mountLogin(router);
+        router.route("/api/v1/*").handler(new AdminAuth(tokens, browser, users, executor));
         router.route("/api/v1/*").handler(ApiRouter::requireJsonBody);
         router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         signIn.mount(router);
@@ -74,6 +77,7 @@ public final class ApiRouter {
         new EventStreamRoutes(executor, eventLog, broadcaster, agents, metrics).mount(router);
         new SessionRoutes(agents, shellSessions, recordings, db).mount(router);
         new AuditRoutes(audit, db).mount(router);
+        userRoutes.mount(router);
         new EnrollmentRoutes(enrollment, new EnrollmentTokenStore(database), agents, audit, hub, db).mount(router);
         new UiHandler(web).mount(router);
         router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));

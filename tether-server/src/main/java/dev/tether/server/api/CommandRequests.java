@@ -28,7 +28,6 @@ final class CommandRequests {
     private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Pattern ENV_NAME = Pattern.compile("[^=\\x00]{1,255}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
-    private static final String CREATED_BY = "admin";
 
     private CommandRequests() {
     }
@@ -55,7 +54,7 @@ final class CommandRequests {
                 (int) integer(body, "max_concurrency", 0, NewCommand.MAX_CONCURRENCY, "jobs (0: unlimited)"),
                 (int) integer(body, "max_errors", -1, NewCommand.MAX_ERRORS, "failures (-1: unlimited)",
                         -1),
-                CREATED_BY);
+                Actors.of(ctx));
     }
 
     private static JsonObject jsonObject(RoutingContext ctx) {

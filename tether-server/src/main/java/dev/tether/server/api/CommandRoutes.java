@@ -3,6 +3,8 @@ package dev.tether.server.api;
 import dev.tether.server.dispatch.CommandRecord;
 import dev.tether.server.dispatch.CommandStore;
 import dev.tether.server.dispatch.Dispatcher;
+import dev.tether.server.dispatch.Selector;
+import dev.tether.server.users.Role;
 import dev.tether.server.dispatch.Dispatcher.Created;
 import dev.tether.server.dispatch.JobRecord;
 import dev.tether.server.dispatch.JobState;
@@ -46,7 +48,9 @@ final class CommandRoutes {
 
     private void create(RoutingContext ctx) {
         NewCommand request = CommandRequests.parse(ctx);
-        db.respond(ctx, () -> dispatcher.create(request), created -> ApiResponses.json(ctx, 201, render(created)));
+        Selector scope = AdminAuth.principal(ctx).role() == Role.ADMIN ? null : AdminAuth.principal(ctx).scope();
+        db.respond(ctx, () -> dispatcher.create(request, scope), created -> ApiResponses.json(ctx, 201,
+                render(created)));
     }
 
     private static JsonObject render(Created created) {

@@ -14,6 +14,7 @@ public final class DispatchException extends RuntimeException {
         NOT_FOUND(404, "not_found"),
         REVOKED_AGENT(422, "agent_revoked"),
         NOT_APPROVED(422, "agent_not_approved"),
+        OUT_OF_SCOPE(403, "forbidden"),
         NO_TARGETS(422, "no_targets"),
         ALREADY_FINAL(409, "already_final"),
         TOO_MANY_PENDING(429, "too_many_pending");

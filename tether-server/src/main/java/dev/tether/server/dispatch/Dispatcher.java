@@ -92,7 +92,17 @@ public final class Dispatcher implements AutoCloseable {
      *     with {@link #MAX_PENDING_JOBS_PER_AGENT} unfinished jobs already
      */
     public Created create(NewCommand request) {
-        List<Target> resolved = targets.resolve(request);
+        return create(request, null);
+    }
+
+    /**
+     * As {@link #create(NewCommand)}, for an operator whose scope every target must match.
+     *
+     * @param scope null: any agent
+     * @throws DispatchException {@link DispatchException.Reason#OUT_OF_SCOPE} naming an agent outside it
+     */
+    public Created create(NewCommand request, Selector scope) {
+        List<Target> resolved = targets.resolve(request, scope);
         long now = System.currentTimeMillis();
         CommandRecord command = new CommandRecord(Ids.command(), request.type(), CommandRecord.spec(request),
                 CommandRecord.target(request), request.timeoutSeconds(), request.deadlineSeconds(),

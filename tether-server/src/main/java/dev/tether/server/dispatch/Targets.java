@@ -30,9 +30,21 @@ final class Targets {
     /**
      * @throws DispatchException for an unknown or revoked agent, or a selector that matches nothing
      */
-    List<Target> resolve(NewCommand command) {
+    List<Target> resolve(NewCommand command, Selector scope) {
         List<AgentRecord> all = agents.list();
-        return command.selector() != null ? select(command.selector(), all) : listed(command.agents(), all);
+        List<Target> targets = command.selector() != null ? select(command.selector(), all)
+                : listed(command.agents(), all);
+        if (scope != null) {
+            Map<String, AgentRecord> byId = new HashMap<>();
+            all.forEach(agent -> byId.put(agent.id(), agent));
+            for (Target target : targets) {
+                if (!scope.matches(byId.get(target.agentId()).labels())) {
+                    throw new DispatchException(Reason.OUT_OF_SCOPE, "agent '" + target.agentName()
+                            + "' is outside your scope (" + scope.text() + "): narrow the target to agents you reach");
+                }
+            }
+        }
+        return targets;
     }
 
     private static List<Target> select(Selector selector, List<AgentRecord> all) {

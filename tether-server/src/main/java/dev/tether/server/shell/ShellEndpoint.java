@@ -8,6 +8,9 @@ import dev.tether.server.hub.LiveConnection;
 import dev.tether.server.store.AgentRecord;
 import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.DbExecutor;
+import dev.tether.server.users.Principal;
+import dev.tether.server.users.Role;
+import dev.tether.server.users.Users;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -52,14 +55,16 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ShellEndpoint.class);
 
     private final AdminTokens tokens;
+    private final Users users;
     private final BrowserAuth browser;
     private final AgentStore agents;
     private final DbExecutor db;
     private final Hub hub;
     private final ShellBroker broker;
 
-    public ShellEndpoint(AdminTokens tokens, BrowserAuth browser, AgentStore agents, DbExecutor db, Hub hub,
-            ShellBroker broker) {
+    public ShellEndpoint(AdminTokens tokens, BrowserAuth browser, Users users, AgentStore agents, DbExecutor db,
+            Hub hub, ShellBroker broker) {
+        this.users = users;
         this.tokens = tokens;
         this.browser = browser;
         this.agents = agents;
@@ -86,7 +91,9 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
             reply(request, cookie.status(), cookie.error(), cookie.message());
             return;
         }
-        if ((cookie == null || !cookie.allowed()) && !tokens.accepts(token)) {
+        boolean admin = (cookie != null && cookie.allowed()) || tokens.accepts(token);
+        boolean personal = !admin && token != null && token.startsWith(Users.TOKEN_PREFIX);
+        if (!admin && !personal) {
             request.response().putHeader("WWW-Authenticate", "Bearer");
             reply(request, 401, "unauthorized", token == null
                     ? "missing admin token: send 'Authorization: Bearer <admin token>'"
@@ -107,15 +114,41 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         request.pause();
         Context context = Vertx.currentContext();
         String agent = path.group(1);
-        db.call(context, () -> agents.find(agent))
-                .onSuccess(found -> checkAgent(request, terminal, agent, found))
+        db.call(context, () -> new Lookup(admin ? Optional.of(Principal.BOOTSTRAP_ADMIN) : users.authenticate(token),
+                        agents.find(agent)))
+                .onSuccess(found -> checkCaller(request, terminal, agent, found))
                 .onFailure(failure -> {
                     LOG.warn("shell: agent lookup failed", failure);
                     reply(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
                 });
     }
 
-    private void checkAgent(HttpServerRequest request, Terminal terminal, String name, Optional<AgentRecord> found) {
+    /** Who asks, and the agent asked for. */
+    private record Lookup(Optional<Principal> principal, Optional<AgentRecord> agent) {
+    }
+
+    private void checkCaller(HttpServerRequest request, Terminal terminal, String name, Lookup found) {
+        if (found.principal().isEmpty()) {
+            reply(request, 401, "unauthorized", "this API token is unknown, expired or revoked, or its user is "
+                    + "disabled: sign in again with tether login");
+            return;
+        }
+        Principal principal = found.principal().get();
+        if (!principal.may(Role.OPERATOR)) {
+            reply(request, 403, "forbidden", principal.name() + " is a " + principal.role().wire()
+                    + "; opening a shell needs the operator role");
+            return;
+        }
+        if (found.agent().isPresent() && !principal.reaches(found.agent().get().labels())) {
+            reply(request, 403, "forbidden", "agent " + found.agent().get().name() + " is outside "
+                    + principal.name() + "'s scope (" + principal.scope().text() + ")");
+            return;
+        }
+        checkAgent(request, terminal, name, found.agent(), principal);
+    }
+
+    private void checkAgent(HttpServerRequest request, Terminal terminal, String name, Optional<AgentRecord> found,
+            Principal principal) {
         if (found.isEmpty()) {
             reply(request, 404, "not_found", "no agent '" + name + "': list agents with GET /api/v1/agents");
             return;
@@ -133,7 +166,8 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
             return;
         }
         ShellRequest shell = new ShellRequest(agent.id(), agent.name(), terminal.rows(), terminal.cols(),
-                terminal.command(), terminal.term(), terminal.attach(), "admin", String.valueOf(request.remoteAddress()));
+                terminal.command(), terminal.term(), terminal.attach(), principal.name(),
+                String.valueOf(request.remoteAddress()));
         request.toWebSocket()
                 .onSuccess(ws -> {
                     if (shell.attach() != null) {
