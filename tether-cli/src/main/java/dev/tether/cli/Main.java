@@ -7,6 +7,7 @@ import dev.tether.cli.ops.EventsCommand;
 import dev.tether.cli.ops.JobsCommand;
 import dev.tether.cli.ops.RunCommand;
 import dev.tether.cli.ops.SessionsCommand;
+import dev.tether.cli.ops.UsersCommand;
 import dev.tether.cli.shell.ShellCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,6 +28,10 @@ import picocli.CommandLine.Command;
                 EventsCommand.class,
                 ShellCommand.class,
                 SessionsCommand.class,
+                UsersCommand.Login.class,
+                UsersCommand.Logout.class,
+                UsersCommand.Users.class,
+                UsersCommand.Tokens.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

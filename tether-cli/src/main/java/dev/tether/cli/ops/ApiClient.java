@@ -139,10 +139,10 @@ public final class ApiClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path))
                 .timeout(REQUEST_TIMEOUT)
-                .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
+        return token == null ? builder : builder.header("Authorization", "Bearer " + token);
     }
 
     private JsonObject send(HttpRequest.Builder builder) {

@@ -13,6 +13,14 @@ public final class ApiOptions {
     /** Written by {@code tether server --dev}; used when nothing else names a token. */
     static final Path DEV_TOKEN_FILE = Path.of("tether-data", "admin.token");
 
+    /** Written by {@code tether login}: the signed-in user's personal token. */
+    public static Path loginTokenFile() {
+        String config = System.getenv("XDG_CONFIG_HOME");
+        Path base = config != null && !config.isBlank() ? Path.of(config)
+                : Path.of(System.getProperty("user.home"), ".config");
+        return base.resolve("tether").resolve("token");
+    }
+
     @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:TETHER_URL:-" + DEFAULT_URL + "}",
             description = "Server URL (env TETHER_URL, default ${DEFAULT-VALUE}).")
     String url;
@@ -29,12 +37,29 @@ public final class ApiOptions {
     }
 
     public ApiClient client() {
-        return new ApiClient(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), resolveToken());
+        return new ApiClient(base(), resolveToken());
+    }
+
+    /** A client without a token, for signing in. */
+    public ApiClient anonymousClient() {
+        return new ApiClient(base(), null);
+    }
+
+    private URI base() {
+        return URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
     }
 
     private String resolveToken() {
         if (token != null && !token.isBlank()) {
             return token.strip();
+        }
+        Path login = loginTokenFile();
+        if (Files.isReadable(login)) {
+            try {
+                return Files.readString(login).strip();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + login + ": " + e.getMessage());
+            }
         }
         if (Files.isReadable(DEV_TOKEN_FILE)) {
             try {
@@ -43,7 +68,7 @@ public final class ApiOptions {
                 throw new IllegalStateException("cannot read " + DEV_TOKEN_FILE + ": " + e.getMessage());
             }
         }
-        throw new IllegalArgumentException("no API token: set TETHER_TOKEN or pass --token "
+        throw new IllegalArgumentException("no API token: sign in with tether login, set TETHER_TOKEN or pass --token "
                 + "(the server printed the admin token on its first start)");
     }
 }
