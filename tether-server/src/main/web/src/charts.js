@@ -45,7 +45,7 @@ export function chart(points, { title, unit = '', max, format = (v) => String(v)
     }
     if (now - plotted[0].t < windowMs / 12) {
       // A new agent: say why the chart is still nearly empty rather than leave it looking broken.
-      shapes.push(svg('text', { x: (PAD.left + WIDTH - PAD.right) / 2, y: PAD.top + (HEIGHT - PAD.top - PAD.bottom) / 2,
+      shapes.push(svg('text', { x: (PAD.left + WIDTH - PAD.right) / 2, y: PAD.top + (HEIGHT - PAD.top - PAD.bottom) * 0.3,
         'text-anchor': 'middle', class: 'chart-note' }, text('collecting: one sample a minute')));
     }
   }

@@ -101,6 +101,11 @@ export const agentView = {
           return points;
         };
         const percent = (v) => (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10);
+        if (!data.samples.length && !data.latest) {
+          render(body(metrics), notice('empty', 'No heartbeats in the last hour',
+            h('p', {}, 'CPU, memory, disk and outbox charts fill in while the agent is connected: one sample a minute, kept for an hour.')));
+          return;
+        }
         render(body(metrics), h('div', { class: 'charts' },
           chart(series((s) => s.cpu_percent), { title: 'CPU', unit: '%', max: 100, format: percent, now }),
           chart(series((s) => s.mem_percent), { title: 'Memory', unit: '%', max: 100, format: percent, now }),

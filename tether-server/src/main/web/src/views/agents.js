@@ -12,7 +12,7 @@ export const agentsView = {
     const state = { agents: new Map(), status: query.status || 'all', label: query.label || '', q: query.q || '', loaded: false };
     const counts = h('div', { class: 'counts', role: 'group', 'aria-label': 'Agent counts' });
     const search = h('input', {
-      type: 'search', class: 'input search', placeholder: 'Search name, host, OS, version or label  (press /)', value: state.q,
+      type: 'search', class: 'input search', placeholder: 'Search agents  (press /)', title: 'Matches name, id, hostname, OS, version and labels', value: state.q,
       'aria-label': 'Search agents', 'data-search': '', on: { input: () => { state.q = search.value; update(); } },
     });
     const statusGroup = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'Filter by status' },

@@ -13,6 +13,7 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -98,8 +99,17 @@ final class Browser implements AutoCloseable {
     /** Waits until {@code condition} returns non-null and non-false; fails naming {@code what}. */
     <T> T until(Function<WebDriver, T> condition, String what) {
         // The UI re-renders as events arrive: an element found a moment ago may be gone; look again.
-        return new WebDriverWait(driver, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
-                .until(condition::apply);
+        try {
+            return new WebDriverWait(driver, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
+                    .until(condition::apply);
+        } catch (TimeoutException e) {
+            try {
+                screenshot("failed-" + what.replaceAll("[^A-Za-z0-9]+", "-"));
+            } catch (IOException | RuntimeException ignored) {
+                // The timeout is what matters.
+            }
+            throw e;
+        }
     }
 
     /** Waits until the text of {@code css} satisfies {@code test}; returns it. */

@@ -138,6 +138,10 @@ class WebUiTest {
         browser.colorScheme("dark");
         browser.screenshot("02-agents-dark");
         browser.colorScheme("light");
+        browser.resize(new Dimension(390, 844));
+        browser.until(d -> browser.find(".counts").getSize().width < 390, "the narrow layout");
+        browser.screenshot("02-agents-narrow");
+        browser.resize(Browser.SCREEN);
     }
 
     @Test
@@ -159,6 +163,18 @@ class WebUiTest {
         browser.textUntil(".chart[data-metric=CPU] .chart-value", text -> text.endsWith("%"), "a CPU value");
         browser.textUntil(".events", text -> !text.isBlank(), "recent events");
         browser.screenshot("03-agent");
+
+        WebElement config = browser.find("textarea[aria-label='Configuration (JSON)']");
+        config.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        config.sendKeys("{\"backup\": {\"every\": \"6h\"}}");
+        browser.find(".config-form button[type=submit]").click();
+        browser.textUntil("#config-status", text -> text.contains("Version 1") && text.contains("applied")
+                && !text.contains("pending"), "version 1 applied by the agent");
+        assertThat(fleet.api("GET", "/api/v1/agents/web-1/config", null).getJsonObject("config").encode())
+                .isEqualTo("{\"backup\":{\"every\":\"6h\"}}");
+        browser.script("document.querySelector('#card-configuration').scrollIntoView()");
+        browser.screenshot("03-agent-config");
+        browser.script("window.scrollTo(0, 0)");
     }
 
     @Test
@@ -193,6 +209,17 @@ class WebUiTest {
         browser.colorScheme("dark");
         browser.screenshot("04-terminal-dark");
         browser.colorScheme("light");
+
+        // A reload drops the socket: the tab comes back attached to the same session, its scrollback replayed.
+        String session = browser.find(TERMINAL + " .session-id").getText();
+        browser.driver().navigate().refresh();
+        browser.textUntil(TERMINAL + " .session-id", text -> text.equals(session), "the same session re-attached");
+        browser.until(d -> screen().contains("total") && screen().contains("uname -sr"), "the scrollback replayed");
+
+        type("exit 3");
+        assertThat(browser.textUntil(TERMINAL + " .banner", text -> text.contains("exit code"), "the exit banner"))
+                .contains("Session ended with exit code 3");
+        assertThat(browser.find(".tab").getAttribute("data-state")).isEqualTo("ended");
     }
 
     @Test
@@ -235,23 +262,18 @@ class WebUiTest {
     @Order(7)
     void recordedSessionPlaysBackWithPauseSeekAndSpeed() throws Exception {
         assertThat(hello).as("the terminal step printed a hello").isNotNull();
-        browser.find("a.nav-link[href='/terminals']").click();
-        browser.find(TERMINAL + " .session-id");
-        browser.find(".tab-close").click();
-        browser.until(d -> browser.present(".terminals-empty") && browser.find(".terminals-empty").isDisplayed(),
-                "tab closed");
-
         browser.find("a.nav-link[href='/sessions']").click();
         browser.until(d -> {
             List<WebElement> rows = browser.all("tr[data-session]");
-            return !rows.isEmpty() && rows.get(0).getText().contains("ended") ? rows : null;
+            return !rows.isEmpty() && rows.get(0).getText().contains("ended") && rows.get(0).getText().contains("3")
+                    ? rows : null;
         }, "the ended session listed");
         browser.screenshot("06-sessions");
         String sessionId = browser.find("tr[data-session]").getAttribute("data-session");
         browser.find("tr[data-session] a.btn").click();
 
+        browser.textUntil(".clock", text -> !text.endsWith("/ 0:00"), "the recording loaded");
         browser.find("[data-action=play]").click();
-        browser.until(d -> "true".equals(browser.find("[data-action=play]").getAttribute("data-playing")), "playing");
         browser.textUntil(".clock", text -> !text.startsWith("0:00 /"), "the clock runs");
         browser.find("[data-action=play]").click();
         browser.until(d -> "false".equals(browser.find("[data-action=play]").getAttribute("data-playing")), "paused");
@@ -281,6 +303,23 @@ class WebUiTest {
 
     @Test
     @Order(9)
+    void revokingAnAgentAsksForItsNameFirst() throws Exception {
+        browser.open(base + "/agents/db-1");
+        browser.find(".agent-actions .btn.danger").click();
+        WebElement confirm = browser.find("dialog[open] button[type=submit]");
+        assertThat(confirm.isEnabled()).isFalse();
+        browser.find("#revoke-confirm").sendKeys("db-1");
+        browser.until(d -> confirm.isEnabled(), "confirm enabled by the name");
+        browser.screenshot("09-revoke");
+        confirm.click();
+
+        browser.textUntil(".page-head .pill", text -> text.equals("revoked"), "db-1 revoked");
+        assertThat(fleet.api("GET", "/api/v1/agents/db-1", null).getBoolean("revoked")).isTrue();
+        assertThat(browser.present(".agent-actions .btn.danger")).isFalse();
+    }
+
+    @Test
+    @Order(10)
     void signOutEndsTheSessionForGood() throws Exception {
         String cookie = browser.driver().manage().getCookieNamed("tether_session").getValue();
         Object forged = ((org.openqa.selenium.JavascriptExecutor) browser.driver()).executeAsyncScript(
