@@ -65,6 +65,7 @@ public final class ApiRouter {
         router.route("/api/v1/*").handler(new AdminAuth(tokens, browser, users, executor));
         router.route("/api/v1/*").handler(ApiRouter::requireJsonBody);
         router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.route("/api/v1/*").handler(new AuditTrail(audit, executor));
         signIn.mount(router);
         new AgentRoutes(agents, hub, db).mount(router);
         new AgentMetricsRoutes(agents, hub, db).mount(router);

@@ -1,6 +1,7 @@
 package dev.tether.server.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tether.protocol.v1.Envelope.PayloadCase;
 import dev.tether.server.testing.Api;
@@ -88,6 +89,8 @@ class RolesTest {
         Api otto = admin.withToken(token);
 
         assertThat(otto.post("/api/v1/commands", exec("stage-1")).status()).isEqualTo(201);
+        await().until(() -> admin.get("/api/v1/audit?actor=otto&action=command.create").json()
+                .getJsonArray("entries").size() == 1);
         Api.Response outside = otto.post("/api/v1/commands", exec("prod-1"));
         assertThat(outside.status()).isEqualTo(403);
         assertThat(outside.json().getString("message")).contains("outside your scope");
@@ -111,9 +114,13 @@ class RolesTest {
         Api ada = admin.withToken(login("ada"));
 
         assertThat(ada.post("/api/v1/enrollment-tokens", "{}").status()).isEqualTo(201);
+        assertThat(ada.post("/api/v1/agents", "{\"name\":\"made-by-ada\"}").status()).isEqualTo(201);
+        assertThat(ada.post("/api/v1/agents/made-by-ada/revoke", "{}").status()).isEqualTo(200);
+        await().until(() -> admin.get("/api/v1/audit?actor=ada&action=agent.revoke").json()
+                .getJsonArray("entries").size() == 1);
         JsonArray entries = admin.get("/api/v1/audit?actor=ada").json().getJsonArray("entries");
         assertThat(entries.stream().map(e -> ((JsonObject) e).getString("action")))
-                .contains("enrollment_token.create", "user.login");
+                .contains("enrollment_token.create", "user.login", "agent.create", "agent.revoke");
     }
 
     @Test
