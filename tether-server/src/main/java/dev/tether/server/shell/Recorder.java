@@ -1,9 +1,10 @@
 package dev.tether.server.shell;
 
 import dev.tether.server.text.Utf8Text;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadPoolExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@code [seconds, "r", "COLSxROWS"]} for a resize and, only when input is
  * recorded, {@code [seconds, "i", text]}. Seconds count from the session's
  * start, taken when the event reaches the server; text is UTF-8 with a character
- * split between two chunks kept whole. Each event is flushed as it is written,
- * so a recording of a live session plays up to now.
+ * split between two chunks kept whole. Events are flushed whenever the writer
+ * has nothing more queued, so a recording of a live session plays up to now.
  *
  * <p>All file I/O runs on the shared recording {@link Executor}, in submission
  * order; callers never block. A write failure is logged once and ends the
@@ -36,6 +38,7 @@ import org.slf4j.LoggerFactory;
 final class Recorder {
 
     private static final Logger LOG = LoggerFactory.getLogger(Recorder.class);
+    private static final int WRITE_BUFFER_CHARS = 64 * 1024;
 
     private final Path file;
     private final Executor io;
@@ -103,8 +106,8 @@ final class Recorder {
 
     private void open(Header header) throws IOException {
         Files.createDirectories(file.getParent());
-        writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
+        writer = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), StandardCharsets.UTF_8), WRITE_BUFFER_CHARS);
         Recordings.restrict(file);
         JsonObject env = new JsonObject().put("TERM", header.term());
         JsonObject line = new JsonObject().put("version", 2).put("width", header.cols()).put("height", header.rows())
@@ -116,8 +119,16 @@ final class Recorder {
     }
 
     private void event(double at, String kind, String text) throws IOException {
-        if (!text.isEmpty()) {
-            writeLine(new JsonArray().add(Math.round(at * 1e6) / 1e6).add(kind).add(text).encode());
+        if (!text.isEmpty() && writer != null) {
+            CastJson.event(writer, at, kind, text);
+            flushWhenIdle();
+        }
+    }
+
+    /** Flushes once nothing more waits for the writer thread: bursts are written in big blocks. */
+    private void flushWhenIdle() throws IOException {
+        if (!(io instanceof ThreadPoolExecutor pool) || pool.getQueue().isEmpty()) {
+            writer.flush();
         }
     }
 

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +30,12 @@ public final class Recordings implements AutoCloseable {
     private final Duration retention;
     private final ShellSessionStore sessions;
     /** Writes every recording, in order; see {@link Recorder} for what bounds its queue. */
-    private final ExecutorService io = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "tether-recordings");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ThreadPoolExecutor io = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "tether-recordings");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     public Recordings(Path dataDir, Duration retention, ShellSessionStore sessions) {
         this.dir = dataDir.resolve("recordings");
