@@ -16,6 +16,23 @@ export function setCsrfToken(token) {
   csrfToken = token;
 }
 
+const ROLES = ['viewer', 'operator', 'admin'];
+let signedIn = null;
+
+/** Who is signed in: {actor, role, scope} from GET /api/v1/session. */
+export function setSignedIn(session) {
+  signedIn = session;
+}
+
+/** Whether the signed-in role includes {@code role} (viewer < operator < admin); the server decides anyway. */
+export function may(role) {
+  return ROLES.indexOf(signedIn?.role || 'viewer') >= ROLES.indexOf(role);
+}
+
+export function role() {
+  return signedIn?.role || 'viewer';
+}
+
 /** Called when a request comes back 401: the session expired or was signed out. */
 export function onUnauthorized(listener) {
   unauthorizedListeners.add(listener);

@@ -1,7 +1,7 @@
 // Entry point: find out whether this browser is signed in, then show the sign-in page or the app.
 
 import './styles.css';
-import { get, onUnauthorized, setCsrfToken } from './api.js';
+import { get, onUnauthorized, setCsrfToken, setSignedIn } from './api.js';
 import { h, render } from './dom.js';
 import { mountApp, unmountApp } from './shell.js';
 import { signInPage } from './views/signin.js';
@@ -21,8 +21,13 @@ async function boot() {
   }
 }
 
-function enter(session) {
+async function enter(session) {
   setCsrfToken(session.csrf_token || null);
+  if (!session.role) {
+    // A user who just signed in: their role comes with the session once the cookie is set.
+    session = await get('/api/v1/session').catch(() => session);
+  }
+  setSignedIn(session);
   signedIn = true;
   mountApp(root, session, { signedOut: () => showSignIn('You have signed out.') });
 }

@@ -56,7 +56,7 @@ export function mountApp(root, session, { signedOut }) {
       h('nav', { class: 'nav', 'aria-label': 'Main' }, links),
       h('div', { class: 'topbar-end' }, live,
         h('span', { class: 'who', title: session.expires_at ? `Signed in until ${new Date(session.expires_at).toLocaleString()}` : '' },
-          session.actor || 'admin'),
+          session.actor || 'admin', session.role && session.actor !== 'admin' ? h('span', { class: 'role' }, session.role) : null),
         signOut)),
     main);
   render(root, layout);

@@ -1,7 +1,7 @@
 // One agent: facts, labels, capabilities, heartbeat charts, configuration (edit and push),
 // recent events, jobs and shell sessions; open a terminal, run a command, revoke.
 
-import { ApiError, enc, get, post, put, query } from '../api.js';
+import { ApiError, enc, get, may, post, put, query, role } from '../api.js';
 import { chart } from '../charts.js';
 import { between, bytes, chips, duration, errorText, h, labelList, notice, pill, render, timeEl, when } from '../dom.js';
 import * as events from '../events.js';
@@ -68,6 +68,7 @@ export const agentView = {
     }
 
     function shellRefusal() {
+      if (!may('operator')) return `Your role (${role()}) may look but not open shells.`;
       if (agent.revoked) return 'The agent is revoked.';
       if (agent.status !== 'online') return 'The agent is offline: a terminal needs it connected.';
       if (!(agent.capabilities || []).includes('shell')) return 'The agent does not serve shells: start it with --enable-shell.';
@@ -86,7 +87,7 @@ export const agentView = {
         refusal ? h('span', { id: 'shell-reason', class: 'reason', role: 'note' }, refusal) : null,
         h('a', { class: 'btn', href: `/run${query({ agent: agent.name })}` }, 'Run a command'),
         h('span', { class: 'spacer' }),
-        agent.revoked ? null : h('button', { class: 'btn danger', type: 'button', on: { click: confirmRevoke } }, 'Revoke…'));
+        agent.revoked || !may('admin') ? null : h('button', { class: 'btn danger', type: 'button', on: { click: confirmRevoke } }, 'Revoke…'));
     }
 
     async function loadMetrics() {

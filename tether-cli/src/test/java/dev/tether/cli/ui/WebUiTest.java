@@ -338,6 +338,24 @@ class WebUiTest {
         assertThat(fleet.api("GET", "/api/v1/agents/web-1", null).getBoolean("revoked")).isFalse();
     }
 
+    @Test
+    @Order(11)
+    void aViewerSignsInWithAPasswordAndIsToldWhatTheirRoleCannotDo() throws Exception {
+        fleet.api("POST", "/api/v1/users", "{\"name\":\"vera\",\"role\":\"viewer\","
+                + "\"password\":\"correct-horse-battery\"}");
+        browser.find(".signin-modes");
+        // The radio sits invisibly over its label, as a mouse user clicks it.
+        browser.script("document.querySelector('.signin-modes input[value=user]').click()");
+        browser.find("#user").sendKeys("vera");
+        browser.find("#password").sendKeys("correct-horse-battery", Keys.ENTER);
+
+        assertThat(browser.textUntil(".who", text -> text.contains("vera"), "signed in as vera")).containsIgnoringCase("viewer");
+        browser.open(base + "/agents/web-1");
+        assertThat(browser.find("#shell-reason").getText()).contains("viewer");
+        assertThat(browser.find("[data-action=open-terminal]").isEnabled()).isFalse();
+        assertThat(browser.present(".agent-actions .btn.danger")).as("no revoke for a viewer").isFalse();
+    }
+
     /** Read in one go: the table re-renders whenever an event arrives. */
     private String status(String agent) {
         browser.find("tr[data-agent-name='" + agent + "']");

@@ -50,25 +50,35 @@ final class AdminAuth implements Handler<RoutingContext> {
             ApiResponses.error(ctx, cookie.status(), cookie.error(), cookie.message());
         } else if (cookie != null && cookie.allowed()) {
             ctx.put(SESSION, cookie.session());
-            admit(ctx, Principal.BOOTSTRAP_ADMIN);
+            if (cookie.userToken() != null) {
+                // A user's browser session: who it is, and whether still allowed, is the personal token's.
+                personal(ctx, cookie.userToken());
+            } else {
+                admit(ctx, Principal.BOOTSTRAP_ADMIN);
+            }
         } else if (tokens.accepts(token)) {
             admit(ctx, Principal.BOOTSTRAP_ADMIN);
         } else if (token != null && token.startsWith(Users.TOKEN_PREFIX)) {
-            ctx.request().pause();
-            db.call(Vertx.currentContext(), () -> users.authenticate(token)).onComplete(found -> {
-                if (found.succeeded() && found.result().isPresent()) {
-                    admit(ctx, found.result().get());
-                } else {
-                    ctx.request().resume();
-                    ApiResponses.error(ctx, 401, "unauthorized", "this API token is unknown, expired or revoked, "
-                            + "or its user is disabled: sign in again with tether login");
-                }
-            });
+            personal(ctx, token);
         } else {
             ApiResponses.error(ctx, 401, "unauthorized", token == null
                     ? "missing admin token: send 'Authorization: Bearer <admin token>'"
                     : "invalid admin token: use the token printed on the server's first start, or TETHER_ADMIN_TOKEN");
         }
+    }
+
+    /** Resolves a personal token to its user off the event loop, then admits the request or refuses it. */
+    private void personal(RoutingContext ctx, String token) {
+        ctx.request().pause();
+        db.call(Vertx.currentContext(), () -> users.authenticate(token)).onComplete(found -> {
+            if (found.succeeded() && found.result().isPresent()) {
+                admit(ctx, found.result().get());
+            } else {
+                ctx.request().resume();
+                ApiResponses.error(ctx, 401, "unauthorized", "this API token is unknown, expired or revoked, "
+                        + "or its user is disabled: sign in again");
+            }
+        });
     }
 
     /** Lets an authenticated request through if its role allows the endpoint; 403 otherwise. */

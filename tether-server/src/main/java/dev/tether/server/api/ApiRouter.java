@@ -58,7 +58,7 @@ public final class ApiRouter {
         CommandStore commands = new CommandStore(database);
         JobStore jobs = new JobStore(database);
         new HealthRoutes(database, metrics, db).mount(router);
-        SignInRoutes signIn = new SignInRoutes(tokens, browser, audit, db);
+        SignInRoutes signIn = new SignInRoutes(tokens, users, browser, audit, db);
         signIn.mountSignIn(router);
         UserRoutes userRoutes = new UserRoutes(users, db);
         userRoutes.mountLogin(router);

@@ -9,6 +9,8 @@ import dev.tether.server.auth.BrowserSessions;
 import dev.tether.server.auth.Secrets;
 import dev.tether.server.auth.SessionCookie;
 import dev.tether.server.auth.SignInThrottle;
+import dev.tether.server.users.Principal;
+import dev.tether.server.users.Users;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.Json;
@@ -20,13 +22,16 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * Browser sign-in for the web UI (see {@link BrowserAuth} for the cookie and CSRF design):
  * <ul>
- *   <li>{@code POST /api/v1/session {token}}, no other credentials: checks the admin token and answers
- *       {@code 201 {actor, auth, csrf_token, created_at, expires_at}} with the session cookie set;
- *       401 for a wrong token, 429 (with {@code Retry-After}) after {@link SignInThrottle#MAX_FAILURES}
- *       failures from one address, 403 when a browser's Origin names another site;</li>
+ *   <li>{@code POST /api/v1/session {token}} (the admin token) or {@code {user, password}} (a user, whose
+ *       session rides on a personal API token issued for {@link BrowserSessions#LIFETIME}), no other
+ *       credentials: answers {@code 201 {actor, role, scope, auth, csrf_token, created_at, expires_at}} with
+ *       the session cookie set; 401 for wrong credentials, 429 (with {@code Retry-After}) after
+ *       {@link SignInThrottle#MAX_FAILURES} failures from one address, 403 when a browser's Origin names
+ *       another site;</li>
  *   <li>{@code GET /api/v1/session}: who is signed in and how ({@code auth}: {@code cookie} or {@code token}),
  *       with the anti-CSRF token for a cookie;</li>
- *   <li>{@code DELETE /api/v1/session}: signs out (ends the session, clears the cookie), 204.</li>
+ *   <li>{@code DELETE /api/v1/session}: signs out (ends the session and a user's token, clears the cookie),
+ *       204.</li>
  * </ul>
  * Sign-ins, failed ones and sign-outs go to the audit log. Thread safe.
  */
@@ -37,13 +42,15 @@ final class SignInRoutes {
     private static final String ACTOR = "admin";
 
     private final AdminTokens tokens;
+    private final Users users;
     private final BrowserAuth browser;
     private final AuditLog audit;
     private final DbCalls db;
     private final SignInThrottle throttle = new SignInThrottle();
 
-    SignInRoutes(AdminTokens tokens, BrowserAuth browser, AuditLog audit, DbCalls db) {
+    SignInRoutes(AdminTokens tokens, Users users, BrowserAuth browser, AuditLog audit, DbCalls db) {
         this.tokens = tokens;
+        this.users = users;
         this.browser = browser;
         this.audit = audit;
         this.db = db;
@@ -76,8 +83,13 @@ final class SignInRoutes {
             throw new ApiException(429, "too_many_attempts", "too many failed sign-ins from this address: "
                     + "try again in " + seconds + " s");
         }
-        String token = token(ctx);
+        JsonObject body = body(ctx);
         String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
+        if (body.getValue("user") != null) {
+            signInUser(ctx, body, address, userAgent, now);
+            return;
+        }
+        String token = token(body);
         if (!tokens.accepts(token)) {
             throttle.failed(address, now);
             db.respond(ctx, () -> audit.record(new AuditEntry.New(now, "anonymous", "auth.sign_in_failed", null,
@@ -97,14 +109,38 @@ final class SignInRoutes {
         }, created -> {
             ctx.response().addCookie(SessionCookie.signIn(request, browser.tls(), created.id(),
                     BrowserSessions.LIFETIME));
-            ApiResponses.json(ctx, 201, render(created.session()));
+            ApiResponses.json(ctx, 201, render(created.session(), Principal.BOOTSTRAP_ADMIN));
         });
+    }
+
+    /** A user's sign-in: the password is checked (and the attempt audited) by {@link Users#login}. */
+    private void signInUser(RoutingContext ctx, JsonObject body, String address, String userAgent, long now) {
+        if (!(body.getValue("user") instanceof String user) || !(body.getValue("password") instanceof String password)
+                || user.isBlank() || password.isEmpty()) {
+            throw ApiException.badRequest("invalid_sign_in", "send {\"user\": \"<name>\", \"password\": \"...\"}"
+                    + " or {\"token\": \"<admin token>\"} as JSON");
+        }
+        db.respond(ctx, () -> users.login(user, password, BrowserSessions.LIFETIME, "web session", address)
+                .map(issued -> browser.sessions().createForUser(user, issued.secret(), issued.token().id(),
+                        address, userAgent, now)), created -> {
+                    if (created.isEmpty()) {
+                        throttle.failed(address, now);
+                        ApiResponses.error(ctx, 401, "unauthorized", "wrong user name or password, or the user "
+                                + "is disabled");
+                        return;
+                    }
+                    throttle.succeeded(address);
+                    ctx.response().addCookie(SessionCookie.signIn(ctx.request(), browser.tls(),
+                            created.get().id(), BrowserSessions.LIFETIME));
+                    ApiResponses.json(ctx, 201, render(created.get().session(), null));
+                });
     }
 
     private void show(RoutingContext ctx) {
         BrowserSession session = ctx.get(AdminAuth.SESSION);
-        ApiResponses.json(ctx, 200, session != null ? render(session)
-                : new JsonObject().put("actor", ACTOR).put("auth", "token"));
+        Principal principal = AdminAuth.principal(ctx);
+        ApiResponses.json(ctx, 200, session != null ? render(session, principal)
+                : role(new JsonObject().put("actor", principal.name()).put("auth", "token"), principal));
     }
 
     private void signOut(RoutingContext ctx) {
@@ -117,22 +153,32 @@ final class SignInRoutes {
         String address = address(ctx.request());
         db.respond(ctx, () -> {
             browser.sessions().end(session.idHash());
+            if (session.ofUser()) {
+                users.revokeToken(session.actor(), session.userTokenId());
+            }
             return audit.record(new AuditEntry.New(System.currentTimeMillis(), session.actor(), "auth.sign_out",
                     null, address, new JsonObject()));
         }, id -> ctx.response().setStatusCode(204).end());
     }
 
-    private static JsonObject render(BrowserSession session) {
-        return new JsonObject()
+    /** A session; {@code principal} null when not known here (a user just signed in: their role is read later). */
+    private JsonObject render(BrowserSession session, Principal principal) {
+        JsonObject json = new JsonObject()
                 .put("actor", session.actor())
                 .put("auth", "cookie")
                 .put("csrf_token", session.csrfToken())
                 .put("created_at", ApiResponses.time(session.createdAt()))
                 .put("expires_at", ApiResponses.time(session.expiresAt()));
+        return principal == null ? json : role(json, principal);
     }
 
-    /** The token of a {@code {"token": "..."}} body; errors never echo the body, which holds a secret. */
-    private static String token(RoutingContext ctx) {
+    private static JsonObject role(JsonObject json, Principal principal) {
+        return json.put("role", principal.role().wire())
+                .put("scope", principal.scope() == null ? null : principal.scope().text());
+    }
+
+    /** The JSON object of the body; errors never echo the body, which holds a secret. */
+    private static JsonObject body(RoutingContext ctx) {
         String text = ctx.body().asString();
         Object value;
         try {
@@ -140,9 +186,17 @@ final class SignInRoutes {
         } catch (RuntimeException e) {
             value = null;
         }
-        if (!(value instanceof JsonObject body) || !(body.getValue("token") instanceof String token)
-                || token.isBlank()) {
-            throw ApiException.badRequest("invalid_sign_in", "send {\"token\": \"<admin token>\"} as JSON");
+        if (!(value instanceof JsonObject body)) {
+            throw ApiException.badRequest("invalid_sign_in", "send {\"token\": \"<admin token>\"} or "
+                    + "{\"user\": \"<name>\", \"password\": \"...\"} as JSON");
+        }
+        return body;
+    }
+
+    private static String token(JsonObject body) {
+        if (!(body.getValue("token") instanceof String token) || token.isBlank()) {
+            throw ApiException.badRequest("invalid_sign_in", "send {\"token\": \"<admin token>\"} or "
+                    + "{\"user\": \"<name>\", \"password\": \"...\"} as JSON");
         }
         return token.strip();
     }

@@ -56,18 +56,25 @@ public final class BrowserAuth {
      * The outcome of a cookie check.
      *
      * @param session the signed-in session when allowed, else null
+     * @param credential the cookie's secret when allowed: for a user's session, the personal token to resolve
+     *     the user by (it may have been revoked, or the user disabled, since sign-in)
      * @param status 0 when no cookie was sent (try other credentials), else the refusal's HTTP status, or 200
      */
-    public record Decision(BrowserSession session, int status, String error, String message) {
+    public record Decision(BrowserSession session, String credential, int status, String error, String message) {
 
-        static final Decision NO_COOKIE = new Decision(null, 0, null, null);
+        static final Decision NO_COOKIE = new Decision(null, null, 0, null, null);
 
-        static Decision allowed(BrowserSession session) {
-            return new Decision(session, 200, null, null);
+        static Decision allowed(BrowserSession session, String credential) {
+            return new Decision(session, credential, 200, null, null);
         }
 
         static Decision refused(int status, String error, String message) {
-            return new Decision(null, status, error, message);
+            return new Decision(null, null, status, error, message);
+        }
+
+        /** The personal token to resolve a user's session by; null for the admin token's. */
+        public String userToken() {
+            return session != null && session.ofUser() ? credential : null;
         }
 
         public boolean allowed() {
@@ -91,7 +98,7 @@ public final class BrowserAuth {
             return expired();
         }
         if (safe(request.method())) {
-            return Decision.allowed(session.get());
+            return Decision.allowed(session.get(), id);
         }
         if (!sameOrigin(request)) {
             return crossOrigin();
@@ -100,7 +107,7 @@ public final class BrowserAuth {
             return Decision.refused(403, "csrf", "missing or wrong " + CSRF_HEADER + " header: reload the page "
                     + "(the UI reads the token from GET /api/v1/session)");
         }
-        return Decision.allowed(session.get());
+        return Decision.allowed(session.get(), id);
     }
 
     /** The check for a WebSocket upgrade: a live session and an Origin naming this server. */
@@ -113,7 +120,7 @@ public final class BrowserAuth {
         if (session.isEmpty()) {
             return expired();
         }
-        return sameOrigin(request) ? Decision.allowed(session.get()) : crossOrigin();
+        return sameOrigin(request) ? Decision.allowed(session.get(), id) : crossOrigin();
     }
 
     /** Whether the request's Origin names this server. */

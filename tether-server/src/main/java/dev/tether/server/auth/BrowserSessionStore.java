@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Browser sessions in {@code browser_sessions} (migration V4): written at
  * sign-in, deleted at sign-out, expiry or eviction, read back when the server
- * starts so a restart does not sign everyone out.
+ * starts so a restart does not sign everyone out. Migrations V4 and V8.
  *
  * <p>Blocking; thread safe (state lives in the database).
  */
@@ -25,7 +25,7 @@ final class BrowserSessionStore {
         db.withConnection("store browser session", connection -> {
             try (PreparedStatement insert = connection.prepareStatement(
                     "INSERT INTO browser_sessions (id_hash, actor, token_hash, csrf_token, created_at, expires_at,"
-                            + " source, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                            + " source, user_agent, user_token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, session.idHash());
                 insert.setString(2, session.actor());
                 insert.setString(3, session.tokenHash());
@@ -34,6 +34,7 @@ final class BrowserSessionStore {
                 insert.setLong(6, session.expiresAt());
                 insert.setString(7, session.source());
                 insert.setString(8, session.userAgent());
+                insert.setString(9, session.userTokenId());
                 return insert.executeUpdate();
             }
         });
@@ -64,13 +65,14 @@ final class BrowserSessionStore {
     List<BrowserSession> all() {
         return db.withConnection("read browser sessions", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id_hash, actor, token_hash, csrf_token, created_at, expires_at, source, user_agent"
-                            + " FROM browser_sessions ORDER BY created_at");
+                    "SELECT id_hash, actor, token_hash, csrf_token, created_at, expires_at, source, user_agent,"
+                            + " user_token_id FROM browser_sessions ORDER BY created_at");
                     ResultSet row = select.executeQuery()) {
                 List<BrowserSession> sessions = new ArrayList<>();
                 while (row.next()) {
                     sessions.add(new BrowserSession(row.getString(1), row.getString(2), row.getString(3),
-                            row.getString(4), row.getLong(5), row.getLong(6), row.getString(7), row.getString(8)));
+                            row.getString(4), row.getLong(5), row.getLong(6), row.getString(7), row.getString(8),
+                            row.getString(9)));
                 }
                 return sessions;
             }

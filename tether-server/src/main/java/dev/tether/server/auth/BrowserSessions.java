@@ -10,12 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The browser sessions of the web UI: created by signing in with an admin
- * token, ended by signing out, by expiry ({@link #LIFETIME} after sign-in), or
- * when the token they were made with is no longer accepted (checked when the
- * server starts).
+ * The browser sessions of the web UI: created by signing in with the admin
+ * token or as a user, ended by signing out, by expiry ({@link #LIFETIME} after
+ * sign-in), or when the admin token they were made with is no longer accepted
+ * (checked when the server starts). A user's session rides on a personal API
+ * token issued at sign-in: its cookie carries that token, so whoever checks the
+ * request resolves the user through it, and revoking it or disabling the user
+ * ends the session at once.
  *
- * <p>The cookie carries a random 256-bit session id; only its SHA-256 is kept,
+ * <p>The cookie carries a random 256-bit secret; only its SHA-256 is kept,
  * in memory for the per-request check (no database read per request) and in
  * {@code browser_sessions} so sessions survive a restart. At most
  * {@link #MAX_SESSIONS} live at once: signing in beyond that ends the session
@@ -47,7 +50,7 @@ public final class BrowserSessions {
         sessions.store.deleteExpired(now);
         int dropped = 0;
         for (BrowserSession session : sessions.store.all()) {
-            if (tokens.acceptsHash(session.tokenHash())) {
+            if (session.ofUser() || tokens.acceptsHash(session.tokenHash())) {
                 sessions.byIdHash.put(session.idHash(), session);
             } else {
                 sessions.store.delete(session.idHash());
@@ -64,13 +67,26 @@ public final class BrowserSessions {
     public record Created(String id, BrowserSession session) {
     }
 
-    /** Starts a session for {@code actor}, signed in with the token of hash {@code tokenHash}. Blocking. */
+    /** Starts a session signed in with the admin token of hash {@code tokenHash}. Blocking. */
     public Created create(String actor, String tokenHash, String source, String userAgent, long nowMillis) {
-        String id = Secrets.newSessionId();
+        return create(Secrets.newSessionId(), actor, tokenHash, null, source, userAgent, nowMillis);
+    }
+
+    /**
+     * Starts a user's session on the personal token {@code personalToken} (id {@code tokenId}), issued for
+     * {@link #LIFETIME}; the cookie carries that token. Blocking.
+     */
+    public Created createForUser(String user, String personalToken, String tokenId, String source, String userAgent,
+            long nowMillis) {
+        return create(personalToken, user, Secrets.hash(personalToken), tokenId, source, userAgent, nowMillis);
+    }
+
+    private Created create(String id, String actor, String tokenHash, String userTokenId, String source,
+            String userAgent, long nowMillis) {
         String agent = userAgent == null || userAgent.length() <= BrowserSession.MAX_USER_AGENT ? userAgent
                 : userAgent.substring(0, BrowserSession.MAX_USER_AGENT);
         BrowserSession session = new BrowserSession(Secrets.hash(id), actor, tokenHash, Secrets.newCsrfToken(),
-                nowMillis, nowMillis + LIFETIME.toMillis(), source, agent);
+                nowMillis, nowMillis + LIFETIME.toMillis(), source, agent, userTokenId);
         while (byIdHash.size() >= MAX_SESSIONS) {
             byIdHash.values().stream().min(Comparator.comparingLong(BrowserSession::expiresAt))
                     .ifPresent(oldest -> end(oldest.idHash()));

@@ -91,8 +91,10 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
             reply(request, cookie.status(), cookie.error(), cookie.message());
             return;
         }
-        boolean admin = (cookie != null && cookie.allowed()) || tokens.accepts(token);
-        boolean personal = !admin && token != null && token.startsWith(Users.TOKEN_PREFIX);
+        // A user's browser session rides on a personal token: resolve it like one.
+        String personalToken = cookie != null && cookie.userToken() != null ? cookie.userToken() : token;
+        boolean admin = (cookie != null && cookie.allowed() && cookie.userToken() == null) || tokens.accepts(token);
+        boolean personal = !admin && personalToken != null && personalToken.startsWith(Users.TOKEN_PREFIX);
         if (!admin && !personal) {
             request.response().putHeader("WWW-Authenticate", "Bearer");
             reply(request, 401, "unauthorized", token == null
@@ -114,7 +116,8 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         request.pause();
         Context context = Vertx.currentContext();
         String agent = path.group(1);
-        db.call(context, () -> new Lookup(admin ? Optional.of(Principal.BOOTSTRAP_ADMIN) : users.authenticate(token),
+        db.call(context, () -> new Lookup(admin ? Optional.of(Principal.BOOTSTRAP_ADMIN)
+                        : users.authenticate(personalToken),
                         agents.find(agent)))
                 .onSuccess(found -> checkCaller(request, terminal, agent, found))
                 .onFailure(failure -> {

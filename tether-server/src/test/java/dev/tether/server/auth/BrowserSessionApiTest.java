@@ -139,6 +139,50 @@ class BrowserSessionApiTest {
     }
 
     @Test
+    void usersSignInWithTheirPasswordAndKeepTheirRoleUntilDisabled() throws Exception {
+        assertThat(server.api().post("/api/v1/users", new JsonObject().put("name", "vera").put("role", "viewer")
+                .put("password", "a-long-enough-password").encode()).status()).isEqualTo(201);
+        Reply wrong = send("POST", "/api/v1/session", "{\"user\":\"vera\",\"password\":\"not-her-password\"}",
+                "Origin", origin);
+        assertThat(wrong.status()).isEqualTo(401);
+
+        Reply in = send("POST", "/api/v1/session", "{\"user\":\"vera\",\"password\":\"a-long-enough-password\"}",
+                "Origin", origin);
+
+        assertThat(in.status()).as(in.body()).isEqualTo(201);
+        String cookie = in.header("set-cookie");
+        String session = cookie.substring(0, cookie.indexOf(';'));
+        String csrf = in.json().getString("csrf_token");
+        Reply who = send("GET", "/api/v1/session", null, "Cookie", session);
+        assertThat(who.json().getString("actor")).isEqualTo("vera");
+        assertThat(who.json().getString("role")).isEqualTo("viewer");
+        assertThat(send("GET", "/api/v1/agents", null, "Cookie", session).status()).isEqualTo(200);
+        Reply create = send("POST", "/api/v1/agents", "{\"name\":\"web-9\"}", "Cookie", session, "Origin", origin,
+                BrowserAuth.CSRF_HEADER, csrf);
+        assertThat(create.status()).as("a viewer may not create agents").isEqualTo(403);
+
+        assertThat(server.api().post("/api/v1/users/vera/disable", "{}").status()).isEqualTo(200);
+        assertThat(send("GET", "/api/v1/agents", null, "Cookie", session).status()).isEqualTo(401);
+    }
+
+    @Test
+    void signingOutAUserRevokesTheTokenTheSessionRodeOn() throws Exception {
+        server.api().post("/api/v1/users", new JsonObject().put("name", "otto").put("role", "operator")
+                .put("password", "a-long-enough-password").encode());
+        Reply in = send("POST", "/api/v1/session", "{\"user\":\"otto\",\"password\":\"a-long-enough-password\"}",
+                "Origin", origin);
+        String cookie = in.header("set-cookie");
+        String session = cookie.substring(0, cookie.indexOf(';'));
+        String personalToken = session.substring(session.indexOf('=') + 1);
+
+        assertThat(send("DELETE", "/api/v1/session", null, "Cookie", session, "Origin", origin,
+                BrowserAuth.CSRF_HEADER, in.json().getString("csrf_token")).status()).isEqualTo(204);
+
+        assertThat(send("GET", "/api/v1/agents", null, "Authorization", "Bearer " + personalToken).status())
+                .isEqualTo(401);
+    }
+
+    @Test
     void bearerTokenRequestsNeedNoCsrfToken() throws Exception {
         Reply created = send("POST", "/api/v1/agents", "{\"name\":\"web-2\"}",
                 "Authorization", "Bearer " + TestServer.ADMIN_TOKEN);
