@@ -4,7 +4,10 @@ import { get, query } from '../api.js';
 import { errorText, h, notice, render, when } from '../dom.js';
 import { setQuery } from '../router.js';
 
-const ACTIONS = ['', 'shell.session', 'auth.sign_in', 'auth.sign_out', 'auth.sign_in_failed'];
+/** Suggestions for the action filter; any action name works. */
+const ACTIONS = ['shell.session', 'auth.sign_in', 'auth.sign_out', 'auth.sign_in_failed', 'agent.create', 'agent.revoke',
+  'agent.config', 'command.create', 'command.cancel', 'job.cancel', 'user.create', 'user.login', 'user.login_failed',
+  'user.disable'];
 
 export const auditView = {
   title: 'Audit',
@@ -25,7 +28,7 @@ export const auditView = {
       h('div', { class: 'filter-actions' },
         h('button', { class: 'btn primary', type: 'submit' }, 'Apply'),
         h('button', { class: 'btn ghost', type: 'button', on: { click: () => { [actor, action, target, since, until].forEach((input) => { input.value = ''; }); load(false); } } }, 'Clear')),
-      h('datalist', { id: 'audit-actions' }, ACTIONS.filter(Boolean).map((value) => h('option', { value }))));
+      h('datalist', { id: 'audit-actions' }, ACTIONS.map((value) => h('option', { value }))));
     render(el, h('section', { class: 'page' },
       h('div', { class: 'page-head' }, h('h1', {}, 'Audit log')), form, list, h('div', { class: 'more' }, more)));
 
@@ -91,9 +94,14 @@ function details(entry) {
   const fields = Object.entries(entry.details || {}).filter(([, value]) => value !== null && value !== '' && !(Array.isArray(value) && !value.length));
   if (!fields.length) return h('span', { class: 'muted' }, '—');
   const show = (value) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const text = (key, value) => {
+    if (key.endsWith('_at') && typeof value === 'number') return when(new Date(value).toISOString());
+    if (key === 'session') return show(value).slice(0, 8);
+    return show(value).length > 40 ? `${show(value).slice(0, 40)}…` : show(value);
+  };
   return h('span', { class: 'details', title: JSON.stringify(entry.details) },
     fields.slice(0, 6).map(([key, value]) => h('span', { class: 'detail' }, h('span', { class: 'muted' }, key.replace(/_/g, ' ')), ' ',
-      key === 'session' ? show(value).slice(0, 8) : show(value).length > 40 ? `${show(value).slice(0, 40)}…` : show(value))));
+      text(key, value))));
 }
 
 function local(iso) {
