@@ -205,10 +205,27 @@ class WebUiTest {
         type("uname -sr");
         type("ls -la --color=always /usr | head -12");
         browser.until(d -> screen().contains("total"), "ls output");
+
+        // A second tab on the same agent, opened after moving around the UI: the first keeps its session.
+        String first = browser.find(TERMINAL + " .session-id").getText();
+        browser.find("a.nav-link[href='/agents']").click();
+        browser.find("tr[data-agent-name='web-1'] .name a").click();
+        browser.until(d -> browser.find("[data-action=open-terminal]").isEnabled(), "terminal button enabled");
+        browser.find("[data-action=open-terminal]").click();
+        browser.until(d -> browser.all(".tab").size() == 2, "a second tab");
+        browser.textUntil(TERMINAL + " .session-id", text -> text.contains("session") && !text.equals(first),
+                "the second session ready");
+        type("echo second-$((6 * 7))");
+        browser.until(d -> screen().contains("second-42"), "the second tab's own output");
+        browser.all(".tab").get(0).click();
+        browser.textUntil(TERMINAL + " .session-id", text -> text.equals(first), "the first tab again");
+        assertThat(screen()).contains("total").doesNotContain("second-42");
         browser.screenshot("04-terminal");
         browser.colorScheme("dark");
         browser.screenshot("04-terminal-dark");
         browser.colorScheme("light");
+        browser.all(".tab-close").get(1).click();
+        browser.until(d -> browser.all(".tab").size() == 1, "the second tab closed");
 
         // A reload drops the socket: the tab comes back attached to the same session, its scrollback replayed.
         String session = browser.find(TERMINAL + " .session-id").getText();
@@ -263,14 +280,13 @@ class WebUiTest {
     void recordedSessionPlaysBackWithPauseSeekAndSpeed() throws Exception {
         assertThat(hello).as("the terminal step printed a hello").isNotNull();
         browser.find("a.nav-link[href='/sessions']").click();
-        browser.until(d -> {
-            List<WebElement> rows = browser.all("tr[data-session]");
-            return !rows.isEmpty() && rows.get(0).getText().contains("ended") && rows.get(0).getText().contains("3")
-                    ? rows : null;
-        }, "the ended session listed");
+        WebElement row = browser.until(d -> browser.all("tr[data-session]").stream()
+                .filter(r -> r.getText().contains("the program exiting")).findFirst().orElse(null),
+                "the session that exited listed");
+        browser.textUntil("tbody", text -> text.contains("the operator"), "the closed second session listed");
         browser.screenshot("06-sessions");
-        String sessionId = browser.find("tr[data-session]").getAttribute("data-session");
-        browser.find("tr[data-session] a.btn").click();
+        String sessionId = row.getAttribute("data-session");
+        row.findElement(By.cssSelector("a.btn")).click();
 
         browser.textUntil(".clock", text -> !text.endsWith("/ 0:00"), "the recording loaded");
         browser.find("[data-action=play]").click();
@@ -298,7 +314,7 @@ class WebUiTest {
                 && text.contains("auth.sign_in_failed"), "audit entries");
         browser.screenshot("08-audit");
         browser.find("#audit-action").sendKeys("shell.session", Keys.ENTER);
-        browser.until(d -> browser.all(".audit-table tbody tr").size() == 1, "filtered to the shell session");
+        browser.until(d -> browser.all(".audit-table tbody tr").size() == 2, "filtered to the two shell sessions");
     }
 
     @Test
