@@ -93,7 +93,11 @@ public final class BrowserTestFleet implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        fleet.close();
+    public void close() {
+        try {
+            fleet.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
