@@ -101,7 +101,16 @@ class EnrollmentEndToEndTest {
         await("20 agents back").atMost(Duration.ofSeconds(120)).until(() -> online("node-") == FLEET);
         assertThat(agents("node-")).hasSize(FLEET);
 
-        String secrets = String.join("|", keys) + "|" + Files.readString(token).strip() + "|" + Fleet.ADMIN_TOKEN;
+        String password = "e2e password that must not leak";
+        Fleet.CliResult user = fleet.cliWithInput(password + "\n", "users", "create", "gina", "--role", "operator",
+                "--password-stdin");
+        assertThat(user.exit()).as(user.output()).isZero();
+        JsonObject login = api.ok("POST", "/api/v1/login", new JsonObject().put("user", "gina")
+                .put("password", password).encode());
+        assertThat(api.call("POST", "/api/v1/login", new JsonObject().put("user", "gina")
+                .put("password", password + "typo").encode()).status()).isEqualTo(401);
+        String secrets = String.join("|", keys) + "|" + Files.readString(token).strip() + "|" + Fleet.ADMIN_TOKEN
+                + "|" + password + "|" + login.getString("token");
         try (Stream<Path> logs = Files.walk(fleet.logDir())) {
             for (Path log : logs.filter(Files::isRegularFile).toList()) {
                 String text = Files.readString(log);

@@ -103,14 +103,14 @@ final class UserRoutes {
         db.respond(ctx, () -> {
             UserStore.User user = users.store().byName(caller.name()).orElseThrow(() -> new ApiException(409,
                     "no_user", "the admin token is not a user: create a user and sign in with tether login"));
-            return users.issueToken(user, name, ttl);
+            return users.createToken(user, name, ttl, Actors.source(ctx));
         }, issued -> ApiResponses.json(ctx, 201, render(issued.token()).put("token", issued.secret())));
     }
 
     private void revokeToken(RoutingContext ctx) {
         Principal caller = AdminAuth.principal(ctx);
         String id = ctx.pathParam("id");
-        db.respond(ctx, () -> users.revokeToken(caller.name(), id), revoked -> {
+        db.respond(ctx, () -> users.revokeToken(caller.name(), id, Actors.source(ctx)), revoked -> {
             if (revoked) {
                 ApiResponses.json(ctx, 200, new JsonObject().put("id", id).put("revoked", true));
             } else {

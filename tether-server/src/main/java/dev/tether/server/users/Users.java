@@ -82,6 +82,14 @@ public final class Users {
         return Optional.of(issued);
     }
 
+    /** A token the user asked for (not a login): audited as {@code token.create}. */
+    public Issued createToken(UserStore.User user, String name, Duration ttl, String source) {
+        Issued issued = issueToken(user, name, ttl);
+        audit.record(new AuditEntry.New(System.currentTimeMillis(), user.name(), "token.create", issued.token().id(),
+                source, new JsonObject().put("name", name).put("expires_at", issued.token().expiresAt())));
+        return issued;
+    }
+
     public Issued issueToken(UserStore.User user, String name, Duration ttl) {
         long now = System.currentTimeMillis();
         String secret = TOKEN_PREFIX + Secrets.newCsrfToken();
@@ -103,9 +111,20 @@ public final class Users {
         return store.byName(userName).map(user -> store.tokens(user.id())).orElse(List.of());
     }
 
+    /** Revokes without an audit entry of its own (the caller writes one, as sign-out does). */
     public boolean revokeToken(String userName, String tokenId) {
-        return store.byName(userName).map(user -> store.revokeToken(user.id(), tokenId, System.currentTimeMillis()))
-                .orElse(false);
+        return store.byName(userName)
+                .map(user -> store.revokeToken(user.id(), tokenId, System.currentTimeMillis())).orElse(false);
+    }
+
+    /** Revokes one of the user's tokens, audited as {@code token.revoke}. */
+    public boolean revokeToken(String userName, String tokenId, String source) {
+        boolean revoked = revokeToken(userName, tokenId);
+        if (revoked) {
+            audit.record(new AuditEntry.New(System.currentTimeMillis(), userName, "token.revoke", tokenId, source,
+                    new JsonObject()));
+        }
+        return revoked;
     }
 
     /** Disables a user: their tokens stop working at once. */
