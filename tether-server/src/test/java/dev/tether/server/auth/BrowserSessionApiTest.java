@@ -95,6 +95,17 @@ class BrowserSessionApiTest {
     }
 
     @Test
+    void behindATlsProxyTheCookieIsSecureAndHostPrefixed() throws Exception {
+        Reply reply = send("POST", "/api/v1/session", "{\"token\":\"" + TestServer.ADMIN_TOKEN + "\"}",
+                "X-Forwarded-Proto", "https");
+
+        String cookie = reply.header("set-cookie");
+        assertThat(cookie).startsWith(SessionCookie.SECURE_NAME + "=").contains("Secure").containsIgnoringCase("HttpOnly");
+        assertThat(send("GET", "/api/v1/agents", null, "Cookie", cookie.substring(0, cookie.indexOf(';'))).status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void wrongTokenIsRefusedWithoutEchoingItAndRepeatedFailuresAreThrottled() throws Exception {
         Reply wrong = send("POST", "/api/v1/session", "{\"token\":\"not-the-token-123\"}");
         assertThat(wrong.status()).isEqualTo(401);

@@ -179,4 +179,18 @@ class HubTest {
         assertThat(agents.find(stays).orElseThrow().lastSeen()).isEqualTo(5000);
         assertThat(agents.find(leaves).orElseThrow().lastSeen()).isEqualTo(6000);
     }
+
+    @Test
+    void heartbeatSamplingKeepsEachLiveAgentsLastHeartbeatOfTheMinute() {
+        RecordingConnection live = registered("a1");
+        live.heartbeat = Heartbeat.newBuilder().setCpuPercent(40).setOutboxDepth(7).build();
+        long now = 1_000_000L * HeartbeatHistory.SLOT.toMillis();
+
+        hub.sampleHeartbeats(now);
+        hub.unregister(live);
+        hub.sampleHeartbeats(now + HeartbeatHistory.SLOT.toMillis());
+
+        assertThat(hub.history().samples("a1", now + HeartbeatHistory.SLOT.toMillis()))
+                .containsExactly(new HeartbeatHistory.Sample(now, 40, 0, 0, 7));
+    }
 }
