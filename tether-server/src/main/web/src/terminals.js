@@ -111,7 +111,7 @@ export function open(agent, { sessionId = null, activate = true } = {}) {
     class: 'tab-close', type: 'button', 'aria-label': `End the session on ${title} and close its tab`,
     title: 'End the session and close the tab', on: { click: () => closeTab(tab) },
   }, '×');
-  tab.tabItem = h('div', { class: 'tab-item' }, tab.button, tab.closeButton);
+  tab.tabItem = h('div', { class: 'tab-item', role: 'presentation' }, tab.button, tab.closeButton);
   const screen = h('div', { class: 'screen', 'data-agent': agent.name });
   tab.pane = h('section', { class: 'pane', id: `pane-${id}`, role: 'tabpanel', 'aria-labelledby': `tab-${id}`, hidden: true },
     h('div', { class: 'pane-bar' },
