@@ -51,12 +51,13 @@ final class DevMode {
         console.println("Tether server running in DEV mode at " + server
                 + (config.tls() ? "" : " (plain HTTP: not for production)"));
         console.println();
+        console.println("  Web UI:       " + server + "/  (sign in with the admin token)");
         console.println("  Admin token:  " + adminToken);
         console.println("  Try:          curl -H 'Authorization: Bearer " + adminToken + "' " + server
                 + "/api/v1/agents");
         console.println();
         console.println("  Start the dev agent:");
-        console.println("    ./tether agent --server " + server + (config.tls() ? "" : " --insecure")
+        console.println("    ./tether agent --server " + server + (config.tls() ? "" : " --insecure") + " --enable-shell"
                 + " --key-file " + dataDir.resolve(DEV_AGENT_KEY_FILE)
                 + " --state-dir " + dataDir.resolve("dev-agent-state"));
         console.println();

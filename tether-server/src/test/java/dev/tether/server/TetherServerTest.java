@@ -49,7 +49,7 @@ class TetherServerTest {
             firstBanner = server.console();
             Path keyFile = dataDir.toAbsolutePath().resolve("dev-agent.key");
             assertThat(firstBanner).contains("./tether agent --server http://127.0.0.1:" + server.port()
-                    + " --insecure --key-file " + keyFile + " --state-dir "
+                    + " --insecure --enable-shell --key-file " + keyFile + " --state-dir "
                     + dataDir.toAbsolutePath().resolve("dev-agent-state"));
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
             String adminToken = token(firstBanner);

@@ -18,8 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -65,7 +63,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         if (request.method() != HttpMethod.GET) {
-            reply(request, 405, "method_not_allowed", "agents connect with GET and a WebSocket upgrade");
+            RawReplies.error(request, 405, "method_not_allowed", "agents connect with GET and a WebSocket upgrade");
             return;
         }
         String key = Secrets.bearer(request.getHeader(HttpHeaders.AUTHORIZATION));
@@ -74,7 +72,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
             return;
         }
         if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
-            reply(request, 400, "bad_request", "this endpoint takes a WebSocket upgrade");
+            RawReplies.error(request, 400, "bad_request", "this endpoint takes a WebSocket upgrade");
             return;
         }
         String keyHash = Secrets.hash(key);
@@ -84,7 +82,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         if (wait > 0) {
             services.metrics().handshakeFailed("throttled");
             request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
-            reply(request, 429, "too_many_requests", "too many failed authentications from " + source
+            RawReplies.error(request, 429, "too_many_requests", "too many failed authentications from " + source
                     + " or with this key: retry in " + wait + " s with a valid key");
             return;
         }
@@ -92,7 +90,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         if (wait > 0) {
             services.metrics().handshakeFailed("overloaded");
             request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
-            reply(request, 503, "overloaded", "the server is admitting agents at its limit: retry in " + wait + " s");
+            RawReplies.error(request, 503, "overloaded", "the server is admitting agents at its limit: retry in " + wait + " s");
             return;
         }
         request.pause();
@@ -103,7 +101,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
                     LOG.warn("agent authentication failed", failure);
                     services.metrics().handshakeFailed("unavailable");
                     request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-                    reply(request, 503, "unavailable", "the server cannot check keys right now; retry later");
+                    RawReplies.error(request, 503, "unavailable", "the server cannot check keys right now; retry later");
                 });
     }
 
@@ -128,7 +126,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         if (owner.get().approval() != null) {
             services.metrics().handshakeFailed("pending_approval");
             request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(PENDING_RETRY.toSeconds()));
-            reply(request, 403, "pending_approval", "agent " + owner.get().name() + " is waiting for an operator to "
+            RawReplies.error(request, 403, "pending_approval", "agent " + owner.get().name() + " is waiting for an operator to "
                     + "approve it (tether agents approve " + owner.get().name() + ")");
             return;
         }
@@ -144,18 +142,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
     private void unauthorized(HttpServerRequest request, String reason, String message) {
         services.metrics().handshakeFailed(reason);
         request.response().putHeader("WWW-Authenticate", "Bearer");
-        reply(request, 401, "unauthorized", message);
+        RawReplies.error(request, 401, "unauthorized", message);
     }
 
-    private static void reply(HttpServerRequest request, int status, String error, String message) {
-        if (request.version() != HttpVersion.HTTP_2) {
-            // The request may be paused with its body unread: do not reuse the connection (HTTP/1 only;
-            // HTTP/2 forbids the header, and its streams are independent).
-            request.response().putHeader(HttpHeaders.CONNECTION, "close");
-        }
-        request.response()
-                .setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(new JsonObject().put("error", error).put("message", message).encode());
-    }
 }

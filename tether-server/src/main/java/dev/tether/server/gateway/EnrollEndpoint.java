@@ -46,12 +46,12 @@ public final class EnrollEndpoint implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         if (request.method() != HttpMethod.POST) {
-            reply(request, 405, "method_not_allowed", "enrol with POST " + PATH);
+            RawReplies.error(request, 405, "method_not_allowed", "enrol with POST " + PATH);
             return;
         }
         String token = Secrets.bearer(request.getHeader(HttpHeaders.AUTHORIZATION));
         if (token == null) {
-            reply(request, 401, "unauthorized", "missing enrollment token: send 'Authorization: Bearer <token>'");
+            RawReplies.error(request, 401, "unauthorized", "missing enrollment token: send 'Authorization: Bearer <token>'");
             return;
         }
         String source = request.remoteAddress() == null ? "?" : request.remoteAddress().hostAddress();
@@ -59,7 +59,7 @@ public final class EnrollEndpoint implements Handler<HttpServerRequest> {
         long wait = throttle.retryAfterSeconds(source, tokenHash, System.nanoTime());
         if (wait > 0) {
             request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
-            reply(request, 429, "too_many_requests", "too many failed enrollments from " + source + ": retry in "
+            RawReplies.error(request, 429, "too_many_requests", "too many failed enrollments from " + source + ": retry in "
                     + wait + " s with a valid token");
             return;
         }
@@ -69,7 +69,7 @@ public final class EnrollEndpoint implements Handler<HttpServerRequest> {
             try {
                 name = name(body.length() > MAX_BODY_BYTES ? null : body.toString());
             } catch (IllegalArgumentException e) {
-                reply(request, 400, "bad_request", e.getMessage());
+                RawReplies.error(request, 400, "bad_request", e.getMessage());
                 return;
             }
             db.call(context, () -> enrollment.redeem(token, name, source))
@@ -83,18 +83,18 @@ public final class EnrollEndpoint implements Handler<HttpServerRequest> {
                                         .put("status", enrolled.pending() ? "pending" : "approved").encode());
                     })
                     .onFailure(failure -> refused(request, source, tokenHash, failure));
-        }).onFailure(failure -> reply(request, 400, "bad_request", "cannot read the request body"));
+        }).onFailure(failure -> RawReplies.error(request, 400, "bad_request", "cannot read the request body"));
     }
 
     private void refused(HttpServerRequest request, String source, String tokenHash, Throwable failure) {
         if (failure instanceof Enrollment.Refused refused) {
             throttle.failed(source, tokenHash, System.nanoTime());
-            reply(request, refused.unknown() ? 401 : 403, refused.unknown() ? "unauthorized" : "forbidden",
+            RawReplies.error(request, refused.unknown() ? 401 : 403, refused.unknown() ? "unauthorized" : "forbidden",
                     refused.getMessage());
         } else {
             LOG.warn("enrollment failed", failure);
             request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-            reply(request, 503, "unavailable", "the server cannot enrol agents right now; retry later");
+            RawReplies.error(request, 503, "unavailable", "the server cannot enrol agents right now; retry later");
         }
     }
 
@@ -119,10 +119,4 @@ public final class EnrollEndpoint implements Handler<HttpServerRequest> {
         return name;
     }
 
-    private static void reply(HttpServerRequest request, int status, String error, String message) {
-        request.response()
-                .setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(new JsonObject().put("error", error).put("message", message).encode());
-    }
 }

@@ -140,9 +140,10 @@ public final class Hub implements AutoCloseable {
         return false;
     }
 
+    /** The agent's presence, once its connection here completed the handshake (registered and Welcome sent). */
     public Optional<Presence> presence(String agentId) {
         LiveConnection connection = live.get(agentId);
-        if (connection == null) {
+        if (connection == null || !connection.established()) {
             return Optional.empty();
         }
         return Optional.of(new Presence(connection.connectedAtMillis(), connection.lastSeenMillis(),

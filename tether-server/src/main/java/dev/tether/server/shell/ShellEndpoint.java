@@ -3,6 +3,7 @@ package dev.tether.server.shell;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.Secrets;
+import dev.tether.server.gateway.RawReplies;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.hub.LiveConnection;
 import dev.tether.server.store.AgentRecord;
@@ -17,8 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -82,13 +81,13 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     public void handle(HttpServerRequest request) {
         Matcher path = PATH.matcher(request.path());
         if (!path.matches()) {
-            reply(request, 404, "not_found", "shells open at /api/v1/agents/{id}/shell");
+            RawReplies.error(request, 404, "not_found", "shells open at /api/v1/agents/{id}/shell");
             return;
         }
         String token = Secrets.bearer(request.getHeader(HttpHeaders.AUTHORIZATION));
         BrowserAuth.Decision cookie = token == null ? browser.upgrade(request) : null;
         if (cookie != null && cookie.refused()) {
-            reply(request, cookie.status(), cookie.error(), cookie.message());
+            RawReplies.error(request, cookie.status(), cookie.error(), cookie.message());
             return;
         }
         // A user's browser session rides on a personal token: resolve it like one.
@@ -97,20 +96,20 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         boolean personal = !admin && personalToken != null && personalToken.startsWith(Users.TOKEN_PREFIX);
         if (!admin && !personal) {
             request.response().putHeader("WWW-Authenticate", "Bearer");
-            reply(request, 401, "unauthorized", token == null
+            RawReplies.error(request, 401, "unauthorized", token == null
                     ? "missing admin token: send 'Authorization: Bearer <admin token>'"
                     : "invalid admin token: use the token printed on the server's first start, or TETHER_ADMIN_TOKEN");
             return;
         }
         if (request.method() != HttpMethod.GET) {
-            reply(request, 405, "method_not_allowed", "open a shell with GET and a WebSocket upgrade");
+            RawReplies.error(request, 405, "method_not_allowed", "open a shell with GET and a WebSocket upgrade");
             return;
         }
         Terminal terminal;
         try {
             terminal = Terminal.parse(request);
         } catch (IllegalArgumentException e) {
-            reply(request, 400, "bad_request", e.getMessage());
+            RawReplies.error(request, 400, "bad_request", e.getMessage());
             return;
         }
         request.pause();
@@ -122,7 +121,7 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                 .onSuccess(found -> checkCaller(request, terminal, agent, found))
                 .onFailure(failure -> {
                     LOG.warn("shell: agent lookup failed", failure);
-                    reply(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
+                    RawReplies.error(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
                 });
     }
 
@@ -132,18 +131,18 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
 
     private void checkCaller(HttpServerRequest request, Terminal terminal, String name, Lookup found) {
         if (found.principal().isEmpty()) {
-            reply(request, 401, "unauthorized", "this API token is unknown, expired or revoked, or its user is "
+            RawReplies.error(request, 401, "unauthorized", "this API token is unknown, expired or revoked, or its user is "
                     + "disabled: sign in again with tether login");
             return;
         }
         Principal principal = found.principal().get();
         if (!principal.may(Role.OPERATOR)) {
-            reply(request, 403, "forbidden", principal.name() + " is a " + principal.role().wire()
+            RawReplies.error(request, 403, "forbidden", principal.name() + " is a " + principal.role().wire()
                     + "; opening a shell needs the operator role");
             return;
         }
         if (found.agent().isPresent() && !principal.reaches(found.agent().get().labels())) {
-            reply(request, 403, "forbidden", "agent " + found.agent().get().name() + " is outside "
+            RawReplies.error(request, 403, "forbidden", "agent " + found.agent().get().name() + " is outside "
                     + principal.name() + "'s scope (" + principal.scope().text() + ")");
             return;
         }
@@ -153,19 +152,19 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private void checkAgent(HttpServerRequest request, Terminal terminal, String name, Optional<AgentRecord> found,
             Principal principal) {
         if (found.isEmpty()) {
-            reply(request, 404, "not_found", "no agent '" + name + "': list agents with GET /api/v1/agents");
+            RawReplies.error(request, 404, "not_found", "no agent '" + name + "': list agents with GET /api/v1/agents");
             return;
         }
         AgentRecord agent = found.get();
         Optional<LiveConnection> link = hub.connection(agent.id());
         Refusal refusal = refusal(agent, terminal, link.isPresent());
         if (refusal != null) {
-            reply(request, refusal.status(), refusal.error(), refusal.message());
+            RawReplies.error(request, refusal.status(), refusal.error(), refusal.message());
             return;
         }
         if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
             // Checked last, so a plain GET learns why an upgrade would be refused (the JDK client keeps no body).
-            reply(request, 400, "upgrade_required", "everything checks out: open the shell with a WebSocket upgrade");
+            RawReplies.error(request, 400, "upgrade_required", "everything checks out: open the shell with a WebSocket upgrade");
             return;
         }
         ShellRequest shell = new ShellRequest(agent.id(), agent.name(), terminal.rows(), terminal.cols(),
@@ -262,15 +261,4 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         }
     }
 
-    private static void reply(HttpServerRequest request, int status, String error, String message) {
-        if (request.version() != HttpVersion.HTTP_2) {
-            // The request may be paused with its body unread: do not reuse the connection (HTTP/1 only;
-            // HTTP/2 forbids the header, and its streams are independent).
-            request.response().putHeader(HttpHeaders.CONNECTION, "close");
-        }
-        request.response()
-                .setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(new JsonObject().put("error", error).put("message", message).encode());
-    }
 }

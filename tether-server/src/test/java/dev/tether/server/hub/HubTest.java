@@ -61,6 +61,17 @@ class HubTest {
     }
 
     @Test
+    void anAgentIsPresentOnlyOnceItsHandshakeCompleted() {
+        RecordingConnection connecting = tracked("p1");
+        connecting.established = false;
+        assertThat(hub.register(connecting)).isTrue();
+
+        assertThat(hub.presence("p1")).as("registered, Welcome not yet sent").isEmpty();
+        connecting.established = true;
+        assertThat(hub.presence("p1")).isPresent();
+    }
+
+    @Test
     void handshakeThatTakesTooLongIsClosedWith4004() {
         RecordingConnection slow = tracked("a1");
         slow.established = false;
