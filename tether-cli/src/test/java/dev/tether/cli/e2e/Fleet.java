@@ -43,6 +43,7 @@ final class Fleet implements AutoCloseable {
         this.heartbeat = heartbeat;
         this.port = freePort();
         this.api = new ServerApi(url(), ADMIN_TOKEN);
+        JavaProcess.prepareAgentStarts();
     }
 
     URI url() {

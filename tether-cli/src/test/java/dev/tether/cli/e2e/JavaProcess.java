@@ -42,12 +42,17 @@ class JavaProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp", classPath(), mainClass));
+                "--enable-native-access=ALL-UNNAMED"));
+        if (Fleet.MAIN.equals(mainClass) && !args.isEmpty() && args.get(0).equals("agent")) {
+            command.addAll(AgentClassArchive.options(classPath()));
+        } else {
+            command.addAll(List.of("-cp", classPath()));
+        }
+        command.add(mainClass);
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         if (stdin != null) {
             builder.redirectInput(stdin.toFile());
         }
@@ -55,6 +60,11 @@ class JavaProcess implements AutoCloseable {
         builder.environment().remove("TETHER_ADMIN_TOKEN");
         builder.environment().putAll(env);
         return new JavaProcess(name, log, builder.start());
+    }
+
+    /** Prepares how agent processes start (see {@link AgentClassArchive}); call before timing one. */
+    static void prepareAgentStarts() {
+        AgentClassArchive.options(classPath());
     }
 
     private static String classPath() {
