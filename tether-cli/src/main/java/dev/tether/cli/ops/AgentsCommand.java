@@ -132,50 +132,48 @@ public final class AgentsCommand {
     }
 
     @Command(name = "revoke", description = "Revoke an agent's key; its connection is closed at once.")
-    static final class Revoke implements Callable<Integer> {
-        @Mixin
-        ApiOptions api;
-
-        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
-        String agent;
-
-        @Override
-        public Integer call() {
-            JsonObject result = api.client().post(path(agent) + "/revoke", new JsonObject());
-            System.out.println(api.json() ? result.encodePrettily() : "revoked " + agent);
-            return 0;
+    static final class Revoke extends AgentAction {
+        Revoke() {
+            super("revoke", "revoked ", "");
         }
     }
 
     @Command(name = "approve", description = "Approve an agent that enrolled with a token requiring approval.")
-    static final class Approve implements Callable<Integer> {
-        @Mixin
-        ApiOptions api;
-
-        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
-        String agent;
-
-        @Override
-        public Integer call() {
-            JsonObject result = api.client().post(path(agent) + "/approve", new JsonObject());
-            System.out.println(api.json() ? result.encodePrettily() : "approved " + agent
-                    + ": it connects at its next attempt");
-            return 0;
+    static final class Approve extends AgentAction {
+        Approve() {
+            super("approve", "approved ", ": it connects at its next attempt");
         }
     }
 
     @Command(name = "reject", description = "Reject an agent waiting for approval; its key stops working.")
-    static final class Reject implements Callable<Integer> {
+    static final class Reject extends AgentAction {
+        Reject() {
+            super("reject", "rejected ", "");
+        }
+    }
+
+    /** {@code POST /api/v1/agents/{agent}/<action>} with an empty body, and one line saying it was done. */
+    abstract static class AgentAction implements Callable<Integer> {
         @Mixin
         ApiOptions api;
 
         @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
         String agent;
 
+        private final String action;
+        private final String done;
+        private final String after;
+
+        AgentAction(String action, String done, String after) {
+            this.action = action;
+            this.done = done;
+            this.after = after;
+        }
+
         @Override
         public Integer call() {
-            JsonObject result = api.client().post(path(agent) + "/reject", new JsonObject());
-            System.out.println(api.json() ? result.encodePrettily() : "rejected " + agent);
+            JsonObject result = api.client().post(path(agent) + "/" + action, new JsonObject());
+            System.out.println(api.json() ? result.encodePrettily() : done + agent + after);
             return 0;
         }
     }

@@ -26,7 +26,7 @@ public final class ApiOptions {
     String url;
 
     @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:TETHER_TOKEN}",
-            description = "API token (env TETHER_TOKEN; with a local --dev server, ./tether-data/admin.token).")
+            description = "API token (env TETHER_TOKEN; else the one tether login kept; else, with a local --dev server, ./tether-data/admin.token).")
     String token;
 
     @Option(names = "--json", description = "Print the server's JSON instead of a table.")

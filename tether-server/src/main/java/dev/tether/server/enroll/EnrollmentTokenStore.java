@@ -27,10 +27,6 @@ public final class EnrollmentTokenStore {
         this.db = db;
     }
 
-    Database database() {
-        return db;
-    }
-
     void insert(EnrollmentToken token, String tokenHash) {
         db.withConnection("create enrollment token", connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO enrollment_tokens (" + COLUMNS

@@ -96,10 +96,6 @@ final class Recorder {
         });
     }
 
-    Path file() {
-        return file;
-    }
-
     private double elapsed() {
         return (System.nanoTime() - startNanos) / 1e9;
     }
