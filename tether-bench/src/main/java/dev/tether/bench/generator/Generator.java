@@ -23,6 +23,9 @@ public interface Generator extends AutoCloseable {
     /** Only its first {@code agents} agents publish. */
     void publish(int agents, long perAgent, long pendingLimit);
 
+    /** Times commands from {@code epochMicros} on (see {@code Fleet.markCommands}); returns once in place. */
+    void markCommands(long epochMicros);
+
     FleetSnapshot snapshot();
 
     /** Disconnects every agent and releases the generator. */

@@ -95,6 +95,11 @@ public final class GeneratorSet implements AutoCloseable {
         generators.get(0).publish(agents, perAgent, pendingLimit);
     }
 
+    /** Every generator times commands from {@code epochMicros}; returns once all have the mark. */
+    public void markCommands(long epochMicros) {
+        generators.parallelStream().forEach(g -> g.markCommands(epochMicros));
+    }
+
     /** Snapshots of every generator, taken in parallel and merged. */
     public FleetSnapshot snapshot() {
         List<CompletableFuture<FleetSnapshot>> parts = generators.stream()

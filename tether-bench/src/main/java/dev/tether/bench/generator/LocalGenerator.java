@@ -45,6 +45,11 @@ public final class LocalGenerator implements Generator {
     }
 
     @Override
+    public void markCommands(long epochMicros) {
+        fleet.markCommands(epochMicros);
+    }
+
+    @Override
     public FleetSnapshot snapshot() {
         return fleet.snapshot();
     }

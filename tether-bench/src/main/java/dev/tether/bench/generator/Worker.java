@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ready} → {@code ok}</li>
  *   <li>{@code connect COUNT} → {@code ok}</li>
  *   <li>{@code publish AGENTS PER_AGENT PENDING_LIMIT} → {@code ok}</li>
+ *   <li>{@code mark-commands EPOCH_MICROS} → {@code ok} (time commands from then on)</li>
  *   <li>{@code snapshot} → {@code ok {json}} (a {@code FleetSnapshot})</li>
  *   <li>{@code close} → {@code ok}, then the process exits</li>
  * </ul>
@@ -71,6 +72,10 @@ public final class Worker {
                 }
                 case "publish" -> {
                     fleet.publish(Integer.parseInt(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]));
+                    reply("ok");
+                }
+                case "mark-commands" -> {
+                    fleet.markCommands(Long.parseLong(words[1]));
                     reply("ok");
                 }
                 case "snapshot" -> reply("ok " + Json.write(fleet.snapshot().toJson()));

@@ -95,6 +95,11 @@ public final class WorkerProcess implements Generator {
     }
 
     @Override
+    public void markCommands(long epochMicros) {
+        request("mark-commands " + epochMicros);
+    }
+
+    @Override
     public FleetSnapshot snapshot() {
         String reply = request("snapshot");
         return FleetSnapshot.fromJson(Json.parseObject(reply));

@@ -116,6 +116,25 @@ public final class AdminClient {
         return all.reversed();
     }
 
+    /**
+     * {@code POST /api/v1/commands}: an exec command to these agents (ids), no concurrency or error limit.
+     *
+     * @return the command's id
+     */
+    public String createCommand(List<String> agentIds, List<String> argv) throws IOException, InterruptedException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("agents", agentIds);
+        body.put("type", "exec");
+        body.put("argv", argv);
+        Map<String, Object> reply = Json.parseObject(send(post("/api/v1/commands", Json.write(body)), 201));
+        return (String) reply.get("id");
+    }
+
+    /** {@code GET /api/v1/commands/{id}}: its state, job count and counts per job state. */
+    public Map<String, Object> command(String id) throws IOException, InterruptedException {
+        return Json.parseObject(send(get("/api/v1/commands/" + id), 200));
+    }
+
     /** {@code /metrics} as series (name with labels, as printed) to value. */
     public Map<String, Double> metrics() throws IOException, InterruptedException {
         return parseMetrics(send(HttpRequest.newBuilder(base.resolve("/metrics")).timeout(REQUEST_TIMEOUT).GET()

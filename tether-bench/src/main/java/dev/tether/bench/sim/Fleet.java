@@ -101,6 +101,19 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /**
+     * Times the commands sent from now on: from {@code epochMicros} (when the caller sent them, see
+     * {@link EpochMicros}) to each CommandRequest's arrival and to the ack of each job's end. Blocks until
+     * every loop has the mark, so it is in place before the command can arrive.
+     */
+    public void markCommands(long epochMicros) {
+        List<Future<?>> marked = new ArrayList<>();
+        for (AgentLoop loop : loops) {
+            marked.add(loop.loop().submit(() -> loop.stats.commandMarkMicros = epochMicros));
+        }
+        marked.forEach(Fleet::await);
+    }
+
     /** Counters and histograms of the whole fleet, taken on each loop. */
     public FleetSnapshot snapshot() {
         List<Future<FleetSnapshot>> parts = new ArrayList<>();

@@ -18,12 +18,17 @@ import java.util.TreeMap;
  * @param drained agents with nothing pending
  * @param lastWelcomeNanos latest Welcome over the fleet (System.nanoTime, comparable across processes on Linux)
  * @param lastDrainNanos latest moment an agent's pending count fell to zero
+ * @param commandsReceived CommandRequests applied (each answered with a job that succeeds at once)
+ * @param jobsFinished jobs whose JobFinished the server acknowledged
+ * @param commandDelivery command sent to CommandRequest received, microseconds (while a mark is set)
+ * @param jobEnd command sent to the server's ack of the JobFinished, microseconds (while a mark is set)
  */
 public record FleetSnapshot(int agents, int online, int everOnline, long dials, long welcomes, long disconnects,
         long heartbeatsSent, long heartbeatAcks, long published, long pending, int drained,
         long reliableFromServer, long duplicatesFromServer, long ackRegressions, long protocolErrors,
         long lastWelcomeNanos, long lastDrainNanos, Map<String, Long> failures, Map<Integer, Long> closeCodes,
-        Histogram connect, Histogram heartbeatRtt, Histogram ackLatency) {
+        Histogram connect, Histogram heartbeatRtt, Histogram ackLatency, long commandsReceived, long jobsFinished,
+        Histogram commandDelivery, Histogram jobEnd) {
 
     /** Events the server has acknowledged (applied): published minus pending. */
     public long acknowledged() {
@@ -52,6 +57,10 @@ public record FleetSnapshot(int agents, int online, int everOnline, long dials, 
             total.connect.add(p.connect);
             total.heartbeatRtt.add(p.heartbeatRtt);
             total.ackLatency.add(p.ackLatency);
+            total.commandsReceived += p.commandsReceived;
+            total.jobsFinished += p.jobsFinished;
+            total.commandDelivery.add(p.commandDelivery);
+            total.jobEnd.add(p.jobEnd);
         }
         return total.build();
     }
@@ -82,6 +91,10 @@ public record FleetSnapshot(int agents, int online, int everOnline, long dials, 
         json.put("connect_us", connect.encode());
         json.put("heartbeat_rtt_us", heartbeatRtt.encode());
         json.put("ack_latency_us", ackLatency.encode());
+        json.put("commands_received", commandsReceived);
+        json.put("jobs_finished", jobsFinished);
+        json.put("command_delivery_us", commandDelivery.encode());
+        json.put("job_end_us", jobEnd.encode());
         return json;
     }
 
@@ -102,6 +115,10 @@ public record FleetSnapshot(int agents, int online, int everOnline, long dials, 
         b.connect.add(Histogram.parse((String) json.get("connect_us")));
         b.heartbeatRtt.add(Histogram.parse((String) json.get("heartbeat_rtt_us")));
         b.ackLatency.add(Histogram.parse((String) json.get("ack_latency_us")));
+        b.commandsReceived = num(json, "commands_received");
+        b.jobsFinished = num(json, "jobs_finished");
+        b.commandDelivery.add(Histogram.parse((String) json.get("command_delivery_us")));
+        b.jobEnd.add(Histogram.parse((String) json.get("job_end_us")));
         return b.build();
     }
 
@@ -143,6 +160,10 @@ public record FleetSnapshot(int agents, int online, int everOnline, long dials, 
         final Histogram connect = new Histogram();
         final Histogram heartbeatRtt = new Histogram();
         final Histogram ackLatency = new Histogram();
+        long commandsReceived;
+        long jobsFinished;
+        final Histogram commandDelivery = new Histogram();
+        final Histogram jobEnd = new Histogram();
 
         void add(long dialCount, long welcomeCount, long disconnectCount, long heartbeatsOut, long heartbeatsIn,
                 long publishedCount, long fromServer, long duplicates, long regressions, long errors) {
@@ -168,13 +189,18 @@ public record FleetSnapshot(int agents, int online, int everOnline, long dials, 
             connect.add(s.connect);
             heartbeatRtt.add(s.heartbeatRtt);
             ackLatency.add(s.ackLatency);
+            commandsReceived += s.commandsReceived;
+            jobsFinished += s.jobsFinished;
+            commandDelivery.add(s.commandDelivery);
+            jobEnd.add(s.jobEnd);
         }
 
         FleetSnapshot build() {
             return new FleetSnapshot(agents, online, everOnline, dials, welcomes, disconnects, heartbeatsSent,
                     heartbeatAcks, published, pending, drained, reliableFromServer, duplicatesFromServer,
                     ackRegressions, protocolErrors, lastWelcomeNanos, lastDrainNanos, Map.copyOf(failures),
-                    Map.copyOf(closeCodes), connect, heartbeatRtt, ackLatency);
+                    Map.copyOf(closeCodes), connect, heartbeatRtt, ackLatency, commandsReceived, jobsFinished,
+                    commandDelivery, jobEnd);
         }
     }
 }

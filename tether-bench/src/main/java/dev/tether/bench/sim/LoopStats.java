@@ -32,6 +32,14 @@ final class LoopStats {
     final Histogram heartbeatRtt = new Histogram();
     /** Publish to the server's covering ack, microseconds. */
     final Histogram ackLatency = new Histogram();
+    /** When the commands being timed were sent (epoch microseconds, see {@link EpochMicros}); 0: not timing. */
+    long commandMarkMicros;
+    long commandsReceived;
+    long jobsFinished;
+    /** Command sent (the mark) to the CommandRequest received and acknowledged, microseconds. */
+    final Histogram commandDelivery = new Histogram();
+    /** Command sent to the server's ack of the job's JobFinished (the job's end on record), microseconds. */
+    final Histogram jobEnd = new Histogram();
 
     void failed(String cause) {
         failures.merge(cause, 1L, Long::sum);

@@ -13,9 +13,13 @@ import dev.tether.protocol.Receipt;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Ack;
 import dev.tether.protocol.v1.AgentEvent;
+import dev.tether.protocol.v1.CommandRequest;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Heartbeat;
 import dev.tether.protocol.v1.Hello;
+import dev.tether.protocol.v1.JobEvent;
+import dev.tether.protocol.v1.JobFinished;
+import dev.tether.protocol.v1.JobStarted;
 import dev.tether.protocol.v1.Welcome;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -23,6 +27,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +78,8 @@ final class SimAgent implements HeartbeatWheel.Member {
     private long maxPending = Long.MAX_VALUE;
     private long nextN = 1;
     private String runId = "";
+    /** Seqs of JobFinished events not yet acknowledged, oldest first; null until the first command. */
+    private ArrayDeque<Long> unackedJobEnds;
     /** Slot in the heartbeat wheel, -1 when not in it. Owned by {@link HeartbeatWheel}. */
     private int wheelSlot = -1;
 
@@ -274,6 +281,11 @@ final class SimAgent implements HeartbeatWheel.Member {
                 case ACK_ONLY -> { }
                 case GO_AWAY -> fail(CloseCodes.NORMAL, "go away");
                 case WELCOME -> throw new ProtocolException(CloseCodes.PROTOCOL_ERROR, "welcome sent twice");
+                case COMMAND -> {
+                    if (applyReliable(envelope)) {
+                        runJob(envelope.getCommand());
+                    }
+                }
                 default -> {
                     if (Payloads.isReliable(envelope)) {
                         applyReliable(envelope);
@@ -285,13 +297,49 @@ final class SimAgent implements HeartbeatWheel.Member {
         pump();
     }
 
-    /** Server → agent reliable payloads (config, commands) are applied as no-ops and acknowledged. */
-    private void applyReliable(Envelope envelope) throws ProtocolException {
+    /**
+     * Server → agent reliable payloads are marked applied (the next frame acknowledges them); config
+     * and cancels are no-ops. Returns whether this is the first time this seq arrived.
+     */
+    private boolean applyReliable(Envelope envelope) throws ProtocolException {
         home.stats.reliableFromServer++;
         if (channel.receive(envelope.getSeq()) == Receipt.APPLY) {
             channel.markApplied(envelope.getSeq());
-        } else {
-            home.stats.duplicatesFromServer++;
+            return true;
+        }
+        home.stats.duplicatesFromServer++;
+        return false;
+    }
+
+    /**
+     * A command: the job starts and succeeds at once, reported as the real agent reports it (JobStarted, then
+     * JobFinished, both reliable). The started event carries the ack of the request.
+     */
+    private void runJob(CommandRequest request) {
+        LoopStats stats = home.stats;
+        stats.commandsReceived++;
+        if (stats.commandMarkMicros > 0) {
+            stats.commandDelivery.record(Math.max(0, EpochMicros.now() - stats.commandMarkMicros));
+        }
+        channel.publish(Envelope.newBuilder().setJobEvent(JobEvent.newBuilder().setJobId(request.getJobId())
+                .setStarted(JobStarted.newBuilder().setPid(1))).build());
+        Envelope finished = channel.publish(Envelope.newBuilder().setJobEvent(JobEvent.newBuilder()
+                .setJobId(request.getJobId())
+                .setFinished(JobFinished.newBuilder().setOutcome(JobFinished.Outcome.SUCCEEDED))).build());
+        if (unackedJobEnds == null) {
+            unackedJobEnds = new ArrayDeque<>(2);
+        }
+        unackedJobEnds.add(finished.getSeq());
+    }
+
+    private void jobEndsAcknowledged(long ack) {
+        while (!unackedJobEnds.isEmpty() && unackedJobEnds.peekFirst() <= ack) {
+            unackedJobEnds.pollFirst();
+            LoopStats stats = home.stats;
+            stats.jobsFinished++;
+            if (stats.commandMarkMicros > 0) {
+                stats.jobEnd.record(Math.max(0, EpochMicros.now() - stats.commandMarkMicros));
+            }
         }
     }
 
@@ -321,6 +369,9 @@ final class SimAgent implements HeartbeatWheel.Member {
             }
         }
         serverAcked = ack;
+        if (unackedJobEnds != null) {
+            jobEndsAcknowledged(ack);
+        }
         if (channel.depth() == 0) {
             home.stats.lastDrainNanos = now;
         }
