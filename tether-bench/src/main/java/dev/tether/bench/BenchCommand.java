@@ -4,7 +4,9 @@ import dev.tether.bench.generator.Worker;
 import dev.tether.bench.generator.WorkerSpec;
 import dev.tether.bench.preflight.Preflight;
 import dev.tether.bench.scenario.ConnectionsScenario;
+import dev.tether.bench.scenario.FanoutScenario;
 import dev.tether.bench.scenario.OutboxScenario;
+import dev.tether.bench.scenario.ShellScenario;
 import dev.tether.bench.scenario.StormScenario;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -23,11 +25,11 @@ import picocli.CommandLine.Parameters;
  * {@link #main}. Every run is bounded in agents and time, stays on loopback,
  * prints a table and writes JSON and charts under {@code bench-results/}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, version = "tether bench, protocol v1",
+@Command(name = "tether bench", mixinStandardHelpOptions = true, version = "tether bench, protocol v1",
         description = {"Benchmarks with simulated agents against a real Tether server (loopback only).",
             "Results: a table here, JSON and PNG charts under --results-dir (default bench-results/)."},
-        subcommands = {ConnectionsScenario.class, StormScenario.class, OutboxScenario.class,
-            BenchCommand.PreflightCommand.class, BenchCommand.WorkerCommand.class})
+        subcommands = {ConnectionsScenario.class, FanoutScenario.class, StormScenario.class, OutboxScenario.class,
+            ShellScenario.class, BenchCommand.PreflightCommand.class, BenchCommand.WorkerCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

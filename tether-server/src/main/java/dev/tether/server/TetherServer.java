@@ -58,8 +58,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class TetherServer implements AutoCloseable {
 
-    /** Threads running database work (JDBC blocks), and connections in the pool. */
+    /** Threads running database work (JDBC blocks), and connections in the pool, on PostgreSQL. */
     static final int DB_THREADS = Math.max(4, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
+    /**
+     * The same on SQLite. Its writes are committed in groups by one writer (GroupCommit), and a group holds
+     * the transactions of the threads waiting for it: more threads, larger groups, fewer fsyncs. Most of
+     * them are blocked waiting at any time; reads run on their own connections in parallel (WAL).
+     */
+    static final int SQLITE_DB_THREADS = 32;
     /** How long agents get to answer the close frame on shutdown. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
     /** How long a closing WebSocket waits for the peer's close frame before dropping the TCP connection. */
@@ -93,8 +99,9 @@ public final class TetherServer implements AutoCloseable {
         String jdbcUrl = config.jdbcUrl() != null ? config.jdbcUrl()
                 : "jdbc:sqlite:" + config.dataDir().resolve("tether.db").toAbsolutePath();
         // Closed in reverse: the executor finishes its tasks before the database closes.
-        Database db = push(resources, Database.open(jdbcUrl, DB_THREADS));
-        DbExecutor executor = push(resources, DbExecutor.create(DB_THREADS));
+        int dbThreads = Dialect.of(jdbcUrl) == Dialect.SQLITE ? SQLITE_DB_THREADS : DB_THREADS;
+        Database db = push(resources, Database.open(jdbcUrl, dbThreads));
+        DbExecutor executor = push(resources, DbExecutor.create(dbThreads));
         db.migrate();
         LOG.info("database ready: {}", Dialect.redact(jdbcUrl));
         AdminTokens tokens = AdminTokens.setUp(new AdminTokenStore(db), config.dataDir(), config.adminToken(),

@@ -34,19 +34,25 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final Dialect dialect;
+    /** SQLite's writes, committed in groups; null on PostgreSQL, which commits concurrent transactions itself. */
+    private final GroupCommit groupCommit;
 
     private Database(HikariDataSource pool, Dialect dialect) {
         this.pool = pool;
         this.dialect = dialect;
+        this.groupCommit = dialect == Dialect.SQLITE ? GroupCommit.start(pool) : null;
     }
 
-    /** Opens a pool of at most {@code poolSize} connections; does not migrate. */
-    public static Database open(String jdbcUrl, int poolSize) {
+    /**
+     * Opens a pool for {@code callers} threads (plus SQLite's group-commit writer); does not migrate.
+     */
+    public static Database open(String jdbcUrl, int callers) {
         Dialect dialect = Dialect.of(jdbcUrl);
         HikariConfig config = new HikariConfig();
         config.setPoolName("tether-db");
         config.setJdbcUrl(jdbcUrl);
-        config.setMaximumPoolSize(poolSize);
+        // SQLite's writer needs a connection of its own even when every caller holds one.
+        config.setMaximumPoolSize(dialect == Dialect.SQLITE ? callers + 1 : callers);
         config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
         if (dialect == Dialect.SQLITE) {
             config.addDataSourceProperty("journal_mode", "WAL");
@@ -56,6 +62,11 @@ public final class Database implements AutoCloseable {
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
         }
         return new Database(new HikariDataSource(config), dialect);
+    }
+
+    /** SQLite's group commit, for tests; null on PostgreSQL. */
+    GroupCommit groupCommit() {
+        return groupCommit;
     }
 
     public Dialect dialect() {
@@ -74,9 +85,14 @@ public final class Database implements AutoCloseable {
     /**
      * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
      * A transaction PostgreSQL aborted to break a deadlock runs again, up to {@link #ATTEMPTS} times
-     * in all, so {@code work} must keep its effects inside the transaction.
+     * in all, so {@code work} must keep its effects inside the transaction. On SQLite, transactions of
+     * concurrent callers share one commit ({@link GroupCommit}), and a group with a failing member runs
+     * again member by member: the same rule applies. Never call it from inside {@code work}.
      */
     public <T> T inTransaction(String operation, SqlWork<T> work) {
+        if (groupCommit != null) {
+            return groupCommit.inTransaction(operation, work);
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 return attempt(operation, work);
@@ -137,6 +153,9 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (groupCommit != null) {
+            groupCommit.close();
+        }
         pool.close();
     }
 

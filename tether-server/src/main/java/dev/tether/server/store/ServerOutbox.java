@@ -113,7 +113,7 @@ public final class ServerOutbox implements Outbox {
 
     @Override
     public void acknowledge(long upToSeq) {
-        db.withConnection("acknowledge outbox", connection -> {
+        db.inTransaction("acknowledge outbox", connection -> {
             try (PreparedStatement delete = connection.prepareStatement(
                     "DELETE FROM outbox WHERE agent_id = ? AND seq <= ?")) {
                 delete.setString(1, agentId);
@@ -135,7 +135,7 @@ public final class ServerOutbox implements Outbox {
 
     @Override
     public void advanceTo(long seq) {
-        db.withConnection("advance outbox counter", connection -> {
+        db.inTransaction("advance outbox counter", connection -> {
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE agents SET out_seq = ? WHERE id = ? AND out_seq < ?")) {
                 update.setLong(1, seq);
