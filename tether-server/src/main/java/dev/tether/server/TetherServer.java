@@ -31,6 +31,7 @@ import dev.tether.server.users.UserStore;
 import dev.tether.server.users.Users;
 import dev.tether.server.ui.WebAssets;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -110,7 +111,9 @@ public final class TetherServer implements AutoCloseable {
             DevMode.ensureDevAgent(new AgentStore(db), config.dataDir());
         }
 
-        Vertx vertx = Vertx.vertx();
+        // Native epoll where Netty has it for this platform (Linux x86-64 in this build), NIO elsewhere.
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        LOG.info("network transport: {}", vertx.isNativeTransportEnabled() ? "epoll" : "nio");
         resources.push(() -> vertx.close().await(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS));
         ServerMetrics metrics = new ServerMetrics();
         Hub hub = new Hub(vertx, metrics, config.heartbeatInterval(), Limits.HANDSHAKE_TIMEOUT,

@@ -83,14 +83,17 @@ final class JobTransitions {
     }
 
     /** Records the seq of the job's CommandRequest: it is no longer held back. */
-    static void sentIn(Connection connection, String jobId, long seq) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE jobs SET outbox_seq = ? WHERE id = ? AND outbox_seq IS NULL")) {
-            update.setLong(1, seq);
-            update.setString(2, jobId);
-            if (update.executeUpdate() != 1) {
-                throw new SQLException("job " + jobId + " was sent twice");
-            }
+    /** The statement {@link #sentIn} runs, prepared once for many jobs. */
+    static PreparedStatement prepareSent(Connection connection) throws SQLException {
+        return connection.prepareStatement("UPDATE jobs SET outbox_seq = ? WHERE id = ? AND outbox_seq IS NULL");
+    }
+
+    /** Records the outbox seq a job was sent with, through {@link #prepareSent}'s statement. */
+    static void sentIn(PreparedStatement markSent, String jobId, long seq) throws SQLException {
+        markSent.setLong(1, seq);
+        markSent.setString(2, jobId);
+        if (markSent.executeUpdate() != 1) {
+            throw new SQLException("job " + jobId + " was sent twice");
         }
     }
 

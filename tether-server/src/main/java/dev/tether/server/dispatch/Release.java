@@ -12,6 +12,7 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.List;
@@ -43,17 +44,21 @@ final class Release {
         int sent = 0;
         List<JobRecord> inLockOrder = jobs.stream()
                 .sorted(Comparator.comparing(JobRecord::agentId).thenComparing(JobRecord::position)).toList();
-        for (JobRecord job : inLockOrder) {
-            if (job.deadlineAt() != null && job.deadlineAt() <= nowMillis) {
-                JobTransitions.finishIn(connection, job, Ending.byServer(JobState.EXPIRED, DEADLINE_PASSED, false),
-                        nowMillis, after);
-                continue;
+        try (ServerOutbox.Appender outbox = new ServerOutbox.Appender(connection);
+                PreparedStatement markSent = JobTransitions.prepareSent(connection)) {
+            for (JobRecord job : inLockOrder) {
+                if (job.deadlineAt() != null && job.deadlineAt() <= nowMillis) {
+                    JobTransitions.finishIn(connection, job,
+                            Ending.byServer(JobState.EXPIRED, DEADLINE_PASSED, false), nowMillis, after);
+                    continue;
+                }
+                CommandRequest request = request(connection, command, template, job, nowMillis);
+                Envelope payload = Envelope.newBuilder().setCommand(request).setCorrelationId(job.id()).build();
+                long seq = outbox.append(job.agentId(), payload, nowMillis).getSeq();
+                JobTransitions.sentIn(markSent, job.id(), seq);
+                after.wake(job.agentId());
+                sent++;
             }
-            CommandRequest request = request(connection, command, template, job, nowMillis);
-            long seq = append(connection, job, Envelope.newBuilder().setCommand(request), nowMillis);
-            JobTransitions.sentIn(connection, job.id(), seq);
-            after.wake(job.agentId());
-            sent++;
         }
         return sent;
     }

@@ -48,30 +48,64 @@ public final class ServerOutbox implements Outbox {
         if (envelopes.isEmpty()) {
             return List.of();
         }
-        try (PreparedStatement bump = connection.prepareStatement(
-                "UPDATE agents SET out_seq = out_seq + ? WHERE id = ?")) {
-            bump.setLong(1, envelopes.size());
-            bump.setString(2, agentId);
-            if (bump.executeUpdate() != 1) {
-                throw new SQLException("no agent " + agentId + " to append to");
-            }
-        }
-        long seq = counters(connection, agentId).lastSeq() - envelopes.size();
         List<Envelope> stored = new ArrayList<>(envelopes.size());
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO outbox (agent_id, seq, envelope, created_at) VALUES (?, ?, ?, ?)")) {
+        try (Appender appender = new Appender(connection)) {
             for (Envelope envelope : envelopes) {
-                Envelope withSeq = envelope.toBuilder().setSeq(++seq).build();
-                insert.setString(1, agentId);
-                insert.setLong(2, seq);
-                insert.setBytes(3, withSeq.toByteArray());
-                insert.setLong(4, nowMillis);
-                insert.addBatch();
-                stored.add(withSeq);
+                stored.add(appender.append(agentId, envelope, nowMillis));
             }
-            insert.executeBatch();
         }
         return stored;
+    }
+
+    /**
+     * Appends to the outboxes of any number of agents in the caller's transaction, with two prepared
+     * statements for all of them (a command to 10,000 agents appends 10,000 rows). Not thread safe; close it
+     * before the transaction ends.
+     */
+    public static final class Appender implements AutoCloseable {
+
+        private final PreparedStatement bump;
+        private final PreparedStatement insert;
+
+        public Appender(Connection connection) throws SQLException {
+            this.bump = connection.prepareStatement(
+                    "UPDATE agents SET out_seq = out_seq + 1 WHERE id = ? RETURNING out_seq");
+            try {
+                this.insert = connection.prepareStatement(
+                        "INSERT INTO outbox (agent_id, seq, envelope, created_at) VALUES (?, ?, ?, ?)");
+            } catch (SQLException e) {
+                bump.close();
+                throw e;
+            }
+        }
+
+        /** @return the envelope as stored, with its seq: the agent's next */
+        public Envelope append(String agentId, Envelope envelope, long nowMillis) throws SQLException {
+            bump.setString(1, agentId);
+            long seq;
+            try (ResultSet row = bump.executeQuery()) {
+                if (!row.next()) {
+                    throw new SQLException("no agent " + agentId + " to append to");
+                }
+                seq = row.getLong(1);
+            }
+            Envelope withSeq = envelope.toBuilder().setSeq(seq).build();
+            insert.setString(1, agentId);
+            insert.setLong(2, seq);
+            insert.setBytes(3, withSeq.toByteArray());
+            insert.setLong(4, nowMillis);
+            insert.executeUpdate();
+            return withSeq;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                bump.close();
+            } finally {
+                insert.close();
+            }
+        }
     }
 
     /**
