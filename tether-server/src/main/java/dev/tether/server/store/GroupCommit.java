@@ -3,6 +3,7 @@ package dev.tether.server.store;
 import dev.tether.server.store.Database.SqlWork;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -37,6 +38,12 @@ final class GroupCommit implements AutoCloseable {
 
     /** Units in one transaction at most, so one group's commit never waits for an unbounded amount of work. */
     static final int MAX_GROUP = 256;
+    /**
+     * Page cache of the writer's connection, KiB. Every write goes through this one connection, so its cache
+     * holds the pages writes touch (a command's jobs and outbox rows land all over the B-trees); SQLite's
+     * default of 2 MiB made large writes read the same pages again and again.
+     */
+    static final int WRITER_CACHE_KIB = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
 
     private final DataSource pool;
@@ -45,6 +52,8 @@ final class GroupCommit implements AutoCloseable {
     private final AtomicLong groups = new AtomicLong();
     private final AtomicLong units = new AtomicLong();
     private volatile boolean closed;
+    /** The writer's connection, kept across groups for its cache; writer thread only. */
+    private Connection connection;
 
     private GroupCommit(DataSource pool) {
         this.pool = pool;
@@ -132,12 +141,19 @@ final class GroupCommit implements AutoCloseable {
     private void commit(List<Unit<?>> group) {
         groups.incrementAndGet();
         units.addAndGet(group.size());
+        Connection connection;
+        try {
+            connection = connection();
+        } catch (SQLException e) {
+            group.forEach(unit -> unit.result.completeExceptionally(e));
+            return;
+        }
         if (group.size() == 1) {
-            group.getFirst().runAlone(pool);
+            group.getFirst().runAlone(connection);
             return;
         }
         List<Object> results = new ArrayList<>(group.size());
-        try (Connection connection = pool.getConnection()) {
+        try {
             connection.setAutoCommit(false);
             try {
                 for (Unit<?> unit : group) {
@@ -153,14 +169,48 @@ final class GroupCommit implements AutoCloseable {
         } catch (SQLException e) {
             // The connection itself failed (or the commit did): let each unit find out on its own.
             results = null;
+            discardIfBroken();
         }
         if (results == null) {
             // One of them failed, and it must fail alone.
-            group.forEach(unit -> unit.runAlone(pool));
+            for (Unit<?> unit : group) {
+                try {
+                    unit.runAlone(connection());
+                } catch (SQLException e) {
+                    unit.result.completeExceptionally(e);
+                }
+            }
             return;
         }
         for (int i = 0; i < group.size(); i++) {
             group.get(i).complete(results.get(i));
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            Connection fresh = pool.getConnection();
+            try (Statement pragma = fresh.createStatement()) {
+                pragma.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
+            } catch (SQLException e) {
+                fresh.close();
+                throw e;
+            }
+            connection = fresh;
+        }
+        return connection;
+    }
+
+    /** After a failure of the connection itself, the next group takes another one. */
+    private void discardIfBroken() {
+        try {
+            if (connection != null && !connection.isValid(1)) {
+                Connection broken = connection;
+                connection = null;
+                broken.close();
+            }
+        } catch (SQLException e) {
+            connection = null;
         }
     }
 
@@ -172,6 +222,13 @@ final class GroupCommit implements AutoCloseable {
             writer.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!writer.isAlive() && connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.debug("closing the writer's connection", e);
+            }
         }
     }
 
@@ -194,8 +251,8 @@ final class GroupCommit implements AutoCloseable {
         }
 
         /** In a transaction of its own; its failure is its caller's. */
-        void runAlone(DataSource pool) {
-            try (Connection connection = pool.getConnection()) {
+        void runAlone(Connection connection) {
+            try {
                 connection.setAutoCommit(false);
                 try {
                     T value = work.run(connection);
