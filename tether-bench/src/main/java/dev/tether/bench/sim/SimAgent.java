@@ -80,6 +80,8 @@ final class SimAgent implements HeartbeatWheel.Member {
     private String runId = "";
     /** Seqs of JobFinished events not yet acknowledged, oldest first; null until the first command. */
     private ArrayDeque<Long> unackedJobEnds;
+    /** The server's Retry-After on the last refused upgrade, ms; 0: none. */
+    private long retryAfterMillis;
     /** Slot in the heartbeat wheel, -1 when not in it. Owned by {@link HeartbeatWheel}. */
     private int wheelSlot = -1;
 
@@ -181,11 +183,18 @@ final class SimAgent implements HeartbeatWheel.Member {
             return;
         }
         state = State.BACKOFF;
-        long delay = home.backoff().delayMillis(failures, ThreadLocalRandom.current());
+        // As the real agent: the backoff, or the server's Retry-After when that is longer.
+        long delay = Math.max(home.backoff().delayMillis(failures, ThreadLocalRandom.current()), retryAfterMillis);
+        retryAfterMillis = 0;
         if (home.backoff().grows(failures)) {
             failures++;
         }
         home.loop().schedule(() -> dial(false), delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** The server refused the upgrade and said when to come back (0: it did not). */
+    void retryAfter(long seconds) {
+        retryAfterMillis = seconds * 1000;
     }
 
     /** Closes for good: no reconnect. */

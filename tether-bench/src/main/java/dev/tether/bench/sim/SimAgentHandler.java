@@ -76,7 +76,22 @@ final class SimAgentHandler extends SimpleChannelInboundHandler<WebSocketFrame> 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable failure) {
         cause = causeOf(failure);
+        if (failure instanceof WebSocketClientHandshakeException handshake && handshake.response() != null) {
+            agent.retryAfter(retryAfterSeconds(handshake.response().headers().get("Retry-After")));
+        }
         ctx.close();
+    }
+
+    /** Retry-After in seconds (the only form Tether sends), or 0 when absent or not a number. */
+    static long retryAfterSeconds(String header) {
+        if (header == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Long.parseLong(header.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private void protocolError(ChannelHandlerContext ctx, int code, String reason) {
