@@ -29,6 +29,8 @@ public final class Database implements AutoCloseable {
     /** Runs of a transaction PostgreSQL aborted to break a deadlock, in all. */
     static final int ATTEMPTS = 3;
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    /** Page cache of each pooled SQLite connection, KiB (see {@link GroupCommit#WRITER_CACHE_KIB}). */
+    static final int READER_CACHE_KIB = 512;
     /** How long a caller waits for a pooled connection before failing. */
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -60,6 +62,10 @@ public final class Database implements AutoCloseable {
             config.addDataSourceProperty("foreign_keys", "true");
             config.addDataSourceProperty("busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT.toMillis()));
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+            // Each pooled connection has its own page cache; with a few dozen of them SQLite's 2 MiB default
+            // adds up to tens of MiB of copies of the same pages. Readers keep a small one (the OS caches the
+            // file); the group-commit writer, which every write goes through, sets a large one of its own.
+            config.addDataSourceProperty("cache_size", String.valueOf(-READER_CACHE_KIB));
         }
         return new Database(new HikariDataSource(config), dialect);
     }

@@ -43,7 +43,7 @@ final class GroupCommit implements AutoCloseable {
      * holds the pages writes touch (a command's jobs and outbox rows land all over the B-trees); SQLite's
      * default of 2 MiB made large writes read the same pages again and again.
      */
-    static final int WRITER_CACHE_KIB = 64 * 1024;
+    static final int WRITER_CACHE_KIB = 32 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
 
     private final DataSource pool;

@@ -26,6 +26,10 @@ class SqliteStoreTest extends StoreTest {
                     row.next();
                     assertThat(row.getInt(1)).isPositive();
                 }
+                try (ResultSet row = statement.executeQuery("PRAGMA cache_size")) {
+                    row.next();
+                    assertThat(row.getInt(1)).isEqualTo(-Database.READER_CACHE_KIB);
+                }
             }
             return null;
         });
