@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>Output: a session queues ShellOutput only within the output credit the
  * server granted, at most {@link Limits#SHELL_WINDOW_BYTES} (it stops reading its
- * PTY meanwhile). A frame over that bound would be a defect; it is dropped and logged.
+ * PTY meanwhile), plus the one frame the writer is writing (at most
+ * {@link Limits#SHELL_CHUNK_BYTES}). Queued output over the window would be a defect;
+ * it is dropped and logged.
  * <li>Other lane frames: one ShellReady per attach and one ShellExit per session;
  * input credit is one counter.
  * <li>Errors: at most {@link #MAX_QUEUED_ERRORS}; more are dropped and counted, so a
@@ -132,6 +134,12 @@ final class ShellOutbox {
             while (frame == null && !turns.isEmpty()) {
                 lane = turns.poll();
                 frame = lane.take();
+                if (frame != null && frame.hasShellOutput()) {
+                    // Handed to the socket now: the server may get it, and grant its credit back, before the
+                    // write's completion reaches written(). Counted until then, the credit granted for it would
+                    // make room the lane does not have (seen dropping output under load).
+                    lane.outputBytes -= frame.getShellOutput().getData().size();
+                }
                 lane.inTurn = lane.hasFrames();
                 if (lane.inTurn) {
                     turns.add(lane);
@@ -145,15 +153,12 @@ final class ShellOutbox {
         }
     }
 
-    /** The writer wrote {@code frame}: its output bytes no longer count as buffered. */
+    /** The writer wrote {@code frame} (its output bytes stopped counting as buffered when it was taken). */
     void written(Envelope frame) {
         lock.lock();
         try {
             if (frame != inFlight) {
                 return;
-            }
-            if (inFlightLane != null && frame.hasShellOutput()) {
-                inFlightLane.outputBytes -= frame.getShellOutput().getData().size();
             }
             inFlight = null;
             inFlightLane = null;
@@ -186,7 +191,7 @@ final class ShellOutbox {
         private final ByteString sessionId;
         /** Guarded by the outbox's lock. */
         private final ArrayDeque<Envelope> frames = new ArrayDeque<>();
-        /** Guarded by the outbox's lock: ShellOutput data queued or being written. */
+        /** Guarded by the outbox's lock: ShellOutput data queued, not yet taken by the writer. */
         private long outputBytes;
         /** Guarded by the outbox's lock: input credit written to the PTY and not yet returned. */
         private long inputCredit;
