@@ -118,16 +118,25 @@ public final class AdminClient {
 
     /**
      * {@code POST /api/v1/commands}: an exec command to these agents (ids), no concurrency or error limit.
-     *
-     * @return the command's id
+     * The request body is encoded before the clock starts and the reply parsed after it stops.
      */
-    public String createCommand(List<String> agentIds, List<String> argv) throws IOException, InterruptedException {
+    public CreatedCommand createCommand(List<String> agentIds, List<String> argv) throws IOException,
+            InterruptedException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("agents", agentIds);
         body.put("type", "exec");
         body.put("argv", argv);
-        Map<String, Object> reply = Json.parseObject(send(post("/api/v1/commands", Json.write(body)), 201));
-        return (String) reply.get("id");
+        HttpRequest request = post("/api/v1/commands", Json.write(body));
+        long start = System.nanoTime();
+        String reply = send(request, 201);
+        double millis = (System.nanoTime() - start) / 1e6;
+        return new CreatedCommand((String) Json.parseObject(reply).get("id"), millis);
+    }
+
+    /**
+     * @param roundTripMillis from sending the request to the whole reply read (it lists every job)
+     */
+    public record CreatedCommand(String id, double roundTripMillis) {
     }
 
     /** {@code GET /api/v1/commands/{id}}: its state, job count and counts per job state. */

@@ -13,6 +13,8 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Commands and jobs: creates a command with one job per target and sends
@@ -28,6 +30,8 @@ import java.util.concurrent.Executor;
  * {@link #acknowledged} block (run them on the database executor). Thread safe.
  */
 public final class Dispatcher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
     private final Database db;
     private final Hub hub;
@@ -102,7 +106,9 @@ public final class Dispatcher implements AutoCloseable {
      * @throws DispatchException {@link DispatchException.Reason#OUT_OF_SCOPE} naming an agent outside it
      */
     public Created create(NewCommand request, Selector scope) {
+        long startNanos = System.nanoTime();
         List<Target> resolved = targets.resolve(request, scope);
+        long resolvedNanos = System.nanoTime();
         long now = System.currentTimeMillis();
         CommandRecord command = new CommandRecord(Ids.command(), request.type(), CommandRecord.spec(request),
                 CommandRecord.target(request), request.timeoutSeconds(), request.deadlineSeconds(),
@@ -115,7 +121,9 @@ public final class Dispatcher implements AutoCloseable {
         }
         int first = command.maxConcurrency() == 0 ? queued.size() : Math.min(command.maxConcurrency(), queued.size());
         Dialect dialect = db.dialect();
+        long[] ranNanos = new long[2];
         committed(db.inTransaction("create command", connection -> {
+            ranNanos[0] = System.nanoTime();
             JobStore.checkPendingIn(connection, resolved, MAX_PENDING_JOBS_PER_AGENT);
             AfterCommit after = new AfterCommit();
             CommandStore.insertIn(connection, command);
@@ -124,8 +132,16 @@ public final class Dispatcher implements AutoCloseable {
             Release.sendIn(connection, command, queued.subList(0, first), now, after);
             after.commandCreated();
             after.writeEventsIn(connection, dialect);
+            ranNanos[1] = System.nanoTime();
             return after;
         }));
+        if (LOG.isDebugEnabled()) {
+            long doneNanos = System.nanoTime();
+            LOG.debug("command {}: {} jobs ({} sent) resolved in {} ms, waited {} ms for the writer, stored in {} ms, "
+                    + "committed in {} ms", command.id(), queued.size(), first, millis(resolvedNanos - startNanos),
+                    millis(ranNanos[0] - resolvedNanos), millis(ranNanos[1] - ranNanos[0]),
+                    millis(doneNanos - ranNanos[1]));
+        }
         return new Created(command, queued);
     }
 
@@ -182,6 +198,10 @@ public final class Dispatcher implements AutoCloseable {
             after.writeEventsIn(connection, dialect);
             return after;
         }));
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
     }
 
     /** Tells everyone concerned what a committed transaction changed; never blocks. */

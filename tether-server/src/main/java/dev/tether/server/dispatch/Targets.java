@@ -1,7 +1,7 @@
 package dev.tether.server.dispatch;
 
 import dev.tether.server.dispatch.DispatchException.Reason;
-import dev.tether.server.store.AgentRecord;
+import dev.tether.server.store.AgentStore.Candidate;
 import dev.tether.server.store.AgentStore;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,11 +31,11 @@ final class Targets {
      * @throws DispatchException for an unknown or revoked agent, or a selector that matches nothing
      */
     List<Target> resolve(NewCommand command, Selector scope) {
-        List<AgentRecord> all = agents.list();
+        List<Candidate> all = agents.candidates();
         List<Target> targets = command.selector() != null ? select(command.selector(), all)
                 : listed(command.agents(), all);
         if (scope != null) {
-            Map<String, AgentRecord> byId = new HashMap<>();
+            Map<String, Candidate> byId = new HashMap<>();
             all.forEach(agent -> byId.put(agent.id(), agent));
             for (Target target : targets) {
                 if (!scope.matches(byId.get(target.agentId()).labels())) {
@@ -47,9 +47,9 @@ final class Targets {
         return targets;
     }
 
-    private static List<Target> select(Selector selector, List<AgentRecord> all) {
+    private static List<Target> select(Selector selector, List<Candidate> all) {
         List<Target> targets = new ArrayList<>();
-        for (AgentRecord agent : all) {
+        for (Candidate agent : all) {
             if (!agent.revoked() && agent.approval() == null && selector.matches(agent.labels())) {
                 targets.add(new Target(agent.id(), agent.name()));
             }
@@ -62,16 +62,16 @@ final class Targets {
         return targets;
     }
 
-    private static List<Target> listed(List<String> idsOrNames, List<AgentRecord> all) {
-        Map<String, AgentRecord> byId = new HashMap<>();
-        Map<String, AgentRecord> byName = new HashMap<>();
-        for (AgentRecord agent : all) {
+    private static List<Target> listed(List<String> idsOrNames, List<Candidate> all) {
+        Map<String, Candidate> byId = new HashMap<>();
+        Map<String, Candidate> byName = new HashMap<>();
+        for (Candidate agent : all) {
             byId.put(agent.id(), agent);
             byName.put(agent.name(), agent);
         }
         Map<String, Target> targets = new LinkedHashMap<>();
         for (String idOrName : idsOrNames) {
-            AgentRecord agent = byId.getOrDefault(idOrName, byName.get(idOrName));
+            Candidate agent = byId.getOrDefault(idOrName, byName.get(idOrName));
             if (agent == null) {
                 throw new DispatchException(Reason.UNKNOWN_AGENT, "no agent with id or name '" + idOrName
                         + "': list agents with GET /api/v1/agents");

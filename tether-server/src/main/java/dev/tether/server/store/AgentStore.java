@@ -76,6 +76,35 @@ public final class AgentStore {
         });
     }
 
+    /**
+     * Every agent as a command target: only what choosing targets needs, so resolving a command to
+     * 10,000 agents reads five columns, not every agent's whole record.
+     */
+    public List<Candidate> candidates() {
+        return db.withConnection("list command targets", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, name, labels, revoked_at, approval FROM agents ORDER BY name");
+                    ResultSet row = select.executeQuery()) {
+                List<Candidate> all = new ArrayList<>();
+                while (row.next()) {
+                    all.add(new Candidate(row.getString(1), row.getString(2),
+                            JsonColumns.decodeMap(row.getString(3)), nullableLong(row, "revoked_at") != null,
+                            row.getString(5)));
+                }
+                return all;
+            }
+        });
+    }
+
+    /**
+     * An agent as a command target.
+     *
+     * @param labels its server-assigned labels
+     * @param approval null (approved) or why it may not run commands yet
+     */
+    public record Candidate(String id, String name, Map<String, String> labels, boolean revoked, String approval) {
+    }
+
     /** The agent whose key hashes to {@code keyHash}, revoked or not. */
     public Optional<KeyOwner> findByKeyHash(String keyHash) {
         return db.withConnection("authenticate agent", connection -> {
