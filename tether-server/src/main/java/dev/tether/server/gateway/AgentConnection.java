@@ -108,7 +108,7 @@ public final class AgentConnection implements LiveConnection {
         services.metrics().frameIn(message.length());
         FrameCodec.Decoded decoded = CODEC.decode(message.getBytes());
         Envelope envelope = decoded.envelope();
-        if (!envelope.hasShellOutput() && !rate.take(lastFrameNanos)) {
+        if (MessageRate.counts(envelope) && !rate.take(lastFrameNanos)) {
             throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
                     + " messages a second: slow down");
         }

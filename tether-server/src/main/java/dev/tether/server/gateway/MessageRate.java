@@ -1,11 +1,19 @@
 package dev.tether.server.gateway;
 
+import dev.tether.protocol.Payloads;
+import dev.tether.protocol.v1.Envelope;
+
 /**
  * A per-connection budget of messages from the agent: {@link #SUSTAINED_PER_SECOND}
  * on average, in bursts of up to {@link #BURST}. A well-behaved agent stays far
  * below it (a heartbeat per interval, events and job output in batches); one
  * that floods is closed with 1008 instead of crowding out the agents sharing
- * its event loop. Shell output is not counted: its credit window bounds it.
+ * its event loop. Messages with a flow control of their own are not counted:
+ * shell output (its credit window bounds it) and reliable payloads (at most
+ * {@link dev.tether.protocol.Limits#RELIABLE_WINDOW} unacknowledged, and the
+ * connection stops reading while {@link ReliableSession#PAUSE_READING_AT} wait to
+ * be applied), so an agent publishing events as fast as the server applies them
+ * is paced, not closed.
  *
  * <p>Not thread safe: owned by the connection's event loop.
  */
@@ -19,6 +27,11 @@ final class MessageRate {
 
     MessageRate(long nowNanos) {
         this.refilledNanos = nowNanos;
+    }
+
+    /** Whether {@code envelope} is charged against the budget (see the class comment). */
+    static boolean counts(Envelope envelope) {
+        return !envelope.hasShellOutput() && !Payloads.isReliable(envelope);
     }
 
     /** @return false when this message is over the budget */

@@ -2,6 +2,11 @@ package dev.tether.server.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
+import dev.tether.protocol.v1.AgentEvent;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Heartbeat;
+import dev.tether.protocol.v1.ShellOutput;
 import org.junit.jupiter.api.Test;
 
 class MessageRateTest {
@@ -20,5 +25,15 @@ class MessageRateTest {
             allowed++;
         }
         assertThat(allowed).isEqualTo(MessageRate.SUSTAINED_PER_SECOND / 10);
+    }
+
+    @Test
+    void payloadsWithTheirOwnFlowControlAreNotCharged() {
+        assertThat(MessageRate.counts(Envelope.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build()))
+                .isTrue();
+        assertThat(MessageRate.counts(Envelope.newBuilder().setSeq(1).setAgentEvent(AgentEvent.newBuilder()
+                .setType("backup.done")).build())).isFalse();
+        assertThat(MessageRate.counts(Envelope.newBuilder().setShellOutput(ShellOutput.newBuilder()
+                .setData(ByteString.copyFromUtf8("$ "))).build())).isFalse();
     }
 }
