@@ -67,6 +67,8 @@ public final class TetherServer implements AutoCloseable {
      * them are blocked waiting at any time; reads run on their own connections in parallel (WAL).
      */
     static final int SQLITE_DB_THREADS = 32;
+    /** Threads (and connections) that only look agent keys up, so upgrades never wait behind agents' lanes. */
+    static final int KEY_CHECK_THREADS = 2;
     /** How long agents get to answer the close frame on shutdown. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
     /** How long a closing WebSocket waits for the peer's close frame before dropping the TCP connection. */
@@ -101,8 +103,9 @@ public final class TetherServer implements AutoCloseable {
                 : "jdbc:sqlite:" + config.dataDir().resolve("tether.db").toAbsolutePath();
         // Closed in reverse: the executor finishes its tasks before the database closes.
         int dbThreads = Dialect.of(jdbcUrl) == Dialect.SQLITE ? SQLITE_DB_THREADS : DB_THREADS;
-        Database db = push(resources, Database.open(jdbcUrl, dbThreads));
+        Database db = push(resources, Database.open(jdbcUrl, dbThreads + KEY_CHECK_THREADS));
         DbExecutor executor = push(resources, DbExecutor.create(dbThreads));
+        DbExecutor keyChecks = push(resources, DbExecutor.create(KEY_CHECK_THREADS));
         db.migrate();
         LOG.info("database ready: {}", Dialect.redact(jdbcUrl));
         AdminTokens tokens = AdminTokens.setUp(new AdminTokenStore(db), config.dataDir(), config.adminToken(),
@@ -132,7 +135,7 @@ public final class TetherServer implements AutoCloseable {
                 shellSessions));
         ShellBroker shells = push(resources, new ShellBroker(config.shell(), shellSessions, audit, recordings,
                 executor, metrics));
-        AgentGateway gateway = new AgentGateway(db, executor, hub, metrics, dispatcher,
+        AgentGateway gateway = new AgentGateway(db, executor, keyChecks, hub, metrics, dispatcher,
                 new PresenceEvents(eventLog, broadcaster), shells, config.heartbeatInterval(),
                 config.maxHandshakesPerSecond());
         BrowserAuth browser = new BrowserAuth(BrowserSessions.load(db, tokens), config.tls());

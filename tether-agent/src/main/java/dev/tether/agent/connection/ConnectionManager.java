@@ -248,12 +248,18 @@ public final class ConnectionManager implements AutoCloseable {
     }
 
     /**
-     * The server said when to come back (429 after failed authentications, 503 while it paces a reconnect
-     * storm): wait that long, or the backoff when it is longer, so the herd stays spread.
+     * The server said when to come back. 503: it is pacing a reconnect storm and spread its answers over the
+     * time the herd takes, so come back then (plus a little jitter), without growing the backoff. 429, after
+     * failed authentications: that long, or the backoff when it is longer.
      */
     private Duration retryAsTold(SessionEnd.Rejected rejected) {
-        Duration backoff = retries.afterFailure();
-        Duration delay = rejected.retryAfter().compareTo(backoff) > 0 ? rejected.retryAfter() : backoff;
+        Duration delay;
+        if (rejected.status() == 503) {
+            delay = retries.paced(rejected.retryAfter());
+        } else {
+            Duration backoff = retries.afterFailure();
+            delay = rejected.retryAfter().compareTo(backoff) > 0 ? rejected.retryAfter() : backoff;
+        }
         log.warn("the server refused the upgrade with HTTP {}{}; retrying in {} as it asked", rejected.status(),
                 hint(rejected.status()), readable(delay));
         return delay;

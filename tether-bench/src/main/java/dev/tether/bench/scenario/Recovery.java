@@ -19,6 +19,8 @@ final class Recovery {
     static final long SAMPLE_MILLIS = 100;
 
     private final ServerProcess server;
+    /** The restart command, System.nanoTime: the timeline's zero. */
+    private final long restartNanos = System.nanoTime();
     private final Thread sampler;
     private final List<Point> timeline = new ArrayList<>();
     private long peakSampledBytes;
@@ -33,6 +35,7 @@ final class Recovery {
         this.sampler = Thread.ofPlatform().daemon().name("storm-rss-sampler").unstarted(this::sample);
     }
 
+    /** Call right before the restart command. */
     static Recovery start(ServerProcess server) {
         Recovery recovery = new Recovery(server);
         recovery.sampler.start();
@@ -58,7 +61,7 @@ final class Recovery {
     }
 
     void record(FleetSnapshot snapshot) {
-        timeline.add(new Point((System.nanoTime() - server.startedNanos()) / 1e9, snapshot.online(),
+        timeline.add(new Point((System.nanoTime() - restartNanos) / 1e9, snapshot.online(),
                 snapshot.drained()));
     }
 
@@ -83,6 +86,6 @@ final class Recovery {
 
     /** Seconds from the restart command to a fleet-wide instant (System.nanoTime), or NaN for "never". */
     double secondsSinceRestart(long nanos) {
-        return nanos <= server.startedNanos() ? Double.NaN : (nanos - server.startedNanos()) / 1e9;
+        return nanos <= restartNanos ? Double.NaN : (nanos - restartNanos) / 1e9;
     }
 }

@@ -6,10 +6,13 @@ import dev.tether.bench.server.ServerProcess;
 import dev.tether.bench.sim.Backoff;
 import dev.tether.bench.sim.Credentials;
 import dev.tether.bench.sim.FleetSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -115,10 +118,22 @@ public final class StormScenario implements Callable<Integer> {
         bench.hold(downTime);
 
         Recovery recovery = Recovery.start(server);
-        server.restart();
-        bench.out().printf("server pid %d ready %.1f s after the restart command%n", server.pid(),
-                server.startupSeconds());
-        boolean complete = recover(bench, fleet, recovery);
+        // The timeline starts at the restart command, not once the server answers /readyz: under the herd
+        // that answer can come late, and the agents are coming back meanwhile.
+        CompletableFuture<Void> restarted = CompletableFuture.runAsync(() -> {
+            try {
+                server.restart();
+                bench.out().printf("server pid %d ready (/readyz) %.1f s after the restart command%n", server.pid(),
+                        server.startupSeconds());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while restarting the server", e);
+            }
+        });
+        boolean complete = recover(bench, fleet, recovery, restarted);
+        restarted.join();
         FleetSnapshot after = fleet.snapshot();
         recovery.finish();
         Map<String, Double> metrics = bench.admin(server).metrics();
@@ -129,12 +144,16 @@ public final class StormScenario implements Callable<Integer> {
     }
 
     /** Polls until every agent is online with nothing pending, recording the timeline. */
-    private boolean recover(BenchRun bench, GeneratorSet fleet, Recovery recovery) throws InterruptedException {
+    private boolean recover(BenchRun bench, GeneratorSet fleet, Recovery recovery, CompletableFuture<Void> restarted)
+            throws InterruptedException {
         try {
             bench.await("all agents back with every event applied", recoveryTimeout, () -> {
+                if (restarted.isCompletedExceptionally()) {
+                    restarted.join();
+                }
                 FleetSnapshot s = fleet.snapshot();
                 recovery.record(s);
-                return s.online() >= agents && s.pending() == 0;
+                return s.online() >= agents && s.pending() == 0 && restarted.isDone();
             });
             return true;
         } catch (TimeoutException e) {

@@ -8,8 +8,10 @@ import java.util.random.RandomGenerator;
  * The real agent's reconnect policy, copied so the simulated fleet recovers
  * from a restart the way a real one would: the n-th consecutive failure
  * (n from 0) waits a uniformly random time in
- * {@code [0, min(max, initial * multiplier^n)]} (exponential backoff with
- * full jitter). The count resets after a healthy session.
+ * {@code [0, min(max, initial * multiplier^n, max(initial, failing))]} where
+ * {@code failing} is how long the failures have lasted so far (exponential
+ * backoff with full jitter, never longer than the outage). The count resets
+ * after a healthy session.
  *
  * @param initial the ceiling of the first wait, positive
  * @param multiplier growth of the ceiling per consecutive failure, at least 1
@@ -50,5 +52,14 @@ public record Backoff(Duration initial, double multiplier, Duration max) {
     /** A wait drawn uniformly from {@code [0, ceilingMillis(failures)]}. */
     public long delayMillis(int failures, RandomGenerator random) {
         return random.nextLong(ceilingMillis(failures) + 1);
+    }
+
+    /**
+     * As the real agent: a wait drawn from {@code [0, min(ceilingMillis(failures), max(initial,
+     * failingMillis))]}, where {@code failingMillis} is how long this run of failures has lasted.
+     */
+    public long delayMillis(int failures, long failingMillis, RandomGenerator random) {
+        long cap = Math.min(ceilingMillis(failures), Math.max(initial.toMillis(), failingMillis));
+        return random.nextLong(cap + 1);
     }
 }

@@ -82,6 +82,10 @@ final class SimAgent implements HeartbeatWheel.Member {
     private ArrayDeque<Long> unackedJobEnds;
     /** The server's Retry-After on the last refused upgrade, ms; 0: none. */
     private long retryAfterMillis;
+    /** Whether that refusal was a 503: the server pacing a crowd. */
+    private boolean paced;
+    /** When this run of failures began, System.nanoTime; meaningful while failures > 0. */
+    private long failingSinceNanos;
     /** Slot in the heartbeat wheel, -1 when not in it. Owned by {@link HeartbeatWheel}. */
     private int wheelSlot = -1;
 
@@ -183,18 +187,33 @@ final class SimAgent implements HeartbeatWheel.Member {
             return;
         }
         state = State.BACKOFF;
-        // As the real agent: the backoff, or the server's Retry-After when that is longer.
-        long delay = Math.max(home.backoff().delayMillis(failures, ThreadLocalRandom.current()), retryAfterMillis);
-        retryAfterMillis = 0;
-        if (home.backoff().grows(failures)) {
-            failures++;
+        long delay;
+        if (paced && retryAfterMillis > 0) {
+            // As the real agent: a 503's Retry-After plus a jitter of the first ceiling, the backoff not grown.
+            delay = retryAfterMillis + home.backoff().delayMillis(0, ThreadLocalRandom.current());
+        } else {
+            // Otherwise the backoff (never longer than the failures have lasted), or the server's Retry-After
+            // (a 429) when that is longer.
+            long now = System.nanoTime();
+            if (failures == 0) {
+                failingSinceNanos = now;
+            }
+            long failingMillis = (now - failingSinceNanos) / 1_000_000;
+            delay = Math.max(home.backoff().delayMillis(failures, failingMillis, ThreadLocalRandom.current()),
+                    retryAfterMillis);
+            if (home.backoff().grows(failures)) {
+                failures++;
+            }
         }
+        retryAfterMillis = 0;
+        paced = false;
         home.loop().schedule(() -> dial(false), delay, TimeUnit.MILLISECONDS);
     }
 
-    /** The server refused the upgrade and said when to come back (0: it did not). */
-    void retryAfter(long seconds) {
+    /** The server refused the upgrade with {@code status} and said when to come back (0: it did not). */
+    void retryAfter(int status, long seconds) {
         retryAfterMillis = seconds * 1000;
+        paced = status == 503;
     }
 
     /** Closes for good: no reconnect. */

@@ -77,7 +77,8 @@ final class SimAgentHandler extends SimpleChannelInboundHandler<WebSocketFrame> 
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable failure) {
         cause = causeOf(failure);
         if (failure instanceof WebSocketClientHandshakeException handshake && handshake.response() != null) {
-            agent.retryAfter(retryAfterSeconds(handshake.response().headers().get("Retry-After")));
+            agent.retryAfter(handshake.response().status().code(),
+                    retryAfterSeconds(handshake.response().headers().get("Retry-After")));
         }
         ctx.close();
     }

@@ -10,6 +10,17 @@ import org.junit.jupiter.api.Test;
 class BackoffTest {
 
     @Test
+    void aWaitIsNeverLongerThanTheFailuresHaveLastedLikeTheRealAgent() {
+        Backoff backoff = Backoff.defaults();
+        Random random = new Random(3);
+        for (int i = 0; i < 200; i++) {
+            assertThat(backoff.delayMillis(6, 3_000, random)).isBetween(0L, 3_000L);
+            assertThat(backoff.delayMillis(6, 100, random)).isBetween(0L, 1_000L);
+            assertThat(backoff.delayMillis(1, 30_000, random)).isBetween(0L, 2_000L);
+        }
+    }
+
+    @Test
     void theCeilingDoublesUpToTheCapLikeTheRealAgent() {
         Backoff backoff = Backoff.defaults();
         assertThat(backoff.ceilingMillis(0)).isEqualTo(1_000);

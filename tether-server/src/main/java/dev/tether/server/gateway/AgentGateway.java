@@ -20,7 +20,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,16 +46,27 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
     static final Duration PENDING_RETRY = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(AgentGateway.class);
 
+    /** Longest Retry-After, seconds, when keys cannot be checked in time; each refused agent picks one up to it. */
+    static final int OVERLOADED_RETRY_SPREAD_SECONDS = 5;
+
     private final AgentStore agents;
-    private final DbExecutor dbExecutor;
+    /** Threads of their own for key checks: they never queue behind the lanes of a reconnecting herd. */
+    private final DbExecutor keyChecks;
+    private final AtomicLong overloadLoggedNanos = new AtomicLong(System.nanoTime() - 1_000_000_000L);
+    private final AtomicLong overloadRefusals = new AtomicLong();
     private final ConnectionServices services;
     private final AuthThrottle throttle = new AuthThrottle();
     private final HandshakeAdmission admission;
 
-    public AgentGateway(Database db, DbExecutor dbExecutor, Hub hub, ServerMetrics metrics, Dispatcher dispatcher,
-            PresenceEvents presence, ShellBroker shells, Duration heartbeatInterval, int maxHandshakesPerSecond) {
+    /**
+     * @param dbExecutor the agents' lanes (handshake, applying, sending)
+     * @param keyChecks where upgrades look their key up
+     */
+    public AgentGateway(Database db, DbExecutor dbExecutor, DbExecutor keyChecks, Hub hub, ServerMetrics metrics,
+            Dispatcher dispatcher, PresenceEvents presence, ShellBroker shells, Duration heartbeatInterval,
+            int maxHandshakesPerSecond) {
         this.agents = new AgentStore(db);
-        this.dbExecutor = dbExecutor;
+        this.keyChecks = keyChecks;
         this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db),
                 new InboundApplier(db, dispatcher), new AgentLanes(dbExecutor), dispatcher, presence,
                 shells, heartbeatInterval);
@@ -95,14 +108,32 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         }
         request.pause();
         Context context = Vertx.currentContext();
-        dbExecutor.call(context, () -> agents.findByKeyHash(keyHash))
+        keyChecks.call(context, () -> agents.findByKeyHash(keyHash))
                 .onSuccess(owner -> authenticated(request, context, keyHash, source, owner))
                 .onFailure(failure -> {
-                    LOG.warn("agent authentication failed", failure);
+                    if (failure instanceof RejectedExecutionException) {
+                        logOverload();
+                    } else {
+                        LOG.warn("agent authentication failed", failure);
+                    }
                     services.metrics().handshakeFailed("unavailable");
-                    request.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-                    RawReplies.error(request, 503, "unavailable", "the server cannot check keys right now; retry later");
+                    long retry = 1 + ThreadLocalRandom.current().nextInt(OVERLOADED_RETRY_SPREAD_SECONDS);
+                    request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retry));
+                    RawReplies.error(request, 503, "unavailable", "the server cannot check keys right now: retry in "
+                            + retry + " s");
                 });
+    }
+
+    /** Expected under a herd: one line a second with the count, not a stack trace per refusal. */
+    private void logOverload() {
+        long refused = overloadRefusals.incrementAndGet();
+        long last = overloadLoggedNanos.get();
+        long now = System.nanoTime();
+        if (now - last >= 1_000_000_000L && overloadLoggedNanos.compareAndSet(last, now)) {
+            overloadRefusals.addAndGet(-refused);
+            LOG.warn("key checks are behind: {} agent upgrade(s) answered 503 with Retry-After in the last second",
+                    refused);
+        }
     }
 
     private void authenticated(HttpServerRequest request, Context context, String keyHash, String source,

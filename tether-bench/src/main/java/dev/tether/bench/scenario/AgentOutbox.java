@@ -1,0 +1,101 @@
+package dev.tether.bench.scenario;
+
+import dev.tether.bench.report.Json;
+import dev.tether.bench.server.ServerProcess;
+import dev.tether.bench.sim.Credentials;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent side of the outbox scenario: the real agent library (from the CLI
+ * jar, run as {@code dev.tether.agent.load.PublishLoad}) publishes events into
+ * its SQLite outbox, {@code synchronous=FULL}, so every event is on disk when
+ * its publish call returns and before it can be sent; measured are the events
+ * stored per second and the events acknowledged by the server per second.
+ * Run once per setting: one event per transaction from one thread and from
+ * several, and batches of events per transaction.
+ */
+final class AgentOutbox {
+
+    static final String MAIN_CLASS = "dev.tether.agent.load.PublishLoad";
+
+    private AgentOutbox() {
+    }
+
+    /** One way of publishing: {@code batch} events per transaction from {@code threads} threads. */
+    record Setting(long events, int batch, int threads) {
+    }
+
+    /**
+     * @param storeSeconds until every publish call returned (all on disk)
+     * @param acknowledgedSeconds until the server acknowledged the last one
+     */
+    record Result(Setting setting, double storeSeconds, double acknowledgedSeconds) {
+
+        double storedPerSecond() {
+            return setting.events() / storeSeconds;
+        }
+
+        double acknowledgedPerSecond() {
+            return setting.events() / acknowledgedSeconds;
+        }
+    }
+
+    static final List<Setting> DEFAULT_SETTINGS = List.of(new Setting(5_000, 1, 1), new Setting(20_000, 1, 16),
+            new Setting(200_000, 100, 1), new Setting(200_000, 100, 4));
+
+    static List<Result> measure(BenchRun run, ServerProcess server, List<Setting> settings, Duration timeout)
+            throws IOException, InterruptedException {
+        List<Result> results = new ArrayList<>();
+        Path root = run.results().json().resolveSibling(
+                run.results().json().getFileName().toString().replace(".json", "-agent"));
+        int i = 0;
+        for (Setting setting : settings) {
+            Credentials agent = run.admin(server).createAgents("outbox-agent-" + run.runId() + "-" + i, 1, 1).get(0);
+            Path dir = root.resolve("agent-" + i++);
+            results.add(runOne(run, server, agent, setting, dir, timeout));
+            Result last = results.getLast();
+            run.out().printf("agent outbox, %d per transaction from %d thread(s): %,.0f stored/s, %,.0f "
+                    + "acknowledged/s%n", setting.batch(), setting.threads(), last.storedPerSecond(),
+                    last.acknowledgedPerSecond());
+        }
+        return results;
+    }
+
+    private static Result runOne(BenchRun run, ServerProcess server, Credentials agent, Setting setting, Path dir,
+            Duration timeout) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path keyFile = dir.resolve("agent.key.bench");
+        Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(keyFile, agent.key());
+        Path log = dir.resolve("publish-load.log");
+        List<String> command = List.of(run.options().resolvedJava().toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", run.options().resolvedServerJar().toString(), MAIN_CLASS,
+                "--server", server.baseUri().toString(), "--key-file", keyFile.toString(),
+                "--state-dir", dir.resolve("state").toString(), "--events", Long.toString(setting.events()),
+                "--batch", Integer.toString(setting.batch()), "--threads", Integer.toString(setting.threads()),
+                "--timeout-s", Long.toString(timeout.toSeconds()));
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
+        try {
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!process.waitFor(timeout.toSeconds() + 30, TimeUnit.SECONDS) || process.exitValue() != 0
+                    || output.isEmpty()) {
+                throw new IOException("the agent's publish load failed (exit " + (process.isAlive() ? "none"
+                        : process.exitValue()) + "); see " + log);
+            }
+            Map<String, Object> json = Json.parseObject(output.lines().reduce((a, b) -> b).orElseThrow());
+            return new Result(setting, ((Number) json.get("store_s")).doubleValue(),
+                    ((Number) json.get("acknowledged_s")).doubleValue());
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+}
