@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The agent's {@link Outbox}: the {@code outbox} table of {@code agent.db}, with
@@ -20,6 +21,14 @@ import java.util.List;
 public final class SqliteOutbox implements Outbox {
 
     private final Database database;
+    /**
+     * The highest seq assigned, as far as this process knows; -1 until first read. Raised as soon as an
+     * append assigns seqs, before its transaction commits: a rollback leaves it too high, which only costs a
+     * read; it is never below the stored counter. The connection's writer asks for more payloads before
+     * every frame it sends (shell output too), and answering "none" from memory spares it a query that waits
+     * behind any write on the store's one connection.
+     */
+    private final AtomicLong knownLastSeq = new AtomicLong(-1);
 
     SqliteOutbox(Database database) {
         this.database = database;
@@ -50,6 +59,7 @@ public final class SqliteOutbox implements Outbox {
             }
             insert.executeBatch();
         }
+        knownLastSeq.accumulateAndGet(seq, Math::max);
         setLastSeq(c, seq);
         return stored;
     }
@@ -57,6 +67,13 @@ public final class SqliteOutbox implements Outbox {
     @Override
     public List<Envelope> read(long fromSeq, int max) {
         if (max <= 0) {
+            return List.of();
+        }
+        long known = knownLastSeq.get();
+        if (known < 0) {
+            known = lastSeq();
+        }
+        if (fromSeq > known) {
             return List.of();
         }
         return database.read("read the outbox", c -> {
@@ -104,7 +121,9 @@ public final class SqliteOutbox implements Outbox {
 
     @Override
     public long lastSeq() {
-        return database.read("read the outbox seq", SqliteOutbox::lastSeq);
+        long stored = database.read("read the outbox seq", SqliteOutbox::lastSeq);
+        knownLastSeq.accumulateAndGet(stored, Math::max);
+        return stored;
     }
 
     @Override
@@ -119,6 +138,7 @@ public final class SqliteOutbox implements Outbox {
     public void advanceTo(long seq) {
         database.write("advance the outbox seq to " + seq, c -> {
             if (seq > lastSeq(c)) {
+                knownLastSeq.accumulateAndGet(seq, Math::max);
                 setLastSeq(c, seq);
             }
             return null;

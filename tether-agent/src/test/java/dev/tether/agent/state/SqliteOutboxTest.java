@@ -41,6 +41,24 @@ class SqliteOutboxTest {
     }
 
     @Test
+    void readingPastTheLastSeqFindsNothingAndSeesWhatIsAppendedNext() {
+        outbox.append(events(3));
+        assertThat(outbox.read(4, 10)).isEmpty();
+
+        outbox.append(events(2));
+        assertThat(seqs(outbox.read(4, 10))).containsExactly(4L, 5L);
+
+        store.close();
+        store = StateStore.open(dir);
+        outbox = store.outbox();
+        assertThat(seqs(outbox.read(5, 10))).containsExactly(5L);
+        assertThat(outbox.read(6, 10)).isEmpty();
+        outbox.advanceTo(9);
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(10L);
+        assertThat(seqs(outbox.read(6, 10))).containsExactly(10L);
+    }
+
+    @Test
     void anEmptyOutboxStartsBeforeSeqOne() {
         assertThat(outbox.lastSeq()).isZero();
         assertThat(outbox.firstPendingSeq()).isEqualTo(1);
