@@ -117,6 +117,26 @@ class AgentShellErrorsTest {
     }
 
     @Test
+    void lateTrafficForASessionThatJustEndedIsDroppedSoItsExitIsNotOvertaken() throws Exception {
+        start();
+        ByteString good = harness.open();
+        ByteString gone = harness.open("sh", "-c", "exit 3");
+        await().atMost(Duration.ofSeconds(5)).until(() -> shells.exit(gone) != null);
+
+        // What the server sends before it sees the ShellExit: no "not found" may answer it.
+        harness.send(ShellMessages.credit(gone, 1024));
+        harness.send(ShellMessages.resize(gone, 30, 100));
+        harness.send(ShellMessages.input(gone, "ls\n"));
+        harness.send(ShellMessages.close(gone, true));
+        harness.attach(gone, 0);
+
+        await().until(() -> shells.errorCodes(gone).size() == 1);
+        assertThat(shells.errorCodes(gone)).as("only the attach is refused").containsExactly("not_found");
+        assertThat(shells.exit(gone).getExitCode()).isEqualTo(3);
+        assertTheSessionAndTheConnectionAreFine(good);
+    }
+
+    @Test
     void aSecondClientCannotAttachToAnAttachedSessionNorBeyondItsOutput() throws Exception {
         start();
         ByteString id = harness.open();

@@ -8,7 +8,11 @@ import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.ShellClose;
 import dev.tether.protocol.v1.ShellOpen;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -42,6 +46,9 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ShellRegistry.class);
 
+    /** Ended sessions remembered for late traffic. */
+    static final int RECENTLY_ENDED = 256;
+
     private final ShellSettings settings;
     private final ShellProgram program;
     private final ShellOutbox outbox = new ShellOutbox();
@@ -53,6 +60,14 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
     private volatile boolean closed;
     /** Notified when a session ends, for {@link #close()}; guards nothing. */
     private final Object endings = new Object();
+    /** Sessions that ended lately, so late traffic for them is dropped (see {@link #lateForEnded}). */
+    private final Set<ByteString> recentlyEnded = Collections.newSetFromMap(Collections.synchronizedMap(
+            new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<ByteString, Boolean> eldest) {
+                    return size() > RECENTLY_ENDED;
+                }
+            }));
 
     private ShellRegistry(ShellSettings settings, String agentKey) {
         this.settings = settings;
@@ -100,6 +115,9 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
                 throw new ShellRefused(ShellErrorCode.DISABLED, "this agent runs without --enable-shell");
             }
             checkId(id);
+            if (lateForEnded(id, envelope)) {
+                return;
+            }
             switch (envelope.getPayloadCase()) {
                 case SHELL_OPEN -> open(id, envelope.getShellOpen());
                 case SHELL_INPUT -> input(id, envelope.getShellInput().getData());
@@ -220,8 +238,23 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
         return session;
     }
 
+    /**
+     * Credit, input, a resize or a close for a session that just ended: the server sent it before it could
+     * see the session's ShellExit, which is on its way. Answering "not found" would overtake that ShellExit
+     * (errors are sent first) and make the server end the session as lost instead of exited.
+     */
+    private boolean lateForEnded(ByteString id, Envelope envelope) {
+        if (envelope.hasShellOpen() || sessions.containsKey(id) || !recentlyEnded.contains(id)) {
+            return false;
+        }
+        log.debug("shell {}: {} after the session ended; dropped", ShellFrames.shortName(id),
+                envelope.getPayloadCase().name().toLowerCase());
+        return true;
+    }
+
     /** A pump ended its session (or its program could not start). */
     private void ended(ShellSession session) {
+        recentlyEnded.add(session.id);
         sessions.remove(session.id, session);
         synchronized (endings) {
             endings.notifyAll();
