@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Decoding enforces everything that can be judged from one frame: size,
  * protobuf validity, the sender's payload range, and the seq rule (reliable
- * payloads carry seq &gt; 0, live ones seq = 0). Ordering across frames is the
+ * payloads carry seq &gt; 0, live ones seq = 0; seq and ack below 2^63). Ordering across frames is the
  * {@link ReliableChannel}'s job. Stateless and thread safe.
  */
 public final class FrameCodec {
@@ -80,6 +80,10 @@ public final class FrameCodec {
     }
 
     private Decoded check(Envelope envelope) throws ProtocolException {
+        // uint64 on the wire; a value of 2^63 or more is negative here, and no real seq gets there.
+        if (envelope.getSeq() < 0 || envelope.getAck() < 0) {
+            throw new ProtocolException(CloseCodes.PROTOCOL_ERROR, "seq or ack of 2^63 or more");
+        }
         PayloadCase payload = envelope.getPayloadCase();
         if (payload == PayloadCase.PAYLOAD_NOT_SET) {
             return checkUnknown(envelope);

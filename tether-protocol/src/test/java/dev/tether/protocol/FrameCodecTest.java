@@ -51,6 +51,20 @@ class FrameCodecTest {
     }
 
     @Test
+    void aSeqOrAckOf2To63OrMoreIsRefused() {
+        Envelope hugeSeq = Envelope.newBuilder().setSeq(-5).setAgentEvent(AgentEvent.newBuilder().setType("e"))
+                .build();
+        Envelope hugeAck = Envelope.newBuilder().setAck(Long.MIN_VALUE)
+                .setHeartbeat(Heartbeat.getDefaultInstance()).build();
+
+        for (Envelope envelope : new Envelope[] {hugeSeq, hugeAck}) {
+            assertThatThrownBy(() -> fromAgent.decode(FrameCodec.encode(envelope)))
+                    .isInstanceOfSatisfying(ProtocolException.class, e ->
+                            assertThat(e.closeCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR));
+        }
+    }
+
+    @Test
     void agentMayNotSendServerPayloads() {
         Envelope welcome = Envelope.newBuilder().setWelcome(Welcome.getDefaultInstance()).build();
 
