@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.bench.TestPeers;
 import dev.tether.bench.server.ServerProcess;
 import dev.tether.bench.sim.FleetConfig;
 import java.nio.file.Path;
@@ -17,23 +18,9 @@ class MqttFleetTest {
     @TempDir
     Path dir;
 
-    /** Skips with a visible reason on a laptop without Mosquitto; under CI=true a missing broker fails. */
-    private static boolean installed() {
-        try {
-            MosquittoBroker.binary();
-            return true;
-        } catch (IllegalStateException e) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(e.getMessage() + " (.ci/run installs it through .ci/install-test-tools)", e);
-            }
-            System.err.println("MqttFleetTest skipped: " + e.getMessage());
-            return false;
-        }
-    }
-
     @Test
     void clientsConnectAndPingAtTheirInterval() throws Exception {
-        assumeTrue(installed(), "mosquitto is not installed");
+        assumeTrue(TestPeers.installed(MqttFleetTest.class, MosquittoBroker::binary), "mosquitto is not installed");
         try (MosquittoBroker broker = MosquittoBroker.start(MosquittoBroker.binary(), ServerProcess.freePort(), dir);
                 MqttFleet clients = MqttFleet.create(broker.port(), FleetConfig.loopbackRange(2, 2), 1, 20,
                         Duration.ofMillis(200), 0, 64)) {

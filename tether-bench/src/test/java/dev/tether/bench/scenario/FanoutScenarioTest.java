@@ -3,6 +3,7 @@ package dev.tether.bench.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tether.bench.TestPeers;
 import dev.tether.bench.TestServers;
 import dev.tether.bench.peer.MosquittoBroker;
 import dev.tether.bench.report.Json;
@@ -33,23 +34,11 @@ class FanoutScenarioTest {
     @TempDir
     Path dir;
 
-    private static boolean mosquittoInstalled() {
-        try {
-            MosquittoBroker.binary();
-            return true;
-        } catch (IllegalStateException e) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(e.getMessage() + " (.ci/run installs it through .ci/install-test-tools)", e);
-            }
-            System.err.println("FanoutScenarioTest skipped: " + e.getMessage());
-            return false;
-        }
-    }
-
     @Test
     void everyAgentAcknowledgesAndEndsEveryCommandAndEverySubscriberGetsEveryPublish() throws Exception {
         Path jar = TestServers.serverJar();
-        assumeTrue(mosquittoInstalled(), "mosquitto is not installed");
+        assumeTrue(TestPeers.installed(FanoutScenarioTest.class, MosquittoBroker::binary),
+                "mosquitto is not installed");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream original = System.out;
         int exit;

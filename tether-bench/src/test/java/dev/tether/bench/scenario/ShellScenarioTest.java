@@ -3,6 +3,7 @@ package dev.tether.bench.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tether.bench.TestPeers;
 import dev.tether.bench.TestServers;
 import dev.tether.bench.peer.OpenSshServer;
 import dev.tether.bench.report.Json;
@@ -33,24 +34,10 @@ class ShellScenarioTest {
     @TempDir
     Path dir;
 
-    /** Skips with a visible reason on a machine without sshd; under CI=true a missing sshd fails. */
-    private static boolean sshdInstalled() {
-        try {
-            OpenSshServer.binary();
-            return true;
-        } catch (IllegalStateException e) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(e.getMessage() + " (.ci/run installs it through .ci/install-test-tools)", e);
-            }
-            System.err.println("ShellScenarioTest skipped: " + e.getMessage());
-            return false;
-        }
-    }
-
     @Test
     void bothSidesDeliverEveryByteEchoEveryKeystrokeAndCloseEveryIdleShell() throws Exception {
         Path jar = TestServers.serverJar();
-        assumeTrue(sshdInstalled(), "sshd is not installed");
+        assumeTrue(TestPeers.installed(ShellScenarioTest.class, OpenSshServer::binary), "sshd is not installed");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream original = System.out;
         int exit;
