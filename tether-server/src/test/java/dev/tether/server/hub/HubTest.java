@@ -168,8 +168,8 @@ class HubTest {
     }
 
     @Test
-    void scanPeriodIsAQuarterOfTheIntervalButNeverUnder50Ms() {
-        assertThat(hub.scanPeriod()).isEqualTo(Duration.ofMillis(250));
+    void scanPeriodIsATenthOfTheIntervalButNeverUnder50Ms() {
+        assertThat(hub.scanPeriod()).isEqualTo(Duration.ofMillis(100));
         Hub fast = new Hub(vertx, new ServerMetrics(), Duration.ofMillis(200), HANDSHAKE_TIMEOUT, null, Runnable::run);
         assertThat(fast.scanPeriod()).isEqualTo(Duration.ofMillis(50));
     }
