@@ -79,7 +79,9 @@ class InputPipeTest {
 
     @Test
     void inputTypedBeforeADetachIsStillWrittenButReturnsNoCredit() throws Exception {
-        PipedInputStream program = new PipedInputStream(16);
+        // A one-byte pipe holds the writes until the test reads, after the detach: with room for all 16 bytes
+        // the pipe could write them and return their credit before detach() ran (seen failing in CI).
+        PipedInputStream program = new PipedInputStream(1);
         run(new PipedOutputStream(program));
         pipe.offer("echo one\n".getBytes());
         pipe.offer("exit 5\n".getBytes());
