@@ -130,6 +130,11 @@ public final class PublishLoad {
     }
 
     static Map<String, String> parse(String[] args) {
+        return parse(args, List.of("server", "key-file", "state-dir"));
+    }
+
+    /** {@code --name value} pairs; each of {@code required} must be there. */
+    static Map<String, String> parse(String[] args, List<String> required) {
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i < args.length; i += 2) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -137,9 +142,9 @@ public final class PublishLoad {
             }
             options.put(args[i].substring(2), args[i + 1]);
         }
-        for (String required : List.of("server", "key-file", "state-dir")) {
-            if (!options.containsKey(required)) {
-                throw new IllegalArgumentException("--" + required + " is required");
+        for (String name : required) {
+            if (!options.containsKey(name)) {
+                throw new IllegalArgumentException("--" + name + " is required");
             }
         }
         return options;

@@ -127,11 +127,18 @@ final class BenchRun implements AutoCloseable {
 
     /** Starts a server on a fresh loopback port and the run's data dir; stopped when the run ends. */
     ServerProcess startServer(Duration heartbeatInterval) throws IOException, InterruptedException {
+        return startServer(heartbeatInterval, List.of(), Map.of());
+    }
+
+    /** Like {@link #startServer(Duration)}, with more server flags and environment variables. */
+    ServerProcess startServer(Duration heartbeatInterval, List<String> serverArgs, Map<String, String> environment)
+            throws IOException, InterruptedException {
         ServerProcess.Options serverOptions = new ServerProcess.Options(options.resolvedServerJar(),
                 options.resolvedJava(), options.serverJvmOptionList(), ServerProcess.freePort(),
                 options.resolvedDataDir(), heartbeatInterval, ADMIN_TOKEN,
                 results.json().resolveSibling(results.json().getFileName().toString()
-                        .replace(".json", "-server.log")), options.serverLogLevel);
+                        .replace(".json", "-server.log")), options.serverLogLevel)
+                .withServerArgs(serverArgs, environment);
         out.printf("starting the server (%s, heartbeat %s)%n", serverOptions.jar(),
                 DurationConverter.format(heartbeatInterval));
         ServerProcess server = own(ServerProcess.start(serverOptions));

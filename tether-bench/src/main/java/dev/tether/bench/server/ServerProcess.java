@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -53,14 +54,25 @@ public final class ServerProcess implements AutoCloseable {
      * @param adminToken the admin API token (TETHER_ADMIN_TOKEN), at least 16 characters
      * @param logFile where the server's stdout and stderr go (appended)
      * @param logLevel TETHER_LOG_LEVEL
+     * @param extraArgs more {@code tether server} flags ({@code --db URL} ...)
+     * @param environment more environment variables of the server process ({@code LD_PRELOAD} ...)
      */
     public record Options(Path jar, Path java, List<String> jvmOptions, int port, Path dataDir,
-            Duration heartbeatInterval, String adminToken, Path logFile, String logLevel) {
+            Duration heartbeatInterval, String adminToken, Path logFile, String logLevel, List<String> extraArgs,
+            Map<String, String> environment) {
+
+        public Options(Path jar, Path java, List<String> jvmOptions, int port, Path dataDir,
+                Duration heartbeatInterval, String adminToken, Path logFile, String logLevel) {
+            this(jar, java, jvmOptions, port, dataDir, heartbeatInterval, adminToken, logFile, logLevel, List.of(),
+                    Map.of());
+        }
 
         public Options {
             Objects.requireNonNull(jar, "jar");
             Objects.requireNonNull(java, "java");
             jvmOptions = List.copyOf(jvmOptions);
+            extraArgs = List.copyOf(extraArgs);
+            environment = Map.copyOf(environment);
             if (adminToken == null || adminToken.length() < 16) {
                 throw new IllegalArgumentException("the admin token must have at least 16 characters");
             }
@@ -71,7 +83,13 @@ public final class ServerProcess implements AutoCloseable {
         }
 
         public Options withHeartbeatInterval(Duration interval) {
-            return new Options(jar, java, jvmOptions, port, dataDir, interval, adminToken, logFile, logLevel);
+            return new Options(jar, java, jvmOptions, port, dataDir, interval, adminToken, logFile, logLevel,
+                    extraArgs, environment);
+        }
+
+        public Options withServerArgs(List<String> args, Map<String, String> env) {
+            return new Options(jar, java, jvmOptions, port, dataDir, heartbeatInterval, adminToken, logFile, logLevel,
+                    args, env);
         }
 
         @Override
@@ -177,12 +195,14 @@ public final class ServerProcess implements AutoCloseable {
                 "--data-dir", options.dataDir().toString(),
                 "--insecure-http",
                 "--heartbeat-interval", options.heartbeatInterval().toMillis() + "ms"));
+        command.addAll(options.extraArgs());
         Files.createDirectories(options.logFile().getParent());
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(options.logFile().toFile()));
         builder.environment().put("TETHER_ADMIN_TOKEN", options.adminToken());
         builder.environment().put("TETHER_LOG_LEVEL", options.logLevel());
+        builder.environment().putAll(options.environment());
         startedNanos = System.nanoTime();
         starts++;
         process = builder.start();
