@@ -24,8 +24,15 @@ public final class TestServers {
     public static Path serverJar() {
         String property = System.getProperty("tether.bench.serverJar", "../tether-cli/target/tether.jar");
         Path jar = Path.of(property);
-        assumeTrue(Files.isRegularFile(jar), "no server jar at " + jar.toAbsolutePath()
-                + "; build tether-cli first or set -Dtether.bench.serverJar");
+        if (!Files.isRegularFile(jar)) {
+            String missing = "no server jar at " + jar.toAbsolutePath()
+                    + "; build tether-cli first or set -Dtether.bench.serverJar";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError(missing + " (./mvnw verify builds it before the bench module)");
+            }
+            System.err.println("bench test skipped: " + missing);
+            assumeTrue(false, missing);
+        }
         return jar;
     }
 

@@ -2,11 +2,12 @@ package dev.tether.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
 
 import dev.tether.protocol.v1.Envelope.PayloadCase;
 import dev.tether.protocol.v1.Welcome;
 import dev.tether.server.testing.Api;
+import dev.tether.server.testing.RequiredTool;
 import dev.tether.server.testing.TestAgent;
 import dev.tether.server.testing.TestDatabase;
 import dev.tether.server.testing.TestServer;
@@ -21,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -98,12 +100,23 @@ class TetherServerTest {
     @Test
     void lastSeenIsFlushedWhenTheServerStops() throws Exception {
         Path dataDir = dir.resolve("data");
+        Instant heartbeatSeen;
         try (TestServer server = TestServer.start(config(dataDir))) {
-            server.connectNew("seen").heartbeatAcked();
+            TestAgent agent = server.connectNew("seen");
+            // The handshake writes last_seen itself; only a heartbeat well after it tells the flush on stop apart.
+            Instant handshakeSeen = lastSeen(server);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(handshakeSeen.plusMillis(1_100)));
+            agent.heartbeatAcked();
+            heartbeatSeen = lastSeen(server);
+            assertThat(heartbeatSeen).isAfter(handshakeSeen.plusSeconds(1));
         }
         try (TestServer server = TestServer.start(config(dataDir))) {
-            assertThat(server.api().get("/api/v1/agents/seen").json().getString("last_seen")).isNotNull();
+            assertThat(lastSeen(server)).isEqualTo(heartbeatSeen);
         }
+    }
+
+    private static Instant lastSeen(TestServer server) {
+        return Instant.parse(server.api().get("/api/v1/agents/seen").json().getString("last_seen"));
     }
 
     @Test
@@ -122,7 +135,7 @@ class TetherServerTest {
     void tlsServesHttpsFromPemFiles() throws Exception {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
-        assumeTrue(openssl(cert, key), "openssl is needed to make a test certificate");
+        RequiredTool.require(openssl(cert, key), "TetherServerTest", "openssl is needed to make a test certificate: apt-get install openssl");
 
         try (TestServer server = TestServer.start(config(dir.resolve("data")).withInsecureHttp(false)
                 .withTls(cert, key))) {

@@ -56,14 +56,16 @@ final class ServerApi {
         return ok("GET", "/api/v1/agents/" + id, null);
     }
 
-    /** The value of one series of /metrics, such as {@code tether_shell_buffered_peak_bytes}; 0 when absent. */
+    /** The value of one series of /metrics, such as {@code tether_shell_buffered_peak_bytes}; fails the test when the series is missing. */
     double metric(String series) throws IOException, InterruptedException {
         for (String line : call("GET", "/metrics", null).body().split("\n")) {
             if (line.startsWith(series + " ")) {
                 return Double.parseDouble(line.substring(series.length() + 1));
             }
         }
-        return 0;
+        // A missing series is a renamed or removed metric, never a zero: an assertion such as
+        // "buffered <= window" must not pass because the number is gone.
+        throw new AssertionError("no series " + series + " on /metrics");
     }
 
     String status(String id) throws IOException, InterruptedException {

@@ -209,10 +209,13 @@ class ShellEndToEndTest {
         Fleet.AgentIdentity agent = shellAgent("reattached", fleet.url());
         TerminalClient first = open(agent, "");
         JsonObject ready = first.awaitControl("ready", WAIT);
-        first.type("sleep 1; echo written-while-away-$((2+3))\r");
+        Path written = Files.createTempDirectory("tether-scrollback-").resolve("written");
+        first.type("sleep 1; echo written-while-away-$((2+3)); touch " + written + "\r");
         first.drop();
 
-        Thread.sleep(1500);
+        // Re-attach only once the output was written with no client attached, so it can only come from the
+        // scrollback.
+        await("output written while away").atMost(WAIT).until(() -> Files.exists(written));
         TerminalClient second = open(agent, "session=" + ready.getString("session"));
         JsonObject again = second.awaitControl("ready", WAIT);
 

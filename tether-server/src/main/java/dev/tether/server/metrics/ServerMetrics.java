@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +36,12 @@ import java.util.function.Supplier;
  */
 public final class ServerMetrics {
 
+    /** Registered at 0 at start, so a scrape shows every series before its first increment. */
+    private static final List<String> FINAL_JOB_STATES = List.of("succeeded", "failed", "cancelled", "timed_out",
+            "expired", "lost");
+    private static final List<String> IGNORED_JOB_EVENT_REASONS = List.of("final", "unknown_job", "duplicate",
+            "output_limit", "empty");
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter handshakesOk = handshakes("ok");
     private final Counter handshakesFailed = handshakes("failed");
@@ -50,6 +57,11 @@ public final class ServerMetrics {
             .description("Commands created").register(registry);
     private final Counter streamOverflows = Counter.builder("tether.event.stream.overflows")
             .description("Event stream clients disconnected because their buffer overflowed").register(registry);
+
+    public ServerMetrics() {
+        FINAL_JOB_STATES.forEach(state -> jobsFinished(state, 0));
+        IGNORED_JOB_EVENT_REASONS.forEach(reason -> jobEventsIgnored(reason, 0));
+    }
 
     public void handshakeSucceeded() {
         handshakesOk.increment();

@@ -121,14 +121,16 @@ public final class Api {
         return command(commandId);
     }
 
-    /** The value of a metric line of /metrics, such as {@code tether_jobs_total{state="failed"}}; 0 when absent. */
+    /** The value of a metric line of /metrics, such as {@code tether_jobs_total{state="failed"}}; fails the test when the series is missing. */
     public double metric(String series) {
         for (String line : get("/metrics").body().split("\n")) {
             if (line.startsWith(series + " ")) {
                 return Double.parseDouble(line.substring(series.length() + 1));
             }
         }
-        return 0;
+        // A missing series is a renamed or removed metric, never a zero: an assertion such as
+        // "buffered <= window" must not pass because the number is gone.
+        throw new AssertionError("no series " + series + " on /metrics");
     }
 
     private static JsonObject ok(Response response) {

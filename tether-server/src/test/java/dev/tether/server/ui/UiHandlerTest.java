@@ -1,8 +1,8 @@
 package dev.tether.server.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tether.server.testing.RequiredTool;
 import dev.tether.server.testing.TestDatabase;
 import dev.tether.server.testing.TestServer;
 import java.net.URI;
@@ -29,7 +29,8 @@ class UiHandlerTest {
     @BeforeEach
     void start() throws Exception {
         assets = WebAssets.load(getClass().getClassLoader());
-        assumeTrue(assets.present(), "the web UI was not built (-DskipWeb or no Node.js): nothing to serve");
+        RequiredTool.require(assets.present(), "UiHandlerTest",
+                "the web UI was not built (-DskipWeb, or no Node.js 20.19+ with npm): nothing to serve");
         server = TestServer.start(dir, TestDatabase.SQLITE, Duration.ofSeconds(30));
     }
 
