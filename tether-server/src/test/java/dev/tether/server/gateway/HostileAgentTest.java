@@ -1,0 +1,205 @@
+package dev.tether.server.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Envelope.PayloadCase;
+import dev.tether.protocol.v1.JobEvent;
+import dev.tether.protocol.v1.JobFinished;
+import dev.tether.protocol.v1.JobStarted;
+import dev.tether.protocol.v1.ShellError;
+import dev.tether.protocol.v1.ShellExit;
+import dev.tether.protocol.v1.ShellOpen;
+import dev.tether.protocol.v1.ShellOutput;
+import dev.tether.protocol.v1.ShellReady;
+import dev.tether.server.testing.Api;
+import dev.tether.server.testing.JobAgent;
+import dev.tether.server.testing.JobAgent.Script;
+import dev.tether.server.testing.TerminalClient;
+import dev.tether.server.testing.TestAgent;
+import dev.tether.server.testing.TestDatabase;
+import dev.tether.server.testing.TestServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A hostile agent: it holds a valid key and speaks the protocol correctly, but
+ * lies, about other agents' jobs and shells, about its own labels, and floods.
+ * Beside it a well-behaved bystander agent whose work must go on undisturbed.
+ * Each case attacks one guarantee of {@code docs/security.md} through a real
+ * server and real sockets.
+ */
+class HostileAgentTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    static Path dir;
+    private static TestServer server;
+    private static Api api;
+    private static int agents;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start(dir, TestDatabase.SQLITE, Duration.ofSeconds(30));
+        api = server.api();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @AfterEach
+    void closeAgents() throws Exception {
+        for (AutoCloseable agent : open) {
+            agent.close();
+        }
+    }
+
+    @Test
+    void jobEventsForAnotherAgentsRunningJobLeaveThatJobUnchanged() {
+        Worker bystander = jobAgent(name("bystander"), new JsonObject(),
+                Script.succeed("the bystander's output\n").taking(Duration.ofSeconds(2)));
+        JobAgent liar = jobAgent(name("liar"), new JsonObject(), Script.succeed("never asked")).agent();
+        JsonObject created = api.exec(List.of(bystander.enrolled().id()), "backup");
+        String job = created.getJsonArray("jobs").getJsonObject(0).getString("id");
+        api.awaitJob(job, "running");
+
+        liar.send(JobEvent.newBuilder().setJobId(job).setStarted(JobStarted.newBuilder().setPid(666)).build());
+        liar.send(JobEvent.newBuilder().setJobId(job).setFinished(JobFinished.newBuilder()
+                .setOutcome(JobFinished.Outcome.FAILED).setExitCode(99).setError("forged")).build());
+        await().atMost(WAIT).until(() -> liar.connection().highestAck() >= 2);
+
+        assertThat(api.job(job).getString("state")).as("after the lies were applied").isEqualTo("running");
+        JsonObject finished = api.awaitJob(job, "succeeded");
+        assertThat(finished.getInteger("exit_code")).isZero();
+        assertThat(finished.getString("error")).isNull();
+        assertThat(api.get("/api/v1/jobs/" + job + "/output").json().getJsonArray("chunks").getJsonObject(0)
+                .getString("data")).isEqualTo("the bystander's output\n");
+    }
+
+    @Test
+    void shellTrafficForAnotherAgentsSessionNeverReachesItsClient() {
+        Api.Enrolled bystanderKey = api.enrol(name("shell-bystander"));
+        TestAgent bystander = shellAgent(bystanderKey);
+        TestAgent liar = shellAgent(api.enrol(name("shell-liar")));
+        TerminalClient client = TerminalClient.open(server.port(), TestServer.ADMIN_TOKEN, bystanderKey.id(), "");
+        open.add(client);
+        ShellOpen shell = bystander.await(PayloadCase.SHELL_OPEN).getShellOpen();
+        ByteString session = shell.getSessionId();
+        bystander.send(Envelope.newBuilder().setShellReady(ShellReady.newBuilder().setSessionId(session)
+                .setPid(4242).setAttached(false)).build());
+        await().atMost(WAIT).until(() -> client.hasControl("ready"));
+
+        liar.send(Envelope.newBuilder().setShellOutput(ShellOutput.newBuilder().setSessionId(session).setOffset(0)
+                .setData(ByteString.copyFromUtf8("forged output"))).build());
+        liar.send(Envelope.newBuilder().setShellError(ShellError.newBuilder().setSessionId(session)
+                .setMessage("forged error")).build());
+        liar.send(Envelope.newBuilder().setShellExit(ShellExit.newBuilder().setSessionId(session)
+                .setExitCode(66)).build());
+        processedOrClosed(liar);
+
+        bystander.send(Envelope.newBuilder().setShellOutput(ShellOutput.newBuilder().setSessionId(session)
+                .setOffset(0).setData(ByteString.copyFromUtf8("real output"))).build());
+        await().atMost(WAIT).until(() -> client.output().contains("real output"));
+        assertThat(client.output()).isEqualTo("real output");
+        assertThat(client.closeCode()).as("the bystander's session goes on").isNull();
+        assertThat(client.hasControl("exit")).isFalse();
+        bystander.send(Envelope.newBuilder().setShellExit(ShellExit.newBuilder().setSessionId(session)
+                .setExitCode(0)).build());
+        await().atMost(WAIT).until(() -> client.hasControl("exit"));
+        assertThat(client.first("exit").getInteger("exit_code")).isZero();
+    }
+
+    @Test
+    void labelsAnAgentClaimsInItsHelloPutItInNoSelectorAndNoScope() {
+        Worker prod = jobAgent(name("real-prod"), new JsonObject().put("tier", "prod"), Script.succeed("ok"));
+        Api.Enrolled liarKey = api.enrol(name("claims-prod"), new JsonObject().put("tier", "dev"));
+        TestAgent liar = TestAgent.connect(server.port(), liarKey.key());
+        open.add(liar);
+        liar.hello(TestAgent.defaultHello().putLabels("tier", "prod").addCapabilities("shell"));
+
+        JsonObject created = api.createCommand(new JsonObject().put("selector", "tier=prod")
+                .put("argv", new JsonArray().add("true")));
+        assertThat(created.getJsonArray("jobs")).hasSize(1);
+        assertThat(created.getJsonArray("jobs").getJsonObject(0).getString("agent_id"))
+                .isEqualTo(prod.enrolled().id());
+        JsonObject shown = api.get("/api/v1/agents/" + liarKey.id()).json();
+        assertThat(shown.getJsonObject("labels").getString("tier")).isEqualTo("dev");
+        assertThat(shown.getJsonObject("reported_labels").getString("tier")).isEqualTo("prod");
+
+        String operator = name("prod-operator");
+        assertThat(api.post("/api/v1/users", new JsonObject().put("name", operator).put("role", "operator")
+                .put("scope", "tier=prod").put("password", "a long enough password 123").encode()).status())
+                .isEqualTo(201);
+        String token = api.withToken(null).post("/api/v1/login", new JsonObject().put("user", operator)
+                .put("password", "a long enough password 123").encode()).json().getString("token");
+        Api.Response shell = TerminalClient.rejection(server.port(), token, liarKey.id(), "");
+        assertThat(shell.status()).as("a shell on the liar through its claimed label").isEqualTo(403);
+        assertThat(api.withToken(token).post("/api/v1/commands", new JsonObject()
+                .put("agents", new JsonArray().add(liarKey.id())).put("argv", new JsonArray().add("true")).encode())
+                .status()).as("a command to the liar through its claimed label").isEqualTo(403);
+    }
+
+    @Test
+    void anAgentSendingFarMoreThanTwoThousandMessagesASecondIsClosedWith1008AndTheBystanderIsServed() {
+        TestAgent bystander = TestAgent.connect(server.port(), api.enrol(name("calm")).key());
+        open.add(bystander);
+        bystander.hello();
+        TestAgent flooder = TestAgent.connect(server.port(), api.enrol(name("flooder")).key());
+        open.add(flooder);
+        flooder.hello();
+
+        for (int i = 0; i < 40_000 && !flooder.isClosed(); i++) {
+            flooder.heartbeat();
+        }
+
+        assertThat(flooder.awaitCloseCode(WAIT)).isEqualTo(CloseCodes.POLICY_VIOLATION);
+        bystander.heartbeatAcked();
+    }
+
+    // ------------------------------------------------------------ fixtures
+
+    private static String name(String prefix) {
+        return prefix + "-" + ++agents;
+    }
+
+    /** A scripted job agent and its enrolment. */
+    private record Worker(Api.Enrolled enrolled, JobAgent agent) {
+    }
+
+    private Worker jobAgent(String name, JsonObject labels, Script script) {
+        Api.Enrolled enrolled = api.enrol(name, labels);
+        JobAgent agent = JobAgent.connect(server.port(), enrolled.key(), request -> script);
+        open.add(agent);
+        return new Worker(enrolled, agent);
+    }
+
+    private TestAgent shellAgent(Api.Enrolled enrolled) {
+        TestAgent agent = TestAgent.connect(server.port(), enrolled.key());
+        open.add(agent);
+        agent.hello(TestAgent.defaultHello().addCapabilities("shell"));
+        return agent;
+    }
+
+    /** Waits until the server processed everything sent so far on {@code agent}, or closed it for it. */
+    private static void processedOrClosed(TestAgent agent) {
+        agent.heartbeat();
+        await().atMost(WAIT).until(() -> agent.isClosed()
+                || agent.next(Duration.ofMillis(50)) instanceof Envelope e && e.hasHeartbeatAck());
+    }
+}
