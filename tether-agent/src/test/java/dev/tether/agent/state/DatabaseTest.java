@@ -63,7 +63,8 @@ class DatabaseTest {
                 begin.execute("BEGIN IMMEDIATE");
             }
             assertThatThrownBy(() -> db.write("insert 1", c -> insert(c, 1)))
-                    .isInstanceOf(StateStoreException.class).hasMessageContaining("could not insert 1");
+                    .isInstanceOf(StateStoreException.class).hasMessageContaining("could not insert 1")
+                    .hasMessageContaining("locked");
             try (Statement rollback = holder.createStatement()) {
                 rollback.execute("ROLLBACK");
             }
