@@ -57,9 +57,9 @@ class DatabaseStallTest {
         int storedAfterRefusal = count(file, "commands");
         Response retried = server.api().post("/api/v1/commands", request);
 
-        assertThat(retried.status()).as(retried.body()).isEqualTo(201);
         assertThat(count(file, "commands")).isEqualTo(1);
         assertThat(count(file, "jobs")).isEqualTo(1);
+        assertThat(retried.status()).as(retried.body()).isEqualTo(201);
         assertThat(storedAfterRefusal).isZero();
         assertThat(refused.status()).as(refused.body()).isEqualTo(503);
         assertThat(refused.json().getString("error")).isEqualTo("unavailable");
