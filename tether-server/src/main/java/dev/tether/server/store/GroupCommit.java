@@ -183,7 +183,7 @@ final class GroupCommit implements AutoCloseable {
         try {
             connection.savepoint();
         } catch (SQLException e) {
-            unit.failed(e);
+            unit.failed(StoreUnavailableException.notCommitted(unit.operation, "its savepoint failed", e));
             return false;
         }
         try {
