@@ -41,6 +41,16 @@ import org.slf4j.LoggerFactory;
  * <li>GoAway: its {@code reconnect_after_ms}, not counted as a failure.
  * </ul>
  *
+ * <h2>Errors</h2>
+ * An {@code Error} (out of memory, a stack overflow, a failed assertion) in a
+ * session or in the loop is handled like an exception: logged, the connection
+ * closed with 1011, and the agent reconnects after the backoff. Whatever
+ * transaction it interrupted was rolled back, so the next session resumes from
+ * what is on disk. The process is not ended: an agent is often run without a
+ * supervisor that would restart it, and one that stops reconnecting is lost to
+ * its operators until someone logs in to the host. Where a dying JVM is
+ * preferred, {@code -XX:+ExitOnOutOfMemoryError} makes out-of-memory fatal.
+ *
  * <p>Thread safe. One thread, {@code tether-connection}, runs the loop and is
  * each session's reader.
  */
@@ -168,7 +178,8 @@ public final class ConnectionManager implements AutoCloseable {
                 Attempt attempt = attempt();
                 end = attempt.end();
                 healthy = attempt.healthy();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Reconnecting goes on after an Error too (see "Errors" above); only close() ends this loop.
                 log.error("unexpected failure in the connection loop", e);
                 end = new SessionEnd.Failed("unexpected error: " + e);
             }

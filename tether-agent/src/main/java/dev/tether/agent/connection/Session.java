@@ -126,7 +126,8 @@ final class Session {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fail(new SessionEnd.Stopped(), CloseCodes.NORMAL, "agent stopping");
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too: the payload's transaction was rolled back, so the next session replays it.
             log.error("unexpected failure in the connection reader", e);
             fail(new SessionEnd.Failed("unexpected error: " + e), CloseCodes.INTERNAL_ERROR, "agent internal error");
         } finally {
@@ -274,7 +275,7 @@ final class Session {
             }
         } catch (InterruptedException e) {
             // The session is over.
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.error("heartbeat failed", e);
             fail(new SessionEnd.Failed("heartbeat failed: " + e), CloseCodes.INTERNAL_ERROR, "agent internal error");
         }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that writes to a session's WebSocket, one frame at a time (the
@@ -160,6 +161,10 @@ final class Writer implements Runnable {
             failures.writeFailed("write failed: " + Dialer.reason(e.getCause()));
         } catch (RuntimeException e) {
             failures.writeFailed("cannot read the outbox: " + e.getMessage());
+        } catch (Error e) {
+            // Ends the session (1011) instead of leaving it without a writer until heartbeats time out.
+            LoggerFactory.getLogger(Writer.class).error("the connection writer failed", e);
+            failures.writeFailed("unexpected error: " + e);
         }
     }
 

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
 
@@ -13,6 +14,17 @@ import org.sqlite.SQLiteConfig;
  * {@code synchronous=FULL} (a commit is on disk when it returns), and the
  * transaction plumbing around it. SQL failures become a
  * {@link StateStoreException} naming what was being done and the file.
+ *
+ * <p>Transactions are explicit {@code BEGIN IMMEDIATE} / {@code COMMIT} /
+ * {@code ROLLBACK} statements on a connection left in JDBC auto-commit mode:
+ * sqlite-jdbc's {@code setAutoCommit(false)} records the new mode before its
+ * {@code begin} runs, so a lock held by another process (an operator's
+ * {@code sqlite3}) past the busy timeout would leave it believing in a
+ * transaction that never started, and the next write's statements would each
+ * commit on their own (an effect without its applied seq). A write whose work
+ * throws anything, an {@code Error} too, is rolled back; when even the
+ * rollback fails, the connection is closed (SQLite rolls back what it had
+ * open) and the next call opens a fresh one.
  *
  * <p>Thread safe: the connection is used only with {@link #lock} held, so the
  * work of one transaction never interleaves with another's.
@@ -25,45 +37,76 @@ final class Database implements AutoCloseable {
         T run(Connection connection) throws SQLException;
     }
 
-    private final Path file;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Guarded by {@link #lock}; null once closed. */
-    private Connection connection;
+    /** How long a write waits for the lock held by another connection. */
+    static final Duration BUSY_TIMEOUT = Duration.ofSeconds(5);
+    /** SQLite's message for a ROLLBACK outside a transaction. */
+    private static final String NO_TRANSACTION = "no transaction is active";
 
-    private Database(Path file, Connection connection) {
+    private final Path file;
+    private final Duration busyTimeout;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Guarded by {@link #lock}; null after a failed rollback (reopened on next use) and once closed. */
+    private Connection connection;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
+    /** Guarded by {@link #lock}: a write is running, so another one on this thread would nest. */
+    private boolean writing;
+
+    private Database(Path file, Duration busyTimeout, Connection connection) {
         this.file = file;
+        this.busyTimeout = busyTimeout;
         this.connection = connection;
     }
 
     static Database open(Path file) throws SQLException {
+        return open(file, BUSY_TIMEOUT);
+    }
+
+    static Database open(Path file, Duration busyTimeout) throws SQLException {
+        return new Database(file, busyTimeout, connect(file, busyTimeout));
+    }
+
+    private static Connection connect(Path file, Duration busyTimeout) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-        config.setBusyTimeout(5_000);
-        return new Database(file, config.createConnection("jdbc:sqlite:" + file));
+        config.setBusyTimeout((int) busyTimeout.toMillis());
+        return config.createConnection("jdbc:sqlite:" + file);
     }
 
     Path file() {
         return file;
     }
 
-    /** Runs {@code work} in one transaction, committed (durably) before this returns; rolled back on failure. */
+    /**
+     * Runs {@code work} in one transaction, committed (durably) before this returns; rolled back when anything
+     * fails, the work ({@code Error}s included), the {@code BEGIN} (the lock is busy) or the {@code COMMIT}.
+     */
     <T> T write(String what, Work<T> work) {
         lock.lock();
         try {
-            Connection c = connection();
-            try {
-                c.setAutoCommit(false);
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c, e);
-                throw failure(what, e);
-            } finally {
-                restoreAutoCommit(c, what);
+            if (writing) {
+                throw new IllegalStateException("could not " + what + ": a write inside a write");
             }
+            Connection c = connection();
+            T result;
+            writing = true;
+            try {
+                execute(c, "BEGIN IMMEDIATE");
+                result = work.run(c);
+                execute(c, "COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                rollback(c, e);
+                throw failure(what, e);
+            } catch (Error e) {
+                rollback(c, e);
+                throw e;
+            } finally {
+                writing = false;
+            }
+            return result;
+        } catch (SQLException e) {
+            throw failure(what, e);
         } finally {
             lock.unlock();
         }
@@ -92,9 +135,13 @@ final class Database implements AutoCloseable {
         }
     }
 
-    private Connection connection() {
-        if (connection == null) {
+    /** The connection, opened again when a failed rollback dropped it. */
+    private Connection connection() throws SQLException {
+        if (closed) {
             throw new IllegalStateException("the agent state store is closed");
+        }
+        if (connection == null) {
+            connection = connect(file, busyTimeout);
         }
         return connection;
     }
@@ -106,19 +153,37 @@ final class Database implements AutoCloseable {
         return new StateStoreException("could not " + what + " in " + file + ": " + e.getMessage(), e);
     }
 
-    private static void rollbackQuietly(Connection c, Exception cause) {
+    /**
+     * Ends whatever transaction may be open without committing it. A ROLLBACK that finds none is fine (the BEGIN
+     * failed, or SQLite ended it itself); any other failure leaves the state unknown, so the connection is
+     * closed, which makes SQLite roll back what it had open.
+     */
+    private void rollback(Connection c, Throwable cause) {
         try {
-            c.rollback();
+            execute(c, "ROLLBACK");
         } catch (SQLException e) {
+            if (!String.valueOf(e.getMessage()).contains(NO_TRANSACTION)) {
+                cause.addSuppressed(e);
+                drop(c);
+            }
+        } catch (RuntimeException | Error e) {
             cause.addSuppressed(e);
+            drop(c);
         }
     }
 
-    private void restoreAutoCommit(Connection c, String what) {
+    private void drop(Connection c) {
+        connection = null;
         try {
-            c.setAutoCommit(true);
+            c.close();
         } catch (SQLException e) {
-            throw failure("end the transaction to " + what, e);
+            // Closing is all that was left to do with it.
+        }
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
         }
     }
 
@@ -127,6 +192,7 @@ final class Database implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
+            closed = true;
             if (connection != null) {
                 connection.close();
             }

@@ -2,6 +2,7 @@ package dev.tether.server.api;
 
 import dev.tether.server.dispatch.DispatchException;
 import dev.tether.server.store.NameTakenException;
+import dev.tether.server.store.StoreUnavailableException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -43,6 +44,10 @@ final class ApiResponses {
             error(ctx, refused.reason().status(), refused.reason().code(), refused.getMessage());
         } else if (failure instanceof NameTakenException taken) {
             error(ctx, 409, "name_taken", taken.getMessage());
+        } else if (failure instanceof StoreUnavailableException unavailable) {
+            // The message says whether the change was made, so a client knows whether retrying is safe.
+            LOG.warn("{} {}: {}", ctx.request().method(), ctx.request().path(), unavailable.getMessage());
+            error(ctx, 503, unavailable.outcomeUnknown() ? "outcome_unknown" : "unavailable", unavailable.getMessage());
         } else if (failure instanceof RejectedExecutionException) {
             error(ctx, 503, "unavailable", "the server is overloaded; retry in a moment");
         } else {

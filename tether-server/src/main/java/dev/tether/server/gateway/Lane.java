@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
  * <p>Its queue is bounded by its producers: an agent connection submits one
  * handshake, at most one pending service task (coalesced) and one release.
  *
+ * <p>A task that throws, an {@code Error} included, is logged and the lane
+ * carries on: one agent's failure never stops its lane or the pool thread.
+ *
  * <p>Thread safe.
  */
 final class Lane implements Executor {
@@ -49,21 +52,34 @@ final class Lane implements Executor {
     }
 
     private void turn() {
-        for (int i = 0; i < TASKS_PER_TURN; i++) {
-            Runnable task = tasks.poll();
-            if (task == null) {
-                break;
+        try {
+            for (int i = 0; i < TASKS_PER_TURN; i++) {
+                Runnable task = tasks.poll();
+                if (task == null) {
+                    break;
+                }
+                runOne(task);
             }
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.error("lane task failed", e);
+        } finally {
+            // Cleared whatever happened, or no turn would ever be scheduled again and the agent's later
+            // connections would wait for a handshake forever.
+            scheduled.set(false);
+            // A task added after the last poll but before the flag cleared must not be stranded.
+            if (!tasks.isEmpty()) {
+                schedule();
             }
         }
-        scheduled.set(false);
-        // A task added after the last poll but before the flag cleared must not be stranded.
-        if (!tasks.isEmpty()) {
-            schedule();
+    }
+
+    /**
+     * Runs one task; whatever it throws, an {@code Error} too, is logged and the lane goes on with the next
+     * (the task's own guard has already ended its connection, and its transaction rolled back).
+     */
+    private static void runOne(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable e) {
+            LOG.error("lane task failed", e);
         }
     }
 }

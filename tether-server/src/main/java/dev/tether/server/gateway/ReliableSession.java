@@ -270,13 +270,18 @@ final class ReliableSession {
         connection.send(envelope.setAck(ack).setTsMs(System.currentTimeMillis()).build());
     }
 
-    /** Runs lane work; any failure ends the connection, with the peer's fault or as an internal error. */
+    /**
+     * Runs lane work; any failure ends the connection, with the peer's fault or as an internal error (1011, after
+     * which the agent reconnects and resumes from what was committed). An {@code Error} (out of memory, a stack
+     * overflow, a failed assertion) is handled like an exception: the transaction it interrupted was rolled back,
+     * and the server keeps serving every other agent.
+     */
     private void guarded(LaneWork work) {
         try {
             work.run();
         } catch (ProtocolException e) {
             connection.close(e.closeCode(), e.closeReason());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (!connection.isClosed()) {
                 LOG.error("agent {}: connection failed", agentId, e);
                 connection.close(CloseCodes.INTERNAL_ERROR, "internal server error; reconnect later");

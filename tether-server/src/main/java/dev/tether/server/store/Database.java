@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,17 @@ import org.slf4j.LoggerFactory;
  * <p>SQLite runs in WAL mode with {@code synchronous=FULL} (a commit survives a
  * power loss, which the reliable channel promises), a busy timeout, and
  * {@code BEGIN IMMEDIATE} transactions, so a transaction that reads before it
- * writes waits for the write lock instead of failing with SQLITE_BUSY.
+ * writes waits for the write lock instead of failing with SQLITE_BUSY. The busy
+ * timeout is {@link #SQLITE_BUSY_TIMEOUT} unless the JDBC URL sets its own
+ * ({@code jdbc:sqlite:FILE?busy_timeout=MILLIS}).
+ *
+ * <p>Transaction rules: a transaction commits only when its work returned, and
+ * is rolled back when the work throws anything, {@code Error}s included; work
+ * is never run again after a commit that may have taken effect. A transaction
+ * that failed because of the database rather than its work (the write lock held
+ * elsewhere past the busy timeout, a failed commit) throws
+ * {@link StoreUnavailableException}. See {@link GroupCommit} for SQLite and
+ * {@link #inTransaction} for PostgreSQL.
  *
  * <p>Every method blocks: call them only from {@link DbExecutor} threads, never
  * from a Vert.x event loop. Thread safe.
@@ -26,6 +37,8 @@ public final class Database implements AutoCloseable {
 
     /** How long a SQLite writer waits for the lock held by another. */
     private static final Duration SQLITE_BUSY_TIMEOUT = Duration.ofSeconds(10);
+    /** A busy timeout set in a SQLite JDBC URL's query. */
+    private static final Pattern URL_BUSY_TIMEOUT = Pattern.compile("[?&]busy_timeout=");
     /** Runs of a transaction PostgreSQL aborted to break a deadlock, in all. */
     static final int ATTEMPTS = 3;
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -60,7 +73,10 @@ public final class Database implements AutoCloseable {
             config.addDataSourceProperty("journal_mode", "WAL");
             config.addDataSourceProperty("synchronous", "FULL");
             config.addDataSourceProperty("foreign_keys", "true");
-            config.addDataSourceProperty("busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT.toMillis()));
+            if (!URL_BUSY_TIMEOUT.matcher(jdbcUrl).find()) {
+                // sqlite-jdbc lets the pool's property win over the URL's, so only set it when the URL does not.
+                config.addDataSourceProperty("busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT.toMillis()));
+            }
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
             // Each pooled connection has its own page cache; with a few dozen of them SQLite's 2 MiB default
             // adds up to tens of MiB of copies of the same pages. Readers keep a small one (the OS caches the
@@ -89,11 +105,14 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws anything
+     * (an {@code Error} included); the transaction rules of both databases are in {@link GroupCommit}'s and
+     * {@link #attempt}'s Javadoc.
      * A transaction PostgreSQL aborted to break a deadlock runs again, up to {@link #ATTEMPTS} times
      * in all, so {@code work} must keep its effects inside the transaction. On SQLite, transactions of
-     * concurrent callers share one commit ({@link GroupCommit}), and a group with a failing member runs
-     * again member by member: the same rule applies. Never call it from inside {@code work}.
+     * concurrent callers share one commit ({@link GroupCommit}); each runs once, and when the database (not
+     * the work) fails the caller gets a {@link StoreUnavailableException} saying whether anything was
+     * committed. Never call it from inside {@code work}.
      */
     public <T> T inTransaction(String operation, SqlWork<T> work) {
         if (groupCommit != null) {
@@ -113,21 +132,55 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * One PostgreSQL transaction. Whatever {@code work} throws, an {@code Error} too, is rolled back before it
+     * propagates. A connection whose rollback failed is evicted from the pool rather than given back: its
+     * transaction state is unknown, and restoring auto-commit on it would commit the partial work.
+     */
     private <T> T attempt(String operation, SqlWork<T> work) {
-        try (Connection connection = pool.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-            }
+        Connection connection;
+        try {
+            connection = pool.getConnection();
         } catch (SQLException e) {
+            throw StoreUnavailableException.notCommitted(operation, "no database connection", e);
+        }
+        T result;
+        try {
+            connection.setAutoCommit(false);
+            result = work.run(connection);
+            connection.commit();
+        } catch (SQLException e) {
+            endFailed(connection, e);
             throw new StoreException(operation, e);
+        } catch (RuntimeException | Error e) {
+            endFailed(connection, e);
+            throw e;
+        }
+        giveBack(connection);
+        return result;
+    }
+
+    /** After a commit: a failure here changes nothing that was committed, so it is logged, not thrown. */
+    private void giveBack(Connection connection) {
+        try {
+            connection.setAutoCommit(true);
+            connection.close();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("returning a connection to the pool after a commit failed; evicting it", e);
+            pool.evictConnection(connection);
+        }
+    }
+
+    /** Rolls a failed transaction back and returns the connection; evicts it when the rollback fails. */
+    private void endFailed(Connection connection, Throwable failure) {
+        try {
+            connection.rollback();
+            connection.setAutoCommit(true);
+            connection.close();
+        } catch (SQLException | RuntimeException | Error e) {
+            failure.addSuppressed(e);
+            LOG.warn("rolling back a failed transaction failed; evicting its connection", e);
+            pool.evictConnection(connection);
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.tether.server.store;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.tether.server.store.Database.SqlWork;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -11,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,12 +22,19 @@ import org.slf4j.LoggerFactory;
  * committing its own small transaction (10,000 agents acknowledging a command,
  * or reconnecting after a restart).
  *
- * <p>Each caller still gets all-or-nothing: when one unit of a group throws,
- * the group is rolled back and each of its units runs again in a transaction
- * of its own, so the failing one fails alone and the others commit. Units must
- * therefore keep their effects inside the transaction, which
- * {@link Database#inTransaction} already asks of them. A caller returns only
- * after its group committed.
+ * <h2>Transaction rules</h2>
+ * <ul>
+ * <li>A group is {@code BEGIN IMMEDIATE}, each member inside its own {@code SAVEPOINT}, then one
+ * {@code COMMIT}, all as explicit statements on an auto-commit connection ({@link WriterConnection} says why
+ * the driver's own transaction calls are not used).
+ * <li>A member whose work throws anything (an {@code Error} too) is rolled back to its savepoint and fails
+ * alone; the others commit. Nothing is ever run twice: a member that may have committed is never re-run.
+ * <li>When the write lock cannot be had within the busy timeout (another connection holds it) or the commit
+ * fails, every member fails with a {@link StoreUnavailableException} that says whether anything could have
+ * been committed. When a member's failure cost the whole transaction (its savepoint could not be rolled back),
+ * the others fail with one too: nothing of theirs was committed.
+ * <li>A caller's future completes only after its group's {@code COMMIT} returned.
+ * </ul>
  *
  * <p>Thread safe. Called from the database executor's threads, which block
  * until their unit's group is committed.
@@ -46,21 +51,20 @@ final class GroupCommit implements AutoCloseable {
     static final int WRITER_CACHE_KIB = 32 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
 
-    private final DataSource pool;
     private final BlockingQueue<Unit<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final AtomicLong groups = new AtomicLong();
     private final AtomicLong units = new AtomicLong();
     private volatile boolean closed;
-    /** The writer's connection, kept across groups for its cache; writer thread only. */
-    private Connection connection;
+    /** Writer thread only (and {@link #close} once the thread has ended). */
+    private final WriterConnection connection;
 
-    private GroupCommit(DataSource pool) {
-        this.pool = pool;
+    private GroupCommit(HikariDataSource pool) {
+        this.connection = new WriterConnection(pool, WRITER_CACHE_KIB);
         this.writer = Thread.ofPlatform().daemon().name("tether-db-writer").unstarted(this::run);
     }
 
-    static GroupCommit start(DataSource pool) {
+    static GroupCommit start(HikariDataSource pool) {
         GroupCommit group = new GroupCommit(pool);
         group.writer.start();
         return group;
@@ -125,8 +129,10 @@ final class GroupCommit implements AutoCloseable {
                 if (closed) {
                     break;
                 }
-            } catch (RuntimeException | Error e) {
-                LOG.error("database writer: unexpected failure", e);
+            } catch (Throwable e) {
+                // A failure of the writer's own code: whatever was open is dropped with the connection.
+                LOG.error("database writer: unexpected failure; the group's transaction is dropped", e);
+                connection.evict();
                 group.forEach(unit -> unit.result.completeExceptionally(e));
             } finally {
                 group.clear();
@@ -141,76 +147,66 @@ final class GroupCommit implements AutoCloseable {
     private void commit(List<Unit<?>> group) {
         groups.incrementAndGet();
         units.addAndGet(group.size());
-        Connection connection;
         try {
-            connection = connection();
+            connection.begin();
         } catch (SQLException e) {
-            group.forEach(unit -> unit.result.completeExceptionally(e));
+            connection.rollback();
+            group.forEach(unit -> unit.fail(StoreUnavailableException.notCommitted(unit.operation,
+                    "the database is busy or failed", e)));
             return;
         }
-        if (group.size() == 1) {
-            group.getFirst().runAlone(connection);
-            return;
+        for (Unit<?> unit : group) {
+            if (!runMember(unit)) {
+                abandon(group, unit);
+                return;
+            }
         }
-        List<Object> results = new ArrayList<>(group.size());
         try {
-            connection.setAutoCommit(false);
-            try {
-                for (Unit<?> unit : group) {
-                    results.add(unit.work.run(connection));
-                }
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                results = null;
-            } finally {
-                connection.setAutoCommit(true);
-            }
+            connection.commit();
         } catch (SQLException e) {
-            // The connection itself failed (or the commit did): let each unit find out on its own.
-            results = null;
-            discardIfBroken();
-        }
-        if (results == null) {
-            // One of them failed, and it must fail alone.
-            for (Unit<?> unit : group) {
-                try {
-                    unit.runAlone(connection());
-                } catch (SQLException e) {
-                    unit.result.completeExceptionally(e);
-                }
-            }
+            boolean rolledBack = connection.rollback();
+            group.forEach(unit -> unit.fail(rolledBack
+                    ? StoreUnavailableException.notCommitted(unit.operation, "the commit failed", e)
+                    : StoreUnavailableException.outcomeUnknown(unit.operation, e)));
             return;
         }
-        for (int i = 0; i < group.size(); i++) {
-            group.get(i).complete(results.get(i));
+        group.forEach(Unit::finish);
+    }
+
+    /**
+     * Runs one member inside a savepoint; on any failure rolls it back to the savepoint, so its work is undone
+     * and the group's transaction goes on.
+     *
+     * @return false when the group's transaction is lost (the savepoint could not be rolled back)
+     */
+    private boolean runMember(Unit<?> unit) {
+        try {
+            connection.savepoint();
+        } catch (SQLException e) {
+            unit.failed(StoreUnavailableException.notCommitted(unit.operation, "its savepoint failed", e));
+            return false;
+        }
+        try {
+            unit.ran(unit.work.run(connection.get()));
+            connection.releaseSavepoint();
+            return true;
+        } catch (Throwable e) {
+            unit.failed(e);
+            return connection.rollbackToSavepoint();
         }
     }
 
-    private Connection connection() throws SQLException {
-        if (connection == null) {
-            Connection fresh = pool.getConnection();
-            try (Statement pragma = fresh.createStatement()) {
-                pragma.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
-            } catch (SQLException e) {
-                fresh.close();
-                throw e;
+    /** {@code failing} cost the group its transaction: it fails with its own error, the others as not committed. */
+    private void abandon(List<Unit<?>> group, Unit<?> failing) {
+        connection.rollback();
+        SQLException lost = new SQLException("another transaction in its group failed and took the group's "
+                + "transaction with it: " + failing.failure);
+        for (Unit<?> unit : group) {
+            if (unit == failing) {
+                unit.finish();
+            } else {
+                unit.fail(StoreUnavailableException.notCommitted(unit.operation, "its group was rolled back", lost));
             }
-            connection = fresh;
-        }
-        return connection;
-    }
-
-    /** After a failure of the connection itself, the next group takes another one. */
-    private void discardIfBroken() {
-        try {
-            if (connection != null && !connection.isValid(1)) {
-                Connection broken = connection;
-                connection = null;
-                broken.close();
-            }
-        } catch (SQLException e) {
-            connection = null;
         }
     }
 
@@ -223,53 +219,52 @@ final class GroupCommit implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!writer.isAlive() && connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.debug("closing the writer's connection", e);
-            }
+        if (!writer.isAlive()) {
+            connection.close();
         }
     }
 
-    /** One caller's transaction and its result. */
+    /**
+     * One caller's transaction and its result. {@link #value} and {@link #failure} are written by the writer
+     * thread while the group runs and handed to the caller by {@link #finish} only once the group committed.
+     */
     private static final class Unit<T> {
         static final Unit<Object> POISON = new Unit<>("close", connection -> null);
 
         final String operation;
         final SqlWork<T> work;
         final CompletableFuture<T> result = new CompletableFuture<>();
+        /** Writer thread only. */
+        private Object value;
+        /** Writer thread only; null while the work has not failed. */
+        private Throwable failure;
 
         Unit(String operation, SqlWork<T> work) {
             this.operation = operation;
             this.work = work;
         }
 
-        @SuppressWarnings("unchecked")
-        void complete(Object value) {
-            result.complete((T) value);
+        void ran(Object result) {
+            value = result;
         }
 
-        /** In a transaction of its own; its failure is its caller's. */
-        void runAlone(Connection connection) {
-            try {
-                connection.setAutoCommit(false);
-                try {
-                    T value = work.run(connection);
-                    connection.commit();
-                    result.complete(value);
-                } catch (SQLException | RuntimeException e) {
-                    connection.rollback();
-                    result.completeExceptionally(e);
-                } catch (Error e) {
-                    connection.rollback();
-                    result.completeExceptionally(e);
-                } finally {
-                    connection.setAutoCommit(true);
-                }
-            } catch (SQLException e) {
-                result.completeExceptionally(e);
+        void failed(Throwable e) {
+            failure = e;
+        }
+
+        /** The group committed (or was abandoned): the caller gets its result or its own failure. */
+        @SuppressWarnings("unchecked")
+        void finish() {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else {
+                result.complete((T) value);
             }
+        }
+
+        /** The group did not commit: a member that failed on its own keeps that failure, the rest get {@code e}. */
+        void fail(StoreUnavailableException e) {
+            result.completeExceptionally(failure != null ? failure : e);
         }
     }
 }

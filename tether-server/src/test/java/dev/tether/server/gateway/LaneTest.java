@@ -57,6 +57,26 @@ class LaneTest {
     }
 
     @Test
+    void anErrorThrownByATaskDoesNotStopTheLane() {
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            Lane lane = new Lane(pool);
+            AtomicInteger ran = new AtomicInteger();
+
+            lane.execute(() -> {
+                throw new StackOverflowError("thrown by the test");
+            });
+            lane.execute(ran::incrementAndGet);
+            await().atMost(Duration.ofSeconds(5)).until(() -> ran.get() == 1);
+            lane.execute(() -> {
+                throw new AssertionError("thrown by the test");
+            });
+            lane.execute(ran::incrementAndGet);
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> ran.get() == 2);
+        }
+    }
+
+    @Test
     void laneOfAnAgentIsSharedByItsConnectionsAndDroppedAfterTheLastRelease() {
         AgentLanes lanes = new AgentLanes(Runnable::run);
 

@@ -2,9 +2,12 @@ package dev.tether.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GroupCommitTest {
 
     private static final int CALLERS = 40;
+    /** Short, so a stall past it takes seconds instead of the server's 10 s. */
+    private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(2);
 
     @TempDir
     Path dir;
@@ -35,11 +40,12 @@ class GroupCommitTest {
 
     @BeforeEach
     void open() {
-        db = Database.open("jdbc:sqlite:" + dir.resolve("group.db"), CALLERS + 1);
+        db = Database.open(url() + "?busy_timeout=" + BUSY_TIMEOUT.toMillis(), CALLERS + 1);
         callers = Executors.newFixedThreadPool(CALLERS + 1);
         db.inTransaction("create table", connection -> {
             try (Statement create = connection.createStatement()) {
                 create.execute("CREATE TABLE t (k INTEGER NOT NULL UNIQUE)");
+                create.execute("CREATE TABLE log (k INTEGER NOT NULL)");
             }
             return null;
         });
@@ -107,9 +113,115 @@ class GroupCommitTest {
     }
 
     @Test
+    void aGroupThatCannotTakeTheWriteLockFailsCleanlyAndTheNextGroupOfThreeCommitsThreeRows() throws Exception {
+        Throwable refused;
+        List<CompletableFuture<Integer>> group;
+        try (Connection holder = holdTheWriteLock()) {
+            CompletableFuture<Integer> stalled = log(1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.groupCommit().waiting() == 0);
+            // Queued while the writer waits for the lock, so they are the group right after the failed one.
+            group = List.of(log(2), log(3), log(4));
+            await().atMost(BUSY_TIMEOUT).until(() -> db.groupCommit().waiting() == 3);
+            refused = catchThrowable(() -> stalled.get(10, TimeUnit.SECONDS));
+            release(holder);
+        }
+
+        List<Object> results = new ArrayList<>();
+        for (CompletableFuture<Integer> insert : group) {
+            results.add(insert.handle((inserted, failure) -> failure == null ? inserted : failure).get(10,
+                    TimeUnit.SECONDS));
+        }
+        assertThat(logged()).containsExactly(2, 3, 4);
+        assertThat(results).containsExactly(1, 1, 1);
+        assertThat(refused).cause().isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("nothing was changed")
+                .satisfies(e -> assertThat(((StoreUnavailableException) e).outcomeUnknown()).isFalse());
+    }
+
+    @Test
+    void anErrorThrownInsideATransactionCommitsNothingOfItAndTheRestOfItsGroupCommits() throws Exception {
+        CountDownLatch release = holdTheWriter();
+        CompletableFuture<Integer> before = log(1);
+        CompletableFuture<Object> failing = CompletableFuture.supplyAsync(() -> db.inTransaction("fail hard",
+                connection -> {
+                    insertLog(connection, 100);
+                    throw new StackOverflowError("thrown by the test after writing");
+                }), callers);
+        await().atMost(Duration.ofSeconds(10)).until(() -> db.groupCommit().waiting() == 2);
+        CompletableFuture<Integer> after = log(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> db.groupCommit().waiting() == 3);
+
+        release.countDown();
+
+        assertThatThrownBy(() -> failing.get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(StackOverflowError.class).hasMessage("thrown by the test after writing");
+        assertThat(before.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(after.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(logged()).containsExactly(1, 2);
+    }
+
+    @Test
+    void anErrorThrownInsideATransactionRunningAloneCommitsNothing() {
+        assertThatThrownBy(() -> db.inTransaction("fail hard", connection -> {
+            insertLog(connection, 100);
+            throw new AssertionError("thrown by the test after writing");
+        })).isInstanceOf(AssertionError.class);
+
+        assertThat(logged()).isEmpty();
+        int inserted = db.inTransaction("insert after", connection -> insertLog(connection, 1));
+        assertThat(inserted).isEqualTo(1);
+        assertThat(logged()).containsExactly(1);
+    }
+
+    @Test
     void aTransactionInsideATransactionIsRefused() {
         assertThatThrownBy(() -> db.inTransaction("outer", connection -> db.inTransaction("inner", c -> 1)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("inside a transaction");
+    }
+
+    /** A second, plain sqlite-jdbc connection that takes SQLite's write lock, as an operator's sqlite3 would. */
+    private Connection holdTheWriteLock() throws SQLException {
+        Connection holder = DriverManager.getConnection(url());
+        try (Statement begin = holder.createStatement()) {
+            begin.execute("BEGIN IMMEDIATE");
+        }
+        return holder;
+    }
+
+    private static void release(Connection holder) throws SQLException {
+        try (Statement rollback = holder.createStatement()) {
+            rollback.execute("ROLLBACK");
+        }
+    }
+
+    private String url() {
+        return "jdbc:sqlite:" + dir.resolve("group.db");
+    }
+
+    private CompletableFuture<Integer> log(int k) {
+        return CompletableFuture.supplyAsync(() -> db.inTransaction("log " + k, connection ->
+                insertLog(connection, k)), callers);
+    }
+
+    private static int insertLog(Connection connection, int k) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO log (k) VALUES (?)")) {
+            insert.setInt(1, k);
+            return insert.executeUpdate();
+        }
+    }
+
+    /** Every row of {@code log}, duplicates included, in order. */
+    private List<Integer> logged() {
+        return db.withConnection("logged", connection -> {
+            List<Integer> rows = new ArrayList<>();
+            try (Statement select = connection.createStatement(); ResultSet row = select.executeQuery(
+                    "SELECT k FROM log ORDER BY k")) {
+                while (row.next()) {
+                    rows.add(row.getInt(1));
+                }
+            }
+            return rows;
+        });
     }
 
     /** A unit that keeps the writer busy until the returned latch opens, so the next callers queue up. */
@@ -134,7 +246,7 @@ class GroupCommitTest {
                 insertIn(connection, k)), callers);
     }
 
-    private static int insertIn(java.sql.Connection connection, int k) throws SQLException {
+    private static int insertIn(Connection connection, int k) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t (k) VALUES (?)")) {
             insert.setInt(1, k);
             return insert.executeUpdate();

@@ -10,6 +10,7 @@ import dev.tether.server.store.EventStore.NewEvent;
 import dev.tether.server.store.EventStore.Page;
 import dev.tether.server.testing.TestDatabase;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,21 @@ abstract class StoreTest {
 
     private static List<Long> seqs(List<Envelope> envelopes) {
         return envelopes.stream().map(Envelope::getSeq).toList();
+    }
+
+    @Test
+    void anErrorThrownInsideATransactionCommitsNothingOfItAndTheNextTransactionCommits() {
+        assertThatThrownBy(() -> db.inTransaction("rename, then fail", connection -> {
+            try (PreparedStatement rename = connection.prepareStatement("UPDATE agents SET name = ? WHERE id = ?")) {
+                rename.setString(1, "renamed");
+                rename.setString(2, agentId);
+                rename.executeUpdate();
+            }
+            throw new OutOfMemoryError("thrown by the test after writing");
+        })).isInstanceOf(OutOfMemoryError.class).hasMessage("thrown by the test after writing");
+
+        assertThat(agents.find(agentId).orElseThrow().name()).isEqualTo("store-agent");
+        assertThat(agents.create("after-the-error", Map.of(), "hash-after", 2000).name()).isEqualTo("after-the-error");
     }
 
     @Test

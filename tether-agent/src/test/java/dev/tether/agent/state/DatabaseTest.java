@@ -1,0 +1,117 @@
+package dev.tether.agent.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's transactions on a real {@code agent.db}: all or nothing, whatever fails, the work or the lock. */
+class DatabaseTest {
+
+    /** Short, so a stall past it takes a fraction of a second instead of the agent's 5 s. */
+    private static final Duration BUSY_TIMEOUT = Duration.ofMillis(300);
+
+    @TempDir
+    Path dir;
+    private Database db;
+
+    @BeforeEach
+    void open() throws SQLException {
+        db = Database.open(file(), BUSY_TIMEOUT);
+        db.write("create the table", c -> {
+            try (Statement create = c.createStatement()) {
+                create.execute("CREATE TABLE log (k INTEGER NOT NULL)");
+            }
+            return null;
+        });
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void anErrorThrownInsideAWriteCommitsNothingAndTheNextWriteCommits() {
+        assertThatThrownBy(() -> db.write("fail hard", c -> {
+            insert(c, 1);
+            throw new OutOfMemoryError("thrown by the test after writing");
+        })).isInstanceOf(OutOfMemoryError.class).hasMessage("thrown by the test after writing");
+
+        assertThat(logged()).isEmpty();
+        db.write("insert 2", c -> insert(c, 2));
+        assertThat(logged()).containsExactly(2);
+    }
+
+    @Test
+    void aWriteThatCannotTakeTheLockFailsAndTheNextWriteIsStillOneTransaction() throws SQLException {
+        try (Connection holder = DriverManager.getConnection("jdbc:sqlite:" + file())) {
+            try (Statement begin = holder.createStatement()) {
+                begin.execute("BEGIN IMMEDIATE");
+            }
+            assertThatThrownBy(() -> db.write("insert 1", c -> insert(c, 1)))
+                    .isInstanceOf(StateStoreException.class).hasMessageContaining("could not insert 1")
+                    .hasMessageContaining("locked");
+            try (Statement rollback = holder.createStatement()) {
+                rollback.execute("ROLLBACK");
+            }
+        }
+
+        assertThatThrownBy(() -> db.write("insert 2 and 3, then fail", c -> {
+            insert(c, 2);
+            insert(c, 3);
+            throw new IllegalStateException("thrown by the test after writing");
+        })).isInstanceOf(IllegalStateException.class);
+
+        assertThat(logged()).isEmpty();
+        db.write("insert 4", c -> insert(c, 4));
+        assertThat(logged()).containsExactly(4);
+    }
+
+    @Test
+    void aWriteInsideAWriteIsRefusedAndTheOuterOneRollsBack() {
+        assertThatThrownBy(() -> db.write("outer", c -> {
+            insert(c, 1);
+            return db.write("inner", inner -> insert(inner, 2));
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("a write inside a write");
+
+        assertThat(logged()).isEmpty();
+    }
+
+    private Path file() {
+        return dir.resolve("agent.db");
+    }
+
+    private static int insert(Connection c, int k) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO log (k) VALUES (?)")) {
+            insert.setInt(1, k);
+            return insert.executeUpdate();
+        }
+    }
+
+    private List<Integer> logged() {
+        return db.read("read the log", c -> {
+            List<Integer> rows = new ArrayList<>();
+            try (Statement select = c.createStatement(); ResultSet row = select.executeQuery(
+                    "SELECT k FROM log ORDER BY k")) {
+                while (row.next()) {
+                    rows.add(row.getInt(1));
+                }
+            }
+            return rows;
+        });
+    }
+}
