@@ -3,6 +3,7 @@ package dev.tether.agent.jobs;
 import dev.tether.agent.JobContext.Exec;
 import dev.tether.agent.JobResult;
 import dev.tether.agent.process.ChildEnvironment;
+import dev.tether.agent.process.LeftOvers;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.agent.process.Programs;
 import dev.tether.protocol.v1.JobFinished.Outcome;
@@ -26,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * {@code cwd}, stdin from {@code /dev/null}. The agent's key never reaches a job:
  * {@code TETHER_AGENT_KEY} and any variable holding the key are removed.
  *
- * <p>{@code JobStarted{pid}} is reported once the process runs; stdout and
+ * <p>Before the spawn the job is marked {@code starting}, durably, so an agent
+ * killed before it records the pid still knows at its next start that a process
+ * may be running ({@link Jobs#endLeftOverJobs}).
+ * {@code JobStarted{pid}} is reported once the process runs; stdout and
  * stderr are read by one thread each into the job's {@link OutputCoalescer}. A
  * cancel or timeout terminates the group (SIGTERM, SIGKILL after
  * {@link ProcessGroup#KILL_GRACE}). The job ends when the process exits: exit 0
@@ -81,12 +85,16 @@ final class ExecCommand implements JobWork {
         if (missing != null) {
             return JobResult.failure(missing);
         }
+        if (!job.starting()) {
+            return JobResult.failure("the job ended before its process was started");
+        }
         Process process;
         try {
             process = builder.start();
         } catch (IOException e) {
             return JobResult.failure("cannot run " + spec.argv().get(0) + ": " + e.getMessage());
         }
+        SpawnTestHook.afterSpawn(process.pid());
         return supervise(job, process);
     }
 
@@ -111,11 +119,15 @@ final class ExecCommand implements JobWork {
         return JobResult.exitCode(exit);
     }
 
-    /** The job's environment: the agent's less the key, plus the spec's, plus the job's ids. */
+    /**
+     * The job's environment: the agent's less the key, plus the spec's, plus the job's ids.
+     * {@code TETHER_JOB_ID} also marks the job's processes for {@link LeftOvers}.
+     */
     void environment(Map<String, String> env, LiveJob job) {
         ChildEnvironment.removeKey(env, agentKey);
+        env.remove(SpawnTestHook.VARIABLE);
         env.putAll(job.exec().env());
-        env.put("TETHER_JOB_ID", job.jobId());
+        env.put(LeftOvers.JOB_ID_VARIABLE, job.jobId());
         env.put("TETHER_COMMAND_ID", job.commandId());
     }
 

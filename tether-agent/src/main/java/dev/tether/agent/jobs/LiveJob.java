@@ -145,6 +145,11 @@ final class LiveJob implements JobContext {
         return List.copyOf(afterEnd);
     }
 
+    /** Records the intent to spawn the job's process: see {@link JobLedger#starting}. */
+    boolean starting() {
+        return ledger.starting(jobId());
+    }
+
     /** Reports the job started: see {@link JobLedger#started}. */
     boolean started(long pid) {
         return ledger.started(jobId(), pid);
