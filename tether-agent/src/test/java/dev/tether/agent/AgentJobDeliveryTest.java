@@ -152,10 +152,10 @@ class AgentJobDeliveryTest {
         startAgent();
         JobFinished finished = awaitFinished("job-1");
 
+        await("the job's processes stopped").atMost(Duration.ofSeconds(3)).until(() -> gone(shell) && gone(sleeper));
         assertThat(finished.getOutcome()).isEqualTo(Outcome.LOST);
         assertThat(finished.getError()).startsWith("agent restarted while the job was running")
                 .contains(String.valueOf(shell), String.valueOf(sleeper));
-        await().atMost(Duration.ofSeconds(3)).until(() -> gone(shell) && gone(sleeper));
     }
 
     @Test
@@ -166,7 +166,7 @@ class AgentJobDeliveryTest {
             long ticks = ProcFs.startTicks(sleeper.pid()).orElseThrow();
             try (StateStore store = StateStore.open(stateDir)) {
                 store.jobs().accept(1, "job-slow", "cmd-1", "exec", 1_000);
-                store.jobs().markStarting("job-slow", ProcFs.bootId());
+                store.jobs().markStarting("job-slow", "token-slow", ProcFs.bootId());
                 // The commit came a minute after the spawn by the agent's clock.
                 store.jobs().markRunning("job-slow", sleeper.pid(), ticks, System.currentTimeMillis() + 60_000,
                         Envelope.newBuilder().setJobEvent(JobEvent.newBuilder().setJobId("job-slow")
@@ -176,9 +176,9 @@ class AgentJobDeliveryTest {
             startAgent();
             JobFinished finished = awaitFinished("job-slow");
 
+            assertThat(sleeper.waitFor(3, TimeUnit.SECONDS)).as("the recorded process was stopped").isTrue();
             assertThat(finished.getOutcome()).isEqualTo(Outcome.LOST);
             assertThat(finished.getError()).contains(String.valueOf(sleeper.pid()));
-            assertThat(sleeper.waitFor(3, TimeUnit.SECONDS)).as("the recorded process was stopped").isTrue();
         } finally {
             sleeper.destroyForcibly();
         }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -85,7 +86,9 @@ final class ExecCommand implements JobWork {
         if (missing != null) {
             return JobResult.failure(missing);
         }
-        if (!job.starting()) {
+        String spawnToken = UUID.randomUUID().toString();
+        builder.environment().put(LeftOvers.SPAWN_TOKEN_VARIABLE, spawnToken);
+        if (!job.starting(spawnToken)) {
             return JobResult.failure("the job ended before its process was started");
         }
         Process process;
@@ -121,13 +124,13 @@ final class ExecCommand implements JobWork {
 
     /**
      * The job's environment: the agent's less the key, plus the spec's, plus the job's ids.
-     * {@code TETHER_JOB_ID} also marks the job's processes for {@link LeftOvers}.
+     * Before the spawn, {@code TETHER_SPAWN_TOKEN} is added: it marks the job's processes for {@link LeftOvers}.
      */
     void environment(Map<String, String> env, LiveJob job) {
         ChildEnvironment.removeKey(env, agentKey);
         env.remove(SpawnTestHook.VARIABLE);
         env.putAll(job.exec().env());
-        env.put(LeftOvers.JOB_ID_VARIABLE, job.jobId());
+        env.put("TETHER_JOB_ID", job.jobId());
         env.put("TETHER_COMMAND_ID", job.commandId());
     }
 

@@ -59,8 +59,8 @@ final class JobLedger {
     }
 
     /** Records, durably, that the job's process is about to be spawned; false when the job has ended. */
-    boolean starting(String jobId) {
-        return jobs.markStarting(jobId, ProcFs.bootId());
+    boolean starting(String jobId, String spawnToken) {
+        return jobs.markStarting(jobId, spawnToken, ProcFs.bootId());
     }
 
     /**

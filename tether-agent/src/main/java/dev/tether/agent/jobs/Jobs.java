@@ -8,6 +8,7 @@ import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.agent.process.LeftOvers;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.agent.state.JobStore.OpenJob;
+import dev.tether.agent.state.JobStore.State;
 import dev.tether.agent.state.StateStore;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.CancelJob;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <li>A job still waiting for a worker when its deadline passes ends EXPIRED.
  * <li>At start ({@link #endLeftOverJobs}), every job the previous process left
  * accepted, starting or running is reported LOST and never run again; the
- * processes it left running (those carrying its {@code TETHER_JOB_ID}, and the
+ * processes it left running (those carrying its {@code TETHER_SPAWN_TOKEN}, and the
  * recorded pid if its start time is the recorded one) are stopped first, and the
  * report says which.
  * </ul>
@@ -143,10 +144,10 @@ public final class Jobs {
         }
     }
 
-    /** Every job is searched, whatever its state: a job accepted by an older agent may have spawned unrecorded. */
     private static List<Long> stopLeftOvers(OpenJob job) {
+        boolean legacy = job.spawnToken().isEmpty() && job.state() == State.RUNNING && job.pid() > 0;
         List<Long> found = LeftOvers.find(new LeftOvers.Trace(job.jobId(), job.pid(), job.startTicks(),
-                job.bootId(), job.startedMs()));
+                job.bootId(), job.startedMs(), job.spawnToken(), legacy));
         if (found.isEmpty()) {
             return found;
         }

@@ -13,9 +13,10 @@ import java.util.concurrent.TimeoutException;
  * nothing runs on unsupervised once that job is reported lost.
  *
  * <p>Found: every process of this user whose environment holds
- * {@code TETHER_JOB_ID=<job id>} (exec jobs get it before they are spawned, and
- * their children inherit it, even those that left the job's process group or
- * were reparented), and the recorded pid when its start time in clock ticks
+ * {@code TETHER_SPAWN_TOKEN=<the job's token>} (a random token recorded before
+ * the spawn; children inherit it, even those that left the job's process group
+ * or were reparented; a job recorded running by an agent older than the token
+ * is looked for by {@code TETHER_JOB_ID} instead), and the recorded pid when its start time in clock ticks
  * since boot ({@link ProcFs#startTicks}) and the boot id are those recorded
  * after the spawn. Without {@code /proc} only the recorded pid can be checked,
  * against the recorded start time within {@link ProcessGroup#leftOver}'s tolerance.
@@ -29,7 +30,9 @@ import java.util.concurrent.TimeoutException;
 public final class LeftOvers {
 
     /** The variable exec jobs carry, which marks their processes. */
-    public static final String JOB_ID_VARIABLE = "TETHER_JOB_ID";
+    public static final String SPAWN_TOKEN_VARIABLE = "TETHER_SPAWN_TOKEN";
+    /** What an older agent's jobs carry; job ids are unique, but tests reuse theirs, hence the token. */
+    private static final String JOB_ID_VARIABLE = "TETHER_JOB_ID";
     /** How long to wait for processes to go after the SIGKILL. */
     private static final Duration AFTER_KILL = Duration.ofSeconds(2);
 
@@ -40,8 +43,11 @@ public final class LeftOvers {
      * @param startTicks from {@link ProcFs#startTicks}, 0 when unknown
      * @param bootId from {@link ProcFs#bootId}, "" when unknown
      * @param startedMs agent clock when the job was marked running, 0 when it was not
+     * @param spawnToken "" when none was recorded
+     * @param legacy recorded running by an agent without spawn tokens: look for its job id
      */
-    public record Trace(String jobId, long pid, long startTicks, String bootId, long startedMs) {
+    public record Trace(String jobId, long pid, long startTicks, String bootId, long startedMs, String spawnToken,
+            boolean legacy) {
     }
 
     private LeftOvers() {
@@ -51,7 +57,11 @@ public final class LeftOvers {
     public static List<Long> find(Trace trace) {
         TreeSet<Long> found = new TreeSet<>();
         if (ProcFs.available()) {
-            found.addAll(ProcFs.withEnvironment(JOB_ID_VARIABLE, trace.jobId()));
+            if (!trace.spawnToken().isEmpty()) {
+                found.addAll(ProcFs.withEnvironment(SPAWN_TOKEN_VARIABLE, trace.spawnToken()));
+            } else if (trace.legacy()) {
+                found.addAll(ProcFs.withEnvironment(JOB_ID_VARIABLE, trace.jobId()));
+            }
             if (trace.pid() > 0 && trace.startTicks() > 0 && trace.bootId().equals(ProcFs.bootId())
                     && ProcFs.startTicks(trace.pid()).orElse(-1) == trace.startTicks()) {
                 found.add(trace.pid());

@@ -14,8 +14,8 @@ import java.util.function.Function;
 
 /**
  * The jobs this agent has accepted: the {@code job} table of {@code agent.db},
- * added by schema version 2, with {@code start_ticks} and {@code boot_id} added by
- * version 4 (see {@link StateStore}).
+ * added by schema version 2, with {@code spawn_token}, {@code start_ticks} and
+ * {@code boot_id} added by version 4 (see {@link StateStore}).
  *
  * <h2>On-disk format</h2>
  * <pre>
@@ -28,15 +28,16 @@ import java.util.function.Function;
  *      started_ms  INTEGER,            -- NULL until running
  *      finished_ms INTEGER,            -- NULL until finished or cancelled
  *      start_ticks INTEGER,            -- the process's start, clock ticks since boot (/proc/PID/stat); NULL: unknown
- *      boot_id     TEXT)               -- the kernel's boot id when the spawn was intended; NULL: unknown
+ *      boot_id     TEXT,               -- the kernel's boot id when the spawn was intended; NULL: unknown
+ *      spawn_token TEXT)               -- random, in the process's TETHER_SPAWN_TOKEN; NULL: not spawned by this version
  * </pre>
  *
  * <h2>Nothing runs unrecorded</h2>
  * An exec job is marked {@code starting} (durably) before its process is
  * spawned, and {@code running} with the pid and the process's start time right
- * after; the process carries {@code TETHER_JOB_ID} in its environment. An agent
+ * after; the process carries the row's {@code spawn_token} in its environment. An agent
  * killed between the two leaves the job {@code starting}, and the next start
- * finds what it left running by that variable (see
+ * finds what it left running by that token (see
  * {@link dev.tether.agent.process.LeftOvers}) before reporting it lost.
  *
  * <h2>At most once</h2>
@@ -74,9 +75,10 @@ public final class JobStore {
      *
      * @param startTicks 0 when unknown
      * @param bootId "" when unknown
+     * @param spawnToken "" when none was recorded (not an exec job, or an older agent's)
      */
     public record OpenJob(String jobId, String type, State state, long pid, long startedMs, long startTicks,
-            String bootId) {
+            String bootId, String spawnToken) {
     }
 
     private final Database database;
@@ -108,6 +110,7 @@ public final class JobStore {
         try (Statement s = c.createStatement()) {
             s.executeUpdate("ALTER TABLE job ADD COLUMN start_ticks INTEGER");
             s.executeUpdate("ALTER TABLE job ADD COLUMN boot_id TEXT");
+            s.executeUpdate("ALTER TABLE job ADD COLUMN spawn_token TEXT");
         }
     }
 
@@ -144,15 +147,17 @@ public final class JobStore {
     /**
      * Records the intent to spawn an accepted job's process, durably, before it is spawned.
      *
+     * @param spawnToken put in the process's environment, to find it by
      * @param bootId the kernel's boot id, "" when unknown
      * @return false when the job is no longer accepted (it ended meanwhile): it must not be spawned
      */
-    public boolean markStarting(String jobId, String bootId) {
+    public boolean markStarting(String jobId, String spawnToken, String bootId) {
         return database.write("mark job " + jobId + " starting", c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'starting', boot_id = ? "
-                    + "WHERE job_id = ? AND state = 'accepted'")) {
-                s.setString(1, bootId);
-                s.setString(2, jobId);
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'starting', spawn_token = ?, "
+                    + "boot_id = ? WHERE job_id = ? AND state = 'accepted'")) {
+                s.setString(1, spawnToken);
+                s.setString(2, bootId);
+                s.setString(3, jobId);
                 return s.executeUpdate() == 1;
             }
         });
@@ -276,16 +281,19 @@ public final class JobStore {
 
     private static List<OpenJob> openJobs(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT job_id, type, state, pid, started_ms, start_ticks, boot_id "
-                        + "FROM job WHERE state IN ('accepted', 'starting', 'running') ORDER BY accepted_ms")) {
+                ResultSet r = s.executeQuery("SELECT job_id, type, state, pid, started_ms, start_ticks, boot_id, "
+                        + "spawn_token FROM job WHERE state IN ('accepted', 'starting', 'running') ORDER BY accepted_ms")) {
             List<OpenJob> open = new ArrayList<>();
             while (r.next()) {
-                String bootId = r.getString(7);
                 open.add(new OpenJob(r.getString(1), r.getString(2), State.of(r.getString(3)), r.getLong(4),
-                        r.getLong(5), r.getLong(6), bootId == null ? "" : bootId));
+                        r.getLong(5), r.getLong(6), orEmpty(r.getString(7)), orEmpty(r.getString(8))));
             }
             return open;
         }
+    }
+
+    private static String orEmpty(String text) {
+        return text == null ? "" : text;
     }
 
     private static void prune(Connection c, long endedBeforeMs) throws SQLException {

@@ -103,11 +103,12 @@ class JobStoreTest {
     void aJobMarkedStartingIsOpenUntilRunningRecordsItsPidAndStartTicks() {
         jobs.accept(1, "job-s", "cmd-1", "exec", 100);
 
-        assertThat(jobs.markStarting("job-s", "boot-1")).isTrue();
+        assertThat(jobs.markStarting("job-s", "token-1", "boot-1")).isTrue();
         assertThat(jobs.state("job-s")).isEqualTo(State.STARTING);
         assertThat(jobs.openJobs()).singleElement().satisfies(job -> {
             assertThat(job.pid()).isZero();
             assertThat(job.bootId()).isEqualTo("boot-1");
+            assertThat(job.spawnToken()).isEqualTo("token-1");
         });
         assertThat(jobs.markRunning("job-s", 42, 777, 110, report("started"))).isTrue();
         assertThat(jobs.openJobs()).singleElement().satisfies(job -> {
@@ -115,7 +116,7 @@ class JobStoreTest {
             assertThat(job.pid()).isEqualTo(42);
             assertThat(job.startTicks()).isEqualTo(777);
         });
-        assertThat(jobs.markStarting("job-s", "boot-1")).as("only an accepted job starts").isFalse();
+        assertThat(jobs.markStarting("job-s", "token-1", "boot-1")).as("only an accepted job starts").isFalse();
     }
 
     @Test
