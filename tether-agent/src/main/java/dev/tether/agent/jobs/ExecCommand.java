@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The built-in {@code exec} command: runs {@code argv} as a process in its own
  * process group ({@link ProcessGroup}), with the agent's environment plus the
- * spec's {@code env} and {@code TETHER_JOB_ID} / {@code TETHER_COMMAND_ID}, in
+ * spec's {@code env} and {@code TETHER_JOB_ID} / {@code TETHER_COMMAND_ID} /
+ * {@code TETHER_SPAWN_TOKEN}, in
  * {@code cwd}, stdin from {@code /dev/null}. The agent's key never reaches a job:
  * {@code TETHER_AGENT_KEY} and any variable holding the key are removed.
  *
