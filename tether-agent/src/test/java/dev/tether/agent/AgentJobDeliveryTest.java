@@ -5,6 +5,8 @@ import static dev.tether.agent.testing.Commands.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.agent.jobs.SpawnTestHook;
+import dev.tether.agent.process.ProcFs;
 import dev.tether.agent.state.JobStore;
 import dev.tether.agent.state.StateStore;
 import dev.tether.agent.testing.AgentProcess;
@@ -14,11 +16,14 @@ import dev.tether.protocol.v1.CommandRequest;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.JobEvent;
 import dev.tether.protocol.v1.JobFinished;
+import dev.tether.protocol.v1.JobStarted;
 import dev.tether.protocol.v1.JobFinished.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -118,10 +123,69 @@ class AgentJobDeliveryTest {
         JobFinished finished = awaitFinished("job-1");
 
         assertThat(finished.getOutcome()).isEqualTo(Outcome.LOST);
-        assertThat(finished.getError()).isEqualTo("agent restarted while the job was running");
-        await().atMost(Duration.ofSeconds(3)).until(() -> ProcessHandle.of(sleeper).isEmpty()
-                || !ProcessHandle.of(sleeper).get().isAlive());
+        assertThat(finished.getError()).startsWith("agent restarted while the job was running")
+                .contains(String.valueOf(sleeper));
+        await().atMost(Duration.ofSeconds(3)).until(() -> gone(sleeper));
         assertThat(markerLines()).containsExactly("ran");
+    }
+
+    @Test
+    void anAgentKilledBetweenSpawningAJobAndRecordingItStopsWhatTheJobLeftRunningAtItsNextStart() throws Exception {
+        Path spawned = dir.resolve("spawned.pid");
+        Path pidFile = dir.resolve("sleep.pid");
+        // The test hook parks the agent right after the spawn, before markRunning; it is then killed -9.
+        Process child = AgentProcess.start(server.url(), stateDir, dir.resolve("child.log"),
+                Map.of(SpawnTestHook.VARIABLE, spawned.toString()));
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.handshakes() == 1);
+            server.sendReliable(envelope(shell("job-1", "sleep 300 & echo $! > " + pidFile + "; wait")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(spawned) && Files.exists(pidFile)
+                    && Files.readString(pidFile).endsWith("\n"));
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+        long shell = Long.parseLong(Files.readString(spawned).strip());
+        long sleeper = Long.parseLong(Files.readString(pidFile).strip());
+        assertThat(gone(shell) || gone(sleeper)).as("the job runs on after the agent died").isFalse();
+        assertThat(server.jobEvents("job-1")).as("its start was never recorded").noneMatch(JobEvent::hasStarted);
+
+        startAgent();
+        JobFinished finished = awaitFinished("job-1");
+
+        await("the job's processes stopped").atMost(Duration.ofSeconds(3)).until(() -> gone(shell) && gone(sleeper));
+        assertThat(finished.getOutcome()).isEqualTo(Outcome.LOST);
+        assertThat(finished.getError()).startsWith("agent restarted while the job was running")
+                .contains(String.valueOf(shell), String.valueOf(sleeper));
+    }
+
+    @Test
+    void aProcessRecordedRunningIsStoppedAtTheNextStartHoweverLongItsRecordTookToCommit() throws Exception {
+        // Not a child of any agent and without TETHER_JOB_ID: only the recorded pid and start time find it.
+        Process sleeper = new ProcessBuilder("sleep", "300").start();
+        try {
+            long ticks = ProcFs.startTicks(sleeper.pid()).orElseThrow();
+            try (StateStore store = StateStore.open(stateDir)) {
+                store.jobs().accept(1, "job-slow", "cmd-1", "exec", 1_000);
+                store.jobs().markStarting("job-slow", "token-slow", ProcFs.bootId());
+                // The commit came a minute after the spawn by the agent's clock.
+                store.jobs().markRunning("job-slow", sleeper.pid(), ticks, System.currentTimeMillis() + 60_000,
+                        Envelope.newBuilder().setJobEvent(JobEvent.newBuilder().setJobId("job-slow")
+                                .setStarted(JobStarted.newBuilder().setPid(sleeper.pid()))).build());
+            }
+
+            startAgent();
+            JobFinished finished = awaitFinished("job-slow");
+
+            assertThat(sleeper.waitFor(3, TimeUnit.SECONDS)).as("the recorded process was stopped").isTrue();
+            assertThat(finished.getOutcome()).isEqualTo(Outcome.LOST);
+            assertThat(finished.getError()).contains(String.valueOf(sleeper.pid()));
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+
+    private static boolean gone(long pid) {
+        return ProcessHandle.of(pid).map(process -> !process.isAlive()).orElse(true);
     }
 
     @Test

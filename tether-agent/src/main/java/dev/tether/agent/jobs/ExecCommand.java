@@ -3,6 +3,7 @@ package dev.tether.agent.jobs;
 import dev.tether.agent.JobContext.Exec;
 import dev.tether.agent.JobResult;
 import dev.tether.agent.process.ChildEnvironment;
+import dev.tether.agent.process.LeftOvers;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.agent.process.Programs;
 import dev.tether.protocol.v1.JobFinished.Outcome;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -22,11 +24,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The built-in {@code exec} command: runs {@code argv} as a process in its own
  * process group ({@link ProcessGroup}), with the agent's environment plus the
- * spec's {@code env} and {@code TETHER_JOB_ID} / {@code TETHER_COMMAND_ID}, in
+ * spec's {@code env} and {@code TETHER_JOB_ID} / {@code TETHER_COMMAND_ID} /
+ * {@code TETHER_SPAWN_TOKEN}, in
  * {@code cwd}, stdin from {@code /dev/null}. The agent's key never reaches a job:
  * {@code TETHER_AGENT_KEY} and any variable holding the key are removed.
  *
- * <p>{@code JobStarted{pid}} is reported once the process runs; stdout and
+ * <p>Before the spawn the job is marked {@code starting}, durably, so an agent
+ * killed before it records the pid still knows at its next start that a process
+ * may be running ({@link Jobs#endLeftOverJobs}).
+ * {@code JobStarted{pid}} is reported once the process runs; stdout and
  * stderr are read by one thread each into the job's {@link OutputCoalescer}. A
  * cancel or timeout terminates the group (SIGTERM, SIGKILL after
  * {@link ProcessGroup#KILL_GRACE}). The job ends when the process exits: exit 0
@@ -81,12 +87,18 @@ final class ExecCommand implements JobWork {
         if (missing != null) {
             return JobResult.failure(missing);
         }
+        String spawnToken = UUID.randomUUID().toString();
+        builder.environment().put(LeftOvers.SPAWN_TOKEN_VARIABLE, spawnToken);
+        if (!job.starting(spawnToken)) {
+            return JobResult.failure("the job ended before its process was started");
+        }
         Process process;
         try {
             process = builder.start();
         } catch (IOException e) {
             return JobResult.failure("cannot run " + spec.argv().get(0) + ": " + e.getMessage());
         }
+        SpawnTestHook.afterSpawn(process.pid());
         return supervise(job, process);
     }
 
@@ -111,9 +123,13 @@ final class ExecCommand implements JobWork {
         return JobResult.exitCode(exit);
     }
 
-    /** The job's environment: the agent's less the key, plus the spec's, plus the job's ids. */
+    /**
+     * The job's environment: the agent's less the key, plus the spec's, plus the job's ids.
+     * Before the spawn, {@code TETHER_SPAWN_TOKEN} is added: it marks the job's processes for {@link LeftOvers}.
+     */
     void environment(Map<String, String> env, LiveJob job) {
         ChildEnvironment.removeKey(env, agentKey);
+        env.remove(SpawnTestHook.VARIABLE);
         env.putAll(job.exec().env());
         env.put("TETHER_JOB_ID", job.jobId());
         env.put("TETHER_COMMAND_ID", job.commandId());

@@ -1,5 +1,6 @@
 package dev.tether.agent.jobs;
 
+import dev.tether.agent.process.ProcFs;
 import dev.tether.agent.state.JobStore;
 import dev.tether.agent.state.JobStore.State;
 import dev.tether.agent.state.StateStore;
@@ -9,6 +10,7 @@ import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.JobFinished.Outcome;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Where jobs are recorded and reported: every change of a job's state goes to
@@ -56,9 +58,19 @@ final class JobLedger {
         store.applyNoOp(seq, List.of());
     }
 
-    /** Marks the job running with its report; false when it is no longer accepted. */
+    /** Records, durably, that the job's process is about to be spawned; false when the job has ended. */
+    boolean starting(String jobId, String spawnToken) {
+        return jobs.markStarting(jobId, spawnToken, ProcFs.bootId());
+    }
+
+    /**
+     * Marks the job running with its report, and the process's start time as the kernel has it (not this
+     * clock), so a later agent process can tell it from a process that reuses the pid; false when the job
+     * has ended.
+     */
     boolean started(String jobId, long pid) {
-        boolean started = jobs.markRunning(jobId, pid, now(), JobEvents.started(jobId, pid));
+        long startTicks = pid > 0 ? ProcFs.startTicks(pid).orElse(0) : 0;
+        boolean started = jobs.markRunning(jobId, pid, startTicks, now(), JobEvents.started(jobId, pid));
         wake.run();
         return started;
     }
@@ -88,9 +100,14 @@ final class JobLedger {
         return recorded;
     }
 
-    /** Ends every job the previous process left open as lost; returns them. */
-    List<JobStore.OpenJob> endOpenJobsAsLost(String error) {
-        return jobs.endOpenJobs(now(), jobId -> JobEvents.finished(jobId, Outcome.LOST, error));
+    /** The jobs the previous process left open. */
+    List<JobStore.OpenJob> openJobs() {
+        return jobs.openJobs();
+    }
+
+    /** Ends every job the previous process left open as lost, with {@code errorFor(jobId)}; returns them. */
+    List<JobStore.OpenJob> endOpenJobsAsLost(Function<String, String> errorFor) {
+        return jobs.endOpenJobs(now(), jobId -> JobEvents.finished(jobId, Outcome.LOST, errorFor.apply(jobId)));
     }
 
     private static State stateOf(Outcome outcome) {

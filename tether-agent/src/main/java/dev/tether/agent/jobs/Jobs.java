@@ -5,8 +5,10 @@ import dev.tether.agent.HealthCheck;
 import dev.tether.agent.config.ConfigApplier;
 import dev.tether.agent.connection.AgentIdentity;
 import dev.tether.agent.metrics.HostMetrics;
+import dev.tether.agent.process.LeftOvers;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.agent.state.JobStore.OpenJob;
+import dev.tether.agent.state.JobStore.State;
 import dev.tether.agent.state.StateStore;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.CancelJob;
@@ -14,11 +16,13 @@ import dev.tether.protocol.v1.CommandRequest;
 import dev.tether.protocol.v1.JobFinished.Outcome;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * request ends CANCELLED "agent stopping". None of them runs.
  * <li>A job still waiting for a worker when its deadline passes ends EXPIRED.
  * <li>At start ({@link #endLeftOverJobs}), every job the previous process left
- * accepted or running is reported LOST and never run again; a process group it
- * left running (same pid, same start time) is terminated.
+ * accepted, starting or running is reported LOST and never run again; the
+ * processes it left running (those carrying its {@code TETHER_SPAWN_TOKEN}, and the
+ * recorded pid if its start time is the recorded one) are stopped first, and the
+ * report says which.
  * </ul>
  *
  * <h2>Cancel</h2>
@@ -122,18 +128,36 @@ public final class Jobs {
         return commands.capabilities();
     }
 
-    /** Reports the jobs the previous process left open as LOST; call once, before connecting. */
+    /**
+     * Stops whatever the jobs the previous process left open left running, then reports them LOST (saying
+     * what was stopped), in that order: an agent killed meanwhile finds them open again at its next start.
+     * Call once, before connecting; blocks while left-over processes stop (up to the SIGKILL grace).
+     */
     public void endLeftOverJobs() {
-        for (OpenJob job : ledger.endOpenJobsAsLost(LOST_ERROR)) {
+        Map<String, String> errors = new HashMap<>();
+        for (OpenJob job : ledger.openJobs()) {
+            errors.put(job.jobId(), lostError(stopLeftOvers(job)));
+        }
+        for (OpenJob job : ledger.endOpenJobsAsLost(id -> errors.getOrDefault(id, LOST_ERROR))) {
             log.warn("job {} ({}) was {} when the previous agent process ended: reported lost, not run again",
                     job.jobId(), job.type(), job.state().name().toLowerCase());
-            if (job.pid() > 0) {
-                ProcessGroup.leftOver(job.pid(), job.startedMs()).ifPresent(group -> {
-                    log.warn("terminating process group {} that job {} left running", group.pid(), job.jobId());
-                    group.terminate(pool.timers());
-                });
-            }
         }
+    }
+
+    private static List<Long> stopLeftOvers(OpenJob job) {
+        boolean legacy = job.spawnToken().isEmpty() && job.state() == State.RUNNING && job.pid() > 0;
+        List<Long> found = LeftOvers.find(new LeftOvers.Trace(job.jobId(), job.pid(), job.startTicks(),
+                job.bootId(), job.startedMs(), job.spawnToken(), legacy));
+        if (found.isEmpty()) {
+            return found;
+        }
+        log.warn("job {} left processes running (pids {}): stopping them", job.jobId(), found);
+        return LeftOvers.stop(found, ProcessGroup.KILL_GRACE);
+    }
+
+    static String lostError(List<Long> stopped) {
+        return stopped.isEmpty() ? LOST_ERROR : LOST_ERROR + "; stopped the processes it left running (pids "
+                + stopped.stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")";
     }
 
     /** Applies a CommandRequest with its seq; starts the job unless it is known, expired or unknown. */

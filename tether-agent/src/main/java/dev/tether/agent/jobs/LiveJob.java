@@ -145,6 +145,11 @@ final class LiveJob implements JobContext {
         return List.copyOf(afterEnd);
     }
 
+    /** Records the intent to spawn the job's process, marked by {@code spawnToken}: see {@link JobLedger#starting}. */
+    boolean starting(String spawnToken) {
+        return ledger.starting(jobId(), spawnToken);
+    }
+
     /** Reports the job started: see {@link JobLedger#started}. */
     boolean started(long pid) {
         return ledger.started(jobId(), pid);

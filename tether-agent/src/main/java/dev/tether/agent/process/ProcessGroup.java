@@ -100,6 +100,14 @@ public final class ProcessGroup {
     }
 
     /**
+     * A process found running that this agent process did not start (a job's left-over): its group when it
+     * leads one, else the process and its descendants.
+     */
+    public static ProcessGroup found(ProcessHandle process) {
+        return new ProcessGroup(process, ProcFs.leadsGroup(process.pid()));
+    }
+
+    /**
      * The group a job of an earlier agent process left running, if the process at
      * {@code pid} is still the one that job started at {@code startedMs} (not a
      * later process that reuses the pid).

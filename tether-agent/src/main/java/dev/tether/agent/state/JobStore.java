@@ -14,19 +14,31 @@ import java.util.function.Function;
 
 /**
  * The jobs this agent has accepted: the {@code job} table of {@code agent.db},
- * added by schema version 2 (see {@link StateStore}).
+ * added by schema version 2, with {@code spawn_token}, {@code start_ticks} and
+ * {@code boot_id} added by version 4 (see {@link StateStore}).
  *
  * <h2>On-disk format</h2>
  * <pre>
  * job (job_id      TEXT PRIMARY KEY,   -- the server's id, "job_..."
  *      command_id  TEXT NOT NULL,
  *      type        TEXT NOT NULL,      -- "exec", "health_check", ... or a custom type
- *      state       TEXT NOT NULL,      -- accepted | running | finished | cancelled
+ *      state       TEXT NOT NULL,      -- accepted | starting | running | finished | cancelled
  *      pid         INTEGER NOT NULL,   -- the exec process (and its group) once started; 0 otherwise
  *      accepted_ms INTEGER NOT NULL,   -- agent clock, Unix ms
  *      started_ms  INTEGER,            -- NULL until running
- *      finished_ms INTEGER)            -- NULL until finished or cancelled
+ *      finished_ms INTEGER,            -- NULL until finished or cancelled
+ *      start_ticks INTEGER,            -- the process's start, clock ticks since boot (/proc/PID/stat); NULL: unknown
+ *      boot_id     TEXT,               -- the kernel's boot id when the spawn was intended; NULL: unknown
+ *      spawn_token TEXT)               -- random, in the process's TETHER_SPAWN_TOKEN; NULL: not spawned by this version
  * </pre>
+ *
+ * <h2>Nothing runs unrecorded</h2>
+ * An exec job is marked {@code starting} (durably) before its process is
+ * spawned, and {@code running} with the pid and the process's start time right
+ * after; the process carries the row's {@code spawn_token} in its environment. An agent
+ * killed between the two leaves the job {@code starting}, and the next start
+ * finds what it left running by that token (see
+ * {@link dev.tether.agent.process.LeftOvers}) before reporting it lost.
  *
  * <h2>At most once</h2>
  * A job row is inserted in the same transaction that records its
@@ -47,7 +59,7 @@ public final class JobStore {
 
     /** A job's state in the table. */
     public enum State {
-        ACCEPTED, RUNNING, FINISHED, CANCELLED;
+        ACCEPTED, STARTING, RUNNING, FINISHED, CANCELLED;
 
         String column() {
             return name().toLowerCase(Locale.ROOT);
@@ -58,8 +70,15 @@ public final class JobStore {
         }
     }
 
-    /** A job that was accepted or running when the previous agent process ended. */
-    public record OpenJob(String jobId, String type, State state, long pid, long startedMs) {
+    /**
+     * A job that was accepted, starting or running when the previous agent process ended.
+     *
+     * @param startTicks 0 when unknown
+     * @param bootId "" when unknown
+     * @param spawnToken "" when none was recorded (not an exec job, or an older agent's)
+     */
+    public record OpenJob(String jobId, String type, State state, long pid, long startedMs, long startTicks,
+            String bootId, String spawnToken) {
     }
 
     private final Database database;
@@ -83,6 +102,15 @@ public final class JobStore {
                       started_ms INTEGER,
                       finished_ms INTEGER)""");
             s.executeUpdate("CREATE INDEX job_by_state ON job (state)");
+        }
+    }
+
+    /** Schema version 4: where a job's process came from, to find it after the agent died. */
+    static void addSpawnColumns(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("ALTER TABLE job ADD COLUMN start_ticks INTEGER");
+            s.executeUpdate("ALTER TABLE job ADD COLUMN boot_id TEXT");
+            s.executeUpdate("ALTER TABLE job ADD COLUMN spawn_token TEXT");
         }
     }
 
@@ -117,17 +145,38 @@ public final class JobStore {
     }
 
     /**
-     * Marks an accepted job running and publishes {@code started}, in one transaction.
+     * Records the intent to spawn an accepted job's process, durably, before it is spawned.
      *
-     * @return false when the job is no longer accepted (it was cancelled meanwhile); nothing changes
+     * @param spawnToken put in the process's environment, to find it by
+     * @param bootId the kernel's boot id, "" when unknown
+     * @return false when the job is no longer accepted (it ended meanwhile): it must not be spawned
      */
-    public boolean markRunning(String jobId, long pid, long nowMs, Envelope started) {
+    public boolean markStarting(String jobId, String spawnToken, String bootId) {
+        return database.write("mark job " + jobId + " starting", c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'starting', spawn_token = ?, "
+                    + "boot_id = ? WHERE job_id = ? AND state = 'accepted'")) {
+                s.setString(1, spawnToken);
+                s.setString(2, bootId);
+                s.setString(3, jobId);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * Marks an accepted or starting job running and publishes {@code started}, in one transaction.
+     *
+     * @param startTicks the process's start time ({@code /proc/PID/stat}), 0 when unknown or no process
+     * @return false when the job is no longer accepted or starting (it ended meanwhile); nothing changes
+     */
+    public boolean markRunning(String jobId, long pid, long startTicks, long nowMs, Envelope started) {
         return database.write("mark job " + jobId + " running", c -> {
             try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = 'running', pid = ?, "
-                    + "started_ms = ? WHERE job_id = ? AND state = 'accepted'")) {
+                    + "start_ticks = ?, started_ms = ? WHERE job_id = ? AND state IN ('accepted', 'starting')")) {
                 s.setLong(1, pid);
-                s.setLong(2, nowMs);
-                s.setString(3, jobId);
+                s.setLong(2, startTicks);
+                s.setLong(3, nowMs);
+                s.setString(4, jobId);
                 if (s.executeUpdate() == 0) {
                     return false;
                 }
@@ -138,7 +187,7 @@ public final class JobStore {
     }
 
     /**
-     * Ends an accepted or running job and publishes {@code report}, in one transaction, recording
+     * Ends an accepted, starting or running job and publishes {@code report}, in one transaction, recording
      * {@code seq} as applied too (0: no seq, the job ended by itself).
      *
      * @param state {@link State#FINISHED} or {@link State#CANCELLED}
@@ -166,7 +215,7 @@ public final class JobStore {
     }
 
     /**
-     * Ends every job left accepted or running by an earlier process, publishing {@code reportFor(jobId)}
+     * Ends every job left accepted, starting or running by an earlier process, publishing {@code reportFor(jobId)}
      * for each, all in one transaction; forgets ended jobs older than the retention.
      *
      * @return the jobs that were open
@@ -217,7 +266,7 @@ public final class JobStore {
 
     private static boolean end(Connection c, String jobId, State state, long nowMs) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, finished_ms = ? "
-                + "WHERE job_id = ? AND state IN ('accepted', 'running')")) {
+                + "WHERE job_id = ? AND state IN ('accepted', 'starting', 'running')")) {
             s.setString(1, state.column());
             s.setLong(2, nowMs);
             s.setString(3, jobId);
@@ -225,17 +274,26 @@ public final class JobStore {
         }
     }
 
+    /** The jobs left accepted, starting or running (by an earlier process, when called at start). */
+    public List<OpenJob> openJobs() {
+        return database.read("read the open jobs", JobStore::openJobs);
+    }
+
     private static List<OpenJob> openJobs(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT job_id, type, state, pid, started_ms FROM job "
-                        + "WHERE state IN ('accepted', 'running') ORDER BY accepted_ms")) {
+                ResultSet r = s.executeQuery("SELECT job_id, type, state, pid, started_ms, start_ticks, boot_id, "
+                        + "spawn_token FROM job WHERE state IN ('accepted', 'starting', 'running') ORDER BY accepted_ms")) {
             List<OpenJob> open = new ArrayList<>();
             while (r.next()) {
                 open.add(new OpenJob(r.getString(1), r.getString(2), State.of(r.getString(3)), r.getLong(4),
-                        r.getLong(5)));
+                        r.getLong(5), r.getLong(6), orEmpty(r.getString(7)), orEmpty(r.getString(8))));
             }
             return open;
         }
+    }
+
+    private static String orEmpty(String text) {
+        return text == null ? "" : text;
     }
 
     private static void prune(Connection c, long endedBeforeMs) throws SQLException {

@@ -23,8 +23,9 @@ import java.util.List;
  * <h2>On-disk format</h2>
  * SQLite 3 in WAL mode with {@code synchronous=FULL}, so a commit is on disk when
  * it returns; file mode 0600 (SQLite gives the {@code -wal} and {@code -shm}
- * files the same mode). {@code PRAGMA user_version} holds the schema version, 2
- * (version 1 had no {@code job} table; opening it adds one):
+ * files the same mode). {@code PRAGMA user_version} holds the schema version, 4
+ * (version 1 had no {@code job} table; version 4 added {@code job.start_ticks}
+ * and {@code job.boot_id}; opening an older file adds what it lacks):
  * <pre>
  * agent  (id                 INTEGER PRIMARY KEY CHECK (id = 1), -- exactly one row
  *         agent_id           TEXT,              -- from the last Welcome; NULL before the first
@@ -57,7 +58,7 @@ public final class StateStore implements AutoCloseable {
     public static final String DATABASE_FILE = "agent.db";
     public static final String LOCK_FILE = "agent.lock";
 
-    private static final int SCHEMA_VERSION = 2;
+    private static final int SCHEMA_VERSION = 4;
     private static final int BOOTS_KEPT = 20;
 
     private final Path stateDir;
@@ -151,6 +152,9 @@ public final class StateStore implements AutoCloseable {
             }
             if (version < 2) {
                 JobStore.createTable(c);
+            }
+            if (version < 4) {
+                JobStore.addSpawnColumns(c);
             }
             try (Statement s = c.createStatement()) {
                 s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);

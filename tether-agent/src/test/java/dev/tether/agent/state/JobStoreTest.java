@@ -53,7 +53,7 @@ class JobStoreTest {
     @Test
     void aJobEndsOnceWhateverRacesToEndIt() {
         jobs.accept(1, "job-1", "cmd-1", "exec", 100);
-        assertThat(jobs.markRunning("job-1", 42, 110, report("started"))).isTrue();
+        assertThat(jobs.markRunning("job-1", 42, 0, 110, report("started"))).isTrue();
 
         assertThat(jobs.end(0, "job-1", State.FINISHED, 120, report("finished"))).isTrue();
         assertThat(jobs.end(2, "job-1", State.CANCELLED, 130, report("cancelled"))).isFalse();
@@ -68,7 +68,7 @@ class JobStoreTest {
         jobs.accept(1, "job-1", "cmd-1", "exec", 100);
         jobs.end(2, "job-1", State.CANCELLED, 110, report("cancelled"));
 
-        assertThat(jobs.markRunning("job-1", 42, 120, report("started"))).isFalse();
+        assertThat(jobs.markRunning("job-1", 42, 0, 120, report("started"))).isFalse();
         assertThat(outbox()).containsExactly("cancelled");
     }
 
@@ -86,7 +86,7 @@ class JobStoreTest {
     void openJobsOfAnEarlierProcessAreEndedAndReportedTogether() {
         jobs.accept(1, "job-a", "cmd-1", "exec", 100);
         jobs.accept(2, "job-r", "cmd-1", "exec", 100);
-        jobs.markRunning("job-r", 42, 110, report("started"));
+        jobs.markRunning("job-r", 42, 0, 110, report("started"));
         jobs.accept(3, "job-f", "cmd-1", "exec", 100);
         jobs.end(0, "job-f", State.FINISHED, 120, report("finished"));
 
@@ -97,6 +97,26 @@ class JobStoreTest {
         assertThat(open.get(1).startedMs()).isEqualTo(110);
         assertThat(outbox()).containsExactly("started", "finished", "lost.job-a", "lost.job-r");
         assertThat(jobs.endOpenJobs(300, id -> report("again"))).isEmpty();
+    }
+
+    @Test
+    void aJobMarkedStartingIsOpenUntilRunningRecordsItsPidAndStartTicks() {
+        jobs.accept(1, "job-s", "cmd-1", "exec", 100);
+
+        assertThat(jobs.markStarting("job-s", "token-1", "boot-1")).isTrue();
+        assertThat(jobs.state("job-s")).isEqualTo(State.STARTING);
+        assertThat(jobs.openJobs()).singleElement().satisfies(job -> {
+            assertThat(job.pid()).isZero();
+            assertThat(job.bootId()).isEqualTo("boot-1");
+            assertThat(job.spawnToken()).isEqualTo("token-1");
+        });
+        assertThat(jobs.markRunning("job-s", 42, 777, 110, report("started"))).isTrue();
+        assertThat(jobs.openJobs()).singleElement().satisfies(job -> {
+            assertThat(job.state()).isEqualTo(State.RUNNING);
+            assertThat(job.pid()).isEqualTo(42);
+            assertThat(job.startTicks()).isEqualTo(777);
+        });
+        assertThat(jobs.markStarting("job-s", "token-1", "boot-1")).as("only an accepted job starts").isFalse();
     }
 
     @Test

@@ -110,6 +110,27 @@ class StateStoreTest {
     }
 
     @Test
+    void aVersion2DatabaseGainsTheSpawnColumnsAndKeepsItsRunningJob() throws Exception {
+        StateStore.open(temp).close();
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + temp.resolve("agent.db"));
+                var s = c.createStatement()) {
+            for (String column : List.of("start_ticks", "boot_id", "spawn_token")) {
+                s.executeUpdate("ALTER TABLE job DROP COLUMN " + column);
+            }
+            s.executeUpdate("INSERT INTO job (job_id, command_id, type, state, pid, accepted_ms, started_ms) "
+                    + "VALUES ('job-old', 'cmd-1', 'exec', 'running', 42, 100, 110)");
+            s.executeUpdate("PRAGMA user_version = 2");
+        }
+        try (StateStore store = StateStore.open(temp)) {
+            assertThat(store.jobs().openJobs()).singleElement().satisfies(job -> {
+                assertThat(job.pid()).isEqualTo(42);
+                assertThat(job.startTicks()).isZero();
+                assertThat(job.spawnToken()).isEmpty();
+            });
+        }
+    }
+
+    @Test
     void aDamagedDatabaseIsReportedWithItsPath() throws Exception {
         Files.writeString(temp.resolve("agent.db"), "this is not a database, just some text long enough ".repeat(20));
         assertThatThrownBy(() -> StateStore.open(temp))

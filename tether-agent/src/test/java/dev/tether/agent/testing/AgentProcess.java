@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An agent in a JVM of its own, for tests of what survives the agent process
@@ -22,11 +23,18 @@ public final class AgentProcess {
 
     /** Starts an agent of {@code server} on {@code stateDir} in a new JVM. */
     public static Process start(URI server, Path stateDir, Path log) throws IOException {
+        return start(server, stateDir, log, Map.of());
+    }
+
+    /** Starts an agent of {@code server} on {@code stateDir} in a new JVM with {@code env} added to its environment. */
+    public static Process start(URI server, Path stateDir, Path log, Map<String, String> env) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(java, "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
                 "-cp", classpath, AgentProcess.class.getName(), server.toString(), stateDir.toString()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        return builder.start();
     }
 
     public static void main(String[] args) throws InterruptedException {

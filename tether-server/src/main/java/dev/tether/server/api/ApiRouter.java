@@ -12,6 +12,7 @@ import dev.tether.server.dispatch.JobOutputStore;
 import dev.tether.server.dispatch.JobStore;
 import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
+import dev.tether.server.gateway.PayloadQuarantine;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
@@ -68,6 +69,7 @@ public final class ApiRouter {
         router.route("/api/v1/*").handler(new AuditTrail(audit, executor));
         signIn.mount(router);
         new AgentRoutes(agents, hub, db).mount(router);
+        new QuarantineRoutes(agents, new PayloadQuarantine(database, metrics), db).mount(router);
         new AgentMetricsRoutes(agents, hub, db).mount(router);
         new ConfigRoutes(agents, new ConfigStore(database), hub, db).mount(router);
         new EventRoutes(agents, new EventStore(database), db).mount(router);

@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
  * The role each endpoint needs: reading anything is {@code viewer}; running and
  * cancelling commands (and opening shells, checked by the shell endpoint) is
  * {@code operator}; a user's own tokens are theirs; every other change (agents,
- * keys, configuration, enrollment tokens, approvals, users) is {@code admin}.
+ * keys, configuration, enrollment tokens, approvals, users) is {@code admin}, and
+ * so is reading an agent's quarantined payloads.
  * Scopes (which agents an operator reaches) are checked where the agents are
  * known. Stateless.
  */
@@ -16,6 +17,8 @@ final class Permissions {
 
     private static final Pattern OPERATOR = Pattern.compile(
             "^/api/v1/(commands|commands/[^/]+/cancel|jobs/[^/]+/cancel)$");
+    /** Reads only an admin may make: quarantined payloads may hold job results and output. */
+    private static final Pattern ADMIN_READS = Pattern.compile("^/api/v1/agents/[^/]+/quarantine$");
     private static final Pattern OWN = Pattern.compile("^/api/v1/(tokens|tokens/[^/]+/revoke|session)$");
 
     private Permissions() {
@@ -23,7 +26,7 @@ final class Permissions {
 
     static Role required(HttpMethod method, String path) {
         if (method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS) {
-            return Role.VIEWER;
+            return ADMIN_READS.matcher(path).matches() ? Role.ADMIN : Role.VIEWER;
         }
         if (OWN.matcher(path).matches()) {
             return Role.VIEWER;

@@ -11,6 +11,7 @@ import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Heartbeat;
 import dev.tether.protocol.v1.HeartbeatAck;
 import dev.tether.server.hub.LiveConnection;
+import dev.tether.server.text.AgentText;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -107,7 +108,9 @@ public final class AgentConnection implements LiveConnection {
     private void onMessage(Buffer message) throws ProtocolException {
         services.metrics().frameIn(message.length());
         FrameCodec.Decoded decoded = CODEC.decode(message.getBytes());
-        Envelope envelope = decoded.envelope();
+        // Shell output is bytes only and the hot path; everything else may carry text the database must accept.
+        Envelope envelope = decoded.envelope().hasShellOutput() ? decoded.envelope()
+                : AgentText.sanitise(decoded.envelope());
         if (MessageRate.counts(envelope) && !rate.take(lastFrameNanos)) {
             throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
                     + " messages a second: slow down");

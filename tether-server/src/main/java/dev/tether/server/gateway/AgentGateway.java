@@ -68,7 +68,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         this.agents = new AgentStore(db);
         this.keyChecks = keyChecks;
         this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db),
-                new InboundApplier(db, dispatcher), new AgentLanes(dbExecutor), dispatcher, presence,
+                new InboundApplier(db, dispatcher, new PayloadQuarantine(db, metrics)), new AgentLanes(dbExecutor), dispatcher, presence,
                 shells, heartbeatInterval);
         this.admission = new HandshakeAdmission(maxHandshakesPerSecond, System.nanoTime());
     }

@@ -50,17 +50,52 @@ final class InboundApplier {
 
     private final Database db;
     private final Dispatcher dispatcher;
+    private final PayloadQuarantine quarantine;
 
-    InboundApplier(Database db, Dispatcher dispatcher) {
+    InboundApplier(Database db, Dispatcher dispatcher, PayloadQuarantine quarantine) {
         this.db = db;
         this.dispatcher = dispatcher;
+        this.quarantine = quarantine;
     }
 
     /**
+     * Applies the payloads, all in one transaction. When that fails because of a payload
+     * ({@link ApplyFailures}), they are applied one by one instead, so the others take effect and the
+     * failing one is counted towards its quarantine ({@link PayloadQuarantine}); any other failure is thrown.
+     *
      * @param fresh consecutive new payloads, ascending by seq
      * @param appliedBefore the agent's applied seq before this batch
+     * @throws RuntimeException when a payload could not be applied and was not quarantined: the agent's
+     *     applied seq in the database may then have moved past some of {@code fresh}
      */
     void apply(String agentId, List<Envelope> fresh, long appliedBefore) {
+        try {
+            applyTogether(agentId, fresh, appliedBefore, false);
+        } catch (RuntimeException e) {
+            if (!ApplyFailures.causedByPayload(e)) {
+                throw e;
+            }
+            applyOneByOne(agentId, fresh, appliedBefore);
+        }
+    }
+
+    private void applyOneByOne(String agentId, List<Envelope> fresh, long appliedBefore) {
+        long applied = appliedBefore;
+        for (Envelope envelope : fresh) {
+            try {
+                applyTogether(agentId, List.of(envelope), applied, true);
+            } catch (RuntimeException e) {
+                if (!ApplyFailures.causedByPayload(e)) {
+                    throw e;
+                }
+                quarantine.failed(agentId, envelope, applied, e);
+            }
+            applied = envelope.getSeq();
+        }
+    }
+
+    /** @param forgetFailures whether the payloads may have failed before (one by one after a failed batch) */
+    private void applyTogether(String agentId, List<Envelope> fresh, long appliedBefore, boolean forgetFailures) {
         long now = System.currentTimeMillis();
         long last = fresh.get(fresh.size() - 1).getSeq();
         Dialect dialect = db.dialect();
@@ -68,6 +103,9 @@ final class InboundApplier {
             Batch applied = new Batch();
             for (Envelope envelope : fresh) {
                 applyOne(connection, agentId, envelope, now, applied);
+                if (forgetFailures) {
+                    PayloadQuarantine.appliedIn(connection, agentId, envelope.getSeq());
+                }
             }
             applied.updateAgentRow(connection, agentId, now);
             EventStore.insertIn(connection, agentId, applied.events);

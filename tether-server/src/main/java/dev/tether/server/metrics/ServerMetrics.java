@@ -26,6 +26,8 @@ import java.util.function.Supplier;
  *   <li>{@code tether_jobs_running}: jobs running (refreshed every second);</li>
  *   <li>{@code tether_job_events_ignored_total{reason}}: job events that changed nothing ({@code final}: the
  *       job was final already; {@code unknown_job}; {@code duplicate}; {@code output_limit}; {@code empty});</li>
+ *   <li>{@code tether_reliable_quarantined_total}: reliable agent payloads that failed to apply
+ *       {@code PayloadQuarantine.MAX_ATTEMPTS} times because of their content and were set aside;</li>
  *   <li>{@code tether_event_stream_overflows_total}: event stream clients disconnected for reading too slowly;</li>
  *   <li>{@code tether_shell_sessions}: shell sessions relayed by this server (attached or not);
  *       {@code tether_shell_buffered_bytes}: output received from agents and not yet written to clients, all
@@ -55,6 +57,9 @@ public final class ServerMetrics {
             .description("Payloads of a type newer than this server, ignored").register(registry);
     private final Counter commands = Counter.builder("tether.commands")
             .description("Commands created").register(registry);
+    private final Counter payloadsQuarantined = Counter.builder("tether.reliable.quarantined")
+            .description("Reliable agent payloads that failed to apply too often and were set aside")
+            .register(registry);
     private final Counter streamOverflows = Counter.builder("tether.event.stream.overflows")
             .description("Event stream clients disconnected because their buffer overflowed").register(registry);
 
@@ -116,6 +121,10 @@ public final class ServerMetrics {
     public void jobEventsIgnored(String reason, int count) {
         Counter.builder("tether.job.events.ignored").tag("reason", reason)
                 .description("Job events that changed nothing, by reason").register(registry).increment(count);
+    }
+
+    public void payloadQuarantined() {
+        payloadsQuarantined.increment();
     }
 
     public void eventStreamOverflowed() {

@@ -1,0 +1,47 @@
+package dev.tether.server.text;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Hello;
+import dev.tether.protocol.v1.JobEvent;
+import dev.tether.protocol.v1.JobFinished;
+import org.junit.jupiter.api.Test;
+
+class AgentTextTest {
+
+    @Test
+    void nulAndUnpairedSurrogatesBecomeReplacementCharactersAndPairsStay() {
+        assertThat(AgentText.sanitise("a\u0000b")).isEqualTo("a\uFFFDb");
+        assertThat(AgentText.sanitise("x\uD800")).isEqualTo("x\uFFFD");
+        assertThat(AgentText.sanitise("\uDC00y")).isEqualTo("\uFFFDy");
+        assertThat(AgentText.sanitise("\uDC00\uD800")).isEqualTo("\uFFFD\uFFFD");
+        assertThat(AgentText.sanitise("ok \uD83D\uDE00")).isEqualTo("ok \uD83D\uDE00");
+    }
+
+    @Test
+    void textWithNothingToReplaceIsReturnedAsItIs() {
+        String text = "plain";
+        Envelope envelope = Envelope.newBuilder().setSeq(1).setJobEvent(JobEvent.newBuilder().setJobId("j")).build();
+        assertThat(AgentText.sanitise(text)).isSameAs(text);
+        assertThat(AgentText.sanitise(envelope)).isSameAs(envelope);
+    }
+
+    @Test
+    void nestedStringsMapEntriesAndJsonBytesAreSanitisedButOtherBytesAreNot() {
+        Envelope envelope = Envelope.newBuilder()
+                .setHello(Hello.newBuilder().setHostname("h\u0000").putLabels("k\u0000", "v\u0000")
+                        .addShellSessions(ByteString.copyFrom(new byte[] {0, 1})))
+                .build();
+        Hello hello = AgentText.sanitise(envelope).getHello();
+        assertThat(hello.getHostname()).isEqualTo("h\uFFFD");
+        assertThat(hello.getLabelsMap()).containsEntry("k\uFFFD", "v\uFFFD").hasSize(1);
+        assertThat(hello.getShellSessions(0).toByteArray()).containsExactly(0, 1);
+
+        JobFinished finished = AgentText.sanitise(JobFinished.newBuilder().setError("e\u0000")
+                .setResultJson(ByteString.copyFrom(new byte[] {'"', 0, (byte) 0xff, '"'})).build());
+        assertThat(finished.getError()).isEqualTo("e\uFFFD");
+        assertThat(finished.getResultJson().toStringUtf8()).isEqualTo("\"\uFFFD\uFFFD\"");
+    }
+}
