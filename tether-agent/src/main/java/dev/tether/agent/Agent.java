@@ -10,6 +10,7 @@ import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.agent.shell.ShellRegistry;
 import dev.tether.agent.state.ConfigFiles;
 import dev.tether.agent.state.StateStore;
+import dev.tether.agent.state.StoredState;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import java.io.IOException;
@@ -124,7 +125,9 @@ public final class Agent implements AutoCloseable {
         try {
             reconcileConfigFiles(store);
             store.recordBoot(bootId, version, clock.millis());
-            ReliableChannel channel = ReliableChannel.create(store.outbox(), store.state().appliedServerSeq());
+            StoredState state = store.state();
+            ReliableChannel channel = ReliableChannel.create(store.outbox(), state.appliedServerSeq(),
+                    state.appliedServerStamp());
             channel.publish(AgentEvents.started(version, bootId, clock.millis()));
             agent = new Agent(config, store, channel, listeners,
                     AgentIdentity.detect(version, bootId, config.labels()), clock);

@@ -43,6 +43,8 @@ public final class ReliableChannel {
     private long nextToSend;
     /** Highest peer seq durably applied by the caller. */
     private long applied;
+    /** The stamp of the peer payload at {@link #applied}; {@link Stamps#UNKNOWN} if not known. */
+    private long appliedStamp;
     /** Highest applied seq the peer has been told about. */
     private long ackSent;
     /** Last peer seq received in this session; 0 before the first. */
@@ -51,7 +53,7 @@ public final class ReliableChannel {
     private long firstExpected;
     private boolean inSession;
 
-    private ReliableChannel(Outbox outbox, long applied, int window) {
+    private ReliableChannel(Outbox outbox, long applied, long appliedStamp, int window) {
         if (applied < 0) {
             throw new IllegalArgumentException("applied seq must be >= 0, was " + applied);
         }
@@ -60,6 +62,7 @@ public final class ReliableChannel {
         }
         this.outbox = outbox;
         this.applied = applied;
+        this.appliedStamp = appliedStamp;
         this.window = window;
     }
 
@@ -68,11 +71,19 @@ public final class ReliableChannel {
      * @param appliedPeerSeq the highest peer seq this end has durably applied, read from its store
      */
     public static ReliableChannel create(Outbox outbox, long appliedPeerSeq) {
-        return new ReliableChannel(outbox, appliedPeerSeq, Limits.RELIABLE_WINDOW);
+        return new ReliableChannel(outbox, appliedPeerSeq, Stamps.UNKNOWN, Limits.RELIABLE_WINDOW);
+    }
+
+    /**
+     * @param appliedPeerStamp the stamp of the payload at {@code appliedPeerSeq}, stored with it
+     *     ({@link Stamps#UNKNOWN} when none was stored)
+     */
+    public static ReliableChannel create(Outbox outbox, long appliedPeerSeq, long appliedPeerStamp) {
+        return new ReliableChannel(outbox, appliedPeerSeq, appliedPeerStamp, Limits.RELIABLE_WINDOW);
     }
 
     public static ReliableChannel create(Outbox outbox, long appliedPeerSeq, int window) {
-        return new ReliableChannel(outbox, appliedPeerSeq, window);
+        return new ReliableChannel(outbox, appliedPeerSeq, Stamps.UNKNOWN, window);
     }
 
     // ------------------------------------------------------------ handshake
@@ -85,6 +96,11 @@ public final class ReliableChannel {
     /** The highest peer seq applied, to announce in Hello or Welcome. */
     public synchronized long applied() {
         return applied;
+    }
+
+    /** The stamp of the peer payload at {@link #applied()}, to announce with it. */
+    public synchronized long appliedStamp() {
+        return appliedStamp;
     }
 
     /**
@@ -191,10 +207,19 @@ public final class ReliableChannel {
         return seq <= applied ? Receipt.DUPLICATE : Receipt.APPLY;
     }
 
-    /** Records that the caller durably applied everything up to {@code seq}. */
-    public synchronized void markApplied(long seq) {
+    /** Records that the caller durably applied everything up to {@code seq}, stamp unknown. */
+    public void markApplied(long seq) {
+        markApplied(seq, Stamps.UNKNOWN);
+    }
+
+    /**
+     * Records that the caller durably applied everything up to {@code seq}, whose payload carried
+     * {@code stamp}; the caller stored both in the transaction of the payload's effect.
+     */
+    public synchronized void markApplied(long seq, long stamp) {
         if (seq > applied) {
             applied = seq;
+            appliedStamp = stamp;
         }
     }
 

@@ -64,8 +64,10 @@ public final class JobStore {
 
     private final Database database;
     private final SqliteOutbox outbox;
+    private final AppliedSeq applied;
 
-    JobStore(Database database, SqliteOutbox outbox) {
+    JobStore(Database database, SqliteOutbox outbox, AppliedSeq applied) {
+        this.applied = applied;
         this.database = database;
         this.outbox = outbox;
     }
@@ -93,7 +95,7 @@ public final class JobStore {
      */
     public boolean accept(long seq, String jobId, String commandId, String type, long nowMs) {
         return database.write("accept job " + jobId, c -> {
-            StateStore.setApplied(c, seq);
+            applied.record(c, seq);
             return insert(c, jobId, commandId, type, State.ACCEPTED, nowMs);
         });
     }
@@ -107,7 +109,7 @@ public final class JobStore {
     public boolean acceptEnded(long seq, String jobId, String commandId, String type, State state, long nowMs,
             Envelope report) {
         return database.write("record job " + jobId + " as " + state.column(), c -> {
-            StateStore.setApplied(c, seq);
+            applied.record(c, seq);
             if (!insert(c, jobId, commandId, type, state, nowMs)) {
                 return false;
             }
@@ -146,7 +148,7 @@ public final class JobStore {
      */
     public boolean end(long seq, String jobId, State state, long nowMs, Envelope report) {
         return database.write("end job " + jobId, c -> {
-            StateStore.setApplied(c, seq);
+            applied.record(c, seq);
             if (!end(c, jobId, state, nowMs)) {
                 return false;
             }

@@ -23,8 +23,9 @@ import java.util.List;
  * <h2>On-disk format</h2>
  * SQLite 3 in WAL mode with {@code synchronous=FULL}, so a commit is on disk when
  * it returns; file mode 0600 (SQLite gives the {@code -wal} and {@code -shm}
- * files the same mode). {@code PRAGMA user_version} holds the schema version, 2
- * (version 1 had no {@code job} table; opening it adds one):
+ * files the same mode). {@code PRAGMA user_version} holds the schema version, 3
+ * (version 1 had no {@code job} table, version 2 no stamps and no host id; opening
+ * an older one adds them):
  * <pre>
  * agent  (id                 INTEGER PRIMARY KEY CHECK (id = 1), -- exactly one row
  *         agent_id           TEXT,              -- from the last Welcome; NULL before the first
@@ -33,9 +34,14 @@ import java.util.List;
  *         config_version     INTEGER NOT NULL,  -- last applied configuration, 0: none
  *         config_json        TEXT,              -- its JSON document
  *         applied_server_seq INTEGER NOT NULL,  -- highest server-to-agent seq applied
- *         last_seq           INTEGER NOT NULL)  -- highest agent-to-server seq ever assigned
+ *         last_seq           INTEGER NOT NULL,  -- highest agent-to-server seq ever assigned
+ *         applied_server_stamp INTEGER NOT NULL, -- the stamp of the payload at applied_server_seq, 0: unknown
+ *         acked_seq          INTEGER NOT NULL,  -- highest agent-to-server seq the server acknowledged
+ *         acked_stamp        INTEGER NOT NULL,  -- that payload's stamp, 0: unknown
+ *         host_id            TEXT)              -- the machine this state belongs to; NULL until first checked
  * outbox (seq                INTEGER PRIMARY KEY,
- *         envelope           BLOB NOT NULL)     -- a protobuf Envelope, seq set, ack and ts_ms unset
+ *         envelope           BLOB NOT NULL,     -- a protobuf Envelope, seq and stamp set, ack and ts_ms unset
+ *         stamp              INTEGER NOT NULL)  -- the envelope's stamp (random, non-zero; 0: stored by schema 2)
  * boot   (started_ms         INTEGER NOT NULL,  -- the last 20 process starts, for diagnosis
  *         boot_id            TEXT NOT NULL,
  *         agent_version      TEXT NOT NULL)
@@ -57,7 +63,7 @@ public final class StateStore implements AutoCloseable {
     public static final String DATABASE_FILE = "agent.db";
     public static final String LOCK_FILE = "agent.lock";
 
-    private static final int SCHEMA_VERSION = 2;
+    private static final int SCHEMA_VERSION = 3;
     private static final int BOOTS_KEPT = 20;
 
     private final Path stateDir;
@@ -66,6 +72,7 @@ public final class StateStore implements AutoCloseable {
     private final FileLock instanceLock;
     private final SqliteOutbox outbox;
     private final JobStore jobs;
+    private final AppliedSeq applied = new AppliedSeq();
 
     private StateStore(Path stateDir, Database database, FileChannel lockChannel, FileLock instanceLock) {
         this.stateDir = stateDir;
@@ -73,7 +80,7 @@ public final class StateStore implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.instanceLock = instanceLock;
         this.outbox = new SqliteOutbox(database);
-        this.jobs = new JobStore(database, outbox);
+        this.jobs = new JobStore(database, outbox, applied);
     }
 
     /**
@@ -152,6 +159,9 @@ public final class StateStore implements AutoCloseable {
             if (version < 2) {
                 JobStore.createTable(c);
             }
+            if (version < 3) {
+                addVersion3(c);
+            }
             try (Statement s = c.createStatement()) {
                 s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
             }
@@ -179,6 +189,16 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    private static void addVersion3(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("ALTER TABLE outbox ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0");
+            s.executeUpdate("ALTER TABLE agent ADD COLUMN applied_server_stamp INTEGER NOT NULL DEFAULT 0");
+            s.executeUpdate("ALTER TABLE agent ADD COLUMN acked_seq INTEGER NOT NULL DEFAULT 0");
+            s.executeUpdate("ALTER TABLE agent ADD COLUMN acked_stamp INTEGER NOT NULL DEFAULT 0");
+            s.executeUpdate("ALTER TABLE agent ADD COLUMN host_id TEXT");
+        }
+    }
+
     public Path stateDir() {
         return stateDir;
     }
@@ -197,10 +217,10 @@ public final class StateStore implements AutoCloseable {
         return database.read("read the agent state", c -> {
             try (Statement s = c.createStatement();
                     ResultSet r = s.executeQuery("SELECT agent_id, agent_name, session_id, config_version, "
-                            + "config_json, applied_server_seq FROM agent WHERE id = 1")) {
+                            + "config_json, applied_server_seq, applied_server_stamp FROM agent WHERE id = 1")) {
                 r.next();
                 return new StoredState(r.getString(1), r.getString(2), r.getString(3), r.getLong(4),
-                        r.getString(5), r.getLong(6));
+                        r.getString(5), r.getLong(6), r.getLong(7));
             }
         });
     }
@@ -258,7 +278,7 @@ public final class StateStore implements AutoCloseable {
      */
     public List<Envelope> applyNoOp(long seq, List<Envelope> envelopes) {
         return database.write("record server seq " + seq + " as applied", c -> {
-            setApplied(c, seq);
+            applied.record(c, seq);
             return outbox.append(c, envelopes);
         });
     }
@@ -273,7 +293,7 @@ public final class StateStore implements AutoCloseable {
      */
     public boolean applyConfig(long seq, long version, String json, List<Envelope> envelopes) {
         return database.write("apply config version " + version, c -> {
-            setApplied(c, seq);
+            applied.record(c, seq);
             if (version <= configVersion(c)) {
                 return false;
             }
@@ -298,7 +318,7 @@ public final class StateStore implements AutoCloseable {
      */
     public boolean refuseConfig(long seq, long version, List<Envelope> envelopes) {
         return database.write("refuse config version " + version, c -> {
-            setApplied(c, seq);
+            applied.record(c, seq);
             if (version <= configVersion(c)) {
                 return false;
             }
@@ -307,17 +327,12 @@ public final class StateStore implements AutoCloseable {
         });
     }
 
-    /** Records {@code seq} as the applied server seq within the caller's transaction (0: nothing to record). */
-    static void setApplied(Connection c, long seq) throws SQLException {
-        if (seq <= 0) {
-            return;
-        }
-        try (PreparedStatement s = c.prepareStatement(
-                "UPDATE agent SET applied_server_seq = ? WHERE id = 1 AND applied_server_seq < ?")) {
-            s.setLong(1, seq);
-            s.setLong(2, seq);
-            s.executeUpdate();
-        }
+    /**
+     * The server payload numbered {@code seq}, stamped {@code stamp}, is about to be applied: the transaction
+     * that records its seq as applied records its stamp with it.
+     */
+    public void receiving(long seq, long stamp) {
+        applied.receiving(seq, stamp);
     }
 
     private static long configVersion(Connection c) throws SQLException {

@@ -57,7 +57,7 @@ class StateStoreTest {
     @Test
     void aFreshStoreHasNoIdentityConfigOrAppliedSeq() {
         try (StateStore store = StateStore.open(temp)) {
-            assertThat(store.state()).isEqualTo(new StoredState(null, null, null, 0, null, 0));
+            assertThat(store.state()).isEqualTo(new StoredState(null, null, null, 0, null, 0, 0));
         }
     }
 
