@@ -9,6 +9,7 @@ import dev.tether.agent.jobs.Jobs;
 import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.agent.shell.ShellRegistry;
 import dev.tether.agent.state.ConfigFiles;
+import dev.tether.agent.state.HostId;
 import dev.tether.agent.state.StateStore;
 import dev.tether.agent.state.StoredState;
 import dev.tether.protocol.ReliableChannel;
@@ -123,6 +124,7 @@ public final class Agent implements AutoCloseable {
         ConfigListeners listeners = new ConfigListeners();
         Agent agent = null;
         try {
+            store.claimHost(HostId.detect(), config.acceptMovedState());
             reconcileConfigFiles(store);
             store.recordBoot(bootId, version, clock.millis());
             StoredState state = store.state();

@@ -239,6 +239,41 @@ public final class StateStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Checks that this state belongs to the machine {@code hostId} and records it on first use. A state dir
+     * copied to another machine (a golden image with a state dir baked in, a cloned VM, a backup restored
+     * elsewhere) would run two agents on one identity and one outbox: refused unless {@code acceptMoved}.
+     *
+     * @param hostId this machine's id ({@link HostId#detect()}); null: no id to compare, nothing is checked
+     * @throws StateStoreException when the state was written on another machine and the move is not accepted
+     */
+    public void claimHost(String hostId, boolean acceptMoved) {
+        if (hostId == null) {
+            return;
+        }
+        database.write("check the state's machine", c -> {
+            String recorded;
+            try (Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT host_id FROM agent WHERE id = 1")) {
+                r.next();
+                recorded = r.getString(1);
+            }
+            if (recorded != null && !recorded.equals(hostId) && !acceptMoved) {
+                throw new StateStoreException("the state dir " + stateDir + " was written on another machine "
+                        + "(machine id " + recorded + ", this one is " + hostId + "): it was copied or cloned. Two "
+                        + "agents on copies of one state dir confuse the server. To run a new agent here, start it "
+                        + "with an empty --state-dir and its own key (a new agent or an enrollment token); if this "
+                        + "state really moved here and the old machine no longer runs it, start once with "
+                        + "--accept-moved-state");
+            }
+            try (PreparedStatement s = c.prepareStatement("UPDATE agent SET host_id = ? WHERE id = 1")) {
+                s.setString(1, hostId);
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     /** Records a process start, keeping the last {@value #BOOTS_KEPT}. */
     public void recordBoot(String bootId, String agentVersion, long startedMs) {
         database.write("record the boot", c -> {

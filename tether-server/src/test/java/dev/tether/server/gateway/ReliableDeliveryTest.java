@@ -78,6 +78,47 @@ abstract class ReliableDeliveryTest {
     }
 
     @Test
+    void aHelloClaimingTheLargestSeqIsClosedWith1002AndALabelFanOutIncludingThatAgentStillSucceeds() {
+        Api.Enrolled hostile = server.api().enrol("hostile", new JsonObject().put("pool", "fan"));
+        Api.Enrolled honest = server.api().enrol("honest", new JsonObject().put("pool", "fan"));
+        TestAgent liar = TestAgent.connect(server.port(), hostile.key());
+
+        liar.send(Envelope.newBuilder()
+                .setHello(TestAgent.defaultHello().setAppliedServerSeq(Long.MAX_VALUE)).build());
+
+        assertThat(liar.awaitCloseCode()).isEqualTo(1002);
+        assertThat(liar.closeReason()).contains("beyond any seq this server assigned");
+        TestAgent good = TestAgent.connect(server.port(), honest.key());
+        good.hello();
+        JsonObject created = server.api().createCommand(new JsonObject().put("selector", "pool=fan")
+                .put("argv", new JsonArray().add("true")));
+        assertThat(created.getJsonArray("jobs")).hasSize(2);
+        assertThat(good.await(PayloadCase.COMMAND).getSeq()).isEqualTo(1);
+        TestAgent reformed = TestAgent.connect(server.port(), hostile.key());
+        reformed.hello();
+        assertThat(reformed.await(PayloadCase.COMMAND).getSeq()).as("its counter never moved").isEqualTo(1);
+        good.close();
+        reformed.close();
+    }
+
+    @Test
+    void aHelloClaimingAServerSeqNeverAssignedIsClosedWith1002AndItsCommandsStayQueued() {
+        Api.Enrolled agent = server.api().enrol("restored-elsewhere");
+        JsonObject created = server.api().exec(List.of(agent.id()), "true");
+        TestAgent liar = TestAgent.connect(server.port(), agent.key());
+
+        liar.send(Envelope.newBuilder().setHello(TestAgent.defaultHello().setAppliedServerSeq(5)).build());
+
+        assertThat(liar.awaitCloseCode()).isEqualTo(1002);
+        TestAgent honest = TestAgent.connect(server.port(), agent.key());
+        honest.hello();
+        Envelope command = honest.await(PayloadCase.COMMAND);
+        assertThat(command.getSeq()).isEqualTo(1);
+        assertThat(command.getCommand().getCommandId()).isEqualTo(created.getString("id"));
+        honest.close();
+    }
+
+    @Test
     void floodOfEventsIsAppliedWithBackpressureAndNothingDropped() {
         TestAgent connection = server.connectNew("flooder");
 
