@@ -151,6 +151,11 @@ final class ReliableSession {
         if (connection.isClosed()) {
             return;
         }
+        if (services.hub().supersededAtHandshake(connection)) {
+            // Handshakes of one agent run in order on its lane, so a newer live connection is registered by now.
+            connection.close(CloseCodes.REPLACED, "a newer connection of this agent is live");
+            return;
+        }
         SessionStart start = services.sessions().beginSession(agentId, hello, System.currentTimeMillis());
         if (start == null || start.revoked()) {
             connection.close(CloseCodes.REVOKED, "agent key revoked");

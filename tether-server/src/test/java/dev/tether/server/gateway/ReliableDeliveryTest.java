@@ -119,6 +119,31 @@ abstract class ReliableDeliveryTest {
     }
 
     @Test
+    void aJobTheAgentConfirmsCancelledIsNotReopenedByALaterReplayedStart() {
+        Api.Enrolled agent = server.api().enrol("confirming");
+        TestAgent connection = TestAgent.connect(server.port(), agent.key());
+        connection.hello();
+        JsonObject created = server.api().exec(List.of(agent.id()), "sleep", "60");
+        String jobId = connection.await(PayloadCase.COMMAND).getCommand().getJobId();
+        server.api().post("/api/v1/commands/" + created.getString("id") + "/cancel", "{}");
+        await().until(() -> server.api().job(jobId).getString("state").equals("cancelled"));
+
+        connection.send(jobEvent(1, JobEvent.newBuilder().setJobId(jobId).setFinished(
+                dev.tether.protocol.v1.JobFinished.newBuilder()
+                        .setOutcome(dev.tether.protocol.v1.JobFinished.Outcome.CANCELLED))));
+        connection.send(jobEvent(2, JobEvent.newBuilder().setJobId(jobId)
+                .setStarted(dev.tether.protocol.v1.JobStarted.newBuilder().setPid(42))));
+
+        await().until(() -> connection.highestAck() == 2);
+        assertThat(server.api().job(jobId).getString("state")).isEqualTo("cancelled");
+        connection.close();
+    }
+
+    private static Envelope jobEvent(long seq, JobEvent.Builder event) {
+        return Envelope.newBuilder().setSeq(seq).setJobEvent(event).build();
+    }
+
+    @Test
     void floodOfEventsIsAppliedWithBackpressureAndNothingDropped() {
         TestAgent connection = server.connectNew("flooder");
 
