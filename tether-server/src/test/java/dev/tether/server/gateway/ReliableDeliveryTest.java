@@ -139,6 +139,32 @@ abstract class ReliableDeliveryTest {
         connection.close();
     }
 
+    @Test
+    void commandsRenumberedAfterAStampMismatchAreDeliveredAndTheirJobsFollowTheirNewSeqs() {
+        Api.Enrolled agent = server.api().enrol("diverged");
+        String first = jobOf(server.api().exec(List.of(agent.id()), "true"));
+        String second = jobOf(server.api().exec(List.of(agent.id()), "true"));
+        TestAgent connection = TestAgent.connect(server.port(), agent.key());
+
+        connection.hello(TestAgent.defaultHello().setAppliedServerSeq(1).setAppliedServerStamp(42));
+
+        Envelope renumberedFirst = connection.await(PayloadCase.COMMAND);
+        Envelope renumberedSecond = connection.await(PayloadCase.COMMAND);
+        assertThat(renumberedFirst.getSeq()).isEqualTo(2);
+        assertThat(renumberedFirst.getCommand().getJobId()).isEqualTo(first);
+        assertThat(renumberedSecond.getSeq()).isEqualTo(3);
+        assertThat(renumberedSecond.getCommand().getJobId()).isEqualTo(second);
+        connection.send(Envelope.newBuilder().setAckOnly(dev.tether.protocol.v1.Ack.getDefaultInstance())
+                .setAck(2).build());
+        await().until(() -> server.api().job(first).getString("state").equals("delivered"));
+        assertThat(server.api().job(second).getString("state")).isEqualTo("queued");
+        connection.close();
+    }
+
+    private static String jobOf(JsonObject command) {
+        return command.getJsonArray("jobs").getJsonObject(0).getString("id");
+    }
+
     private static Envelope jobEvent(long seq, JobEvent.Builder event) {
         return Envelope.newBuilder().setSeq(seq).setJobEvent(event).build();
     }
