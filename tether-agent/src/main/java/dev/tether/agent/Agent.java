@@ -9,7 +9,9 @@ import dev.tether.agent.jobs.Jobs;
 import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.agent.shell.ShellRegistry;
 import dev.tether.agent.state.ConfigFiles;
+import dev.tether.agent.state.HostId;
 import dev.tether.agent.state.StateStore;
+import dev.tether.agent.state.StoredState;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import java.io.IOException;
@@ -122,9 +124,12 @@ public final class Agent implements AutoCloseable {
         ConfigListeners listeners = new ConfigListeners();
         Agent agent = null;
         try {
+            store.claimHost(HostId.detect(), config.acceptMovedState());
             reconcileConfigFiles(store);
             store.recordBoot(bootId, version, clock.millis());
-            ReliableChannel channel = ReliableChannel.create(store.outbox(), store.state().appliedServerSeq());
+            StoredState state = store.state();
+            ReliableChannel channel = ReliableChannel.create(store.outbox(), state.appliedServerSeq(),
+                    state.appliedServerStamp());
             channel.publish(AgentEvents.started(version, bootId, clock.millis()));
             agent = new Agent(config, store, channel, listeners,
                     AgentIdentity.detect(version, bootId, config.labels()), clock);

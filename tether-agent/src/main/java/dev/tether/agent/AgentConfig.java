@@ -26,9 +26,11 @@ import java.util.TreeMap;
  * @param shell remote shells (never null; {@link ShellSettings#disabled()} when not given)
  * @param caFile PEM certificates of the CA that signed the server's certificate, trusted instead of the JDK's
  *     public roots; null to use those roots
+ * @param acceptMovedState run on a state dir written on another machine (its {@code /etc/machine-id} differs)
+ *     and make it this machine's; without it such a state dir is refused (see {@code StateStore#claimHost})
  */
 public record AgentConfig(URI server, String key, Path stateDir, Map<String, String> labels, boolean insecure,
-        Backoff backoff, ShellSettings shell, Path caFile) {
+        Backoff backoff, ShellSettings shell, Path caFile, boolean acceptMovedState) {
 
     private static final Set<String> SECURE_SCHEMES = Set.of("https", "wss");
     private static final Set<String> PLAIN_SCHEMES = Set.of("http", "ws");
@@ -73,7 +75,8 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
     @Override
     public String toString() {
         return "AgentConfig[server=" + server + ", key=<masked>, stateDir=" + stateDir + ", labels=" + labels
-                + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + ", caFile=" + caFile + "]";
+                + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + ", caFile=" + caFile
+                + ", acceptMovedState=" + acceptMovedState + "]";
     }
 
     private static void checkServer(URI server, boolean insecure) {
@@ -153,6 +156,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         private int maxShells = Limits.DEFAULT_MAX_SHELL_SESSIONS;
         private Duration shellIdleTimeout = Limits.DEFAULT_SHELL_IDLE_TIMEOUT;
         private int shellScrollbackBytes = Limits.DEFAULT_SHELL_SCROLLBACK_BYTES;
+        private boolean acceptMovedState;
 
         private Builder() {
         }
@@ -236,7 +240,13 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         public AgentConfig build() {
             return new AgentConfig(server, key, stateDir, labels, insecure, backoff,
                     new ShellSettings(shellEnabled, shellProgram, maxShells, shellIdleTimeout, shellScrollbackBytes),
-                    caFile);
+                    caFile, acceptMovedState);
+        }
+
+        /** Accept a state dir written on another machine once, making it this machine's (off by default). */
+        public Builder acceptMovedState(boolean accept) {
+            this.acceptMovedState = accept;
+            return this;
         }
 
         /** Trust the CA certificates in this PEM file instead of the JDK's public roots. */

@@ -53,6 +53,7 @@ final class AgentReceiver implements Receiver {
     @Override
     public void apply(Envelope envelope, boolean unknownPayload) {
         long seq = envelope.getSeq();
+        store.receiving(seq, envelope.getStamp());
         if (unknownPayload) {
             store.applyNoOp(seq, List.of());
             unknownPayloads.incrementAndGet();

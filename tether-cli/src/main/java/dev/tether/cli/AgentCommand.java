@@ -63,6 +63,12 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--insecure", description = "Allow plain ws:// or http:// (the key crosses the network in clear).")
     boolean insecure;
 
+    @Option(names = "--accept-moved-state",
+            description = "Run on a state dir written on another machine (its /etc/machine-id differs) and make it "
+                    + "this machine's. Only when the state really moved here and the old machine no longer runs it: "
+                    + "two agents on copies of one state dir confuse the server.")
+    boolean acceptMovedState;
+
     @Option(names = "--enable-shell",
             description = "Serve interactive remote shells (off by default: whoever may open one runs commands as this agent's user).")
     boolean enableShell;
@@ -109,6 +115,7 @@ final class AgentCommand implements Callable<Integer> {
                 .maxShells(maxShells)
                 .shellIdleTimeout(shellIdleTimeout)
                 .shellScrollbackBytes(shellScrollbackBytes)
+                .acceptMovedState(acceptMovedState)
                 .build();
     }
 

@@ -26,6 +26,13 @@ public final class Limits {
     /** Reliable payloads a sender may have on the wire without an acknowledgement. */
     public static final int RELIABLE_WINDOW = 512;
 
+    /**
+     * Applied seqs a handshake may announce stay below this (2^62): no stream gets near it (146,000 years at a
+     * million payloads a second), and the room above keeps {@code applied + window} and renumbering far from
+     * overflow. A larger one closes with {@link CloseCodes#PROTOCOL_ERROR}.
+     */
+    public static final long MAX_RESUME_SEQ = 1L << 62;
+
     /** Default cap of concurrent shell sessions per agent. */
     public static final int DEFAULT_MAX_SHELL_SESSIONS = 8;
 

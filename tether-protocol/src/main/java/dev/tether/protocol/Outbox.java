@@ -9,22 +9,32 @@ import java.util.List;
  * <p>Implementations persist before they return: once {@link #append} returns,
  * the payload survives a crash of the process. Seqs are assigned by the outbox,
  * consecutive and starting at 1, and never reused, not even after
- * {@link #acknowledge} deleted everything.
+ * {@link #acknowledge} deleted everything. Pending seqs are always consecutive,
+ * from {@link #firstPendingSeq} to {@link #lastSeq}.
+ *
+ * <p>Each stored payload carries a stamp ({@link Stamps}), set on the envelopes
+ * {@link #read} returns. The outbox also remembers the <em>acknowledged point</em>:
+ * the highest seq acknowledged and that payload's stamp, so a handshake can check
+ * that the peer applied this outbox's history and not another one (see
+ * {@link ReliableChannel#resume(long, long, long)}).
  */
 public interface Outbox {
 
     /**
      * Stores the envelopes (payload set, seq unset) and assigns them the next
-     * consecutive seqs, atomically.
+     * consecutive seqs and fresh stamps, atomically.
      *
-     * @return the stored envelopes with their seqs, in order
+     * @return the stored envelopes with their seqs and stamps, in order
      */
     List<Envelope> append(List<Envelope> envelopes);
 
-    /** Pending envelopes with {@code seq >= fromSeq}, ascending, at most {@code max}. */
+    /** Pending envelopes with {@code seq >= fromSeq}, ascending, at most {@code max}, stamps set. */
     List<Envelope> read(long fromSeq, int max);
 
-    /** Deletes every envelope with {@code seq <= upToSeq}. Idempotent. */
+    /**
+     * Deletes every envelope with {@code seq <= upToSeq} and, when {@code upToSeq} is above the acknowledged
+     * point, makes it the acknowledged point (with the stamp of its payload). Idempotent.
+     */
     void acknowledge(long upToSeq);
 
     /** The highest seq ever assigned, 0 when none. */
@@ -34,9 +44,22 @@ public interface Outbox {
     long firstPendingSeq();
 
     /**
-     * Moves the seq counter forward so the next assigned seq is at least
-     * {@code seq + 1}. Used when the peer has applied seqs this outbox no longer
-     * remembers (its state was restored from an older copy).
+     * The stamp this outbox holds for {@code seq}: its pending payload's, or the acknowledged point's when
+     * {@code seq} is that point; {@link Stamps#UNKNOWN} otherwise (acknowledged earlier, never assigned, or
+     * stored before stamps existed).
      */
-    void advanceTo(long seq);
+    long stampAt(long seq);
+
+    /**
+     * Renumbers every pending payload to follow what the peer applied, in one transaction: the pending
+     * payloads, in their order, get the seqs {@code peerApplied + 1, peerApplied + 2, ...} and fresh stamps;
+     * the counter becomes the last of them (or {@code peerApplied} when nothing is pending); the
+     * acknowledged point becomes {@code (peerApplied, peerStamp)}. Nothing is deleted. Used when this
+     * outbox's history diverged from what the peer applied (its state was restored from an older copy, or
+     * copied to another machine).
+     *
+     * @param peerApplied at least {@link #firstPendingSeq()} − 1, and below {@link Limits#MAX_RESUME_SEQ}
+     * @return how many payloads were renumbered
+     */
+    long renumberAfter(long peerApplied, long peerStamp);
 }

@@ -14,7 +14,10 @@ import java.util.List;
  * {@link Limits#RELIABLE_WINDOW} beyond the peer's cumulative ack; an ack
  * ({@link #onAck}) deletes what it covers. After a reconnect the handshake
  * ({@link #resume}) restarts sending right after what the peer has applied,
- * so everything unacknowledged is replayed in order.
+ * so everything unacknowledged is replayed in order. Every payload carries a
+ * stamp ({@link Stamps}); the peer announces the stamp of the last payload it
+ * applied, and a mismatch means this end's history diverged: its pending
+ * payloads are renumbered to follow the peer's, never dropped.
  *
  * <h2>Receiving</h2>
  * {@link #receive} checks order (a gap or a rewind within a session is a
@@ -40,6 +43,8 @@ public final class ReliableChannel {
     private long nextToSend;
     /** Highest peer seq durably applied by the caller. */
     private long applied;
+    /** The stamp of the peer payload at {@link #applied}; {@link Stamps#UNKNOWN} if not known. */
+    private long appliedStamp;
     /** Highest applied seq the peer has been told about. */
     private long ackSent;
     /** Last peer seq received in this session; 0 before the first. */
@@ -48,7 +53,7 @@ public final class ReliableChannel {
     private long firstExpected;
     private boolean inSession;
 
-    private ReliableChannel(Outbox outbox, long applied, int window) {
+    private ReliableChannel(Outbox outbox, long applied, long appliedStamp, int window) {
         if (applied < 0) {
             throw new IllegalArgumentException("applied seq must be >= 0, was " + applied);
         }
@@ -57,6 +62,7 @@ public final class ReliableChannel {
         }
         this.outbox = outbox;
         this.applied = applied;
+        this.appliedStamp = appliedStamp;
         this.window = window;
     }
 
@@ -65,11 +71,19 @@ public final class ReliableChannel {
      * @param appliedPeerSeq the highest peer seq this end has durably applied, read from its store
      */
     public static ReliableChannel create(Outbox outbox, long appliedPeerSeq) {
-        return new ReliableChannel(outbox, appliedPeerSeq, Limits.RELIABLE_WINDOW);
+        return new ReliableChannel(outbox, appliedPeerSeq, Stamps.UNKNOWN, Limits.RELIABLE_WINDOW);
+    }
+
+    /**
+     * @param appliedPeerStamp the stamp of the payload at {@code appliedPeerSeq}, stored with it
+     *     ({@link Stamps#UNKNOWN} when none was stored)
+     */
+    public static ReliableChannel create(Outbox outbox, long appliedPeerSeq, long appliedPeerStamp) {
+        return new ReliableChannel(outbox, appliedPeerSeq, appliedPeerStamp, Limits.RELIABLE_WINDOW);
     }
 
     public static ReliableChannel create(Outbox outbox, long appliedPeerSeq, int window) {
-        return new ReliableChannel(outbox, appliedPeerSeq, window);
+        return new ReliableChannel(outbox, appliedPeerSeq, Stamps.UNKNOWN, window);
     }
 
     // ------------------------------------------------------------ handshake
@@ -84,26 +98,50 @@ public final class ReliableChannel {
         return applied;
     }
 
+    /** The stamp of the peer payload at {@link #applied()}, to announce with it. */
+    public synchronized long appliedStamp() {
+        return appliedStamp;
+    }
+
+    /**
+     * Whether the peer announces an applied seq beyond anything this end ever assigned. Only a peer whose
+     * sender (this end) lost history can see that legitimately: this end's store was restored from an older
+     * copy. A side that cannot have been restored behind the peer's back treats it as a lie.
+     */
+    public synchronized boolean peerAhead(long peerApplied) {
+        return peerApplied > outbox.lastSeq();
+    }
+
+    /** {@link #resume(long, long, long)} for a peer that announces no stamp (it predates them). */
+    public Resumption resume(long peerApplied, long peerResumeSeq) throws ProtocolException {
+        return resume(peerApplied, Stamps.UNKNOWN, peerResumeSeq);
+    }
+
     /**
      * Opens a session once the handshake told this end what the peer has
-     * applied and where its replay starts.
+     * applied (seq and stamp) and where its replay starts.
      *
+     * <p>When the announced point shows that this end's history diverged from the one the peer applied
+     * (see {@link #diverged}), every pending payload is renumbered to follow the peer's applied seq instead
+     * of being taken as acknowledged: nothing the peer cannot be shown to have applied is deleted.
+     *
+     * @param peerStamp the stamp of the payload at {@code peerApplied}, {@link Stamps#UNKNOWN} if not told
      * @throws ProtocolException when the peer's numbers are impossible
      */
-    public synchronized Resumption resume(long peerApplied, long peerResumeSeq) throws ProtocolException {
-        if (peerApplied < 0 || peerResumeSeq < 1) {
+    public synchronized Resumption resume(long peerApplied, long peerStamp, long peerResumeSeq)
+            throws ProtocolException {
+        if (peerApplied < 0 || peerApplied >= Limits.MAX_RESUME_SEQ
+                || peerResumeSeq < 1 || peerResumeSeq > Limits.MAX_RESUME_SEQ) {
             throw new ProtocolException(CloseCodes.PROTOCOL_ERROR,
                     "invalid resume point: applied " + peerApplied + ", resume " + peerResumeSeq);
         }
-        boolean ownCounterAdvanced = false;
-        if (peerApplied > outbox.lastSeq()) {
-            // The peer applied seqs this end no longer knows: its store was restored
-            // from an older copy. Never reuse those seqs, or new payloads would be
-            // taken for duplicates.
-            outbox.advanceTo(peerApplied);
-            ownCounterAdvanced = true;
+        long renumbered = 0;
+        boolean diverged = diverged(peerApplied, peerStamp);
+        if (diverged) {
+            renumbered = outbox.renumberAfter(peerApplied, peerStamp);
+        } else {
+            outbox.acknowledge(peerApplied);
         }
-        outbox.acknowledge(peerApplied);
         peerAcked = peerApplied;
         nextToSend = Math.max(peerApplied + 1, outbox.firstPendingSeq());
 
@@ -112,7 +150,25 @@ public final class ReliableChannel {
         lastReceived = 0;
         ackSent = applied;
         inSession = true;
-        return new Resumption(lostByPeer, ownCounterAdvanced);
+        return new Resumption(lostByPeer, diverged, renumbered);
+    }
+
+    /**
+     * Whether the peer applied a history this end does not hold: it applied seqs this end never assigned
+     * (this end was restored from an older copy), or the payload it applied at {@code peerApplied} is not
+     * the one this end holds there (restored, then appended past that point; or a copy of this end's state
+     * runs elsewhere). A peer behind this end's acknowledged point, or one that announces no stamp, cannot
+     * be checked and is taken at its word.
+     */
+    private boolean diverged(long peerApplied, long peerStamp) {
+        if (peerApplied > outbox.lastSeq()) {
+            return true;
+        }
+        if (peerStamp == Stamps.UNKNOWN) {
+            return false;
+        }
+        long mine = outbox.stampAt(peerApplied);
+        return mine != Stamps.UNKNOWN && mine != peerStamp;
     }
 
     /** Ends the session (the connection is gone); sending stops until the next {@link #resume}. */
@@ -151,10 +207,19 @@ public final class ReliableChannel {
         return seq <= applied ? Receipt.DUPLICATE : Receipt.APPLY;
     }
 
-    /** Records that the caller durably applied everything up to {@code seq}. */
-    public synchronized void markApplied(long seq) {
+    /** Records that the caller durably applied everything up to {@code seq}, stamp unknown. */
+    public void markApplied(long seq) {
+        markApplied(seq, Stamps.UNKNOWN);
+    }
+
+    /**
+     * Records that the caller durably applied everything up to {@code seq}, whose payload carried
+     * {@code stamp}; the caller stored both in the transaction of the payload's effect.
+     */
+    public synchronized void markApplied(long seq, long stamp) {
         if (seq > applied) {
             applied = seq;
+            appliedStamp = stamp;
         }
     }
 
@@ -237,8 +302,9 @@ public final class ReliableChannel {
      *
      * @param lostByPeerReset seqs the peer had deleted although this end never
      *     applied them (this end's store was restored from an older copy); they are gone
-     * @param ownCounterAdvanced this end's seq counter was behind what the peer applied and was moved forward
+     * @param diverged this end's history is not the one the peer applied (see {@link #diverged})
+     * @param renumbered pending payloads moved to follow the peer's applied seq because of it
      */
-    public record Resumption(long lostByPeerReset, boolean ownCounterAdvanced) {
+    public record Resumption(long lostByPeerReset, boolean diverged, long renumbered) {
     }
 }

@@ -120,8 +120,80 @@ class ReliableChannelTest {
         ReliableChannel.Resumption resumption = channel.resume(40, 1);
         channel.publish(event("after-restore"));
 
-        assertThat(resumption.ownCounterAdvanced()).isTrue();
+        assertThat(resumption.diverged()).isTrue();
         assertThat(seqs(channel.nextBatch(10))).containsExactly(41L);
+    }
+
+    @Test
+    void payloadsPublishedBehindWhatThePeerAppliedAreRenumberedToFollowItNotDropped() throws ProtocolException {
+        ReliableChannel channel = ReliableChannel.create(outbox, 0);
+        publish(channel, 3);
+
+        ReliableChannel.Resumption resumption = channel.resume(40, 1);
+
+        assertThat(resumption.renumbered()).isEqualTo(3);
+        List<Envelope> sent = channel.nextBatch(10);
+        assertThat(seqs(sent)).containsExactly(41L, 42L, 43L);
+        assertThat(types(sent)).containsExactly("e0", "e1", "e2");
+        channel.publish(event("next"));
+        assertThat(seqs(channel.nextBatch(10))).containsExactly(44L);
+    }
+
+    @Test
+    void aRestoredSideThatAppendedPastThePeersAppliedSeqIsCaughtByTheStamp() throws ProtocolException {
+        MemoryOutbox lostHistory = new MemoryOutbox();
+        ReliableChannel before = ReliableChannel.create(lostHistory, 0);
+        publish(before, 2);
+        long appliedStamp = lostHistory.stampAt(2);
+        ReliableChannel restored = ReliableChannel.create(outbox, 0);
+        publish(restored, 4);
+
+        ReliableChannel.Resumption resumption = restored.resume(2, appliedStamp, 1);
+
+        assertThat(resumption.diverged()).isTrue();
+        List<Envelope> sent = restored.nextBatch(10);
+        assertThat(seqs(sent)).containsExactly(3L, 4L, 5L, 6L);
+        assertThat(types(sent)).containsExactly("e0", "e1", "e2", "e3");
+    }
+
+    @Test
+    void aMatchingStampAtThePeersAppliedSeqResumesAsUsual() throws ProtocolException {
+        ReliableChannel channel = ReliableChannel.create(outbox, 0);
+        publish(channel, 5);
+
+        ReliableChannel.Resumption resumption = channel.resume(3, outbox.stampAt(3), 1);
+
+        assertThat(resumption.diverged()).isFalse();
+        assertThat(seqs(channel.nextBatch(10))).containsExactly(4L, 5L);
+    }
+
+    @Test
+    void theAcknowledgedPointKeepsItsStampAfterItsPayloadIsDeleted() throws ProtocolException {
+        ReliableChannel channel = ReliableChannel.create(outbox, 0);
+        publish(channel, 2);
+        long stamp = outbox.stampAt(2);
+        channel.resume(0, 1);
+        channel.nextBatch(10);
+        channel.onAck(2);
+        channel.end();
+
+        ReliableChannel.Resumption resumption = channel.resume(2, stamp, 1);
+        channel.publish(event("next"));
+
+        assertThat(resumption.diverged()).isFalse();
+        assertThat(seqs(channel.nextBatch(10))).containsExactly(3L);
+    }
+
+    @Test
+    void anAppliedSeqNoStreamCanReachIsAProtocolErrorAndMovesNothing() {
+        ReliableChannel channel = ReliableChannel.create(outbox, 0);
+        publish(channel, 1);
+
+        assertThatThrownBy(() -> channel.resume(Long.MAX_VALUE, 1))
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.closeCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR));
+        assertThat(outbox.lastSeq()).isEqualTo(1);
+        assertThat(outbox.firstPendingSeq()).isEqualTo(1);
     }
 
     private static void publish(ReliableChannel channel, int count) {
@@ -130,6 +202,10 @@ class ReliableChannelTest {
 
     private static Envelope event(String type) {
         return Envelope.newBuilder().setAgentEvent(AgentEvent.newBuilder().setType(type)).build();
+    }
+
+    private static List<String> types(List<Envelope> envelopes) {
+        return envelopes.stream().map(e -> e.getAgentEvent().getType()).toList();
     }
 
     private static List<Long> seqs(List<Envelope> envelopes) {

@@ -26,6 +26,10 @@ public record AgentIdentity(String version, String bootId, String hostname, Stri
 
     private static final Path KERNEL_HOSTNAME = Path.of("/proc/sys/kernel/hostname");
 
+    /** The highest server seq this agent applied and the stamp its payload carried, for Hello. */
+    public record AppliedPoint(long seq, long stamp) {
+    }
+
     public static AgentIdentity detect(String version, String bootId, Map<String, String> labels) {
         return new AgentIdentity(version, bootId, localHostname(), System.getProperty("os.name", ""),
                 System.getProperty("os.arch", ""), Map.copyOf(labels));
@@ -51,10 +55,11 @@ public record AgentIdentity(String version, String bootId, String hostname, Stri
     /**
      * The Hello for a new connection (live, seq 0).
      *
+     * @param applied the highest server seq applied and its payload's stamp
      * @param capabilities what this agent can do, e.g. {@code cmd:exec} for each command type it runs
      * @param shellSessions the 16-byte ids of the shell sessions a server may re-attach to
      */
-    public Envelope hello(long configVersion, long appliedServerSeq, long resumeAgentSeq, List<String> capabilities,
+    public Envelope hello(long configVersion, AppliedPoint applied, long resumeAgentSeq, List<String> capabilities,
             List<ByteString> shellSessions) {
         return Envelope.newBuilder()
                 .setHello(Hello.newBuilder()
@@ -67,7 +72,8 @@ public record AgentIdentity(String version, String bootId, String hostname, Stri
                         .putAllLabels(labels)
                         .addAllCapabilities(capabilities)
                         .setConfigVersion(configVersion)
-                        .setAppliedServerSeq(appliedServerSeq)
+                        .setAppliedServerSeq(applied.seq())
+                        .setAppliedServerStamp(applied.stamp())
                         .setResumeAgentSeq(resumeAgentSeq)
                         .addAllShellSessions(shellSessions)
                         .setBootId(bootId))

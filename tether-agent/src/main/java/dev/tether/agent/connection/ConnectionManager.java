@@ -200,7 +200,11 @@ public final class ConnectionManager implements AutoCloseable {
     private Attempt attempt() {
         // Built before dialing, so a store failure here cannot leak an open socket. Payloads published
         // meanwhile get seqs at or after resumeSeq, so the Hello stays true.
-        Envelope hello = identity.hello(configVersion.getAsLong(), channel.applied(), channel.resumeSeq(),
+        AgentIdentity.AppliedPoint applied;
+        synchronized (channel) {
+            applied = new AgentIdentity.AppliedPoint(channel.applied(), channel.appliedStamp());
+        }
+        Envelope hello = identity.hello(configVersion.getAsLong(), applied, channel.resumeSeq(),
                 capabilities.get(), shells.sessionIds());
         WebSocketInbox inbox = new WebSocketInbox(Limits.MAX_FRAME_BYTES);
         WebSocket socket;

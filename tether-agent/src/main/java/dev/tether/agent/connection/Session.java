@@ -191,15 +191,18 @@ final class Session {
             throw new ProtocolException(CloseCodes.UNSUPPORTED_VERSION, "server chose protocol version " + version
                     + "; this agent speaks " + ProtocolVersion.MIN + ".." + ProtocolVersion.MAX);
         }
-        ReliableChannel.Resumption resumption =
-                channel.resume(welcome.getAppliedAgentSeq(), welcome.getResumeServerSeq());
+        ReliableChannel.Resumption resumption = channel.resume(welcome.getAppliedAgentSeq(),
+                welcome.getAppliedAgentStamp(), welcome.getResumeServerSeq());
         if (resumption.lostByPeerReset() > 0) {
             log.warn("this agent's state is older than the server's (restored from a copy?): {} payload(s) the "
                     + "server already deleted were never applied here", resumption.lostByPeerReset());
         }
-        if (resumption.ownCounterAdvanced()) {
-            log.warn("the server has applied agent seqs up to {} that this agent's state does not remember "
-                    + "(restored from a copy?); numbering continues after it", welcome.getAppliedAgentSeq());
+        if (resumption.diverged()) {
+            log.warn("the server applied a history of this agent's payloads up to seq {} that this agent's state "
+                    + "does not hold (the state dir was restored from an older copy, or copied from another "
+                    + "agent); {} unacknowledged payload(s) are renumbered to follow it and sent, none dropped "
+                    + "(the server may see a few it already applied once more)", welcome.getAppliedAgentSeq(),
+                    resumption.renumbered());
         }
         receiver.welcomed(welcome);
         heartbeatIntervalNanos = heartbeatInterval(welcome).toNanos();
@@ -253,7 +256,7 @@ final class Session {
     private void reliable(Envelope envelope, boolean unknownPayload) throws ProtocolException {
         if (channel.receive(envelope.getSeq()) == Receipt.APPLY) {
             receiver.apply(envelope, unknownPayload);
-            channel.markApplied(envelope.getSeq());
+            channel.markApplied(envelope.getSeq(), envelope.getStamp());
             writer.wake();
         } else {
             writer.requestAck();

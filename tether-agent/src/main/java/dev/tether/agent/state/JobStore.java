@@ -83,8 +83,10 @@ public final class JobStore {
 
     private final Database database;
     private final SqliteOutbox outbox;
+    private final AppliedSeq applied;
 
-    JobStore(Database database, SqliteOutbox outbox) {
+    JobStore(Database database, SqliteOutbox outbox, AppliedSeq applied) {
+        this.applied = applied;
         this.database = database;
         this.outbox = outbox;
     }
@@ -121,7 +123,7 @@ public final class JobStore {
      */
     public boolean accept(long seq, String jobId, String commandId, String type, long nowMs) {
         return database.write("accept job " + jobId, c -> {
-            StateStore.setApplied(c, seq);
+            applied.record(c, seq);
             return insert(c, jobId, commandId, type, State.ACCEPTED, nowMs);
         });
     }
@@ -135,7 +137,7 @@ public final class JobStore {
     public boolean acceptEnded(long seq, String jobId, String commandId, String type, State state, long nowMs,
             Envelope report) {
         return database.write("record job " + jobId + " as " + state.column(), c -> {
-            StateStore.setApplied(c, seq);
+            applied.record(c, seq);
             if (!insert(c, jobId, commandId, type, state, nowMs)) {
                 return false;
             }
@@ -195,7 +197,7 @@ public final class JobStore {
      */
     public boolean end(long seq, String jobId, State state, long nowMs, Envelope report) {
         return database.write("end job " + jobId, c -> {
-            StateStore.setApplied(c, seq);
+            applied.record(c, seq);
             if (!end(c, jobId, state, nowMs)) {
                 return false;
             }

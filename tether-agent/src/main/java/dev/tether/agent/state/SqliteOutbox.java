@@ -2,6 +2,7 @@ package dev.tether.agent.state;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tether.protocol.Outbox;
+import dev.tether.protocol.Stamps;
 import dev.tether.protocol.v1.Envelope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,8 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The agent's {@link Outbox}: the {@code outbox} table of {@code agent.db}, with
- * the seq counter in {@code agent.last_seq} (see {@link StateStore} for the
- * format). Every method is one SQLite transaction and durable when it returns;
+ * the seq counter in {@code agent.last_seq} and the acknowledged point in
+ * {@code agent.acked_seq}/{@code acked_stamp} (see {@link StateStore} for the
+ * format). A row's stamp is both in its envelope and in {@code outbox.stamp}. Every method is one SQLite transaction and durable when it returns;
  * an append of many envelopes is one transaction. Thread safe (through the
  * store's lock).
  */
@@ -49,11 +51,14 @@ public final class SqliteOutbox implements Outbox {
         }
         long seq = lastSeq(c);
         List<Envelope> stored = new ArrayList<>(envelopes.size());
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO outbox (seq, envelope) VALUES (?, ?)")) {
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO outbox (seq, envelope, stamp) VALUES (?, ?, ?)")) {
             for (Envelope envelope : envelopes) {
-                Envelope withSeq = envelope.toBuilder().setSeq(++seq).clearAck().clearTsMs().build();
+                Envelope withSeq = envelope.toBuilder().setSeq(++seq).setStamp(Stamps.draw()).clearAck().clearTsMs()
+                        .build();
                 insert.setLong(1, seq);
                 insert.setBytes(2, withSeq.toByteArray());
+                insert.setLong(3, withSeq.getStamp());
                 insert.addBatch();
                 stored.add(withSeq);
             }
@@ -112,6 +117,15 @@ public final class SqliteOutbox implements Outbox {
             return;
         }
         database.write("delete acknowledged payloads up to seq " + upToSeq, c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE agent SET acked_seq = ?, acked_stamp = "
+                    + "(SELECT stamp FROM outbox WHERE seq = ?) WHERE id = 1 AND acked_seq < ? "
+                    + "AND EXISTS (SELECT 1 FROM outbox WHERE seq = ?)")) {
+                s.setLong(1, upToSeq);
+                s.setLong(2, upToSeq);
+                s.setLong(3, upToSeq);
+                s.setLong(4, upToSeq);
+                s.executeUpdate();
+            }
             try (PreparedStatement s = c.prepareStatement("DELETE FROM outbox WHERE seq <= ?")) {
                 s.setLong(1, upToSeq);
                 return s.executeUpdate();
@@ -135,13 +149,33 @@ public final class SqliteOutbox implements Outbox {
     }
 
     @Override
-    public void advanceTo(long seq) {
-        database.write("advance the outbox seq to " + seq, c -> {
-            if (seq > lastSeq(c)) {
-                knownLastSeq.accumulateAndGet(seq, Math::max);
-                setLastSeq(c, seq);
+    public long stampAt(long seq) {
+        return database.read("read the stamp of seq " + seq, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT stamp FROM outbox WHERE seq = ? UNION ALL "
+                    + "SELECT acked_stamp FROM agent WHERE id = 1 AND acked_seq = ?")) {
+                s.setLong(1, seq);
+                s.setLong(2, seq);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? r.getLong(1) : Stamps.UNKNOWN;
+                }
             }
-            return null;
+        });
+    }
+
+    @Override
+    public long renumberAfter(long peerApplied, long peerStamp) {
+        return database.write("renumber the outbox to follow seq " + peerApplied, c -> {
+            long count = OutboxRenumbering.renumber(c, peerApplied);
+            long last = peerApplied + count;
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE agent SET last_seq = ?, acked_seq = ?, acked_stamp = ? WHERE id = 1")) {
+                s.setLong(1, last);
+                s.setLong(2, peerApplied);
+                s.setLong(3, peerStamp);
+                s.executeUpdate();
+            }
+            knownLastSeq.accumulateAndGet(last, Math::max);
+            return count;
         });
     }
 

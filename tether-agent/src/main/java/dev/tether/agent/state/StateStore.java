@@ -24,8 +24,9 @@ import java.util.List;
  * SQLite 3 in WAL mode with {@code synchronous=FULL}, so a commit is on disk when
  * it returns; file mode 0600 (SQLite gives the {@code -wal} and {@code -shm}
  * files the same mode). {@code PRAGMA user_version} holds the schema version, 4
- * (version 1 had no {@code job} table; version 4 added {@code job.start_ticks}
- * and {@code job.boot_id}; opening an older file adds what it lacks):
+ * (version 1 had no {@code job} table, version 2 no stamps and no host id, version 3
+ * no {@code job.start_ticks} and {@code job.boot_id}; opening an older file adds what
+ * it lacks):
  * <pre>
  * agent  (id                 INTEGER PRIMARY KEY CHECK (id = 1), -- exactly one row
  *         agent_id           TEXT,              -- from the last Welcome; NULL before the first
@@ -34,9 +35,14 @@ import java.util.List;
  *         config_version     INTEGER NOT NULL,  -- last applied configuration, 0: none
  *         config_json        TEXT,              -- its JSON document
  *         applied_server_seq INTEGER NOT NULL,  -- highest server-to-agent seq applied
- *         last_seq           INTEGER NOT NULL)  -- highest agent-to-server seq ever assigned
+ *         last_seq           INTEGER NOT NULL,  -- highest agent-to-server seq ever assigned
+ *         applied_server_stamp INTEGER NOT NULL, -- the stamp of the payload at applied_server_seq, 0: unknown
+ *         acked_seq          INTEGER NOT NULL,  -- highest agent-to-server seq the server acknowledged
+ *         acked_stamp        INTEGER NOT NULL,  -- that payload's stamp, 0: unknown
+ *         host_id            TEXT)              -- the machine this state belongs to; NULL until first checked
  * outbox (seq                INTEGER PRIMARY KEY,
- *         envelope           BLOB NOT NULL)     -- a protobuf Envelope, seq set, ack and ts_ms unset
+ *         envelope           BLOB NOT NULL,     -- a protobuf Envelope, seq and stamp set, ack and ts_ms unset
+ *         stamp              INTEGER NOT NULL)  -- the envelope's stamp (random, non-zero; 0: stored by schema 2)
  * boot   (started_ms         INTEGER NOT NULL,  -- the last 20 process starts, for diagnosis
  *         boot_id            TEXT NOT NULL,
  *         agent_version      TEXT NOT NULL)
@@ -67,6 +73,7 @@ public final class StateStore implements AutoCloseable {
     private final FileLock instanceLock;
     private final SqliteOutbox outbox;
     private final JobStore jobs;
+    private final AppliedSeq applied = new AppliedSeq();
 
     private StateStore(Path stateDir, Database database, FileChannel lockChannel, FileLock instanceLock) {
         this.stateDir = stateDir;
@@ -74,7 +81,7 @@ public final class StateStore implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.instanceLock = instanceLock;
         this.outbox = new SqliteOutbox(database);
-        this.jobs = new JobStore(database, outbox);
+        this.jobs = new JobStore(database, outbox, applied);
     }
 
     /**
@@ -153,6 +160,9 @@ public final class StateStore implements AutoCloseable {
             if (version < 2) {
                 JobStore.createTable(c);
             }
+            if (version < 3) {
+                addVersion3(c);
+            }
             if (version < 4) {
                 JobStore.addSpawnColumns(c);
             }
@@ -183,6 +193,16 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    private static void addVersion3(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("ALTER TABLE outbox ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0");
+            s.executeUpdate("ALTER TABLE agent ADD COLUMN applied_server_stamp INTEGER NOT NULL DEFAULT 0");
+            s.executeUpdate("ALTER TABLE agent ADD COLUMN acked_seq INTEGER NOT NULL DEFAULT 0");
+            s.executeUpdate("ALTER TABLE agent ADD COLUMN acked_stamp INTEGER NOT NULL DEFAULT 0");
+            s.executeUpdate("ALTER TABLE agent ADD COLUMN host_id TEXT");
+        }
+    }
+
     public Path stateDir() {
         return stateDir;
     }
@@ -201,10 +221,10 @@ public final class StateStore implements AutoCloseable {
         return database.read("read the agent state", c -> {
             try (Statement s = c.createStatement();
                     ResultSet r = s.executeQuery("SELECT agent_id, agent_name, session_id, config_version, "
-                            + "config_json, applied_server_seq FROM agent WHERE id = 1")) {
+                            + "config_json, applied_server_seq, applied_server_stamp FROM agent WHERE id = 1")) {
                 r.next();
                 return new StoredState(r.getString(1), r.getString(2), r.getString(3), r.getLong(4),
-                        r.getString(5), r.getLong(6));
+                        r.getString(5), r.getLong(6), r.getLong(7));
             }
         });
     }
@@ -217,6 +237,41 @@ public final class StateStore implements AutoCloseable {
                 s.setString(1, agentId);
                 s.setString(2, agentName);
                 s.setString(3, sessionId);
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Checks that this state belongs to the machine {@code hostId} and records it on first use. A state dir
+     * copied to another machine (a golden image with a state dir baked in, a cloned VM, a backup restored
+     * elsewhere) would run two agents on one identity and one outbox: refused unless {@code acceptMoved}.
+     *
+     * @param hostId this machine's id ({@link HostId#detect()}); null: no id to compare, nothing is checked
+     * @throws StateStoreException when the state was written on another machine and the move is not accepted
+     */
+    public void claimHost(String hostId, boolean acceptMoved) {
+        if (hostId == null) {
+            return;
+        }
+        database.write("check the state's machine", c -> {
+            String recorded;
+            try (Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT host_id FROM agent WHERE id = 1")) {
+                r.next();
+                recorded = r.getString(1);
+            }
+            if (recorded != null && !recorded.equals(hostId) && !acceptMoved) {
+                throw new StateStoreException("the state dir " + stateDir + " was written on another machine "
+                        + "(machine id " + recorded + ", this one is " + hostId + "): it was copied or cloned. Two "
+                        + "agents on copies of one state dir confuse the server. To run a new agent here, start it "
+                        + "with an empty --state-dir and its own key (a new agent or an enrollment token); if this "
+                        + "state really moved here and the old machine no longer runs it, start once with "
+                        + "--accept-moved-state");
+            }
+            try (PreparedStatement s = c.prepareStatement("UPDATE agent SET host_id = ? WHERE id = 1")) {
+                s.setString(1, hostId);
                 s.executeUpdate();
             }
             return null;
@@ -262,7 +317,7 @@ public final class StateStore implements AutoCloseable {
      */
     public List<Envelope> applyNoOp(long seq, List<Envelope> envelopes) {
         return database.write("record server seq " + seq + " as applied", c -> {
-            setApplied(c, seq);
+            applied.record(c, seq);
             return outbox.append(c, envelopes);
         });
     }
@@ -277,7 +332,7 @@ public final class StateStore implements AutoCloseable {
      */
     public boolean applyConfig(long seq, long version, String json, List<Envelope> envelopes) {
         return database.write("apply config version " + version, c -> {
-            setApplied(c, seq);
+            applied.record(c, seq);
             if (version <= configVersion(c)) {
                 return false;
             }
@@ -302,7 +357,7 @@ public final class StateStore implements AutoCloseable {
      */
     public boolean refuseConfig(long seq, long version, List<Envelope> envelopes) {
         return database.write("refuse config version " + version, c -> {
-            setApplied(c, seq);
+            applied.record(c, seq);
             if (version <= configVersion(c)) {
                 return false;
             }
@@ -311,17 +366,12 @@ public final class StateStore implements AutoCloseable {
         });
     }
 
-    /** Records {@code seq} as the applied server seq within the caller's transaction (0: nothing to record). */
-    static void setApplied(Connection c, long seq) throws SQLException {
-        if (seq <= 0) {
-            return;
-        }
-        try (PreparedStatement s = c.prepareStatement(
-                "UPDATE agent SET applied_server_seq = ? WHERE id = 1 AND applied_server_seq < ?")) {
-            s.setLong(1, seq);
-            s.setLong(2, seq);
-            s.executeUpdate();
-        }
+    /**
+     * The server payload numbered {@code seq}, stamped {@code stamp}, is about to be applied: the transaction
+     * that records its seq as applied records its stamp with it.
+     */
+    public void receiving(long seq, long stamp) {
+        applied.receiving(seq, stamp);
     }
 
     private static long configVersion(Connection c) throws SQLException {

@@ -9,7 +9,8 @@ package dev.tether.agent.state;
  * @param configVersion the last applied configuration version, 0 when none
  * @param configJson that configuration's JSON, null when none
  * @param appliedServerSeq the highest server-to-agent seq applied
+ * @param appliedServerStamp the stamp of the payload at {@code appliedServerSeq}, 0 when unknown
  */
 public record StoredState(String agentId, String agentName, String sessionId, long configVersion,
-        String configJson, long appliedServerSeq) {
+        String configJson, long appliedServerSeq, long appliedServerStamp) {
 }

@@ -32,7 +32,7 @@ class ConfigFilesTest {
     void reconcileRewritesFilesThatLagTheDatabase() throws Exception {
         ConfigFiles files = new ConfigFiles(dir);
         files.write(1, "{}");
-        StoredState state = new StoredState("a", "b", "c", 2, "{\"v\":2}", 0);
+        StoredState state = new StoredState("a", "b", "c", 2, "{\"v\":2}", 0, 0);
         assertThat(files.reconcile(state)).isTrue();
         assertThat(Files.readString(files.json())).isEqualTo("{\"v\":2}");
         assertThat(files.reconcile(state)).isFalse();
@@ -40,7 +40,7 @@ class ConfigFilesTest {
 
     @Test
     void reconcileLeavesADirWithoutConfigAlone() throws Exception {
-        assertThat(new ConfigFiles(dir).reconcile(new StoredState(null, null, null, 0, null, 0))).isFalse();
+        assertThat(new ConfigFiles(dir).reconcile(new StoredState(null, null, null, 0, null, 0, 0))).isFalse();
         try (var listing = Files.list(dir)) {
             assertThat(listing).isEmpty();
         }

@@ -3,6 +3,8 @@ package dev.tether.agent.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.agent.events.AgentEvents;
+import dev.tether.protocol.ProtocolException;
+import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,9 +55,11 @@ class SqliteOutboxTest {
         outbox = store.outbox();
         assertThat(seqs(outbox.read(5, 10))).containsExactly(5L);
         assertThat(outbox.read(6, 10)).isEmpty();
-        outbox.advanceTo(9);
-        assertThat(seqs(outbox.append(events(1)))).containsExactly(10L);
-        assertThat(seqs(outbox.read(6, 10))).containsExactly(10L);
+        outbox.renumberAfter(9, 0);
+        assertThat(seqs(outbox.read(6, 10))).containsExactly(10L, 11L, 12L, 13L, 14L);
+        assertThat(outbox.read(15, 10)).isEmpty();
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(15L);
+        assertThat(seqs(outbox.read(15, 10))).containsExactly(15L);
     }
 
     @Test
@@ -111,29 +115,73 @@ class SqliteOutboxTest {
     }
 
     @Test
-    void advanceToMovesTheCounterForwardOnly() {
-        outbox.append(events(2));
-        outbox.advanceTo(10);
-        assertThat(outbox.lastSeq()).isEqualTo(10);
-        outbox.advanceTo(5);
-        assertThat(outbox.lastSeq()).isEqualTo(10);
-        outbox.acknowledge(10);
-        assertThat(seqs(outbox.append(events(1)))).containsExactly(11L);
+    void payloadsPublishedBehindWhatTheServerAppliedAreRenumberedToFollowItAndSurviveReopening()
+            throws ProtocolException {
+        ReliableChannel channel = ReliableChannel.create(outbox, 0);
+        channel.publish(events(3));
+
+        channel.resume(40, 1);
+        store.close();
+        store = StateStore.open(dir);
+        outbox = store.outbox();
+
+        List<Envelope> pending = outbox.read(1, 10);
+        assertThat(seqs(pending)).containsExactly(41L, 42L, 43L);
+        assertThat(pending).extracting(e -> e.getAgentEvent().getType()).containsExactly("e0", "e1", "e2");
+        assertThat(outbox.lastSeq()).isEqualTo(43);
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(44L);
+    }
+
+    @Test
+    void aRestoredOutboxThatAppendedPastTheServersAppliedSeqIsCaughtByTheStampAndRenumbered()
+            throws ProtocolException {
+        List<Envelope> lostHistory = outbox.append(events(2));
+        outbox.acknowledge(2);
+        store.close();
+        Path copy = dir.resolveSibling(dir.getFileName() + "-copy");
+        store = StateStore.open(copy);
+        outbox = store.outbox();
+        outbox.append(events(4));
+        ReliableChannel restored = ReliableChannel.create(outbox, 0);
+
+        ReliableChannel.Resumption resumption = restored.resume(2, lostHistory.get(1).getStamp(), 1);
+
+        assertThat(resumption.diverged()).isTrue();
+        assertThat(seqs(outbox.read(1, 10))).containsExactly(3L, 4L, 5L, 6L);
+    }
+
+    @Test
+    void theAcknowledgedPointKeepsItsStampAcrossReopening() {
+        List<Envelope> stored = outbox.append(events(3));
+        outbox.acknowledge(2);
+        store.close();
+
+        store = StateStore.open(dir);
+        outbox = store.outbox();
+        assertThat(outbox.stampAt(2)).isEqualTo(stored.get(1).getStamp()).isNotZero();
+        assertThat(outbox.stampAt(3)).isEqualTo(stored.get(2).getStamp());
+        assertThat(outbox.stampAt(1)).as("acknowledged before the point: forgotten").isZero();
+    }
+
+    @Test
+    void everyStoredPayloadGetsItsOwnNonZeroStamp() {
+        List<Envelope> stored = outbox.append(events(50));
+        assertThat(stored).extracting(Envelope::getStamp).doesNotContain(0L).doesNotHaveDuplicates();
+        assertThat(outbox.read(1, 50)).containsExactlyElementsOf(stored);
     }
 
     @Test
     void everythingSurvivesReopeningTheFile() {
         List<Envelope> stored = outbox.append(events(4));
         outbox.acknowledge(1);
-        outbox.advanceTo(6);
         store.close();
 
         store = StateStore.open(dir);
         outbox = store.outbox();
         assertThat(outbox.read(1, 10)).containsExactlyElementsOf(stored.subList(1, 4));
-        assertThat(outbox.lastSeq()).isEqualTo(6);
+        assertThat(outbox.lastSeq()).isEqualTo(4);
         assertThat(outbox.firstPendingSeq()).isEqualTo(2);
-        assertThat(seqs(outbox.append(events(1)))).containsExactly(7L);
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(5L);
     }
 
     @Test

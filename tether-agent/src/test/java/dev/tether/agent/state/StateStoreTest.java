@@ -57,7 +57,7 @@ class StateStoreTest {
     @Test
     void aFreshStoreHasNoIdentityConfigOrAppliedSeq() {
         try (StateStore store = StateStore.open(temp)) {
-            assertThat(store.state()).isEqualTo(new StoredState(null, null, null, 0, null, 0));
+            assertThat(store.state()).isEqualTo(new StoredState(null, null, null, 0, null, 0, 0));
         }
     }
 
@@ -95,6 +95,47 @@ class StateStoreTest {
                 .hasMessageContaining("another agent is already running with state dir");
         first.close();
         StateStore.open(temp).close();
+    }
+
+    @Test
+    void aStateDirWrittenOnAnotherMachineIsRefusedWithWhatToDoUnlessTheMoveIsAccepted() {
+        try (StateStore store = StateStore.open(temp)) {
+            store.claimHost("machine-a", false);
+        }
+        try (StateStore store = StateStore.open(temp)) {
+            store.claimHost("machine-a", false);
+            assertThatThrownBy(() -> store.claimHost("machine-b", false))
+                    .isInstanceOf(StateStoreException.class)
+                    .hasMessageContaining("written on another machine (machine id machine-a, this one is machine-b)")
+                    .hasMessageContaining("empty --state-dir")
+                    .hasMessageContaining("--accept-moved-state");
+
+            store.claimHost("machine-b", true);
+            store.claimHost("machine-b", false);
+            assertThatThrownBy(() -> store.claimHost("machine-a", false)).isInstanceOf(StateStoreException.class);
+        }
+    }
+
+    @Test
+    void aVersion2DatabaseKeepsItsPendingPayloadsAndGainsStamps() throws Exception {
+        try (StateStore store = StateStore.open(temp)) {
+            store.outbox().append(List.of(AgentEvents.envelope("old", "{}", 1)));
+        }
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + temp.resolve("agent.db"));
+                var s = c.createStatement()) {
+            for (String column : List.of("applied_server_stamp", "acked_seq", "acked_stamp", "host_id")) {
+                s.executeUpdate("ALTER TABLE agent DROP COLUMN " + column);
+            }
+            s.executeUpdate("ALTER TABLE outbox DROP COLUMN stamp");
+            s.executeUpdate("PRAGMA user_version = 2");
+        }
+
+        try (StateStore store = StateStore.open(temp)) {
+            assertThat(store.outbox().read(1, 10)).extracting(e -> e.getAgentEvent().getType()).containsExactly("old");
+            assertThat(store.outbox().stampAt(1)).as("stored before stamps: unknown").isZero();
+            assertThat(store.outbox().append(List.of(AgentEvents.envelope("new", "{}", 2))).get(0).getStamp())
+                    .isNotZero();
+        }
     }
 
     @Test

@@ -288,7 +288,7 @@ public final class FakeTetherServer implements AutoCloseable {
         if (Payloads.isReliable(envelope) && envelope.getSeq() <= applyUpTo) {
             if (channel.receive(envelope.getSeq()) == Receipt.APPLY) {
                 applied.add(envelope);
-                channel.markApplied(envelope.getSeq());
+                channel.markApplied(envelope.getSeq(), envelope.getStamp());
             }
             if (acknowledge && channel.ackDue()) {
                 connection.send(Envelope.newBuilder().setAckOnly(Ack.getDefaultInstance())
@@ -307,6 +307,7 @@ public final class FakeTetherServer implements AutoCloseable {
                 .setSessionId("session-" + connections.indexOf(connection))
                 .setHeartbeatIntervalMs(heartbeatIntervalMs)
                 .setAppliedAgentSeq(channel.applied())
+                .setAppliedAgentStamp(channel.appliedStamp())
                 .setResumeServerSeq(channel.resumeSeq())
                 .setAgentId("agent-1")
                 .setAgentName("test-agent");
@@ -315,7 +316,7 @@ public final class FakeTetherServer implements AutoCloseable {
             welcome.setConfig(offered);
         }
         connection.send(Envelope.newBuilder().setWelcome(welcome).build());
-        channel.resume(hello.getAppliedServerSeq(), hello.getResumeAgentSeq());
+        channel.resume(hello.getAppliedServerSeq(), hello.getAppliedServerStamp(), hello.getResumeAgentSeq());
         if (replayFrom > 0) {
             for (Envelope old : sentReliable) {
                 if (old.getSeq() >= replayFrom && old.getSeq() <= hello.getAppliedServerSeq()) {

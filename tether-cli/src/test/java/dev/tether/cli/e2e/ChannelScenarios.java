@@ -116,6 +116,30 @@ abstract class ChannelScenarios {
     }
 
     @Test
+    void anAgentWhoseStateDirIsRestoredFromAnEarlierCopyLosesNoEventPublishedAfterTheRestore() throws Exception {
+        Fleet.AgentIdentity agent = fleet.createAgent("restored");
+        Path copy = dir.resolve("restored-state-copy");
+        JavaProcess early = fleet.startPublisher(agent, fleet.url(), 1, 100, 100, 0);
+        awaitApplied(agent, 100);
+        early.stop();
+        copyDir(agent.stateDir(), copy);
+        JavaProcess later = fleet.startPublisher(agent, fleet.url(), 101, 300, 50, 0);
+        awaitApplied(agent, 300);
+        later.stop();
+
+        // The restored copy numbers its next payloads from where the copy stopped: 250 of them pass the seq
+        // the server applied before the agent connects again.
+        copyDir(copy, agent.stateDir());
+        java.net.URI nowhere = java.net.URI.create("http://127.0.0.1:" + unusedPort());
+        JavaProcess offline = fleet.startPublisher(agent, nowhere, 301, 550, 50, 0);
+        offline.awaitOutput("publishing done 550", Duration.ofSeconds(30));
+        offline.kill9();
+        fleet.startPublisher(agent, fleet.url(), 1, 0, 1, 0);
+
+        assertExactlyOnceInOrder(agent, 550);
+    }
+
+    @Test
     void killedServerMidStreamLosesAndDuplicatesNothing() throws Exception {
         Fleet.AgentIdentity agent = fleet.createAgent("streamer");
         JavaProcess publisher = fleet.startPublisher(agent, fleet.url(), 1, 3000, 50, 10);
@@ -263,6 +287,28 @@ abstract class ChannelScenarios {
         for (int i = 0; i < ns.size(); i++) {
             if (ns.get(i) != i + 1) {
                 throw new AssertionError("event " + (i + 1) + " applied as n=" + ns.get(i) + " (lost, duplicated or reordered)");
+            }
+        }
+    }
+
+    private void awaitApplied(Fleet.AgentIdentity agent, int count) {
+        await(count + " events applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> api.events(agent.id(), "test.n").size() >= count);
+    }
+
+    /** Replaces {@code to} with a copy of the files in {@code from} (an agent's state dir, agent stopped). */
+    private static void copyDir(Path from, Path to) throws java.io.IOException {
+        if (Files.exists(to)) {
+            try (var old = Files.list(to)) {
+                for (Path file : old.toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, to.resolve(file.getFileName()));
             }
         }
     }

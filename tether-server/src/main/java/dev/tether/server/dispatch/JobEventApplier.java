@@ -84,6 +84,10 @@ public final class JobEventApplier {
             LOG.warn("job {}: the agent reports it {} although the server had ended it as {}; following the agent",
                     job.id(), ending.state().wire(), job.state().wire());
             JobTransitions.finishIn(connection, job, ending, nowMillis, after);
+        } else if (job.unconfirmed()) {
+            // The agent confirms the server's decision: later reports (a replay) no longer reopen the job.
+            JobTransitions.confirmIn(connection, job.id());
+            after.ignored("final");
         } else {
             after.ignored("final");
         }

@@ -43,6 +43,15 @@ final class JobTransitions {
         }
     }
 
+    /** The agent reported the final state the server had decided: the decision is no longer unconfirmed. */
+    static void confirmIn(Connection connection, String jobId) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE jobs SET unconfirmed = 0 WHERE id = ? AND unconfirmed = 1")) {
+            update.setString(1, jobId);
+            update.executeUpdate();
+        }
+    }
+
     /** → running: the agent started it (from queued, delivered, or an unconfirmed final state). */
     static boolean startIn(Connection connection, JobRecord job, long nowMillis, AfterCommit after)
             throws SQLException {

@@ -109,7 +109,7 @@ final class InboundApplier {
             }
             applied.updateAgentRow(connection, agentId, now);
             EventStore.insertIn(connection, agentId, applied.events);
-            AgentSessionStore.advanceAppliedIn(connection, agentId, appliedBefore, last);
+            AgentSessionStore.advanceAppliedIn(connection, agentId, appliedBefore, last, fresh.getLast().getStamp());
             applied.after.writeEventsIn(connection, dialect);
             return applied;
         });

@@ -151,17 +151,25 @@ final class ReliableSession {
         if (connection.isClosed()) {
             return;
         }
+        if (services.hub().supersededAtHandshake(connection)) {
+            // Handshakes of one agent run in order on its lane, so a newer live connection is registered by now.
+            connection.close(CloseCodes.REPLACED, "a newer connection of this agent is live");
+            return;
+        }
         SessionStart start = services.sessions().beginSession(agentId, hello, System.currentTimeMillis());
         if (start == null || start.revoked()) {
             connection.close(CloseCodes.REVOKED, "agent key revoked");
             return;
         }
-        channel = ReliableChannel.create(new ServerOutbox(services.db(), agentId), start.appliedAgentSeq());
+        channel = ReliableChannel.create(new ServerOutbox(services.db(), agentId), start.appliedAgentSeq(),
+                start.appliedAgentStamp());
+        refuseImpossibleResumePoint(hello);
         Welcome welcome = welcome(start, hello, protocolVersion);
         ReliableChannel.Resumption resumption = channel.resume(hello.getAppliedServerSeq(),
-                hello.getResumeAgentSeq());
-        if (resumption.lostByPeerReset() > 0 || resumption.ownCounterAdvanced()) {
-            LOG.warn("agent {}: state restored from an older copy on one side ({})", agentId, resumption);
+                hello.getAppliedServerStamp(), hello.getResumeAgentSeq());
+        if (resumption.lostByPeerReset() > 0 || resumption.diverged()) {
+            LOG.warn("agent {}: its history and the server's differ (a state restored from an older copy, or a "
+                    + "state dir copied to another machine): {}", agentId, resumption);
         }
         if (!services.hub().register(connection)) {
             connection.close(CloseCodes.REVOKED, "agent key revoked");
@@ -182,12 +190,29 @@ final class ReliableSession {
         service();
     }
 
+    /**
+     * The server is the authority for the seqs it assigns, and its database is not restored behind its own
+     * back: an agent that claims to have applied a server seq beyond anything this server assigned it lies
+     * (or runs on state that belongs to another server). Accepting it would let one agent move its own
+     * counter anywhere; it is refused before anything is written.
+     */
+    private void refuseImpossibleResumePoint(Hello hello) throws ProtocolException {
+        if (channel.peerAhead(hello.getAppliedServerSeq())) {
+            LOG.warn("agent {}: refused: its Hello claims server seq {} applied, beyond any seq this server assigned "
+                    + "it (its state dir belongs to another server or was tampered with; re-enroll it with a fresh "
+                    + "--state-dir)", agentId, hello.getAppliedServerSeq());
+            throw new ProtocolException(CloseCodes.PROTOCOL_ERROR,
+                    "applied_server_seq is beyond any seq this server assigned to this agent");
+        }
+    }
+
     private Welcome welcome(SessionStart start, Hello hello, int protocolVersion) {
         Welcome.Builder welcome = Welcome.newBuilder()
                 .setProtocolVersion(protocolVersion)
                 .setSessionId(UUID.randomUUID().toString())
                 .setHeartbeatIntervalMs((int) services.heartbeatInterval().toMillis())
                 .setAppliedAgentSeq(channel.applied())
+                .setAppliedAgentStamp(channel.appliedStamp())
                 .setResumeServerSeq(channel.resumeSeq())
                 .setAgentId(agentId)
                 .setAgentName(start.name());
@@ -242,7 +267,8 @@ final class ReliableSession {
             return;
         }
         services.applier().apply(agentId, fresh, channel.applied());
-        channel.markApplied(fresh.get(fresh.size() - 1).getSeq());
+        Envelope last = fresh.getLast();
+        channel.markApplied(last.getSeq(), last.getStamp());
     }
 
     private void sendOutbound() {

@@ -131,6 +131,15 @@ public final class Hub implements AutoCloseable {
      *
      * @return true when the agent went offline: this was its live connection
      */
+    /**
+     * Whether a connection of the same agent that opened after this one is already live, so this one's
+     * Hello is stale (it reached the server after its replacement's) and must not replace it.
+     */
+    public boolean supersededAtHandshake(LiveConnection connection) {
+        LiveConnection current = live.get(connection.agentId());
+        return current != null && current != connection && current.openedNanos() - connection.openedNanos() > 0;
+    }
+
     public boolean unregister(LiveConnection connection) {
         connections.remove(connection);
         if (live.remove(connection.agentId(), connection)) {

@@ -50,14 +50,15 @@ public final class AgentSessionStore {
                 update.executeUpdate();
             }
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT name, applied_agent_seq, config_version, config_json, revoked_at FROM agents WHERE id = ?")) {
+                    "SELECT name, applied_agent_seq, config_version, config_json, revoked_at, applied_agent_stamp"
+                            + " FROM agents WHERE id = ?")) {
                 select.setString(1, agentId);
                 try (ResultSet row = select.executeQuery()) {
                     if (!row.next()) {
                         return null;
                     }
-                    return new SessionStart(row.getString(1), row.getLong(2), row.getLong(3), row.getString(4),
-                            AgentStore.nullableLong(row, "revoked_at") != null);
+                    return new SessionStart(row.getString(1), row.getLong(2), row.getLong(6), row.getLong(3),
+                            row.getString(4), AgentStore.nullableLong(row, "revoked_at") != null);
                 }
             }
         });
@@ -107,17 +108,18 @@ public final class AgentSessionStore {
     }
 
     /**
-     * Moves the agent's applied seq from {@code expected} to {@code applied}, in the
-     * transaction of the effects. Compare-and-set: a mismatch means another
+     * Moves the agent's applied seq from {@code expected} to {@code applied}, with the stamp of the payload
+     * at {@code applied}, in the transaction of the effects. Compare-and-set: a mismatch means another
      * connection applied in between, and the transaction must roll back.
      */
-    public static void advanceAppliedIn(Connection connection, String agentId, long expected, long applied)
-            throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE agents SET applied_agent_seq = ? WHERE id = ? AND applied_agent_seq = ?")) {
+    public static void advanceAppliedIn(Connection connection, String agentId, long expected, long applied,
+            long appliedStamp) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE agents SET applied_agent_seq = ?,"
+                + " applied_agent_stamp = ? WHERE id = ? AND applied_agent_seq = ?")) {
             update.setLong(1, applied);
-            update.setString(2, agentId);
-            update.setLong(3, expected);
+            update.setLong(2, appliedStamp);
+            update.setString(3, agentId);
+            update.setLong(4, expected);
             if (update.executeUpdate() != 1) {
                 throw new SQLException("applied seq of agent " + agentId + " is no longer " + expected
                         + ": another connection applied payloads concurrently");
@@ -149,9 +151,10 @@ public final class AgentSessionStore {
      * What a handshake needs from the agent row.
      *
      * @param appliedAgentSeq highest agent seq applied
+     * @param appliedAgentStamp the stamp of the agent payload at {@code appliedAgentSeq}, 0 when unknown
      * @param configJson null when no configuration was ever set
      */
-    public record SessionStart(String name, long appliedAgentSeq, long configVersion, String configJson,
-            boolean revoked) {
+    public record SessionStart(String name, long appliedAgentSeq, long appliedAgentStamp, long configVersion,
+            String configJson, boolean revoked) {
     }
 }

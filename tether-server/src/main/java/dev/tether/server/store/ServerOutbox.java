@@ -2,6 +2,7 @@ package dev.tether.server.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tether.protocol.Outbox;
+import dev.tether.protocol.Stamps;
 import dev.tether.protocol.v1.Envelope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,11 +15,14 @@ import java.util.List;
  * The durable server → agent {@link Outbox} of one agent, in the database.
  *
  * <h2>Format</h2>
- * The seq counter is {@code agents.out_seq} (the highest seq ever assigned);
+ * The seq counter is {@code agents.out_seq} (the highest seq ever assigned),
+ * the acknowledged point {@code agents.out_acked_seq}/{@code out_acked_stamp};
  * pending payloads are rows of {@code outbox(agent_id, seq, envelope,
- * created_at)} where {@code envelope} is a serialized {@code tether.v1.Envelope}
- * with its payload and seq set, and {@code ack}/{@code ts_ms} unset (the sender
- * fills those per transmission). An append bumps the counter and inserts its
+ * created_at, stamp)} where {@code envelope} is a serialized {@code tether.v1.Envelope}
+ * with its payload, seq and stamp set, and {@code ack}/{@code ts_ms} unset (the sender
+ * fills those per transmission). The {@code seq} and {@code stamp} columns are
+ * authoritative: a payload rewritten in place ({@link #rewriteIn}) keeps its row's
+ * stamp, and a renumbered row ({@link #renumberAfter}) keeps its bytes. An append bumps the counter and inserts its
  * rows in one transaction; the counter's row lock serialises concurrent
  * appenders of the same agent.
  *
@@ -72,7 +76,7 @@ public final class ServerOutbox implements Outbox {
                     "UPDATE agents SET out_seq = out_seq + 1 WHERE id = ? RETURNING out_seq");
             try {
                 this.insert = connection.prepareStatement(
-                        "INSERT INTO outbox (agent_id, seq, envelope, created_at) VALUES (?, ?, ?, ?)");
+                        "INSERT INTO outbox (agent_id, seq, envelope, created_at, stamp) VALUES (?, ?, ?, ?, ?)");
             } catch (SQLException e) {
                 bump.close();
                 throw e;
@@ -89,11 +93,12 @@ public final class ServerOutbox implements Outbox {
                 }
                 seq = row.getLong(1);
             }
-            Envelope withSeq = envelope.toBuilder().setSeq(seq).build();
+            Envelope withSeq = envelope.toBuilder().setSeq(seq).setStamp(Stamps.draw()).build();
             insert.setString(1, agentId);
             insert.setLong(2, seq);
             insert.setBytes(3, withSeq.toByteArray());
             insert.setLong(4, nowMillis);
+            insert.setLong(5, withSeq.getStamp());
             insert.executeUpdate();
             return withSeq;
         }
@@ -130,14 +135,14 @@ public final class ServerOutbox implements Outbox {
     public List<Envelope> read(long fromSeq, int max) {
         return db.withConnection("read outbox", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT envelope FROM outbox WHERE agent_id = ? AND seq >= ? ORDER BY seq LIMIT ?")) {
+                    "SELECT envelope, seq, stamp FROM outbox WHERE agent_id = ? AND seq >= ? ORDER BY seq LIMIT ?")) {
                 select.setString(1, agentId);
                 select.setLong(2, fromSeq);
                 select.setInt(3, max);
                 List<Envelope> out = new ArrayList<>();
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
-                        out.add(parse(row.getBytes(1)));
+                        out.add(asStored(parse(row.getBytes(1)), row.getLong(2), row.getLong(3)));
                     }
                 }
                 return out;
@@ -148,6 +153,19 @@ public final class ServerOutbox implements Outbox {
     @Override
     public void acknowledge(long upToSeq) {
         db.inTransaction("acknowledge outbox", connection -> {
+            try (PreparedStatement point = connection.prepareStatement("UPDATE agents SET out_acked_seq = ?,"
+                    + " out_acked_stamp = (SELECT o.stamp FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)"
+                    + " WHERE id = ? AND out_acked_seq < ?"
+                    + " AND EXISTS (SELECT 1 FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)")) {
+                point.setLong(1, upToSeq);
+                point.setString(2, agentId);
+                point.setLong(3, upToSeq);
+                point.setString(4, agentId);
+                point.setLong(5, upToSeq);
+                point.setString(6, agentId);
+                point.setLong(7, upToSeq);
+                point.executeUpdate();
+            }
             try (PreparedStatement delete = connection.prepareStatement(
                     "DELETE FROM outbox WHERE agent_id = ? AND seq <= ?")) {
                 delete.setString(1, agentId);
@@ -168,16 +186,27 @@ public final class ServerOutbox implements Outbox {
     }
 
     @Override
-    public void advanceTo(long seq) {
-        db.inTransaction("advance outbox counter", connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE agents SET out_seq = ? WHERE id = ? AND out_seq < ?")) {
-                update.setLong(1, seq);
-                update.setString(2, agentId);
-                update.setLong(3, seq);
-                return update.executeUpdate();
+    public long stampAt(long seq) {
+        return db.withConnection("read outbox stamp", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT stamp FROM outbox WHERE agent_id = ? AND seq = ?"
+                            + " UNION ALL SELECT out_acked_stamp FROM agents WHERE id = ? AND out_acked_seq = ?")) {
+                select.setString(1, agentId);
+                select.setLong(2, seq);
+                select.setString(3, agentId);
+                select.setLong(4, seq);
+                try (ResultSet row = select.executeQuery()) {
+                    return row.next() ? row.getLong(1) : Stamps.UNKNOWN;
+                }
             }
         });
+    }
+
+    /** {@inheritDoc} The jobs whose CommandRequest is renumbered follow it ({@code jobs.outbox_seq}). */
+    @Override
+    public long renumberAfter(long peerApplied, long peerStamp) {
+        return db.inTransaction("renumber outbox", connection ->
+                OutboxRenumbering.renumberIn(connection, agentId, peerApplied, peerStamp));
     }
 
     /** Payloads waiting in every agent's outbox. */
@@ -205,6 +234,14 @@ public final class ServerOutbox implements Outbox {
                 return new Counters(last, row.wasNull() ? last + 1 : first);
             }
         }
+    }
+
+    /** The envelope with the row's seq and stamp, which a renumbering or rewrite may have changed. */
+    private static Envelope asStored(Envelope envelope, long seq, long stamp) {
+        if (envelope.getSeq() == seq && envelope.getStamp() == stamp) {
+            return envelope;
+        }
+        return envelope.toBuilder().setSeq(seq).setStamp(stamp).build();
     }
 
     private static Envelope parse(byte[] bytes) throws SQLException {

@@ -155,6 +155,23 @@ class ConnectionLifecycleTest {
     }
 
     @Test
+    void aStaleConnectionsHelloThatArrivesAfterItsReplacementsIsRefusedAndTheNewerOneStays() {
+        Api.Enrolled agent = server.api().enrol("late-hello");
+        TestAgent stale = TestAgent.connect(server.port(), agent.key());
+        try (TestAgent newer = TestAgent.connect(server.port(), agent.key())) {
+            newer.hello();
+
+            stale.send(dev.tether.protocol.v1.Envelope.newBuilder().setHello(TestAgent.defaultHello()).build());
+
+            assertThat(stale.awaitCloseCode()).isEqualTo(CloseCodes.REPLACED);
+            assertThat(stale.closeReason()).isEqualTo("a newer connection of this agent is live");
+            newer.heartbeatAcked();
+            assertThat(newer.isClosed()).isFalse();
+            assertThat(server.api().get("/api/v1/agents/late-hello").json().getString("status")).isEqualTo("online");
+        }
+    }
+
+    @Test
     void revokingClosesTheLiveConnectionAtOnce() {
         Api.Enrolled agent = server.api().enrol("doomed");
         TestAgent connection = TestAgent.connect(server.port(), agent.key());

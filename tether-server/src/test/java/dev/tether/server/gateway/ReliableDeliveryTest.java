@@ -78,6 +78,98 @@ abstract class ReliableDeliveryTest {
     }
 
     @Test
+    void aHelloClaimingTheLargestSeqIsClosedWith1002AndALabelFanOutIncludingThatAgentStillSucceeds() {
+        Api.Enrolled hostile = server.api().enrol("hostile", new JsonObject().put("pool", "fan"));
+        Api.Enrolled honest = server.api().enrol("honest", new JsonObject().put("pool", "fan"));
+        TestAgent liar = TestAgent.connect(server.port(), hostile.key());
+
+        liar.send(Envelope.newBuilder()
+                .setHello(TestAgent.defaultHello().setAppliedServerSeq(Long.MAX_VALUE)).build());
+
+        assertThat(liar.awaitCloseCode()).isEqualTo(1002);
+        assertThat(liar.closeReason()).contains("beyond any seq this server assigned");
+        TestAgent good = TestAgent.connect(server.port(), honest.key());
+        good.hello();
+        JsonObject created = server.api().createCommand(new JsonObject().put("selector", "pool=fan")
+                .put("argv", new JsonArray().add("true")));
+        assertThat(created.getJsonArray("jobs")).hasSize(2);
+        assertThat(good.await(PayloadCase.COMMAND).getSeq()).isEqualTo(1);
+        TestAgent reformed = TestAgent.connect(server.port(), hostile.key());
+        reformed.hello();
+        assertThat(reformed.await(PayloadCase.COMMAND).getSeq()).as("its counter never moved").isEqualTo(1);
+        good.close();
+        reformed.close();
+    }
+
+    @Test
+    void aHelloClaimingAServerSeqNeverAssignedIsClosedWith1002AndItsCommandsStayQueued() {
+        Api.Enrolled agent = server.api().enrol("restored-elsewhere");
+        JsonObject created = server.api().exec(List.of(agent.id()), "true");
+        TestAgent liar = TestAgent.connect(server.port(), agent.key());
+
+        liar.send(Envelope.newBuilder().setHello(TestAgent.defaultHello().setAppliedServerSeq(5)).build());
+
+        assertThat(liar.awaitCloseCode()).isEqualTo(1002);
+        TestAgent honest = TestAgent.connect(server.port(), agent.key());
+        honest.hello();
+        Envelope command = honest.await(PayloadCase.COMMAND);
+        assertThat(command.getSeq()).isEqualTo(1);
+        assertThat(command.getCommand().getCommandId()).isEqualTo(created.getString("id"));
+        honest.close();
+    }
+
+    @Test
+    void aJobTheAgentConfirmsCancelledIsNotReopenedByALaterReplayedStart() {
+        Api.Enrolled agent = server.api().enrol("confirming");
+        TestAgent connection = TestAgent.connect(server.port(), agent.key());
+        connection.hello();
+        JsonObject created = server.api().exec(List.of(agent.id()), "sleep", "60");
+        String jobId = connection.await(PayloadCase.COMMAND).getCommand().getJobId();
+        server.api().post("/api/v1/commands/" + created.getString("id") + "/cancel", "{}");
+        await().until(() -> server.api().job(jobId).getString("state").equals("cancelled"));
+
+        connection.send(jobEvent(1, JobEvent.newBuilder().setJobId(jobId).setFinished(
+                dev.tether.protocol.v1.JobFinished.newBuilder()
+                        .setOutcome(dev.tether.protocol.v1.JobFinished.Outcome.CANCELLED))));
+        connection.send(jobEvent(2, JobEvent.newBuilder().setJobId(jobId)
+                .setStarted(dev.tether.protocol.v1.JobStarted.newBuilder().setPid(42))));
+
+        await().until(() -> connection.highestAck() == 2);
+        assertThat(server.api().job(jobId).getString("state")).isEqualTo("cancelled");
+        connection.close();
+    }
+
+    @Test
+    void commandsRenumberedAfterAStampMismatchAreDeliveredAndTheirJobsFollowTheirNewSeqs() {
+        Api.Enrolled agent = server.api().enrol("diverged");
+        String first = jobOf(server.api().exec(List.of(agent.id()), "true"));
+        String second = jobOf(server.api().exec(List.of(agent.id()), "true"));
+        TestAgent connection = TestAgent.connect(server.port(), agent.key());
+
+        connection.hello(TestAgent.defaultHello().setAppliedServerSeq(1).setAppliedServerStamp(42));
+
+        Envelope renumberedFirst = connection.await(PayloadCase.COMMAND);
+        Envelope renumberedSecond = connection.await(PayloadCase.COMMAND);
+        assertThat(renumberedFirst.getSeq()).isEqualTo(2);
+        assertThat(renumberedFirst.getCommand().getJobId()).isEqualTo(first);
+        assertThat(renumberedSecond.getSeq()).isEqualTo(3);
+        assertThat(renumberedSecond.getCommand().getJobId()).isEqualTo(second);
+        connection.send(Envelope.newBuilder().setAckOnly(dev.tether.protocol.v1.Ack.getDefaultInstance())
+                .setAck(2).build());
+        await().until(() -> server.api().job(first).getString("state").equals("delivered"));
+        assertThat(server.api().job(second).getString("state")).isEqualTo("queued");
+        connection.close();
+    }
+
+    private static String jobOf(JsonObject command) {
+        return command.getJsonArray("jobs").getJsonObject(0).getString("id");
+    }
+
+    private static Envelope jobEvent(long seq, JobEvent.Builder event) {
+        return Envelope.newBuilder().setSeq(seq).setJobEvent(event).build();
+    }
+
+    @Test
     void floodOfEventsIsAppliedWithBackpressureAndNothingDropped() {
         TestAgent connection = server.connectNew("flooder");
 

@@ -131,14 +131,50 @@ abstract class StoreTest {
     }
 
     @Test
-    void advancingTheCounterOnlyMovesItForward() {
+    void payloadsQueuedBehindWhatTheAgentAppliedAreRenumberedToFollowItNotDropped() throws Exception {
+        ReliableChannel channel = ReliableChannel.create(new ServerOutbox(db, agentId), 0);
+        channel.publish(List.of(config(1), config(2), config(3)));
+
+        ReliableChannel.Resumption resumption = channel.resume(40, 1);
+
+        assertThat(resumption.renumbered()).isEqualTo(3);
+        List<Envelope> sent = channel.nextBatch(10);
+        assertThat(seqs(sent)).containsExactly(41L, 42L, 43L);
+        assertThat(sent).extracting(e -> e.getConfigUpdate().getVersion()).containsExactly(1L, 2L, 3L);
+        ServerOutbox reopened = new ServerOutbox(db, agentId);
+        assertThat(reopened.lastSeq()).isEqualTo(43);
+        assertThat(seqs(reopened.append(List.of(config(4))))).containsExactly(44L);
+    }
+
+    @Test
+    void aStampThatIsNotTheOneOfTheRowTheAgentAppliedRenumbersEveryPendingPayloadAfterIt() throws Exception {
         ServerOutbox outbox = new ServerOutbox(db, agentId);
+        List<Envelope> stored = outbox.append(List.of(config(1), config(2), config(3), config(4)));
+        ReliableChannel channel = ReliableChannel.create(outbox, 0);
 
-        outbox.advanceTo(10);
-        outbox.advanceTo(5);
+        ReliableChannel.Resumption resumption = channel.resume(2, ~stored.get(1).getStamp(), 1);
 
-        assertThat(outbox.lastSeq()).isEqualTo(10);
-        assertThat(seqs(outbox.append(List.of(config(1))))).containsExactly(11L);
+        assertThat(resumption.diverged()).isTrue();
+        List<Envelope> sent = channel.nextBatch(10);
+        assertThat(seqs(sent)).containsExactly(3L, 4L, 5L, 6L);
+        assertThat(sent).extracting(e -> e.getConfigUpdate().getVersion()).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(sent).extracting(Envelope::getStamp).doesNotContainAnyElementsOf(
+                stored.stream().map(Envelope::getStamp).toList());
+    }
+
+    @Test
+    void theAcknowledgedPointAndARewrittenRowKeepTheirStamps() throws Exception {
+        ServerOutbox outbox = new ServerOutbox(db, agentId);
+        List<Envelope> stored = outbox.append(List.of(config(1), config(2), config(3)));
+        outbox.acknowledge(2);
+        db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 3, config(30)));
+
+        assertThat(outbox.stampAt(2)).isEqualTo(stored.get(1).getStamp()).isNotZero();
+        assertThat(outbox.stampAt(1)).isZero();
+        assertThat(outbox.read(3, 1).get(0).getStamp()).isEqualTo(stored.get(2).getStamp());
+        ReliableChannel channel = ReliableChannel.create(outbox, 0);
+        assertThat(channel.resume(2, stored.get(1).getStamp(), 1).diverged()).isFalse();
+        assertThat(seqs(channel.nextBatch(10))).containsExactly(3L);
     }
 
     @Test
@@ -238,7 +274,7 @@ abstract class StoreTest {
     void appliedSeqCompareAndSetRollsBackTheEffectsOnMismatch() {
         assertThatThrownBy(() -> db.inTransaction("apply", connection -> {
             EventStore.insertIn(connection, agentId, List.of(new NewEvent(1, "lost", "{}", 1, 1)));
-            AgentSessionStore.advanceAppliedIn(connection, agentId, 7, 8);
+            AgentSessionStore.advanceAppliedIn(connection, agentId, 7, 8, 0);
             return null;
         })).isInstanceOf(StoreException.class).hasMessageContaining("no longer 7");
 
