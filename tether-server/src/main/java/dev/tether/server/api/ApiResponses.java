@@ -2,6 +2,7 @@ package dev.tether.server.api;
 
 import dev.tether.server.dispatch.DispatchException;
 import dev.tether.server.store.NameTakenException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -43,6 +44,9 @@ final class ApiResponses {
             error(ctx, refused.reason().status(), refused.reason().code(), refused.getMessage());
         } else if (failure instanceof NameTakenException taken) {
             error(ctx, 409, "name_taken", taken.getMessage());
+        } else if (failure instanceof HttpClosedException) {
+            // The client went away (or RequestGuard cut its body off): nobody to answer, nothing to fix.
+            LOG.debug("{} {}: connection closed before the reply", ctx.request().method(), ctx.request().path());
         } else if (failure instanceof RejectedExecutionException) {
             error(ctx, 503, "unavailable", "the server is overloaded; retry in a moment");
         } else {
