@@ -110,7 +110,7 @@ public final class TetherServer implements AutoCloseable {
         db.migrate();
         LOG.info("database ready: {}", Dialect.redact(jdbcUrl));
         AdminTokens tokens = AdminTokens.setUp(new AdminTokenStore(db), config.dataDir(), config.adminToken(),
-                config.dev(), config.console());
+                config.dev(), config.rotateAdminToken(), config.console());
         if (config.dev()) {
             DevMode.ensureDevAgent(new AgentStore(db), config.dataDir());
         }

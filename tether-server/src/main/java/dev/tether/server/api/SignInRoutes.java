@@ -27,7 +27,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  *       credentials: answers {@code 201 {actor, role, scope, auth, csrf_token, created_at, expires_at}} with
  *       the session cookie set; 401 for wrong credentials, 429 (with {@code Retry-After}) after
  *       {@link SignInThrottle#MAX_FAILURES_PER_ADDRESS} failures from one address (or
- *       {@link SignInThrottle#MAX_FAILURES_PER_USER} for one user, shared with {@code POST /api/v1/login}), 403 when a browser's Origin names
+ *       {@link SignInThrottle#MAX_FAILURES_PER_USER} for one user, shared with {@code POST /api/v1/login}),
+ *       403 when a browser's Origin names
  *       another site;</li>
  *   <li>{@code GET /api/v1/session}: who is signed in and how ({@code auth}: {@code cookie} or {@code token}),
  *       with the anti-CSRF token for a cookie;</li>
