@@ -49,6 +49,12 @@ final class ServerCommand implements Callable<Integer> {
                     + "when to retry, so a reconnect storm is paced (default 1000).")
     Integer maxHandshakesPerSecond;
 
+    @Option(names = "--rotate-admin-token", description = {"Forget every admin token (a generated one, an earlier "
+            + "TETHER_ADMIN_TOKEN, the dev one) and the browser sessions signed in with them, then issue a new one:",
+            "TETHER_ADMIN_TOKEN when set, else a new token printed once. Setting a new TETHER_ADMIN_TOKEN does "
+                    + "the same."})
+    boolean rotateAdminToken;
+
     @Option(names = "--shell-idle-timeout", paramLabel = "DURATION", converter = Durations.class,
             description = "Close a shell session idle this long, and give an agent whose link dropped this long to "
                     + "return before its sessions end (default 1h).")
@@ -96,7 +102,8 @@ final class ServerCommand implements Callable<Integer> {
                 blankToNull(System.getenv("TETHER_ADMIN_TOKEN")),
                 System.out,
                 shellSettings(defaults.shell()),
-                maxHandshakesPerSecond != null ? maxHandshakesPerSecond : defaults.maxHandshakesPerSecond());
+                maxHandshakesPerSecond != null ? maxHandshakesPerSecond : defaults.maxHandshakesPerSecond(),
+                rotateAdminToken);
         config.validate();
         return config;
     }

@@ -23,6 +23,8 @@ import java.time.Duration;
  * @param console where the start-up banner and a first admin token are printed (not the log)
  * @param shell remote shell sessions: idle timeout, recording
  * @param maxHandshakesPerSecond new agent connections admitted per second; more are told to retry later
+ * @param rotateAdminToken forget every admin token (generated, environment or dev) and the browser sessions
+ *     signed in with them, and issue a new one ({@code tether server --rotate-admin-token})
  */
 public record ServerConfig(
         String host,
@@ -37,7 +39,8 @@ public record ServerConfig(
         String adminToken,
         PrintStream console,
         ShellSettings shell,
-        int maxHandshakesPerSecond) {
+        int maxHandshakesPerSecond,
+        boolean rotateAdminToken) {
 
     public static final int DEFAULT_PORT = 8080;
     /** New agent connections admitted per second by default: about what one node's database keeps up with. */
@@ -53,7 +56,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("tether-data"), null, null, null, false, false,
                 Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out, ShellSettings.defaults(),
-                DEFAULT_MAX_HANDSHAKES_PER_SECOND);
+                DEFAULT_MAX_HANDSHAKES_PER_SECOND, false);
     }
 
     /**
@@ -111,62 +114,67 @@ public record ServerConfig(
 
     public ServerConfig withHost(String value) {
         return new ServerConfig(value, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(host, value, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withDataDir(Path value) {
         return new ServerConfig(host, port, value, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withJdbcUrl(String value) {
         return new ServerConfig(host, port, dataDir, value, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, cert, key, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withInsecureHttp(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, value, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withDev(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, value, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withHeartbeatInterval(Duration value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, value,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withAdminToken(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                value, console, shell, maxHandshakesPerSecond);
+                value, console, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withShell(ShellSettings value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, value, maxHandshakesPerSecond);
+                adminToken, console, value, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     public ServerConfig withMaxHandshakesPerSecond(int value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, value);
+                adminToken, console, shell, value, rotateAdminToken);
+    }
+
+    public ServerConfig withRotateAdminToken(boolean value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console, shell, maxHandshakesPerSecond, value);
     }
 
     public ServerConfig withConsole(PrintStream value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, value, shell, maxHandshakesPerSecond);
+                adminToken, value, shell, maxHandshakesPerSecond, rotateAdminToken);
     }
 
     /** Secrets masked: the admin token, and any password in the JDBC URL. */
@@ -176,6 +184,7 @@ public record ServerConfig(
                 + ", jdbcUrl=" + (jdbcUrl == null ? "(SQLite in data dir)" : Dialect.redact(jdbcUrl))
                 + ", tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + ", insecureHttp=" + insecureHttp + ", dev=" + dev
                 + ", heartbeatInterval=" + heartbeatInterval + ", adminToken=" + (adminToken == null ? "null" : "****")
-                + ", shell=" + shell + ", maxHandshakesPerSecond=" + maxHandshakesPerSecond + "]";
+                + ", shell=" + shell + ", maxHandshakesPerSecond=" + maxHandshakesPerSecond
+                + ", rotateAdminToken=" + rotateAdminToken + "]";
     }
 }

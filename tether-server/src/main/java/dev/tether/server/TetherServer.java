@@ -15,6 +15,7 @@ import dev.tether.server.enroll.Enrollment;
 import dev.tether.server.enroll.EnrollmentTokenStore;
 import dev.tether.server.gateway.AgentGateway;
 import dev.tether.server.gateway.EnrollEndpoint;
+import dev.tether.server.http.HttpLimits;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
@@ -109,7 +110,7 @@ public final class TetherServer implements AutoCloseable {
         db.migrate();
         LOG.info("database ready: {}", Dialect.redact(jdbcUrl));
         AdminTokens tokens = AdminTokens.setUp(new AdminTokenStore(db), config.dataDir(), config.adminToken(),
-                config.dev(), config.console());
+                config.dev(), config.rotateAdminToken(), config.console());
         if (config.dev()) {
             DevMode.ensureDevAgent(new AgentStore(db), config.dataDir());
         }
@@ -158,6 +159,7 @@ public final class TetherServer implements AutoCloseable {
                 router.handle(request);
             }
         });
+        http.connectionHandler(HttpLimits::guard);
         // Peers resetting connections is routine; Vert.x would log each at ERROR without a handler.
         http.exceptionHandler(failure -> LOG.debug("connection error", failure));
         listen(http, config);
@@ -184,7 +186,7 @@ public final class TetherServer implements AutoCloseable {
     }
 
     private static HttpServerOptions httpOptions(ServerConfig config) {
-        HttpServerOptions options = new HttpServerOptions()
+        HttpServerOptions options = HttpLimits.apply(new HttpServerOptions())
                 .setMaxWebSocketFrameSize(Limits.MAX_FRAME_BYTES)
                 .setMaxWebSocketMessageSize(Limits.MAX_FRAME_BYTES)
                 .setWebSocketClosingTimeout((int) WEBSOCKET_CLOSING_TIMEOUT.toSeconds())

@@ -3,6 +3,7 @@ package dev.tether.server.api;
 import dev.tether.server.dispatch.DispatchException;
 import dev.tether.server.store.NameTakenException;
 import dev.tether.server.store.StoreUnavailableException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -48,6 +49,9 @@ final class ApiResponses {
             // The message says whether the change was made, so a client knows whether retrying is safe.
             LOG.warn("{} {}: {}", ctx.request().method(), ctx.request().path(), unavailable.getMessage());
             error(ctx, 503, unavailable.outcomeUnknown() ? "outcome_unknown" : "unavailable", unavailable.getMessage());
+        } else if (failure instanceof HttpClosedException) {
+            // The client went away (or RequestGuard cut its body off): nobody to answer, nothing to fix.
+            LOG.debug("{} {}: connection closed before the reply", ctx.request().method(), ctx.request().path());
         } else if (failure instanceof RejectedExecutionException) {
             error(ctx, 503, "unavailable", "the server is overloaded; retry in a moment");
         } else {

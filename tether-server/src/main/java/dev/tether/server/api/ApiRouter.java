@@ -3,8 +3,10 @@ package dev.tether.server.api;
 import dev.tether.server.audit.AuditLog;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
+import dev.tether.server.auth.SignInThrottle;
 import dev.tether.server.dispatch.CommandStore;
 import dev.tether.server.enroll.Enrollment;
+import dev.tether.server.users.PasswordHasher;
 import dev.tether.server.users.Users;
 import dev.tether.server.enroll.EnrollmentTokenStore;
 import dev.tether.server.dispatch.Dispatcher;
@@ -13,6 +15,7 @@ import dev.tether.server.dispatch.JobStore;
 import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.gateway.PayloadQuarantine;
+import dev.tether.server.http.BodyLimits;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
@@ -44,7 +47,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 public final class ApiRouter {
 
     /** Largest request body accepted; larger gets 413. Leaves a config well under a frame. */
-    public static final int MAX_BODY_BYTES = 512 * 1024;
+    public static final int MAX_BODY_BYTES = BodyLimits.API_BYTES;
 
     private ApiRouter() {
     }
@@ -59,9 +62,10 @@ public final class ApiRouter {
         CommandStore commands = new CommandStore(database);
         JobStore jobs = new JobStore(database);
         new HealthRoutes(database, metrics, db).mount(router);
-        SignInRoutes signIn = new SignInRoutes(tokens, users, browser, audit, db);
+        PasswordSignIn passwords = new PasswordSignIn(users, new SignInThrottle(), new PasswordHasher(), executor);
+        SignInRoutes signIn = new SignInRoutes(tokens, users, browser, audit, db, passwords);
         signIn.mountSignIn(router);
-        UserRoutes userRoutes = new UserRoutes(users, db);
+        UserRoutes userRoutes = new UserRoutes(users, db, passwords);
         userRoutes.mountLogin(router);
         router.route("/api/v1/*").handler(new AdminAuth(tokens, browser, users, executor));
         router.route("/api/v1/*").handler(ApiRouter::requireJsonBody);

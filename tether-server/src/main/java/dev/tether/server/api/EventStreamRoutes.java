@@ -30,12 +30,16 @@ import java.util.TreeSet;
  */
 final class EventStreamRoutes {
 
+    /** Event streams one principal may hold open, of the server's {@link EventBroadcaster#MAX_SUBSCRIBERS}. */
+    static final int MAX_STREAMS_PER_PRINCIPAL = 16;
+
     private final DbExecutor executor;
     private final EventLog log;
     private final EventBroadcaster broadcaster;
     private final AgentStore agents;
     private final ServerMetrics metrics;
     private final DbCalls db;
+    private final StreamQuota quota = new StreamQuota("event streams", MAX_STREAMS_PER_PRINCIPAL);
 
     EventStreamRoutes(DbExecutor executor, EventLog log, EventBroadcaster broadcaster, AgentStore agents,
             ServerMetrics metrics) {
@@ -68,12 +72,17 @@ final class EventStreamRoutes {
     private void open(RoutingContext ctx, Start start, boolean follow, long after, int limit) {
         Context context = Vertx.currentContext();
         EventStreamSession session = new EventStreamSession(context, executor, log, start.filter(), metrics);
+        Runnable release = quota.acquire(ctx);
         if (follow && !broadcaster.subscribe(session)) {
+            release.run();
             throw ApiException.unavailable("more than " + EventBroadcaster.MAX_SUBSCRIBERS
                     + " event streams are open; retry later");
         }
         long upTo = follow ? broadcaster.cursor() : Long.MAX_VALUE;
-        SseStream sse = SseStream.open(ctx, session::pump, () -> broadcaster.unsubscribe(session));
+        SseStream sse = SseStream.open(ctx, session::pump, () -> {
+            broadcaster.unsubscribe(session);
+            release.run();
+        });
         if (after >= 0 && start.firstId() > after + 1) {
             EventStreamSession.gap(sse, after, start.firstId());
         }

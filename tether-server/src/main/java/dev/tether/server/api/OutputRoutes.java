@@ -39,6 +39,8 @@ final class OutputRoutes {
     static final long MAX_JSON_BYTES = 4L * 1024 * 1024;
     /** Output data in one command output JSON reply at most; the rest is marked truncated. */
     static final long MAX_COMMAND_JSON_BYTES = 8L * 1024 * 1024;
+    /** Output streams one principal may follow at once, of the server's {@link OutputWatchers#MAX_WATCHERS}. */
+    static final int MAX_FOLLOWERS_PER_PRINCIPAL = 32;
 
     private final Vertx vertx;
     private final DbExecutor executor;
@@ -47,6 +49,7 @@ final class OutputRoutes {
     private final JobOutputStore output;
     private final OutputWatchers watchers;
     private final DbCalls db;
+    private final StreamQuota quota = new StreamQuota("output streams", MAX_FOLLOWERS_PER_PRINCIPAL);
 
     OutputRoutes(Vertx vertx, DbExecutor executor, CommandStore commands, JobStore jobs, JobOutputStore output,
             OutputWatchers watchers) {
@@ -97,12 +100,17 @@ final class OutputRoutes {
     private void follow(RoutingContext ctx, OutputFollow follow, String commandId, boolean singleJob) {
         Context context = Vertx.currentContext();
         OutputFollower follower = new OutputFollower(context, executor, follow, singleJob);
+        Runnable release = quota.acquire(ctx);
         Runnable unwatch = watchers.watch(commandId, follower::nudge);
         if (unwatch == null) {
+            release.run();
             throw ApiException.unavailable("more than " + OutputWatchers.MAX_WATCHERS
                     + " output streams are open; retry later");
         }
-        SseStream stream = SseStream.open(ctx, follower::pump, () -> follower.ended(vertx));
+        SseStream stream = SseStream.open(ctx, follower::pump, () -> {
+            follower.ended(vertx);
+            release.run();
+        });
         follower.start(stream, unwatch, vertx);
     }
 

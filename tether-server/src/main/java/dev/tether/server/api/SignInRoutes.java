@@ -26,7 +26,9 @@ import io.vertx.ext.web.handler.BodyHandler;
  *       session rides on a personal API token issued for {@link BrowserSessions#LIFETIME}), no other
  *       credentials: answers {@code 201 {actor, role, scope, auth, csrf_token, created_at, expires_at}} with
  *       the session cookie set; 401 for wrong credentials, 429 (with {@code Retry-After}) after
- *       {@link SignInThrottle#MAX_FAILURES} failures from one address, 403 when a browser's Origin names
+ *       {@link SignInThrottle#MAX_FAILURES_PER_ADDRESS} failures from one address (or
+ *       {@link SignInThrottle#MAX_FAILURES_PER_USER} for one user, shared with {@code POST /api/v1/login}),
+ *       403 when a browser's Origin names
  *       another site;</li>
  *   <li>{@code GET /api/v1/session}: who is signed in and how ({@code auth}: {@code cookie} or {@code token}),
  *       with the anti-CSRF token for a cookie;</li>
@@ -46,14 +48,16 @@ final class SignInRoutes {
     private final BrowserAuth browser;
     private final AuditLog audit;
     private final DbCalls db;
-    private final SignInThrottle throttle = new SignInThrottle();
+    private final PasswordSignIn passwords;
 
-    SignInRoutes(AdminTokens tokens, Users users, BrowserAuth browser, AuditLog audit, DbCalls db) {
+    SignInRoutes(AdminTokens tokens, Users users, BrowserAuth browser, AuditLog audit, DbCalls db,
+            PasswordSignIn passwords) {
         this.tokens = tokens;
         this.users = users;
         this.browser = browser;
         this.audit = audit;
         this.db = db;
+        this.passwords = passwords;
     }
 
     /** The sign-in route; mount before the admin-auth handler, which it does not need. */
@@ -76,13 +80,6 @@ final class SignInRoutes {
         }
         String address = address(request);
         long now = System.currentTimeMillis();
-        long retryAfter = throttle.retryAfterMillis(address, now);
-        if (retryAfter > 0) {
-            long seconds = Math.max(1, (retryAfter + 999) / 1000);
-            ctx.response().putHeader("Retry-After", Long.toString(seconds));
-            throw new ApiException(429, "too_many_attempts", "too many failed sign-ins from this address: "
-                    + "try again in " + seconds + " s");
-        }
         JsonObject body = body(ctx);
         String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
         if (body.getValue("user") != null) {
@@ -90,15 +87,15 @@ final class SignInRoutes {
             return;
         }
         String token = token(body);
+        PasswordSignIn.admit(ctx, passwords.throttle(), null);
         if (!tokens.accepts(token)) {
-            throttle.failed(address, now);
             db.respond(ctx, () -> audit.record(new AuditEntry.New(now, "anonymous", "auth.sign_in_failed", null,
                     address, new JsonObject().put("user_agent", userAgent))), id -> ApiResponses.error(ctx, 401,
                     "unauthorized", "that is not an admin token: use the token printed on the server's first "
                             + "start, or TETHER_ADMIN_TOKEN"));
             return;
         }
-        throttle.succeeded(address);
+        passwords.throttle().succeeded(address, null);
         db.respond(ctx, () -> {
             BrowserSessions.Created created = browser.sessions().create(ACTOR, Secrets.hash(token), address,
                     userAgent, now);
@@ -120,16 +117,14 @@ final class SignInRoutes {
             throw ApiException.badRequest("invalid_sign_in", "send {\"user\": \"<name>\", \"password\": \"...\"}"
                     + " or {\"token\": \"<admin token>\"} as JSON");
         }
-        db.respond(ctx, () -> users.login(user, password, BrowserSessions.LIFETIME, "web session", address)
-                .map(issued -> browser.sessions().createForUser(user, issued.secret(), issued.token().id(),
+        passwords.signIn(ctx, user, password, BrowserSessions.LIFETIME, "web session", issued -> issued
+                .map(token -> browser.sessions().createForUser(user, token.secret(), token.token().id(),
                         address, userAgent, now)), created -> {
                     if (created.isEmpty()) {
-                        throttle.failed(address, now);
                         ApiResponses.error(ctx, 401, "unauthorized", "wrong user name or password, or the user "
                                 + "is disabled");
                         return;
                     }
-                    throttle.succeeded(address);
                     ctx.response().addCookie(SessionCookie.signIn(ctx.request(), browser.tls(),
                             created.get().id(), BrowserSessions.LIFETIME));
                     ApiResponses.json(ctx, 201, render(created.get().session(), null));

@@ -1,8 +1,11 @@
 package dev.tether.server.api;
 
+import dev.tether.server.http.BodyLimits;
+import dev.tether.server.users.PasswordHasher;
 import dev.tether.server.users.Principal;
 import dev.tether.server.users.UserStore;
 import dev.tether.server.users.Users;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -21,15 +24,18 @@ final class UserRoutes {
 
     private final Users users;
     private final DbCalls db;
+    private final PasswordSignIn passwords;
 
-    UserRoutes(Users users, DbCalls db) {
+    UserRoutes(Users users, DbCalls db, PasswordSignIn passwords) {
         this.users = users;
         this.db = db;
+        this.passwords = passwords;
     }
 
     /** The sign-in, before the authentication handler. */
     void mountLogin(Router router) {
-        router.post("/api/v1/login").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::login);
+        router.post("/api/v1/login").handler(BodyHandler.create(false).setBodyLimit(BodyLimits.SIGN_IN_BYTES))
+                .handler(this::login);
     }
 
     void mount(Router router) {
@@ -47,7 +53,11 @@ final class UserRoutes {
         String password = body.getValue("password") instanceof String text ? text : null;
         Duration ttl = ttl(body);
         String tokenName = body.getValue("name") instanceof String text ? text : "login";
-        db.respond(ctx, () -> users.login(name, password, ttl, tokenName, Actors.source(ctx)), issued -> {
+        if (name == null || name.isBlank() || password == null || password.isEmpty()) {
+            throw ApiException.badRequest("invalid_login", "send {\"user\": \"<name>\", \"password\": \"...\"}"
+                    + " as JSON");
+        }
+        passwords.signIn(ctx, name, password, ttl, tokenName, issued -> issued, issued -> {
             if (issued.isEmpty()) {
                 ApiResponses.error(ctx, 401, "unauthorized", "wrong user name or password, or the user is disabled");
             } else {
@@ -56,16 +66,25 @@ final class UserRoutes {
         });
     }
 
+    /** The password is hashed on the {@link PasswordHasher}, then the user stored on a database thread. */
     private void create(RoutingContext ctx) {
         JsonObject body = AgentRequests.jsonBody(ctx);
-        db.respond(ctx, () -> {
-            try {
-                return users.create(text(body, "name"), text(body, "role"), text(body, "scope"),
-                        text(body, "password"), Actors.of(ctx), Actors.source(ctx));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("invalid_user", e.getMessage());
+        String password = text(body, "password");
+        passwords.hasher().hash(Vertx.currentContext(), password).onComplete(hashed -> {
+            if (hashed.failed()) {
+                ApiResponses.failure(ctx, hashed.cause() instanceof IllegalArgumentException invalid
+                        ? ApiException.badRequest("invalid_user", invalid.getMessage()) : hashed.cause());
+                return;
             }
-        }, user -> ApiResponses.json(ctx, 201, render(user)));
+            db.respond(ctx, () -> {
+                try {
+                    return users.create(text(body, "name"), text(body, "role"), text(body, "scope"),
+                            hashed.result(), Actors.of(ctx), Actors.source(ctx));
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("invalid_user", e.getMessage());
+                }
+            }, user -> ApiResponses.json(ctx, 201, render(user)));
+        });
     }
 
     private void list(RoutingContext ctx) {

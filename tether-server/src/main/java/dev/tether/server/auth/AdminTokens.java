@@ -4,6 +4,7 @@ import dev.tether.server.store.AdminTokenStore;
 import dev.tether.server.store.AdminTokenStore.StoredToken;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,14 +13,20 @@ import java.util.List;
  *
  * <p>Policy, applied on every start:
  * <ul>
- *   <li>a token generated on a first start stays valid until removed from the
- *       database; it is printed once, and only its hash is kept;</li>
- *   <li>{@code TETHER_ADMIN_TOKEN}, when given, is accepted (its hash is stored
- *       as source {@code env}, replacing an earlier one) and no token is generated;</li>
+ *   <li>a token generated on a first start stays valid until rotated; it is
+ *       printed once, and only its hash is kept;</li>
+ *   <li>{@code TETHER_ADMIN_TOKEN}, when given, is the only admin token: its hash
+ *       is stored as source {@code env} and every other token (a generated one
+ *       included) is forgotten;</li>
+ *   <li>{@code --rotate-admin-token} forgets every token and issues a new one:
+ *       {@code TETHER_ADMIN_TOKEN} when given, else a new dev token in dev mode,
+ *       else a new generated token, printed once;</li>
  *   <li>in dev mode without it, the token lives in {@code <data-dir>/admin.token}
  *       (0600) so it can be printed on each start (source {@code dev});</li>
  *   <li>env and dev tokens of earlier starts that no longer apply are forgotten.</li>
  * </ul>
+ * Browser sessions signed in with a forgotten token end when the server starts
+ * ({@link BrowserSessions#load}).
  *
  * <p>Verification is in memory and constant time per stored hash. Immutable
  * after {@link #setUp}; thread safe.
@@ -41,12 +48,16 @@ public final class AdminTokens {
 
     /** Applies the policy above; prints a newly generated token to {@code console}. */
     public static AdminTokens setUp(AdminTokenStore store, Path dataDir, String envToken, boolean dev,
-            PrintStream console) throws IOException {
+            boolean rotate, PrintStream console) throws IOException {
         long now = System.currentTimeMillis();
         String shown = null;
+        if (rotate) {
+            forgetAll(store, dataDir);
+        }
         if (envToken != null) {
             store.replace(ENV, Secrets.hash(envToken), now);
             store.removeSource(DEV);
+            store.removeSource(GENERATED);
             shown = dev ? envToken : null;
         } else if (dev) {
             shown = devToken(dataDir.resolve(DEV_TOKEN_FILE));
@@ -62,6 +73,14 @@ public final class AdminTokens {
             }
         }
         return new AdminTokens(store.all().stream().map(StoredToken::hash).toList(), shown);
+    }
+
+    /** Forgets every stored token and the dev token file, so none of them is accepted again. */
+    private static void forgetAll(AdminTokenStore store, Path dataDir) throws IOException {
+        for (String source : new String[] {GENERATED, ENV, DEV}) {
+            store.removeSource(source);
+        }
+        Files.deleteIfExists(dataDir.resolve(DEV_TOKEN_FILE));
     }
 
     /** Whether {@code presented} is a valid admin token. */

@@ -3,6 +3,7 @@ package dev.tether.server.auth;
 import dev.tether.server.store.Database;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>The cookie carries a random 256-bit secret; only its SHA-256 is kept,
  * in memory for the per-request check (no database read per request) and in
  * {@code browser_sessions} so sessions survive a restart. At most
- * {@link #MAX_SESSIONS} live at once: signing in beyond that ends the session
- * closest to expiry.
+ * {@link #MAX_SESSIONS_PER_ACTOR} live per actor: signing in beyond that ends
+ * the actor's own session closest to expiry; and at most {@link #MAX_SESSIONS}
+ * in all: beyond that the session closest to expiry ends.
  *
  * <p>{@link #find} never blocks; {@link #create}, {@link #end} and
  * {@link #load} write the database and must run off the event loop. Thread safe.
@@ -33,6 +35,11 @@ public final class BrowserSessions {
     public static final Duration LIFETIME = Duration.ofHours(12);
     /** Sessions kept at most; beyond it the one closest to expiry is ended. */
     public static final int MAX_SESSIONS = 1000;
+    /**
+     * Sessions one actor (a user, or the admin token) keeps at most; a sign-in beyond it ends that actor's own
+     * session closest to expiry, so no actor can push others' sessions out of the table.
+     */
+    public static final int MAX_SESSIONS_PER_ACTOR = 20;
     private static final Logger LOG = LoggerFactory.getLogger(BrowserSessions.class);
 
     private final BrowserSessionStore store;
@@ -81,12 +88,18 @@ public final class BrowserSessions {
         return create(personalToken, user, Secrets.hash(personalToken), tokenId, source, userAgent, nowMillis);
     }
 
-    private Created create(String id, String actor, String tokenHash, String userTokenId, String source,
-            String userAgent, long nowMillis) {
+    /** Synchronized so concurrent sign-ins of one actor cannot both slip under the per-actor cap. */
+    private synchronized Created create(String id, String actor, String tokenHash, String userTokenId,
+            String source, String userAgent, long nowMillis) {
         String agent = userAgent == null || userAgent.length() <= BrowserSession.MAX_USER_AGENT ? userAgent
                 : userAgent.substring(0, BrowserSession.MAX_USER_AGENT);
         BrowserSession session = new BrowserSession(Secrets.hash(id), actor, tokenHash, Secrets.newCsrfToken(),
                 nowMillis, nowMillis + LIFETIME.toMillis(), source, agent, userTokenId);
+        List<BrowserSession> own = byIdHash.values().stream().filter(live -> live.actor().equals(actor))
+                .sorted(Comparator.comparingLong(BrowserSession::expiresAt)).toList();
+        for (int i = 0; i <= own.size() - MAX_SESSIONS_PER_ACTOR; i++) {
+            end(own.get(i).idHash());
+        }
         while (byIdHash.size() >= MAX_SESSIONS) {
             byIdHash.values().stream().min(Comparator.comparingLong(BrowserSession::expiresAt))
                     .ifPresent(oldest -> end(oldest.idHash()));

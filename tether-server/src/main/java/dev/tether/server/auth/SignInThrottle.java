@@ -1,60 +1,103 @@
 package dev.tether.server.auth;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Slows down guessing the admin token through the sign-in form: a client
- * address with {@link #MAX_FAILURES} failed sign-ins within {@link #WINDOW} is
- * refused until the window ends. A success clears its count.
+ * Slows down password and admin-token guessing on every sign-in ({@code POST /api/v1/login} and
+ * {@code POST /api/v1/session} share one instance): each attempt is charged, before any hashing or database
+ * work, to its source address and to the user name it names; an address with
+ * {@link #MAX_FAILURES_PER_ADDRESS} or a name with {@link #MAX_FAILURES_PER_USER} charges within
+ * {@link #WINDOW} is refused (429 with {@code Retry-After}) until the window ends. A success refunds its own
+ * charge only, so signing in to one's own account does not reset the count of guesses at another's; charging
+ * before the check means parallel guesses count as well as sequential ones.
  *
- * <p>Bound: at most {@link #MAX_ADDRESSES} addresses are tracked; when full,
- * windows that ended are dropped, and if none ended, the oldest window is
- * (an attacker with that many addresses gains little over a 256-bit token).
+ * <p>Bound: at most {@link #MAX_TRACKED} addresses and as many names are tracked; when full, windows that
+ * ended are dropped, and if none ended, the oldest window is.
  *
- * <p>Thread safe.
+ * <p>Thread safe: every method holds the instance's lock (a few map operations).
  */
 public final class SignInThrottle {
 
-    public static final int MAX_FAILURES = 10;
+    public static final int MAX_FAILURES_PER_ADDRESS = 20;
+    public static final int MAX_FAILURES_PER_USER = 10;
     public static final Duration WINDOW = Duration.ofMinutes(5);
-    static final int MAX_ADDRESSES = 10_000;
+    static final int MAX_TRACKED = 10_000;
 
-    private final Map<String, Window> failures = new ConcurrentHashMap<>();
+    /** Guarded by {@code this}. */
+    private final Windows byAddress = new Windows(MAX_FAILURES_PER_ADDRESS);
+    /** Guarded by {@code this}. */
+    private final Windows byUser = new Windows(MAX_FAILURES_PER_USER);
 
-    private record Window(long startMillis, int count) {
-    }
-
-    /** Milliseconds until {@code address} may try again; 0 when it may now. */
-    public long retryAfterMillis(String address, long nowMillis) {
-        Window window = failures.get(address);
-        if (window == null || window.count() < MAX_FAILURES) {
-            return 0;
+    /**
+     * Charges one attempt to {@code address} and {@code user} (null for an admin-token sign-in) when both may
+     * try now.
+     *
+     * @return 0 when charged (go ahead), else the milliseconds until they may try again (nothing charged)
+     */
+    public synchronized long tryAttempt(String address, String user, long nowMillis) {
+        long wait = Math.max(byAddress.retryAfter(address, nowMillis),
+                user == null ? 0 : byUser.retryAfter(user, nowMillis));
+        if (wait > 0) {
+            return wait;
         }
-        long left = window.startMillis() + WINDOW.toMillis() - nowMillis;
-        return Math.max(0, left);
-    }
-
-    public void failed(String address, long nowMillis) {
-        if (failures.size() >= MAX_ADDRESSES && !failures.containsKey(address)) {
-            prune(nowMillis);
+        byAddress.charge(address, nowMillis);
+        if (user != null) {
+            byUser.charge(user, nowMillis);
         }
-        failures.merge(address, new Window(nowMillis, 1), (old, one) ->
-                nowMillis - old.startMillis() >= WINDOW.toMillis() ? one : new Window(old.startMillis(),
-                        old.count() + 1));
+        return 0;
     }
 
-    public void succeeded(String address) {
-        failures.remove(address);
+    /** The attempt charged by {@link #tryAttempt} with these arguments succeeded: refunds it. */
+    public synchronized void succeeded(String address, String user) {
+        byAddress.refund(address);
+        if (user != null) {
+            byUser.refund(user);
+        }
     }
 
-    private void prune(long nowMillis) {
-        failures.values().removeIf(window -> nowMillis - window.startMillis() >= WINDOW.toMillis());
-        if (failures.size() >= MAX_ADDRESSES) {
-            failures.entrySet().stream().min(Map.Entry.comparingByValue(
-                    (a, b) -> Long.compare(a.startMillis(), b.startMillis())))
-                    .ifPresent(oldest -> failures.remove(oldest.getKey()));
+    /** Charges per key, each in a window starting at its first charge. Not thread safe. */
+    private static final class Windows {
+
+        private record Window(long startMillis, int count) {
+        }
+
+        private final int max;
+        private final Map<String, Window> windows = new HashMap<>();
+
+        Windows(int max) {
+            this.max = max;
+        }
+
+        long retryAfter(String key, long nowMillis) {
+            Window window = windows.get(key);
+            if (window == null || window.count() < max) {
+                return 0;
+            }
+            return Math.max(0, window.startMillis() + WINDOW.toMillis() - nowMillis);
+        }
+
+        void charge(String key, long nowMillis) {
+            if (windows.size() >= MAX_TRACKED && !windows.containsKey(key)) {
+                prune(nowMillis);
+            }
+            windows.merge(key, new Window(nowMillis, 1), (old, one) -> nowMillis - old.startMillis()
+                    >= WINDOW.toMillis() ? one : new Window(old.startMillis(), old.count() + 1));
+        }
+
+        void refund(String key) {
+            windows.computeIfPresent(key, (k, old) -> old.count() <= 1 ? null
+                    : new Window(old.startMillis(), old.count() - 1));
+        }
+
+        private void prune(long nowMillis) {
+            windows.values().removeIf(window -> nowMillis - window.startMillis() >= WINDOW.toMillis());
+            if (windows.size() >= MAX_TRACKED) {
+                windows.entrySet().stream()
+                        .min((a, b) -> Long.compare(a.getValue().startMillis(), b.getValue().startMillis()))
+                        .ifPresent(oldest -> windows.remove(oldest.getKey()));
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.tether.server.gateway;
 
 import dev.tether.server.auth.Secrets;
 import dev.tether.server.enroll.Enrollment;
+import dev.tether.server.http.BodyLimits;
 import dev.tether.server.store.DbExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class EnrollEndpoint implements Handler<HttpServerRequest> {
 
     public static final String PATH = "/v1/agents/enroll";
-    private static final int MAX_BODY_BYTES = 4096;
+    private static final int MAX_BODY_BYTES = BodyLimits.SIGN_IN_BYTES;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,63}");
     private static final Logger LOG = LoggerFactory.getLogger(EnrollEndpoint.class);
 
@@ -64,6 +65,10 @@ public final class EnrollEndpoint implements Handler<HttpServerRequest> {
             return;
         }
         Context context = Vertx.currentContext();
+        if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            request.response().writeContinue();
+        }
+        // The body is bounded before it is read: RequestGuard closes a request over BodyLimits.SIGN_IN_BYTES.
         request.body().onSuccess(body -> {
             String name;
             try {

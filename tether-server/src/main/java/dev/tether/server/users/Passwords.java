@@ -29,6 +29,10 @@ public final class Passwords {
     private Passwords() {
     }
 
+    /** A password hashed by {@link #hash}, in the PHC string format above. */
+    public record Hashed(String encoded) {
+    }
+
     /** @throws IllegalArgumentException when the password is too short */
     public static String hash(String password) {
         if (password == null || password.length() < MIN_LENGTH) {

@@ -38,8 +38,12 @@ public final class Users {
         return store;
     }
 
-    /** @throws IllegalArgumentException for a bad name, role, scope or password, or a taken name */
-    public UserStore.User create(String name, String role, String scope, String password, String actor,
+    /**
+     * Creates a user whose password was hashed already ({@link PasswordHasher#hash}, off the database threads).
+     *
+     * @throws IllegalArgumentException for a bad name, role or scope, or a taken name
+     */
+    public UserStore.User create(String name, String role, String scope, Passwords.Hashed password, String actor,
             String source) {
         if (name == null || !NAME.matcher(name).matches() || name.equals(Principal.BOOTSTRAP_ADMIN.name())) {
             throw new IllegalArgumentException("name must be 1-63 characters of letters, digits and . _ @ -, "
@@ -52,7 +56,7 @@ public final class Users {
                     + "does everything");
         }
         UserStore.User user = new UserStore.User(UUID.randomUUID().toString(), name, parsed, selector,
-                Passwords.hash(password), System.currentTimeMillis(), null);
+                password.encoded(), System.currentTimeMillis(), null);
         if (!store.insert(user)) {
             throw new IllegalArgumentException("a user named '" + name + "' exists already");
         }
@@ -65,13 +69,30 @@ public final class Users {
     public record Issued(UserStore.Token token, String secret) {
     }
 
-    /** @return the new token, or empty when the name or password is wrong or the user is disabled */
-    public Optional<Issued> login(String name, String password, Duration ttl, String tokenName, String source) {
+    /**
+     * Who is signing in, read before the password is checked (on a {@link PasswordHasher}, never here).
+     *
+     * @param user the user of that name, if any
+     * @param passwordHash the hash to check the password against: a dummy one for an unknown user, so the time
+     *     taken does not tell which names exist
+     */
+    public record LoginCandidate(Optional<UserStore.User> user, String passwordHash) {
+    }
+
+    /** The first step of a login: the user of that name and the hash to check. Blocking (database). */
+    public LoginCandidate candidate(String name) {
         Optional<UserStore.User> user = store.byName(name == null ? "" : name);
-        // Hash even for an unknown user, so the time taken does not tell which names exist.
-        String hash = user.map(UserStore.User::passwordHash).orElse(DUMMY_HASH);
-        boolean match = Passwords.verify(password, hash);
-        if (user.isEmpty() || !match || user.get().disabledAt() != null) {
+        return new LoginCandidate(user, user.map(UserStore.User::passwordHash).orElse(DUMMY_HASH));
+    }
+
+    /**
+     * The last step of a login, once the password was checked: a new token, or empty when the name or password
+     * is wrong or the user is disabled. Audited either way. Blocking (database).
+     */
+    public Optional<Issued> finishLogin(String name, LoginCandidate candidate, boolean passwordMatched,
+            Duration ttl, String tokenName, String source) {
+        Optional<UserStore.User> user = candidate.user();
+        if (user.isEmpty() || !passwordMatched || user.get().disabledAt() != null) {
             audit.record(new AuditEntry.New(System.currentTimeMillis(), String.valueOf(name), "user.login_failed", null,
                     source, new JsonObject()));
             return Optional.empty();

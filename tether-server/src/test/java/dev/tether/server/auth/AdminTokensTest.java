@@ -42,7 +42,12 @@ class AdminTokensTest {
     }
 
     private AdminTokens start(String env, boolean dev) throws Exception {
-        return AdminTokens.setUp(store, dir, env, dev, new PrintStream(console, true, StandardCharsets.UTF_8));
+        return start(env, dev, false);
+    }
+
+    private AdminTokens start(String env, boolean dev, boolean rotate) throws Exception {
+        return AdminTokens.setUp(store, dir, env, dev, rotate, new PrintStream(console, true,
+                StandardCharsets.UTF_8));
     }
 
     private String printed() {
@@ -66,6 +71,50 @@ class AdminTokensTest {
         assertThat(second.accepts("tat_other")).isFalse();
         assertThat(store.all()).extracting(AdminTokenStore.StoredToken::hash)
                 .containsExactly(Secrets.hash(token)).doesNotContain(token);
+    }
+
+    @Test
+    void aTokenFromTheEnvironmentForgetsTheGeneratedOne() throws Exception {
+        start(null, false);
+        Matcher generated = TOKEN.matcher(printed());
+        assertThat(generated.find()).isTrue();
+
+        AdminTokens withEnv = start("env-token-number-one", false);
+
+        assertThat(withEnv.accepts(generated.group())).isFalse();
+        assertThat(withEnv.accepts("env-token-number-one")).isTrue();
+        assertThat(store.all()).extracting(AdminTokenStore.StoredToken::source).containsExactly("env");
+    }
+
+    @Test
+    void rotationForgetsTheGeneratedTokenAndPrintsANewOneOnce() throws Exception {
+        start(null, false);
+        Matcher old = TOKEN.matcher(printed());
+        assertThat(old.find()).isTrue();
+        String oldToken = old.group();
+        console.reset();
+
+        AdminTokens rotated = start(null, false, true);
+        Matcher fresh = TOKEN.matcher(printed());
+        assertThat(fresh.find()).isTrue();
+        console.reset();
+        AdminTokens next = start(null, false);
+
+        assertThat(rotated.accepts(oldToken)).isFalse();
+        assertThat(rotated.accepts(fresh.group())).isTrue();
+        assertThat(next.accepts(fresh.group())).isTrue();
+        assertThat(printed()).isEmpty();
+    }
+
+    @Test
+    void rotationInDevModeWritesANewDevToken() throws Exception {
+        String old = start(null, true).devToken();
+
+        AdminTokens rotated = start(null, true, true);
+
+        assertThat(rotated.devToken()).isNotEqualTo(old);
+        assertThat(rotated.accepts(old)).isFalse();
+        assertThat(rotated.accepts(rotated.devToken())).isTrue();
     }
 
     @Test

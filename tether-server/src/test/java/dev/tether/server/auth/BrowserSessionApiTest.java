@@ -112,7 +112,7 @@ class BrowserSessionApiTest {
         assertThat(wrong.header("set-cookie")).isNull();
         assertThat(wrong.body()).doesNotContain("not-the-token-123");
         assertThat(send("POST", "/api/v1/session", "{\"token\": 12").status()).isEqualTo(400);
-        for (int i = 1; i < SignInThrottle.MAX_FAILURES; i++) {
+        for (int i = 1; i < SignInThrottle.MAX_FAILURES_PER_ADDRESS; i++) {
             send("POST", "/api/v1/session", "{\"token\":\"guess-" + i + "\"}");
         }
 
