@@ -37,10 +37,14 @@ import org.slf4j.LoggerFactory;
  * last, so the same request without it gets the same refusal (or 400 when
  * nothing is wrong). See {@link ClientFrames} for what flows after the upgrade.
  *
- * <p>Only the admin token may open shells until roles exist: as a Bearer token, or
- * (browsers, which cannot set headers on a WebSocket) a web UI session cookie,
- * accepted only when the {@code Origin} names this server ({@link BrowserAuth#upgrade}).
- * A cookie that fails that check is refused with 403.
+ * <p>Shells need the operator role, on an agent inside the caller's scope: a
+ * Bearer token (admin or personal), or (browsers, which cannot set headers on a
+ * WebSocket) a web UI session cookie, accepted only when the {@code Origin}
+ * names this server ({@link BrowserAuth#upgrade}). A cookie that fails that
+ * check is refused with 403. Re-attaching ({@code session=}) is allowed to the
+ * user who opened the session and to admins only; anyone else gets the same
+ * 404 as for a session that does not exist. Every attach is audited
+ * ({@link ShellBroker#attach}).
  *
  * <p>Thread safe; handles requests on their event loops.
  */
@@ -157,7 +161,7 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         }
         AgentRecord agent = found.get();
         Optional<LiveConnection> link = hub.connection(agent.id());
-        Refusal refusal = refusal(agent, terminal, link.isPresent());
+        Refusal refusal = refusal(agent, terminal, link.isPresent(), principal);
         if (refusal != null) {
             RawReplies.error(request, refusal.status(), refusal.error(), refusal.message());
             return;
@@ -173,10 +177,7 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         request.toWebSocket()
                 .onSuccess(ws -> {
                     if (shell.attach() != null) {
-                        broker.relay(shell.attach()).ifPresentOrElse(relay -> relay.attach(ws), () -> {
-                            ws.writeTextMessage(ClientFrames.error("not_found", "the session has ended"));
-                            ws.close((short) 1000, "session ended");
-                        });
+                        broker.attach(shell, ws, principal.may(Role.ADMIN));
                     } else {
                         broker.open(shell, ws, link.get());
                     }
@@ -192,10 +193,12 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     }
 
     /** Why the request cannot go ahead, or null. */
-    private Refusal refusal(AgentRecord agent, Terminal terminal, boolean online) {
+    private Refusal refusal(AgentRecord agent, Terminal terminal, boolean online, Principal principal) {
         if (terminal.attach() != null) {
             Optional<ShellRelay> relay = broker.relay(terminal.attach());
-            if (relay.isEmpty() || !relay.get().agentId().equals(agent.id())) {
+            // Another user's session is refused exactly like one that does not exist: the id confirms nothing.
+            if (relay.isEmpty() || !relay.get().agentId().equals(agent.id())
+                    || !relay.get().mayAttach(principal.name(), principal.may(Role.ADMIN))) {
                 return new Refusal(404, "not_found", "no session " + terminal.attach() + " on agent " + agent.name()
                         + " (it ended, or belongs to another agent): open a new one without session=");
             }

@@ -96,6 +96,16 @@ final class ShellRelay {
         return request.agentId();
     }
 
+    /** Who opened the session; the session, its record and its recording stay theirs. */
+    String owner() {
+        return request.actor();
+    }
+
+    /** Whether {@code user} may attach: the session's own user, or an admin (a takeover, audited). */
+    boolean mayAttach(String user, boolean admin) {
+        return admin || owner().equals(user);
+    }
+
     // ------------------------------------------------------------ clients
 
     /** Starts the session on the agent for its first client. */
