@@ -1,5 +1,7 @@
 package dev.tether.server.api;
 
+import dev.tether.server.auth.OpenStreams;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -27,6 +29,8 @@ final class SseStream {
     private final HttpServerResponse response;
     private final HttpConnection connection;
     private final Runnable onEnd;
+    /** Closes the stream when its user is disabled or its token revoked. */
+    private OpenStreams.Hold hold = OpenStreams.Hold.NONE;
     private long keepAliveTimer = -1;
     private boolean ended;
 
@@ -57,6 +61,8 @@ final class SseStream {
         response.drainHandler(v -> onWritable.run());
         response.write(": stream open\n\n");
         stream.keepAliveTimer = ctx.vertx().setPeriodic(KEEP_ALIVE.toMillis(), id -> stream.comment("keep-alive"));
+        Context owner = Vertx.currentContext();
+        stream.hold = AdminAuth.hold(ctx, () -> owner.runOnContext(v -> stream.disconnect()));
         return stream;
     }
 
@@ -106,6 +112,7 @@ final class SseStream {
             return;
         }
         ended = true;
+        hold.release();
         vertx.cancelTimer(keepAliveTimer);
         if (!response.ended() && !response.closed()) {
             response.end();

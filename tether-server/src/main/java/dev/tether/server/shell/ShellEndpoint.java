@@ -1,7 +1,9 @@
 package dev.tether.server.shell;
 
+import dev.tether.protocol.CloseCodes;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
+import dev.tether.server.auth.OpenStreams;
 import dev.tether.server.auth.Secrets;
 import dev.tether.server.gateway.RawReplies;
 import dev.tether.server.hub.Hub;
@@ -18,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -122,7 +125,8 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         db.call(context, () -> new Lookup(admin ? Optional.of(Principal.BOOTSTRAP_ADMIN)
                         : users.authenticate(personalToken),
                         agents.find(agent)))
-                .onSuccess(found -> checkCaller(request, terminal, agent, found))
+                .onSuccess(found -> checkCaller(request, terminal, agent, found, admin ? null
+                        : Secrets.hash(personalToken)))
                 .onFailure(failure -> {
                     LOG.warn("shell: agent lookup failed", failure);
                     RawReplies.error(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
@@ -133,7 +137,9 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private record Lookup(Optional<Principal> principal, Optional<AgentRecord> agent) {
     }
 
-    private void checkCaller(HttpServerRequest request, Terminal terminal, String name, Lookup found) {
+    /** @param tokenHash the hash of the personal token the caller authenticated with; null for the admin token */
+    private void checkCaller(HttpServerRequest request, Terminal terminal, String name, Lookup found,
+            String tokenHash) {
         if (found.principal().isEmpty()) {
             RawReplies.error(request, 401, "unauthorized", "this API token is unknown, expired or revoked, or its user is "
                     + "disabled: sign in again with tether login");
@@ -150,11 +156,16 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                     + principal.name() + "'s scope (" + principal.scope().text() + ")");
             return;
         }
-        checkAgent(request, terminal, name, found.agent(), principal);
+        checkAgent(request, terminal, name, found.agent(), new Caller(principal, tokenHash));
+    }
+
+    /** Who opens the shell, and the hash of the personal token they opened it with (null for the admin token). */
+    private record Caller(Principal principal, String tokenHash) {
     }
 
     private void checkAgent(HttpServerRequest request, Terminal terminal, String name, Optional<AgentRecord> found,
-            Principal principal) {
+            Caller caller) {
+        Principal principal = caller.principal();
         if (found.isEmpty()) {
             RawReplies.error(request, 404, "not_found", "no agent '" + name + "': list agents with GET /api/v1/agents");
             return;
@@ -176,6 +187,7 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                 String.valueOf(request.remoteAddress()));
         request.toWebSocket()
                 .onSuccess(ws -> {
+                    hold(request, ws, caller);
                     if (shell.attach() != null) {
                         broker.attach(shell, ws, principal.may(Role.ADMIN));
                     } else {
@@ -183,6 +195,18 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                     }
                 })
                 .onFailure(failure -> LOG.debug("shell on {}: upgrade failed", agent.id(), failure));
+    }
+
+    /** The socket closes (1008) when its user is disabled or its token revoked; the session goes on detached. */
+    private void hold(HttpServerRequest request, ServerWebSocket ws, Caller caller) {
+        if (caller.tokenHash() == null) {
+            return;
+        }
+        OpenStreams.Hold hold = users.openStreams().hold(caller.principal().name(), caller.tokenHash(),
+                () -> ws.close((short) CloseCodes.POLICY_VIOLATION, "signed out: the user was disabled or the "
+                        + "token revoked"));
+        // The relay owns the socket's close handler; the connection's fires when the socket is gone either way.
+        request.connection().closeHandler(v -> hold.release());
     }
 
     private record Refusal(int status, String error, String message) {
