@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 
@@ -29,6 +30,7 @@ final class SseStream {
     private final HttpServerResponse response;
     private final HttpConnection connection;
     private final Runnable onEnd;
+    private final boolean http2;
     /** Closes the stream when its user is disabled or its token revoked. */
     private OpenStreams.Hold hold = OpenStreams.Hold.NONE;
     private long keepAliveTimer = -1;
@@ -39,6 +41,7 @@ final class SseStream {
         this.response = ctx.response();
         this.connection = ctx.request().connection();
         this.onEnd = onEnd;
+        this.http2 = ctx.request().version() == HttpVersion.HTTP_2;
     }
 
     /**
@@ -62,7 +65,7 @@ final class SseStream {
         response.write(": stream open\n\n");
         stream.keepAliveTimer = ctx.vertx().setPeriodic(KEEP_ALIVE.toMillis(), id -> stream.comment("keep-alive"));
         Context owner = Vertx.currentContext();
-        stream.hold = AdminAuth.hold(ctx, () -> owner.runOnContext(v -> stream.disconnect()));
+        stream.hold = AdminAuth.hold(ctx, () -> owner.runOnContext(v -> stream.cut()));
         return stream;
     }
 
@@ -103,6 +106,22 @@ final class SseStream {
         if (!ended) {
             end();
             connection.close();
+        }
+    }
+
+    /**
+     * Stops the stream at once, nothing queued delivered (its credentials are gone): an HTTP/2 stream is reset,
+     * as its connection may carry the client's other streams; an HTTP/1 connection is dropped.
+     */
+    void cut() {
+        if (ended) {
+            return;
+        }
+        if (http2) {
+            response.reset();
+            end();
+        } else {
+            disconnect();
         }
     }
 
