@@ -147,19 +147,25 @@ public final class ShellBroker implements AutoCloseable {
         relay.attach(client);
     }
 
-    /** A shell payload from an agent's connection. */
-    public void fromAgent(LiveConnection from, Envelope envelope) {
+    /**
+     * A shell payload from an agent's connection.
+     *
+     * @return false for shell output outside the flow control: beyond the credit the server granted, or for a
+     *     session not relayed here; the connection charges it against its message rate (see
+     *     {@code MessageRate}), so an agent flooding it is closed with 1008
+     */
+    public boolean fromAgent(LiveConnection from, Envelope envelope) {
         ShellId id = ShellId.of(sessionId(envelope));
         ShellRelay relay = id == null ? null : relays.get(id);
         if (relay != null && relay.agentId().equals(from.agentId())) {
-            relay.fromAgent(from, envelope);
-            return;
+            return relay.fromAgent(from, envelope);
         }
         boolean orphan = envelope.hasShellOutput() || envelope.hasShellReady();
         if (id != null && orphan) {
             // Output of a session nobody relays (it ended here, or the server restarted): end it there too.
             from.sendLive(terminate(id.bytes(), "no such session on the server"));
         }
+        return !envelope.hasShellOutput();
     }
 
     /** The agent's connection is established; {@code alive} are the sessions its Hello says it still has. */
