@@ -2,6 +2,7 @@ package dev.tether.server.api;
 
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
+import dev.tether.server.auth.OpenStreams;
 import dev.tether.server.auth.Secrets;
 import dev.tether.server.store.DbExecutor;
 import dev.tether.server.users.Principal;
@@ -23,6 +24,8 @@ final class AdminAuth implements Handler<RoutingContext> {
     static final String SESSION = "tether.browserSession";
     /** Context key of the request's {@link Principal}. */
     static final String PRINCIPAL = "tether.principal";
+    /** Context key of the {@link OpenStreams.Holder} of a request authenticated by a personal token. */
+    static final String HOLDER = "tether.openStreams";
 
     private final AdminTokens tokens;
     private final BrowserAuth browser;
@@ -67,11 +70,24 @@ final class AdminAuth implements Handler<RoutingContext> {
         }
     }
 
+    /**
+     * Registers a stream the request opens, closed when the user is disabled or the token revoked;
+     * {@link OpenStreams.Hold#NONE} for the admin token's requests.
+     *
+     * @param close ends the stream; any thread, never blocks
+     */
+    static OpenStreams.Hold hold(RoutingContext ctx, Runnable close) {
+        OpenStreams.Holder holder = ctx.get(HOLDER);
+        return holder == null ? OpenStreams.Hold.NONE : holder.hold(close);
+    }
+
     /** Resolves a personal token to its user off the event loop, then admits the request or refuses it. */
     private void personal(RoutingContext ctx, String token) {
         ctx.request().pause();
         db.call(Vertx.currentContext(), () -> users.authenticate(token)).onComplete(found -> {
             if (found.succeeded() && found.result().isPresent()) {
+                ctx.put(HOLDER, new OpenStreams.Holder(users.openStreams(), found.result().get().name(),
+                        Secrets.hash(token)));
                 admit(ctx, found.result().get());
             } else {
                 ctx.request().resume();

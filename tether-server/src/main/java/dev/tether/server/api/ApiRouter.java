@@ -77,7 +77,7 @@ public final class ApiRouter {
         new AgentMetricsRoutes(agents, hub, db).mount(router);
         new ConfigRoutes(agents, new ConfigStore(database), hub, db).mount(router);
         new EventRoutes(agents, new EventStore(database), db).mount(router);
-        new CommandRoutes(dispatcher, commands, jobs, db).mount(router);
+        new CommandRoutes(dispatcher, commands, jobs, agents, db).mount(router);
         new JobRoutes(dispatcher, jobs, agents, db).mount(router);
         new OutputRoutes(vertx, executor, commands, jobs, new JobOutputStore(database), dispatcher.watchers())
                 .mount(router);

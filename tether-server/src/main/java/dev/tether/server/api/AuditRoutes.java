@@ -2,6 +2,8 @@ package dev.tether.server.api;
 
 import dev.tether.server.audit.AuditEntry;
 import dev.tether.server.audit.AuditLog;
+import dev.tether.server.users.Principal;
+import dev.tether.server.users.Role;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -12,7 +14,8 @@ import java.time.format.DateTimeParseException;
 /**
  * The audit log, newest first:
  * {@code GET /api/v1/audit?actor=A&action=X&target=ID&since=T&until=T&limit=N&before=ID}, times in ISO-8601
- * ({@code 2026-12-01T08:00:00Z}), paged by {@code next_before}. Thread safe.
+ * ({@code 2026-12-01T08:00:00Z}), paged by {@code next_before}. Shell session ids in {@code details} are shown
+ * only to admins and the session's owner. Thread safe.
  */
 final class AuditRoutes {
 
@@ -34,6 +37,7 @@ final class AuditRoutes {
                 time(ctx, "until"));
         int limit = AgentRequests.limit(ctx);
         Long before = AgentRequests.before(ctx);
+        Principal caller = AdminAuth.principal(ctx);
         db.respond(ctx, () -> audit.list(filter, limit, before), page -> {
             JsonArray entries = new JsonArray();
             for (AuditEntry entry : page.entries()) {
@@ -44,10 +48,25 @@ final class AuditRoutes {
                         .put("action", entry.action())
                         .put("target", entry.target())
                         .put("source", entry.source())
-                        .put("details", entry.details()));
+                        .put("details", details(entry, caller)));
             }
             ApiResponses.json(ctx, 200, new JsonObject().put("entries", entries).put("next_before", page.nextBefore()));
         });
+    }
+
+    /**
+     * The entry's details, without the shell session id unless the caller is an admin or the session's owner:
+     * a running session's id is what re-attaching takes (see {@link SessionRoutes}).
+     */
+    private static JsonObject details(AuditEntry entry, Principal caller) {
+        JsonObject details = entry.details();
+        if (details == null || !entry.action().startsWith("shell.") || caller.may(Role.ADMIN)
+                || caller.name().equals(details.getString("owner", entry.actor()))) {
+            return details;
+        }
+        JsonObject redacted = details.copy();
+        redacted.remove("session");
+        return redacted;
     }
 
     private static Long time(RoutingContext ctx, String name) {

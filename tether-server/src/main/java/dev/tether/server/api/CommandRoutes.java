@@ -4,6 +4,8 @@ import dev.tether.server.dispatch.CommandRecord;
 import dev.tether.server.dispatch.CommandStore;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.dispatch.Selector;
+import dev.tether.server.store.AgentStore;
+import dev.tether.server.users.Principal;
 import dev.tether.server.users.Role;
 import dev.tether.server.dispatch.Dispatcher.Created;
 import dev.tether.server.dispatch.JobRecord;
@@ -16,25 +18,34 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Commands: create ({@code POST /api/v1/commands}, 201 with the jobs), list
  * recent ones (newest first, paged by {@code before=<command id>}), show one
  * with its counts and jobs, cancel ({@code POST .../cancel}), and a job through
  * its command ({@code GET .../jobs/{job}}, 404 for a job of another command).
+ * A scoped operator cancels only commands whose every job is on an agent in its
+ * scope ({@link AgentReach}); {@code config} and {@code self_update} commands are
+ * admin only.
  * Thread safe.
  */
 final class CommandRoutes {
 
+    /** Command types only an admin may create. */
+    private static final Set<String> ADMIN_ONLY_TYPES = Set.of(NewCommand.CONFIG, NewCommand.SELF_UPDATE);
+
     private final Dispatcher dispatcher;
     private final CommandStore commands;
     private final JobStore jobs;
+    private final AgentStore agents;
     private final DbCalls db;
 
-    CommandRoutes(Dispatcher dispatcher, CommandStore commands, JobStore jobs, DbCalls db) {
+    CommandRoutes(Dispatcher dispatcher, CommandStore commands, JobStore jobs, AgentStore agents, DbCalls db) {
         this.dispatcher = dispatcher;
         this.commands = commands;
         this.jobs = jobs;
+        this.agents = agents;
         this.db = db;
     }
 
@@ -48,9 +59,18 @@ final class CommandRoutes {
 
     private void create(RoutingContext ctx) {
         NewCommand request = CommandRequests.parse(ctx);
+        requireAdminFor(request.type(), AdminAuth.principal(ctx));
         Selector scope = AdminAuth.principal(ctx).role() == Role.ADMIN ? null : AdminAuth.principal(ctx).scope();
         db.respond(ctx, () -> dispatcher.create(request, scope), created -> ApiResponses.json(ctx, 201,
                 render(created)));
+    }
+
+    /** Configuration and self-updates change the agent itself: admin only, like {@code PUT .../config}. */
+    private static void requireAdminFor(String type, Principal principal) {
+        if (ADMIN_ONLY_TYPES.contains(type) && !principal.may(Role.ADMIN)) {
+            throw new ApiException(403, "forbidden", principal.name() + " is a " + principal.role().wire()
+                    + "; a " + type + " command needs the admin role");
+        }
     }
 
     private static JsonObject render(Created created) {
@@ -89,7 +109,11 @@ final class CommandRoutes {
 
     private void cancel(RoutingContext ctx) {
         String id = ctx.pathParam("command");
+        Principal principal = AdminAuth.principal(ctx);
         db.respond(ctx, () -> {
+            commands.find(id).orElseThrow(() -> notFound(id));
+            AgentReach.require(principal, agents, jobs.forCommand(id).stream().map(JobRecord::agentId).toList(),
+                    "cancelling command " + id);
             dispatcher.cancelCommand(id);
             return render(id);
         }, body -> ApiResponses.json(ctx, 200, body));

@@ -4,6 +4,7 @@ import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.dispatch.JobRecord;
 import dev.tether.server.dispatch.JobStore;
 import dev.tether.server.store.AgentStore;
+import dev.tether.server.users.Principal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -12,7 +13,8 @@ import java.util.List;
 /**
  * Jobs: show one ({@code GET /api/v1/jobs/{job}}), cancel it ({@code POST
  * .../cancel}: 200 with the job, cancelled at once or with
- * {@code cancel_requested}; 409 when final), and an agent's recent jobs
+ * {@code cancel_requested}; 409 when final; 403 for a scoped operator when the
+ * job's agent is outside its scope), and an agent's recent jobs
  * ({@code GET /api/v1/agents/{agent}/jobs}, newest first, paged by
  * {@code before=<job id>}). Thread safe.
  */
@@ -43,8 +45,9 @@ final class JobRoutes {
 
     private void cancel(RoutingContext ctx) {
         String id = ctx.pathParam("job");
+        Principal principal = AdminAuth.principal(ctx);
         db.respond(ctx, () -> {
-            find(jobs, id);
+            AgentReach.require(principal, agents, List.of(find(jobs, id).agentId()), "cancelling job " + id);
             return dispatcher.cancelJob(id);
         }, job -> ApiResponses.json(ctx, 200, DispatchJson.job(job)));
     }

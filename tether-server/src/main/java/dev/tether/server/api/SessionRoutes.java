@@ -4,6 +4,8 @@ import dev.tether.server.shell.Recordings;
 import dev.tether.server.shell.ShellSessionRecord;
 import dev.tether.server.shell.ShellSessionStore;
 import dev.tether.server.store.AgentStore;
+import dev.tether.server.users.Principal;
+import dev.tether.server.users.Role;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -15,7 +17,9 @@ import java.util.ArrayList;
 /**
  * Recorded shell sessions: {@code GET /api/v1/sessions?agent=A&limit=N&before=CURSOR} (newest first, paged by
  * {@code next_before}), {@code GET /api/v1/sessions/{id}}, and {@code GET /api/v1/sessions/{id}/recording},
- * the asciicast v2 file ({@code application/x-asciicast}). Thread safe.
+ * the asciicast v2 file ({@code application/x-asciicast}). The id of a running session (what re-attaching
+ * takes) is shown only to the user who opened it and to admins: others see {@code "id": null} in the list and
+ * get 404 for it. Thread safe.
  */
 final class SessionRoutes {
 
@@ -51,7 +55,8 @@ final class SessionRoutes {
             return sessions.list(agentId, limit, before);
         }, page -> {
             JsonArray list = new JsonArray();
-            page.sessions().forEach(session -> list.add(render(session)));
+            Principal caller = AdminAuth.principal(ctx);
+            page.sessions().forEach(session -> list.add(render(session, ownedOrAdmin(caller, session))));
             ApiResponses.json(ctx, 200, new JsonObject().put("sessions", list)
                     .put("next_before", page.next() == null ? null : page.next().toString()));
         });
@@ -59,13 +64,14 @@ final class SessionRoutes {
 
     private void show(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        db.respond(ctx, () -> find(id), session -> ApiResponses.json(ctx, 200, render(session)));
+        Principal caller = AdminAuth.principal(ctx);
+        db.respond(ctx, () -> find(id, caller), session -> ApiResponses.json(ctx, 200, render(session, true)));
     }
 
     private void recording(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         db.respond(ctx, () -> {
-            Path file = recordings.file(find(id));
+            Path file = recordings.file(find(id, AdminAuth.principal(ctx)));
             if (file == null || !Files.isReadable(file)) {
                 throw new ApiException(404, "not_found", "session " + id + " has no recording (deleted by "
                         + "--recording-retention, or never written)");
@@ -77,17 +83,27 @@ final class SessionRoutes {
                 .sendFile(file.toString()));
     }
 
-    private ShellSessionRecord find(String id) {
+    /** The session; 404 also for a running session of another user unless the caller is an admin. */
+    private ShellSessionRecord find(String id, Principal caller) {
         ShellSessionRecord session = sessions.get(id);
-        if (session == null) {
+        if (session == null || !ownedOrAdmin(caller, session)) {
             throw new ApiException(404, "not_found", "no shell session " + id + ": list them with GET /api/v1/sessions");
         }
         return session;
     }
 
-    private static JsonObject render(ShellSessionRecord session) {
+    /**
+     * Whether the caller may see the session's id: a running session's id is what re-attaching takes, so only
+     * its owner and admins see it; an ended session's id opens nothing.
+     */
+    static boolean ownedOrAdmin(Principal caller, ShellSessionRecord session) {
+        return session.endedAt() != null || caller.may(Role.ADMIN) || caller.name().equals(session.actor());
+    }
+
+    /** @param showId false: {@code id} is null (a running session of another user) */
+    private static JsonObject render(ShellSessionRecord session, boolean showId) {
         return new JsonObject()
-                .put("id", session.id())
+                .put("id", showId ? session.id() : null)
                 .put("agent_id", session.agentId())
                 .put("actor", session.actor())
                 .put("source", session.source())

@@ -1,9 +1,12 @@
 package dev.tether.server.api;
 
+import dev.tether.server.auth.OpenStreams;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 
@@ -27,6 +30,9 @@ final class SseStream {
     private final HttpServerResponse response;
     private final HttpConnection connection;
     private final Runnable onEnd;
+    private final boolean http2;
+    /** Closes the stream when its user is disabled or its token revoked. */
+    private OpenStreams.Hold hold = OpenStreams.Hold.NONE;
     private long keepAliveTimer = -1;
     private boolean ended;
 
@@ -35,6 +41,7 @@ final class SseStream {
         this.response = ctx.response();
         this.connection = ctx.request().connection();
         this.onEnd = onEnd;
+        this.http2 = ctx.request().version() == HttpVersion.HTTP_2;
     }
 
     /**
@@ -57,6 +64,8 @@ final class SseStream {
         response.drainHandler(v -> onWritable.run());
         response.write(": stream open\n\n");
         stream.keepAliveTimer = ctx.vertx().setPeriodic(KEEP_ALIVE.toMillis(), id -> stream.comment("keep-alive"));
+        Context owner = Vertx.currentContext();
+        stream.hold = AdminAuth.hold(ctx, () -> owner.runOnContext(v -> stream.cut()));
         return stream;
     }
 
@@ -100,12 +109,29 @@ final class SseStream {
         }
     }
 
+    /**
+     * Stops the stream at once, nothing queued delivered (its credentials are gone): an HTTP/2 stream is reset,
+     * as its connection may carry the client's other streams; an HTTP/1 connection is dropped.
+     */
+    void cut() {
+        if (ended) {
+            return;
+        }
+        if (http2) {
+            response.reset();
+            end();
+        } else {
+            disconnect();
+        }
+    }
+
     /** Ends the response (if the client is still there) and runs the end callback; idempotent. */
     void end() {
         if (ended) {
             return;
         }
         ended = true;
+        hold.release();
         vertx.cancelTimer(keepAliveTimer);
         if (!response.ended() && !response.closed()) {
             response.end();

@@ -18,6 +18,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,11 @@ public final class AgentConnection implements LiveConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentConnection.class);
     private static final FrameCodec CODEC = FrameCodec.receivingFrom(Peer.AGENT);
+    /**
+     * Bytes written to the agent and not yet taken by its socket at most: reliable sends stop at the socket's
+     * write-queue mark, but live traffic (shell input within the credit the agent grants, replies) does not.
+     */
+    static final long MAX_UNWRITTEN_BYTES = 16L * 1024 * 1024;
 
     private enum State { AWAITING_HELLO, HANDSHAKING, OPEN }
 
@@ -50,6 +56,8 @@ public final class AgentConnection implements LiveConnection {
     private final ReliableSession session;
     private final long openedNanos = System.nanoTime();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Bytes handed to the socket and not yet written out; any thread. */
+    private final AtomicLong unwritten = new AtomicLong();
     /** Event loop only. */
     private final MessageAssembler assembler = new MessageAssembler(Limits.MAX_FRAME_BYTES);
     /** Event loop only. */
@@ -165,21 +173,29 @@ public final class AgentConnection implements LiveConnection {
     private void handleReliable(Envelope envelope) {
         session.noteAck(envelope.getAck());
         int queued = session.enqueue(envelope);
-        if (queued > ReliableSession.MAX_INBOUND) {
-            close(CloseCodes.POLICY_VIOLATION, "more than " + ReliableSession.MAX_INBOUND
-                    + " reliable payloads waiting to be applied");
-        } else if (queued >= ReliableSession.PAUSE_READING_AT && !readPaused) {
+        long queuedBytes = session.inboundBytes();
+        if (queued > ReliableSession.MAX_INBOUND || queuedBytes > ReliableSession.MAX_INBOUND_BYTES) {
+            close(CloseCodes.POLICY_VIOLATION, "more than " + ReliableSession.MAX_INBOUND + " reliable payloads or "
+                    + ReliableSession.MAX_INBOUND_BYTES / (1024 * 1024) + " MiB waiting to be applied");
+        } else if ((queued >= ReliableSession.PAUSE_READING_AT
+                || queuedBytes >= ReliableSession.PAUSE_READING_AT_BYTES) && !readPaused) {
             readPaused = true;
             ws.pause();
         }
     }
 
-    /** Shell traffic goes to the broker; it is live, so it only carries an ack besides. */
+    /**
+     * Shell traffic goes to the broker; it is live, so it only carries an ack besides. Output the broker could
+     * not take within its flow control is charged against the message rate like any other message.
+     */
     private void handleShell(Envelope envelope) throws ProtocolException {
         requireHello(envelope);
         session.noteAck(envelope.getAck());
-        if (state == State.OPEN) {
-            services.shells().fromAgent(this, envelope);
+        boolean withinFlowControl = state == State.OPEN && services.shells().fromAgent(this, envelope);
+        if (!withinFlowControl && !MessageRate.counts(envelope) && !rate.take(lastFrameNanos)) {
+            throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
+                    + " messages a second outside flow control (shell output beyond its credit, or for no session):"
+                    + " slow down");
         }
     }
 
@@ -222,11 +238,19 @@ public final class AgentConnection implements LiveConnection {
 
     // ------------------------------------------------------------ writing (any thread)
 
-    /** Writes one envelope; a failed write surfaces as the WebSocket's close. */
+    /**
+     * Writes one envelope; a failed write surfaces as the WebSocket's close. Past {@link #MAX_UNWRITTEN_BYTES}
+     * written and not yet taken by the socket, the agent is not reading: it is closed, not buffered for.
+     */
     void send(Envelope envelope) {
         byte[] bytes = FrameCodec.encode(envelope);
         services.metrics().frameOut(bytes.length);
-        ws.writeFinalBinaryFrame(Buffer.buffer(bytes));
+        if (unwritten.addAndGet(bytes.length) > MAX_UNWRITTEN_BYTES) {
+            close(CloseCodes.DEAD_PEER, "more than " + MAX_UNWRITTEN_BYTES / (1024 * 1024)
+                    + " MiB waiting to be written: the agent is not reading");
+            return;
+        }
+        ws.writeFinalBinaryFrame(Buffer.buffer(bytes)).onComplete(done -> unwritten.addAndGet(-bytes.length));
     }
 
     boolean writeQueueFull() {

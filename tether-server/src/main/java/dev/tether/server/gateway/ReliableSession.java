@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * the lane, its lock (held during outbox I/O) never blocks the event loop.
  *
  * <p>Bounds: the inbound queue pauses reading at {@link #PAUSE_READING_AT}
- * and closes the connection ({@code 1008}) past {@link #MAX_INBOUND}; at most
+ * payloads or {@link #PAUSE_READING_AT_BYTES}, and closes the connection
+ * ({@code 1008}) past {@link #MAX_INBOUND} or {@link #MAX_INBOUND_BYTES}; at most
  * {@link #SEND_BATCH} outbox rows are read per step, within the channel's
  * window, and sending stops while the socket's write queue is full.
  */
@@ -49,6 +50,10 @@ final class ReliableSession {
     static final int PAUSE_READING_AT = Limits.RELIABLE_WINDOW;
     /** Queued inbound payloads beyond which the agent is flooding: close 1008. */
     static final int MAX_INBOUND = 4 * Limits.RELIABLE_WINDOW;
+    /** Queued inbound bytes at which reading pauses, whatever the count: 512 payloads of 1 MiB would be 512 MiB. */
+    static final long PAUSE_READING_AT_BYTES = 8L * 1024 * 1024;
+    /** Queued inbound bytes beyond which the agent is flooding: close 1008. */
+    static final long MAX_INBOUND_BYTES = 32L * 1024 * 1024;
     /** Payloads applied per transaction at most. */
     static final int APPLY_BATCH = Limits.RELIABLE_WINDOW;
     /** Outbox rows read per step. */
@@ -61,6 +66,8 @@ final class ReliableSession {
     private final Lane lane;
     private final Queue<Envelope> inbound = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inboundSize = new AtomicInteger();
+    /** Serialized bytes of the envelopes in {@link #inbound}. */
+    private final AtomicLong inboundBytes = new AtomicLong();
     /** Highest cumulative ack seen from the agent; written on the event loop. */
     private final AtomicLong peerAck = new AtomicLong();
     /** Whether a service task is queued on the lane. */
@@ -93,10 +100,16 @@ final class ReliableSession {
 
     /** @return the number of envelopes now queued */
     int enqueue(Envelope envelope) {
+        inboundBytes.addAndGet(envelope.getSerializedSize());
         inbound.add(envelope);
         int size = inboundSize.incrementAndGet();
         schedule();
         return size;
+    }
+
+    /** Serialized bytes queued inbound now. */
+    long inboundBytes() {
+        return inboundBytes.get();
     }
 
     void noteAck(long ack) {
@@ -232,7 +245,7 @@ final class ReliableSession {
         channel.onAck(ack);
         markDelivered(ack);
         sendOutbound();
-        if (inboundSize.get() < PAUSE_READING_AT / 2) {
+        if (inboundSize.get() < PAUSE_READING_AT / 2 && inboundBytes.get() < PAUSE_READING_AT_BYTES / 2) {
             connection.resumeReading();
         }
     }
@@ -251,6 +264,7 @@ final class ReliableSession {
         Envelope envelope;
         while ((envelope = inbound.poll()) != null) {
             inboundSize.decrementAndGet();
+            inboundBytes.addAndGet(-envelope.getSerializedSize());
             if (channel.receive(envelope.getSeq()) == Receipt.APPLY) {
                 batch.add(envelope);
             }

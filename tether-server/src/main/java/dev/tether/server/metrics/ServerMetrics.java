@@ -1,10 +1,13 @@
 package dev.tether.server.metrics;
 
+import dev.tether.protocol.CloseCodes;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -16,7 +19,7 @@ import java.util.function.Supplier;
  *   <li>{@code tether_reconnects_total}: connections of agents that had one before in this process;</li>
  *   <li>{@code tether_frames_total{direction="in"|"out"}}, {@code tether_bytes_total{direction}};</li>
  *   <li>{@code tether_connection_closes_total{code}}: every agent connection's end, by close code
- *       (1006 when the link dropped without a close frame);</li>
+ *       (1006 when the link dropped without a close frame; a code this server does not know is {@code other});</li>
  *   <li>{@code tether_reliable_pending{direction="to_agents"}} (outbox rows) and
  *       {@code {direction="from_agents"}} (the outbox depth agents last reported);</li>
  *   <li>{@code tether_unknown_payloads_total}: payloads from a newer peer, ignored;</li>
@@ -93,8 +96,23 @@ public final class ServerMetrics {
         bytesOut.increment(byteCount);
     }
 
+    /**
+     * Close codes kept as their own label value; any other (an agent may close with any code) is {@code other},
+     * so a hostile agent cannot grow the series without bound.
+     */
+    private static final Set<Integer> KNOWN_CLOSE_CODES = Set.of(CloseCodes.NORMAL, CloseCodes.GOING_AWAY,
+            CloseCodes.PROTOCOL_ERROR, CloseCodes.UNSUPPORTED_DATA, 1005, 1006, CloseCodes.INVALID_PAYLOAD,
+            CloseCodes.POLICY_VIOLATION, CloseCodes.MESSAGE_TOO_BIG, CloseCodes.INTERNAL_ERROR,
+            CloseCodes.TRY_AGAIN_LATER, CloseCodes.REPLACED, CloseCodes.REVOKED, CloseCodes.UNSUPPORTED_VERSION,
+            CloseCodes.HANDSHAKE_TIMEOUT, CloseCodes.DEAD_PEER);
+
+    /** The {@code code} label of a close code: itself when known, else {@code other}. */
+    static String closeCodeLabel(int code) {
+        return KNOWN_CLOSE_CODES.contains(code) ? Integer.toString(code) : "other";
+    }
+
     public void connectionClosed(int code) {
-        Counter.builder("tether.connection.closes").tag("code", Integer.toString(code))
+        Counter.builder("tether.connection.closes").tag("code", closeCodeLabel(code))
                 .description("Agent connections ended, by WebSocket close code").register(registry).increment();
     }
 

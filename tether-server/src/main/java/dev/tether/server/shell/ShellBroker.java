@@ -125,19 +125,47 @@ public final class ShellBroker implements AutoCloseable {
         relay.start(client, agent);
     }
 
-    /** A shell payload from an agent's connection. */
-    public void fromAgent(LiveConnection from, Envelope envelope) {
+    /**
+     * Attaches {@code client} to the running session {@code request.attach()} for {@code request.actor()},
+     * who was checked to be its owner or an admin ({@code admin}); the attach is audited as
+     * {@code shell.attach} with the actor, the owner, and {@code takeover} when they differ.
+     */
+    public void attach(ShellRequest request, ServerWebSocket client, boolean admin) {
+        ShellRelay relay = relays.get(request.attach());
+        if (relay == null || !relay.mayAttach(request.actor(), admin)) {
+            client.writeTextMessage(ClientFrames.error("not_found", "the session has ended"));
+            client.close((short) 1000, "session ended");
+            return;
+        }
+        boolean takeover = !relay.owner().equals(request.actor());
+        LOG.info("shell {} on agent {} attached by {} from {}{}", relay.id(), relay.agentId(), request.actor(),
+                request.source(), takeover ? " (takeover of " + relay.owner() + "'s session)" : "");
+        JsonObject details = new JsonObject().put("session", relay.id().hex()).put("owner", relay.owner())
+                .put("takeover", takeover);
+        db.execute(() -> audit.record(new AuditEntry.New(System.currentTimeMillis(), request.actor(), "shell.attach",
+                relay.agentId(), request.source(), details)));
+        relay.attach(client);
+    }
+
+    /**
+     * A shell payload from an agent's connection.
+     *
+     * @return false for shell output outside the flow control: beyond the credit the server granted, or for a
+     *     session not relayed here; the connection charges it against its message rate (see
+     *     {@code MessageRate}), so an agent flooding it is closed with 1008
+     */
+    public boolean fromAgent(LiveConnection from, Envelope envelope) {
         ShellId id = ShellId.of(sessionId(envelope));
         ShellRelay relay = id == null ? null : relays.get(id);
         if (relay != null && relay.agentId().equals(from.agentId())) {
-            relay.fromAgent(from, envelope);
-            return;
+            return relay.fromAgent(from, envelope);
         }
         boolean orphan = envelope.hasShellOutput() || envelope.hasShellReady();
         if (id != null && orphan) {
             // Output of a session nobody relays (it ended here, or the server restarted): end it there too.
             from.sendLive(terminate(id.bytes(), "no such session on the server"));
         }
+        return !envelope.hasShellOutput();
     }
 
     /** The agent's connection is established; {@code alive} are the sessions its Hello says it still has. */

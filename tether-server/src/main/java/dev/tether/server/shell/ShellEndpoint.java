@@ -1,7 +1,9 @@
 package dev.tether.server.shell;
 
+import dev.tether.protocol.CloseCodes;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
+import dev.tether.server.auth.OpenStreams;
 import dev.tether.server.auth.Secrets;
 import dev.tether.server.gateway.RawReplies;
 import dev.tether.server.hub.Hub;
@@ -18,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -37,10 +40,14 @@ import org.slf4j.LoggerFactory;
  * last, so the same request without it gets the same refusal (or 400 when
  * nothing is wrong). See {@link ClientFrames} for what flows after the upgrade.
  *
- * <p>Only the admin token may open shells until roles exist: as a Bearer token, or
- * (browsers, which cannot set headers on a WebSocket) a web UI session cookie,
- * accepted only when the {@code Origin} names this server ({@link BrowserAuth#upgrade}).
- * A cookie that fails that check is refused with 403.
+ * <p>Shells need the operator role, on an agent inside the caller's scope: a
+ * Bearer token (admin or personal), or (browsers, which cannot set headers on a
+ * WebSocket) a web UI session cookie, accepted only when the {@code Origin}
+ * names this server ({@link BrowserAuth#upgrade}). A cookie that fails that
+ * check is refused with 403. Re-attaching ({@code session=}) is allowed to the
+ * user who opened the session and to admins only; anyone else gets the same
+ * 404 as for a session that does not exist. Every attach is audited
+ * ({@link ShellBroker#attach}).
  *
  * <p>Thread safe; handles requests on their event loops.
  */
@@ -118,7 +125,8 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         db.call(context, () -> new Lookup(admin ? Optional.of(Principal.BOOTSTRAP_ADMIN)
                         : users.authenticate(personalToken),
                         agents.find(agent)))
-                .onSuccess(found -> checkCaller(request, terminal, agent, found))
+                .onSuccess(found -> checkCaller(request, terminal, agent, found, admin ? null
+                        : Secrets.hash(personalToken)))
                 .onFailure(failure -> {
                     LOG.warn("shell: agent lookup failed", failure);
                     RawReplies.error(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
@@ -129,7 +137,9 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private record Lookup(Optional<Principal> principal, Optional<AgentRecord> agent) {
     }
 
-    private void checkCaller(HttpServerRequest request, Terminal terminal, String name, Lookup found) {
+    /** @param tokenHash the hash of the personal token the caller authenticated with; null for the admin token */
+    private void checkCaller(HttpServerRequest request, Terminal terminal, String name, Lookup found,
+            String tokenHash) {
         if (found.principal().isEmpty()) {
             RawReplies.error(request, 401, "unauthorized", "this API token is unknown, expired or revoked, or its user is "
                     + "disabled: sign in again with tether login");
@@ -146,18 +156,23 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                     + principal.name() + "'s scope (" + principal.scope().text() + ")");
             return;
         }
-        checkAgent(request, terminal, name, found.agent(), principal);
+        checkAgent(request, terminal, name, found.agent(), new Caller(principal, tokenHash));
+    }
+
+    /** Who opens the shell, and the hash of the personal token they opened it with (null for the admin token). */
+    private record Caller(Principal principal, String tokenHash) {
     }
 
     private void checkAgent(HttpServerRequest request, Terminal terminal, String name, Optional<AgentRecord> found,
-            Principal principal) {
+            Caller caller) {
+        Principal principal = caller.principal();
         if (found.isEmpty()) {
             RawReplies.error(request, 404, "not_found", "no agent '" + name + "': list agents with GET /api/v1/agents");
             return;
         }
         AgentRecord agent = found.get();
         Optional<LiveConnection> link = hub.connection(agent.id());
-        Refusal refusal = refusal(agent, terminal, link.isPresent());
+        Refusal refusal = refusal(agent, terminal, link.isPresent(), principal);
         if (refusal != null) {
             RawReplies.error(request, refusal.status(), refusal.error(), refusal.message());
             return;
@@ -172,16 +187,26 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                 String.valueOf(request.remoteAddress()));
         request.toWebSocket()
                 .onSuccess(ws -> {
+                    hold(request, ws, caller);
                     if (shell.attach() != null) {
-                        broker.relay(shell.attach()).ifPresentOrElse(relay -> relay.attach(ws), () -> {
-                            ws.writeTextMessage(ClientFrames.error("not_found", "the session has ended"));
-                            ws.close((short) 1000, "session ended");
-                        });
+                        broker.attach(shell, ws, principal.may(Role.ADMIN));
                     } else {
                         broker.open(shell, ws, link.get());
                     }
                 })
                 .onFailure(failure -> LOG.debug("shell on {}: upgrade failed", agent.id(), failure));
+    }
+
+    /** The socket closes (1008) when its user is disabled or its token revoked; the session goes on detached. */
+    private void hold(HttpServerRequest request, ServerWebSocket ws, Caller caller) {
+        if (caller.tokenHash() == null) {
+            return;
+        }
+        OpenStreams.Hold hold = users.openStreams().hold(caller.principal().name(), caller.tokenHash(),
+                () -> ws.close((short) CloseCodes.POLICY_VIOLATION, "signed out: the user was disabled or the "
+                        + "token revoked"));
+        // The relay owns the socket's close handler; the connection's fires when the socket is gone either way.
+        request.connection().closeHandler(v -> hold.release());
     }
 
     private record Refusal(int status, String error, String message) {
@@ -192,10 +217,12 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     }
 
     /** Why the request cannot go ahead, or null. */
-    private Refusal refusal(AgentRecord agent, Terminal terminal, boolean online) {
+    private Refusal refusal(AgentRecord agent, Terminal terminal, boolean online, Principal principal) {
         if (terminal.attach() != null) {
             Optional<ShellRelay> relay = broker.relay(terminal.attach());
-            if (relay.isEmpty() || !relay.get().agentId().equals(agent.id())) {
+            // Another user's session is refused exactly like one that does not exist: the id confirms nothing.
+            if (relay.isEmpty() || !relay.get().agentId().equals(agent.id())
+                    || !relay.get().mayAttach(principal.name(), principal.may(Role.ADMIN))) {
                 return new Refusal(404, "not_found", "no session " + terminal.attach() + " on agent " + agent.name()
                         + " (it ended, or belongs to another agent): open a new one without session=");
             }

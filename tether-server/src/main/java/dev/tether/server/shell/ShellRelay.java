@@ -67,6 +67,8 @@ final class ShellRelay {
     private long nextOffset;
     private long buffered;
     private long ungranted;
+    /** Output bytes the agent may still send on this link: the window at each open, plus each grant. */
+    private long outputCredit;
     private long inputCredit;
     private Buffer pendingInput;
     private boolean clientPaused;
@@ -94,6 +96,16 @@ final class ShellRelay {
 
     String agentId() {
         return request.agentId();
+    }
+
+    /** Who opened the session; the session, its record and its recording stay theirs. */
+    String owner() {
+        return request.actor();
+    }
+
+    /** Whether {@code user} may attach: the session's own user, or an admin (a takeover, audited). */
+    boolean mayAttach(String user, boolean admin) {
+        return admin || owner().equals(user);
     }
 
     // ------------------------------------------------------------ clients
@@ -194,15 +206,21 @@ final class ShellRelay {
 
     // ------------------------------------------------------------ the agent
 
-    /** A shell payload from the agent's live connection {@code from}. */
-    synchronized void fromAgent(LiveConnection from, Envelope envelope) {
+    /**
+     * A shell payload from the agent's live connection {@code from}.
+     *
+     * @return false for output beyond the credit granted to this link, or that this relay cannot take
+     */
+    synchronized boolean fromAgent(LiveConnection from, Envelope envelope) {
         if (from != agent || state == State.ENDED) {
-            return;
+            return !envelope.hasShellOutput();
         }
         switch (envelope.getPayloadCase()) {
             case SHELL_READY -> ready(envelope.getShellReady());
             case SHELL_ERROR -> error(envelope.getShellError());
-            case SHELL_OUTPUT -> output(envelope.getShellOutput());
+            case SHELL_OUTPUT -> {
+                return output(envelope.getShellOutput());
+            }
             case SHELL_CREDIT -> {
                 inputCredit += Integer.toUnsignedLong(envelope.getShellCredit().getBytes());
                 flushInput();
@@ -210,6 +228,7 @@ final class ShellRelay {
             case SHELL_EXIT -> exited(envelope.getShellExit());
             default -> LOG.debug("shell {}: ignoring {}", id, envelope.getPayloadCase());
         }
+        return true;
     }
 
     private void ready(ShellReady ready) {
@@ -243,11 +262,21 @@ final class ShellRelay {
         }
     }
 
-    private void output(ShellOutput output) {
-        if (state != State.RUNNING || !agentAttached) {
-            return;
-        }
+    /**
+     * @return false, the output dropped, when it was beyond the agent's credit or not expected: what this relay
+     *     buffers stays within the window whatever the agent sends
+     */
+    private boolean output(ShellOutput output) {
         ByteString data = output.getData();
+        if (state != State.RUNNING || !agentAttached || data.size() > outputCredit) {
+            return false;
+        }
+        outputCredit -= data.size();
+        relay(output, data);
+        return true;
+    }
+
+    private void relay(ShellOutput output, ByteString data) {
         long skip = nextOffset - output.getOffset();
         if (skip >= data.size()) {
             return;
@@ -284,6 +313,7 @@ final class ShellRelay {
         if (ungranted >= GRANT_STEP || buffered == 0) {
             sendToAgent(Envelope.newBuilder().setShellCredit(ShellCredit.newBuilder()
                     .setSessionId(id.bytes()).setBytes((int) ungranted)).build());
+            outputCredit += ungranted;
             ungranted = 0;
         }
     }
@@ -383,6 +413,7 @@ final class ShellRelay {
         state = attach ? State.ATTACHING : State.OPENING;
         generation++;
         ungranted = 0;
+        outputCredit = Limits.SHELL_WINDOW_BYTES;
         sendToAgent(Envelope.newBuilder().setShellOpen(ShellOpen.newBuilder()
                 .setSessionId(id.bytes())
                 .setRows(rows)

@@ -2,6 +2,7 @@ package dev.tether.server.users;
 
 import dev.tether.server.audit.AuditEntry;
 import dev.tether.server.audit.AuditLog;
+import dev.tether.server.auth.OpenStreams;
 import dev.tether.server.auth.Secrets;
 import dev.tether.server.dispatch.Selector;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +29,7 @@ public final class Users {
 
     private final UserStore store;
     private final AuditLog audit;
+    private final OpenStreams openStreams = new OpenStreams();
 
     public Users(UserStore store, AuditLog audit) {
         this.store = store;
@@ -36,6 +38,11 @@ public final class Users {
 
     public UserStore store() {
         return store;
+    }
+
+    /** The streams users hold open, closed here when a user is disabled or a token revoked. */
+    public OpenStreams openStreams() {
+        return openStreams;
     }
 
     /**
@@ -134,8 +141,13 @@ public final class Users {
 
     /** Revokes without an audit entry of its own (the caller writes one, as sign-out does). */
     public boolean revokeToken(String userName, String tokenId) {
-        return store.byName(userName)
+        boolean revoked = store.byName(userName)
                 .map(user -> store.revokeToken(user.id(), tokenId, System.currentTimeMillis())).orElse(false);
+        if (revoked) {
+            // What the revoked token opened no longer authenticates: close it (the user's other tokens still do).
+            openStreams.closeWhere(userName, hash -> store.ownerOfToken(hash, System.currentTimeMillis()).isEmpty());
+        }
+        return revoked;
     }
 
     /** Revokes one of the user's tokens, audited as {@code token.revoke}. */
@@ -148,12 +160,13 @@ public final class Users {
         return revoked;
     }
 
-    /** Disables a user: their tokens stop working at once. */
+    /** Disables a user: their tokens stop working, and what they hold open closes, at once. */
     public boolean disable(String name, String actor, String source) {
         Optional<UserStore.User> user = store.byName(name);
         if (user.isEmpty() || !store.disable(user.get().id(), System.currentTimeMillis())) {
             return false;
         }
+        openStreams.closeUser(name);
         audit.record(new AuditEntry.New(System.currentTimeMillis(), actor, "user.disable", user.get().id(), source,
                 new JsonObject().put("name", name)));
         return true;

@@ -57,6 +57,16 @@ public final class SseClient implements AutoCloseable {
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
+        return send(request, path);
+    }
+
+    /** Opens the stream with these headers (name, value, ...) instead of a Bearer token: a browser's cookie. */
+    public static SseClient openWithHeaders(int port, String path, String... headers) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Accept", "text/event-stream").headers(headers), path);
+    }
+
+    private static SseClient send(HttpRequest.Builder request, String path) {
         try {
             return new SseClient(HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
