@@ -23,6 +23,7 @@ import java.time.Duration;
  * @param console where the start-up banner and a first admin token are printed (not the log)
  * @param shell remote shell sessions: idle timeout, recording
  * @param maxHandshakesPerSecond new agent connections admitted per second; more are told to retry later
+ * @param dbPassword the PostgreSQL password, kept out of the URL (from the environment or a file), or null
  */
 public record ServerConfig(
         String host,
@@ -37,7 +38,8 @@ public record ServerConfig(
         String adminToken,
         PrintStream console,
         ShellSettings shell,
-        int maxHandshakesPerSecond) {
+        int maxHandshakesPerSecond,
+        String dbPassword) {
 
     public static final int DEFAULT_PORT = 8080;
     /** New agent connections admitted per second by default: about what one node's database keeps up with. */
@@ -53,7 +55,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("tether-data"), null, null, null, false, false,
                 Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out, ShellSettings.defaults(),
-                DEFAULT_MAX_HANDSHAKES_PER_SECOND);
+                DEFAULT_MAX_HANDSHAKES_PER_SECOND, null);
     }
 
     /**
@@ -74,6 +76,8 @@ public record ServerConfig(
         if (jdbcUrl != null) {
             Dialect.of(jdbcUrl);
         }
+        require(dbPassword == null || jdbcUrl != null,
+                "a database password was given but no --db: SQLite in the data dir takes none");
         require(maxHandshakesPerSecond >= 1, "--max-handshakes-per-second must be at least 1, was "
                 + maxHandshakesPerSecond);
         require(shell != null, "shell settings must be set");
@@ -111,62 +115,67 @@ public record ServerConfig(
 
     public ServerConfig withHost(String value) {
         return new ServerConfig(value, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(host, value, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withDataDir(Path value) {
         return new ServerConfig(host, port, value, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withJdbcUrl(String value) {
         return new ServerConfig(host, port, dataDir, value, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, cert, key, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withInsecureHttp(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, value, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withDev(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, value, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withHeartbeatInterval(Duration value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, value,
-                adminToken, console, shell, maxHandshakesPerSecond);
+                adminToken, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withAdminToken(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                value, console, shell, maxHandshakesPerSecond);
+                value, console, shell, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withShell(ShellSettings value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, value, maxHandshakesPerSecond);
+                adminToken, console, value, maxHandshakesPerSecond, dbPassword);
     }
 
     public ServerConfig withMaxHandshakesPerSecond(int value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, value);
+                adminToken, console, shell, value, dbPassword);
     }
 
     public ServerConfig withConsole(PrintStream value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, value, shell, maxHandshakesPerSecond);
+                adminToken, value, shell, maxHandshakesPerSecond, dbPassword);
+    }
+
+    public ServerConfig withDbPassword(String value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console, shell, maxHandshakesPerSecond, value);
     }
 
     /** Secrets masked: the admin token, and any password in the JDBC URL. */
@@ -176,6 +185,7 @@ public record ServerConfig(
                 + ", jdbcUrl=" + (jdbcUrl == null ? "(SQLite in data dir)" : Dialect.redact(jdbcUrl))
                 + ", tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + ", insecureHttp=" + insecureHttp + ", dev=" + dev
                 + ", heartbeatInterval=" + heartbeatInterval + ", adminToken=" + (adminToken == null ? "null" : "****")
-                + ", shell=" + shell + ", maxHandshakesPerSecond=" + maxHandshakesPerSecond + "]";
+                + ", shell=" + shell + ", maxHandshakesPerSecond=" + maxHandshakesPerSecond
+                + ", dbPassword=" + (dbPassword == null ? "null" : "****") + "]";
     }
 }
