@@ -1,5 +1,6 @@
 package dev.tether.agent;
 
+import dev.tether.agent.process.RunAs;
 import dev.tether.protocol.Limits;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -26,9 +27,10 @@ import java.util.TreeMap;
  * @param shell remote shells (never null; {@link ShellSettings#disabled()} when not given)
  * @param caFile PEM certificates of the CA that signed the server's certificate, trusted instead of the JDK's
  *     public roots; null to use those roots
+ * @param runAs the user jobs and shells run as ({@code --run-as}), or null for the agent's own
  */
 public record AgentConfig(URI server, String key, Path stateDir, Map<String, String> labels, boolean insecure,
-        Backoff backoff, ShellSettings shell, Path caFile) {
+        Backoff backoff, ShellSettings shell, Path caFile, RunAs runAs) {
 
     private static final Set<String> SECURE_SCHEMES = Set.of("https", "wss");
     private static final Set<String> PLAIN_SCHEMES = Set.of("http", "ws");
@@ -73,7 +75,8 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
     @Override
     public String toString() {
         return "AgentConfig[server=" + server + ", key=<masked>, stateDir=" + stateDir + ", labels=" + labels
-                + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + ", caFile=" + caFile + "]";
+                + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + ", caFile=" + caFile
+                + ", runAs=" + (runAs == null ? "(agent's user)" : runAs.user()) + "]";
     }
 
     private static void checkServer(URI server, boolean insecure) {
@@ -153,6 +156,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         private int maxShells = Limits.DEFAULT_MAX_SHELL_SESSIONS;
         private Duration shellIdleTimeout = Limits.DEFAULT_SHELL_IDLE_TIMEOUT;
         private int shellScrollbackBytes = Limits.DEFAULT_SHELL_SCROLLBACK_BYTES;
+        private RunAs runAs;
 
         private Builder() {
         }
@@ -236,7 +240,17 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         public AgentConfig build() {
             return new AgentConfig(server, key, stateDir, labels, insecure, backoff,
                     new ShellSettings(shellEnabled, shellProgram, maxShells, shellIdleTimeout, shellScrollbackBytes),
-                    caFile);
+                    caFile, runAs);
+        }
+
+        /**
+         * Run jobs and shells as {@code user} (the agent must run as root); null: as the agent's user.
+         *
+         * @throws IllegalArgumentException when the user does not exist or the agent cannot switch to it
+         */
+        public Builder runAs(String user) {
+            this.runAs = user == null ? null : RunAs.resolve(user);
+            return this;
         }
 
         /** Trust the CA certificates in this PEM file instead of the JDK's public roots. */
