@@ -7,6 +7,7 @@ import dev.tether.agent.connection.ConnectionManager;
 import dev.tether.agent.events.AgentEvents;
 import dev.tether.agent.jobs.Jobs;
 import dev.tether.agent.metrics.HostMetrics;
+import dev.tether.agent.process.ChildEnvironment;
 import dev.tether.agent.shell.ShellRegistry;
 import dev.tether.agent.state.ConfigFiles;
 import dev.tether.agent.state.HostId;
@@ -80,10 +81,11 @@ public final class Agent implements AutoCloseable {
         this.clock = clock;
         HostMetrics metrics = new HostMetrics(store.stateDir());
         ConfigApplier configs = new ConfigApplier(store, new ConfigFiles(store.stateDir()), listeners, clock);
+        ChildEnvironment children = ChildEnvironment.create(config.key(), config.runAs());
         this.jobs = Jobs.create(new Jobs.Setup(store, channel, this::wake, clock, configs, identity, metrics,
-                config.key(), this::restartAfterUpdate));
+                children, this::restartAfterUpdate));
         this.receiver = new AgentReceiver(store, configs, jobs);
-        this.shells = ShellRegistry.create(config.shell(), config.key(), store.stateDir());
+        this.shells = ShellRegistry.create(config.shell(), children, store.stateDir());
         this.connection = new ConnectionManager(config, identity, channel, () -> store.state().configVersion(),
                 this::capabilities, receiver, shells, metrics, clock, new SplittableRandom());
     }
@@ -125,6 +127,7 @@ public final class Agent implements AutoCloseable {
         Agent agent = null;
         try {
             store.claimHost(HostId.detect(), config.acceptMovedState());
+            refuseRunAsAccess(config, store);
             reconcileConfigFiles(store);
             store.recordBoot(bootId, version, clock.millis());
             StoredState state = store.state();
@@ -147,6 +150,21 @@ public final class Agent implements AutoCloseable {
             listeners.close();
             store.close();
             throw e;
+        }
+    }
+
+    /** With --run-as, the user must not be able to read the state dir (the key and the database are there). */
+    private static void refuseRunAsAccess(AgentConfig config, StateStore store) {
+        if (config.runAs() == null) {
+            return;
+        }
+        try {
+            config.runAs().refuseAccessTo(store.stateDir());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot check the state dir for --run-as: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the state dir for --run-as", e);
         }
     }
 

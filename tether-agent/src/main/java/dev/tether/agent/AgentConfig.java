@@ -1,5 +1,6 @@
 package dev.tether.agent;
 
+import dev.tether.agent.process.RunAs;
 import dev.tether.protocol.Limits;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -28,9 +29,10 @@ import java.util.TreeMap;
  *     public roots; null to use those roots
  * @param acceptMovedState run on a state dir written on another machine (its {@code /etc/machine-id} differs)
  *     and make it this machine's; without it such a state dir is refused (see {@code StateStore#claimHost})
+ * @param runAs the user jobs and shells run as ({@code --run-as}), or null for the agent's own
  */
 public record AgentConfig(URI server, String key, Path stateDir, Map<String, String> labels, boolean insecure,
-        Backoff backoff, ShellSettings shell, Path caFile, boolean acceptMovedState) {
+        Backoff backoff, ShellSettings shell, Path caFile, boolean acceptMovedState, RunAs runAs) {
 
     private static final Set<String> SECURE_SCHEMES = Set.of("https", "wss");
     private static final Set<String> PLAIN_SCHEMES = Set.of("http", "ws");
@@ -76,7 +78,8 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
     public String toString() {
         return "AgentConfig[server=" + server + ", key=<masked>, stateDir=" + stateDir + ", labels=" + labels
                 + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + ", caFile=" + caFile
-                + ", acceptMovedState=" + acceptMovedState + "]";
+                + ", acceptMovedState=" + acceptMovedState
+                + ", runAs=" + (runAs == null ? "(agent's user)" : runAs.user()) + "]";
     }
 
     private static void checkServer(URI server, boolean insecure) {
@@ -157,6 +160,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         private Duration shellIdleTimeout = Limits.DEFAULT_SHELL_IDLE_TIMEOUT;
         private int shellScrollbackBytes = Limits.DEFAULT_SHELL_SCROLLBACK_BYTES;
         private boolean acceptMovedState;
+        private RunAs runAs;
 
         private Builder() {
         }
@@ -240,12 +244,22 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         public AgentConfig build() {
             return new AgentConfig(server, key, stateDir, labels, insecure, backoff,
                     new ShellSettings(shellEnabled, shellProgram, maxShells, shellIdleTimeout, shellScrollbackBytes),
-                    caFile, acceptMovedState);
+                    caFile, acceptMovedState, runAs);
         }
 
         /** Accept a state dir written on another machine once, making it this machine's (off by default). */
         public Builder acceptMovedState(boolean accept) {
             this.acceptMovedState = accept;
+            return this;
+        }
+
+        /**
+         * Run jobs and shells as {@code user} (the agent must run as root); null: as the agent's user.
+         *
+         * @throws IllegalArgumentException when the user does not exist or the agent cannot switch to it
+         */
+        public Builder runAs(String user) {
+            this.runAs = user == null ? null : RunAs.resolve(user);
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.tether.cli;
 import dev.tether.agent.Agent;
 import dev.tether.agent.AgentConfig;
 import dev.tether.agent.enroll.Enrollment;
+import dev.tether.agent.process.RunAs;
 import dev.tether.agent.tls.TrustedCa;
 import dev.tether.protocol.Limits;
 import java.io.IOException;
@@ -69,6 +70,12 @@ final class AgentCommand implements Callable<Integer> {
                     + "two agents on copies of one state dir confuse the server.")
     boolean acceptMovedState;
 
+    @Option(names = "--run-as", paramLabel = "USER",
+            description = "Run jobs and shells as USER, not as the agent's user (the agent must run as root): they then "
+                    + "cannot read the agent's key, its state dir or its environment. Refused when USER can read the "
+                    + "state dir or the key file.")
+    String runAs;
+
     @Option(names = "--enable-shell",
             description = "Serve interactive remote shells (off by default: whoever may open one runs commands as this agent's user).")
     boolean enableShell;
@@ -103,6 +110,11 @@ final class AgentCommand implements Callable<Integer> {
 
     AgentConfig config() throws IOException, InterruptedException {
         Path state = stateDir != null ? stateDir : defaultStateDir();
+        RunAs children = runAs == null ? null : RunAs.resolve(runAs);
+        if (children != null) {
+            children.refuseAccessTo(keyFile);
+            children.refuseAccessTo(enrollTokenFile);
+        }
         return AgentConfig.builder()
                 .server(server)
                 .key(key(state))
@@ -116,6 +128,7 @@ final class AgentCommand implements Callable<Integer> {
                 .shellIdleTimeout(shellIdleTimeout)
                 .shellScrollbackBytes(shellScrollbackBytes)
                 .acceptMovedState(acceptMovedState)
+                .runAs(runAs)
                 .build();
     }
 

@@ -3,6 +3,7 @@ package dev.tether.cli;
 import dev.tether.server.ServerConfig;
 import dev.tether.server.ShellSettings;
 import dev.tether.server.TetherServer;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -28,8 +29,13 @@ final class ServerCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--db", paramLabel = "JDBC_URL",
-            description = "Database: default SQLite in the data dir; jdbc:postgresql://HOST/DB?user=U&password=P for PostgreSQL.")
+            description = "Database: default SQLite in the data dir; jdbc:postgresql://HOST/DB?user=U for PostgreSQL "
+                    + "(the password from --db-password-file or $" + DbPassword.ENV + ", never in the URL).")
     String db;
+
+    @Option(names = "--db-password-file", paramLabel = "FILE",
+            description = "File holding the PostgreSQL password (else $" + DbPassword.ENV + ").")
+    Path dbPasswordFile;
 
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate chain (PEM).")
     Path tlsCert;
@@ -85,7 +91,7 @@ final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
-    ServerConfig config() {
+    ServerConfig config() throws IOException {
         ServerConfig defaults = ServerConfig.defaults();
         HostPort address = HostPort.parse(listen != null ? listen
                 : dev ? DEV_LISTEN : defaults.host() + ":" + defaults.port());
@@ -103,7 +109,8 @@ final class ServerCommand implements Callable<Integer> {
                 System.out,
                 shellSettings(defaults.shell()),
                 maxHandshakesPerSecond != null ? maxHandshakesPerSecond : defaults.maxHandshakesPerSecond(),
-                rotateAdminToken);
+                rotateAdminToken,
+                DbPassword.resolve(db, dbPasswordFile, System.getenv(DbPassword.ENV)));
         config.validate();
         return config;
     }

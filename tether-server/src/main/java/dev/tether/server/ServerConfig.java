@@ -25,6 +25,7 @@ import java.time.Duration;
  * @param maxHandshakesPerSecond new agent connections admitted per second; more are told to retry later
  * @param rotateAdminToken forget every admin token (generated, environment or dev) and the browser sessions
  *     signed in with them, and issue a new one ({@code tether server --rotate-admin-token})
+ * @param dbPassword the PostgreSQL password, kept out of the URL (from the environment or a file), or null
  */
 public record ServerConfig(
         String host,
@@ -40,7 +41,8 @@ public record ServerConfig(
         PrintStream console,
         ShellSettings shell,
         int maxHandshakesPerSecond,
-        boolean rotateAdminToken) {
+        boolean rotateAdminToken,
+        String dbPassword) {
 
     public static final int DEFAULT_PORT = 8080;
     /** New agent connections admitted per second by default: about what one node's database keeps up with. */
@@ -56,7 +58,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("tether-data"), null, null, null, false, false,
                 Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out, ShellSettings.defaults(),
-                DEFAULT_MAX_HANDSHAKES_PER_SECOND, false);
+                DEFAULT_MAX_HANDSHAKES_PER_SECOND, false, null);
     }
 
     /**
@@ -77,6 +79,8 @@ public record ServerConfig(
         if (jdbcUrl != null) {
             Dialect.of(jdbcUrl);
         }
+        require(dbPassword == null || jdbcUrl != null,
+                "a database password was given but no --db: SQLite in the data dir takes none");
         require(maxHandshakesPerSecond >= 1, "--max-handshakes-per-second must be at least 1, was "
                 + maxHandshakesPerSecond);
         require(shell != null, "shell settings must be set");
@@ -114,67 +118,72 @@ public record ServerConfig(
 
     public ServerConfig withHost(String value) {
         return new ServerConfig(value, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(host, value, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withDataDir(Path value) {
         return new ServerConfig(host, port, value, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withJdbcUrl(String value) {
         return new ServerConfig(host, port, dataDir, value, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, cert, key, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withInsecureHttp(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, value, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withDev(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, value, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withHeartbeatInterval(Duration value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, value,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withAdminToken(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                value, console, shell, maxHandshakesPerSecond, rotateAdminToken);
+                value, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withShell(ShellSettings value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, value, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, console, value, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withMaxHandshakesPerSecond(int value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, value, rotateAdminToken);
+                adminToken, console, shell, value, rotateAdminToken, dbPassword);
     }
 
     public ServerConfig withRotateAdminToken(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, value);
+                adminToken, console, shell, maxHandshakesPerSecond, value, dbPassword);
     }
 
     public ServerConfig withConsole(PrintStream value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, value, shell, maxHandshakesPerSecond, rotateAdminToken);
+                adminToken, value, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+    }
+
+    public ServerConfig withDbPassword(String value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, value);
     }
 
     /** Secrets masked: the admin token, and any password in the JDBC URL. */
@@ -185,6 +194,7 @@ public record ServerConfig(
                 + ", tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + ", insecureHttp=" + insecureHttp + ", dev=" + dev
                 + ", heartbeatInterval=" + heartbeatInterval + ", adminToken=" + (adminToken == null ? "null" : "****")
                 + ", shell=" + shell + ", maxHandshakesPerSecond=" + maxHandshakesPerSecond
-                + ", rotateAdminToken=" + rotateAdminToken + "]";
+                + ", rotateAdminToken=" + rotateAdminToken
+                + ", dbPassword=" + (dbPassword == null ? "null" : "****") + "]";
     }
 }

@@ -7,6 +7,7 @@ import dev.tether.server.audit.AuditLog;
 import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.BrowserSessions;
+import dev.tether.server.auth.PrivateFiles;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
@@ -38,10 +39,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -71,6 +69,8 @@ public final class TetherServer implements AutoCloseable {
     /** Threads (and connections) that only look agent keys up, so upgrades never wait behind agents' lanes. */
     static final int KEY_CHECK_THREADS = 2;
     /** How long agents get to answer the close frame on shutdown. */
+    /** The SQLite database in the data dir, when no --db is given. */
+    static final String SQLITE_FILE = "tether.db";
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
     /** How long a closing WebSocket waits for the peer's close frame before dropping the TCP connection. */
     private static final Duration WEBSOCKET_CLOSING_TIMEOUT = Duration.ofSeconds(2);
@@ -99,12 +99,12 @@ public final class TetherServer implements AutoCloseable {
     }
 
     private static TetherServer start(ServerConfig config, Deque<AutoCloseable> resources) throws Exception {
-        createDataDir(config.dataDir());
+        createDataDir(config.dataDir(), config.jdbcUrl());
         String jdbcUrl = config.jdbcUrl() != null ? config.jdbcUrl()
-                : "jdbc:sqlite:" + config.dataDir().resolve("tether.db").toAbsolutePath();
+                : "jdbc:sqlite:" + config.dataDir().resolve(SQLITE_FILE).toAbsolutePath();
         // Closed in reverse: the executor finishes its tasks before the database closes.
         int dbThreads = Dialect.of(jdbcUrl) == Dialect.SQLITE ? SQLITE_DB_THREADS : DB_THREADS;
-        Database db = push(resources, Database.open(jdbcUrl, dbThreads + KEY_CHECK_THREADS));
+        Database db = push(resources, Database.open(jdbcUrl, config.dbPassword(), dbThreads + KEY_CHECK_THREADS));
         DbExecutor executor = push(resources, DbExecutor.create(dbThreads));
         DbExecutor keyChecks = push(resources, DbExecutor.create(KEY_CHECK_THREADS));
         db.migrate();
@@ -201,15 +201,17 @@ public final class TetherServer implements AutoCloseable {
         return options;
     }
 
-    private static void createDataDir(Path dataDir) throws IOException {
-        if (Files.isDirectory(dataDir)) {
-            return;
-        }
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            Files.createDirectories(dataDir,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectories(dataDir);
+    /**
+     * The data dir 0700 and, for SQLite, the database file 0600 before SQLite opens it: SQLite
+     * would create it 0644 (less the umask), and gives its -wal and -shm files the database's mode.
+     */
+    private static void createDataDir(Path dataDir, String jdbcUrl) throws IOException {
+        PrivateFiles.directory(dataDir);
+        if (jdbcUrl == null) {
+            Path sqlite = dataDir.resolve(SQLITE_FILE);
+            PrivateFiles.file(sqlite);
+            PrivateFiles.narrow(Path.of(sqlite + "-wal"), PrivateFiles.FILE);
+            PrivateFiles.narrow(Path.of(sqlite + "-shm"), PrivateFiles.FILE);
         }
     }
 

@@ -140,7 +140,7 @@ public final class Enrollment {
             return token;
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("enrollment token file " + tokenFile + " does not exist: create a "
-                    + "token with 'tether enroll-tokens create --token-file FILE'");
+                    + "token with 'tether enroll-tokens create --enroll-token-file FILE'");
         }
     }
 

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * spec's {@code env} and {@code TETHER_JOB_ID} / {@code TETHER_COMMAND_ID} /
  * {@code TETHER_SPAWN_TOKEN}, in
  * {@code cwd}, stdin from {@code /dev/null}. The agent's key never reaches a job:
- * {@code TETHER_AGENT_KEY} and any variable holding the key are removed.
+ * {@code TETHER_AGENT_KEY} and any variable holding the key are removed. With
+ * {@code --run-as USER} the job runs as that user ({@link ChildEnvironment}).
  *
  * <p>Before the spawn the job is marked {@code starting}, durably, so an agent
  * killed before it records the pid still knows at its next start that a process
@@ -50,15 +51,15 @@ final class ExecCommand implements JobWork {
     private static final Logger log = LoggerFactory.getLogger(ExecCommand.class);
 
     private final ScheduledExecutorService timers;
-    private final String agentKey;
+    private final ChildEnvironment children;
 
     /**
      * @param timers runs the SIGKILL after the grace
-     * @param agentKey removed from the job's environment wherever it appears
+     * @param children the key kept out of the job's environment, and the user jobs run as
      */
-    ExecCommand(ScheduledExecutorService timers, String agentKey) {
+    ExecCommand(ScheduledExecutorService timers, ChildEnvironment children) {
         this.timers = timers;
-        this.agentKey = agentKey;
+        this.children = children;
     }
 
     @Override
@@ -72,9 +73,12 @@ final class ExecCommand implements JobWork {
         if (spec.argv().isEmpty()) {
             return JobResult.failure("exec needs argv: the program and its arguments");
         }
-        ProcessBuilder builder = new ProcessBuilder(ProcessGroup.command(spec.argv()))
+        ProcessBuilder builder = new ProcessBuilder(ProcessGroup.command(children.command(spec.argv())))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         environment(builder.environment(), job);
+        if (children.defaultDirectory() != null) {
+            builder.directory(children.defaultDirectory().toFile());
+        }
         if (spec.cwd() != null) {
             Path cwd = Path.of(spec.cwd());
             if (!Files.isDirectory(cwd)) {
@@ -124,11 +128,11 @@ final class ExecCommand implements JobWork {
     }
 
     /**
-     * The job's environment: the agent's less the key, plus the spec's, plus the job's ids.
+     * The job's environment: the agent's less the key (and as the run-as user), plus the spec's and the job's ids.
      * Before the spawn, {@code TETHER_SPAWN_TOKEN} is added: it marks the job's processes for {@link LeftOvers}.
      */
     void environment(Map<String, String> env, LiveJob job) {
-        ChildEnvironment.removeKey(env, agentKey);
+        children.apply(env);
         env.remove(SpawnTestHook.VARIABLE);
         env.putAll(job.exec().env());
         env.put("TETHER_JOB_ID", job.jobId());

@@ -5,6 +5,7 @@ import dev.tether.agent.HealthCheck;
 import dev.tether.agent.config.ConfigApplier;
 import dev.tether.agent.connection.AgentIdentity;
 import dev.tether.agent.metrics.HostMetrics;
+import dev.tether.agent.process.ChildEnvironment;
 import dev.tether.agent.process.LeftOvers;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.agent.state.JobStore.OpenJob;
@@ -77,11 +78,11 @@ public final class Jobs {
      * What the jobs need from the agent.
      *
      * @param wake tells the connection new reports are in the outbox
-     * @param agentKey kept out of exec jobs' environments
+     * @param children the key kept out of exec jobs' environments, and the user they run as
      * @param restart exits for a restart after a self-update (waits for the outbox to drain first)
      */
     public record Setup(StateStore store, ReliableChannel channel, Runnable wake, Clock clock,
-            ConfigApplier configs, AgentIdentity identity, HostMetrics metrics, String agentKey, Runnable restart) {
+            ConfigApplier configs, AgentIdentity identity, HostMetrics metrics, ChildEnvironment children, Runnable restart) {
     }
 
     private final JobLedger ledger;
@@ -101,7 +102,7 @@ public final class Jobs {
         this.healthChecks = new HealthCheckCommand(setup.identity(), setup.metrics(), setup.store().stateDir(),
                 setup.channel()::depth);
         Map<String, JobWork> builtIns = new LinkedHashMap<>();
-        builtIns.put(CommandRegistry.EXEC, new ExecCommand(pool.timers(), setup.agentKey()));
+        builtIns.put(CommandRegistry.EXEC, new ExecCommand(pool.timers(), setup.children()));
         builtIns.put(CommandRegistry.HEALTH_CHECK, healthChecks);
         builtIns.put(CommandRegistry.CONFIG, new ConfigCommand(setup.configs()));
         builtIns.put(CommandRegistry.SELF_UPDATE,

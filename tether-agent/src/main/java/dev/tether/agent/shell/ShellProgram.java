@@ -23,6 +23,8 @@ import java.util.stream.Stream;
  * configured {@code --shell}; else the user's login shell ({@code $SHELL}, else the
  * user's {@code /etc/passwd} entry, else {@code /bin/sh}). A configured or login
  * shell that is a known Unix shell runs as a login shell ({@code -l}), as over SSH.
+ * <li>User: the agent's, or with {@code --run-as USER} that user (whose login shell is then the
+ * default, and whose {@code HOME}, {@code USER}, {@code LOGNAME} and {@code SHELL} are set).
  * <li>Environment: the agent's, less the agent key ({@link ChildEnvironment}),
  * with {@code TERM} from the open (default {@value #DEFAULT_TERM}) and
  * {@code HOME}, {@code USER}, {@code LOGNAME} and {@code SHELL} filled in when the
@@ -47,19 +49,23 @@ final class ShellProgram {
     private static final String PTY4J_NATIVE_FOLDER = "pty4j.preferred.native.folder";
 
     private final List<String> shell;
-    private final String agentKey;
+    private final ChildEnvironment children;
 
-    private ShellProgram(List<String> shell, String agentKey) {
+    private ShellProgram(List<String> shell, ChildEnvironment children) {
         this.shell = shell;
-        this.agentKey = agentKey;
+        this.children = children;
     }
 
-    /** The program of {@code settings}, or the user's login shell; the key is kept out of every environment. */
-    static ShellProgram create(ShellSettings settings, String agentKey) {
-        String program = settings.program() != null ? settings.program() : loginShell();
+    /**
+     * The program of {@code settings}, or the login shell of the user shells run as; the key is kept
+     * out of every environment.
+     */
+    static ShellProgram create(ShellSettings settings, ChildEnvironment children) {
+        String program = settings.program() != null ? settings.program()
+                : children.runAs() != null ? children.runAs().shell() : loginShell();
         String base = Path.of(program).getFileName().toString();
         List<String> argv = LOGIN_SHELLS.contains(base) ? List.of(program, "-l") : List.of(program);
-        return new ShellProgram(argv, agentKey);
+        return new ShellProgram(argv, children);
     }
 
     /**
@@ -90,7 +96,7 @@ final class ShellProgram {
      */
     PtyProcess start(List<String> argv, String term, int rows, int cols) throws IOException {
         Map<String, String> env = environment(term);
-        return new PtyProcessBuilder(argv.toArray(String[]::new))
+        return new PtyProcessBuilder(children.terminalCommand(argv).toArray(String[]::new))
                 .setEnvironment(env)
                 .setDirectory(workingDirectory(env.get("HOME")))
                 .setInitialRows(rows)
@@ -101,7 +107,7 @@ final class ShellProgram {
 
     Map<String, String> environment(String term) {
         Map<String, String> env = new HashMap<>(System.getenv());
-        ChildEnvironment.removeKey(env, agentKey);
+        children.apply(env);
         env.put("TERM", term.isEmpty() ? DEFAULT_TERM : term);
         String user = System.getProperty("user.name", "");
         env.putIfAbsent("HOME", System.getProperty("user.home", "/"));

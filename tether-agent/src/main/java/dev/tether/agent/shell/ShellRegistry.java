@@ -2,6 +2,7 @@ package dev.tether.agent.shell;
 
 import com.google.protobuf.ByteString;
 import dev.tether.agent.ShellSettings;
+import dev.tether.agent.process.ChildEnvironment;
 import dev.tether.agent.connection.ShellTraffic;
 import dev.tether.protocol.Limits;
 import dev.tether.protocol.v1.Envelope;
@@ -69,9 +70,9 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
                 }
             }));
 
-    private ShellRegistry(ShellSettings settings, String agentKey) {
+    private ShellRegistry(ShellSettings settings, ChildEnvironment children) {
         this.settings = settings;
-        this.program = ShellProgram.create(settings, agentKey);
+        this.program = ShellProgram.create(settings, children);
         this.timers = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "tether-shell-timer");
             thread.setDaemon(true);
@@ -85,14 +86,14 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
     /**
      * The registry for {@code settings}.
      *
-     * @param agentKey kept out of every shell's environment
+     * @param children the key kept out of every shell's environment, and the user shells run as
      * @param stateDir where pty4j unpacks its native library (unless the application chose a place)
      */
-    public static ShellRegistry create(ShellSettings settings, String agentKey, Path stateDir) {
+    public static ShellRegistry create(ShellSettings settings, ChildEnvironment children, Path stateDir) {
         if (settings.enabled()) {
             ShellProgram.unpackNativeCodeIn(stateDir);
         }
-        return new ShellRegistry(settings, agentKey);
+        return new ShellRegistry(settings, children);
     }
 
     /** {@code shell} when enabled, for the Hello. */

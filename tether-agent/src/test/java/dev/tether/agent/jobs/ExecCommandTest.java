@@ -2,6 +2,7 @@ package dev.tether.agent.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.agent.process.ChildEnvironment;
 import dev.tether.agent.state.StateStore;
 import dev.tether.agent.testing.Commands;
 import dev.tether.protocol.ReliableChannel;
@@ -35,7 +36,7 @@ class ExecCommandTest {
         CommandRequest.Builder request = Commands.exec("job-1", "env");
         request.getExecBuilder().putEnv("EXTRA", "1").putEnv("TETHER_JOB_ID", "forged");
 
-        new ExecCommand(null, KEY).environment(env, new LiveJob(request.build(), ledger));
+        new ExecCommand(null, ChildEnvironment.create(KEY)).environment(env, new LiveJob(request.build(), ledger));
 
         assertThat(env).doesNotContainKeys("TETHER_AGENT_KEY", "COPY_OF_KEY").doesNotContainValue(KEY)
                 .containsEntry("EXTRA", "1")

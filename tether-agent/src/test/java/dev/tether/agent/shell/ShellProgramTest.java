@@ -3,6 +3,7 @@ package dev.tether.agent.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.agent.ShellSettings;
+import dev.tether.agent.process.ChildEnvironment;
 import dev.tether.protocol.Limits;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +14,7 @@ class ShellProgramTest {
 
     private static ShellProgram program(String shell) {
         return ShellProgram.create(new ShellSettings(true, shell, 8, Duration.ofMinutes(5),
-                Limits.DEFAULT_SHELL_SCROLLBACK_BYTES), "tak_secret");
+                Limits.DEFAULT_SHELL_SCROLLBACK_BYTES), ChildEnvironment.create("tak_secret"));
     }
 
     @Test

@@ -154,7 +154,7 @@ public final class ApiClient {
     }
 
     private static String hint(int status) {
-        return status == 401 ? "; check TETHER_TOKEN or --token" : "";
+        return status == 401 ? "; check TETHER_TOKEN or --token-file" : "";
     }
 
     private static JsonObject parse(String body) {

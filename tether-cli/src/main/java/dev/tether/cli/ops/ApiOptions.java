@@ -3,6 +3,7 @@ package dev.tether.cli.ops;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -10,6 +11,7 @@ import picocli.CommandLine.Option;
 public final class ApiOptions {
 
     static final String DEFAULT_URL = "http://127.0.0.1:8080";
+    static final String TOKEN_ENV = "TETHER_TOKEN";
     /** Written by {@code tether server --dev}; used when nothing else names a token. */
     static final Path DEV_TOKEN_FILE = Path.of("tether-data", "admin.token");
 
@@ -25,9 +27,14 @@ public final class ApiOptions {
             description = "Server URL (env TETHER_URL, default ${DEFAULT-VALUE}).")
     String url;
 
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:TETHER_TOKEN}",
-            description = "API token (env TETHER_TOKEN; else the one tether login kept; else, with a local --dev server, ./tether-data/admin.token).")
+    /** Refused when given: a token on the command line is visible to every user of the host ({@code ps}). */
+    @Option(names = "--token", paramLabel = "TOKEN", hidden = true)
     String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "File holding the API token (else env " + TOKEN_ENV + "; else the one tether login kept; "
+                    + "else, with a local --dev server, ./tether-data/admin.token).")
+    Path tokenFile;
 
     @Option(names = "--json", description = "Print the server's JSON instead of a table.")
     boolean json;
@@ -42,6 +49,7 @@ public final class ApiOptions {
 
     /** A client without a token, for signing in. */
     public ApiClient anonymousClient() {
+        refuseTokenArgument();
         return new ApiClient(base(), null);
     }
 
@@ -49,26 +57,44 @@ public final class ApiOptions {
         return URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
     }
 
+    /** --token-file, else $TETHER_TOKEN, else the login store, else a local dev server's admin token. */
     private String resolveToken() {
-        if (token != null && !token.isBlank()) {
-            return token.strip();
+        refuseTokenArgument();
+        if (tokenFile != null) {
+            return fromFile(tokenFile, "--token-file " + tokenFile + " does not exist");
         }
-        Path login = loginTokenFile();
-        if (Files.isReadable(login)) {
-            try {
-                return Files.readString(login).strip();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read " + login + ": " + e.getMessage());
+        String fromEnv = System.getenv(TOKEN_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv.strip();
+        }
+        for (Path file : new Path[] {loginTokenFile(), DEV_TOKEN_FILE}) {
+            if (Files.isReadable(file)) {
+                return fromFile(file, "cannot read " + file);
             }
         }
-        if (Files.isReadable(DEV_TOKEN_FILE)) {
-            try {
-                return Files.readString(DEV_TOKEN_FILE).strip();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read " + DEV_TOKEN_FILE + ": " + e.getMessage());
-            }
+        throw new IllegalArgumentException("no API token: sign in with tether login, set " + TOKEN_ENV
+                + " or pass --token-file FILE (the server printed the admin token on its first start)");
+    }
+
+    private void refuseTokenArgument() {
+        if (token != null) {
+            throw new IllegalArgumentException("--token is refused: a token on the command line is visible to every "
+                    + "user of this host (ps) and kept in shell history. Put it in a file and pass --token-file FILE, "
+                    + "set " + TOKEN_ENV + ", or sign in once with tether login");
         }
-        throw new IllegalArgumentException("no API token: sign in with tether login, set TETHER_TOKEN or pass --token "
-                + "(the server printed the admin token on its first start)");
+    }
+
+    private static String fromFile(Path file, String missing) {
+        try {
+            String read = Files.readString(file).strip();
+            if (read.isEmpty()) {
+                throw new IllegalArgumentException("token file " + file + " is empty: put the API token in it");
+            }
+            return read;
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(missing);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file + ": " + e.getMessage());
+        }
     }
 }

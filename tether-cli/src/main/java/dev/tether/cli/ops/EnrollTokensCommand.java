@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {EnrollTokensCommand.Create.class, EnrollTokensCommand.Ls.class, EnrollTokensCommand.Revoke.class})
 public final class EnrollTokensCommand {
 
-    @Command(name = "create", description = "Create a token and print it (shown once), or write it to --token-file.")
+    @Command(name = "create", description = "Create a token and print it (shown once), or write it to --enroll-token-file.")
     static final class Create implements Callable<Integer> {
         @Mixin
         ApiOptions api;
@@ -50,13 +50,14 @@ public final class EnrollTokensCommand {
         @Option(names = "--description", paramLabel = "TEXT", description = "What the token is for.")
         String description;
 
-        @Option(names = "--token-file", paramLabel = "FILE", description = "Write the token to this file (0600).")
+        @Option(names = "--enroll-token-file", paramLabel = "FILE",
+                description = "Write the token to this file (0600): the file an agent joins with (tether agent --enroll-token-file FILE).")
         Path tokenFile;
 
         @Override
         public Integer call() throws IOException {
             if (tokenFile != null && Files.exists(tokenFile)) {
-                throw new IllegalArgumentException(tokenFile + " already exists: choose another --token-file");
+                throw new IllegalArgumentException(tokenFile + " already exists: choose another --enroll-token-file");
             }
             JsonObject request = new JsonObject()
                     .put("labels", new JsonObject(new LinkedHashMap<>(Labels.parse(labels))))

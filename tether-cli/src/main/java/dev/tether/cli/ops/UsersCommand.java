@@ -24,7 +24,7 @@ public final class UsersCommand {
 
     @Command(name = "login", mixinStandardHelpOptions = true,
             description = "Sign in as a user: the personal API token is kept in ~/.config/tether/token (0600) and "
-                    + "used by later commands when TETHER_TOKEN and --token are not set.")
+                    + "used by later commands when --token-file and TETHER_TOKEN are not set.")
     public static final class Login implements Callable<Integer> {
         @Mixin
         ApiOptions api;

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,6 +36,8 @@ final class Fleet implements AutoCloseable {
     private final List<JavaProcess> processes = new ArrayList<>();
     private JavaProcess server;
     private int serverStarts;
+    /** The umask the server process starts under; null: this JVM's. */
+    private String serverUmask;
 
     Fleet(Path dir, String testName, String jdbcUrl, String heartbeat) throws IOException {
         this.dir = dir;
@@ -58,7 +61,20 @@ final class Fleet implements AutoCloseable {
         return api;
     }
 
+    /** Starts later server processes under {@code umask} (e.g. "000"). */
+    Fleet serverUmask(String umask) {
+        this.serverUmask = umask;
+        return this;
+    }
+
     JavaProcess startServer() throws IOException {
+        launchServer(Map.of());
+        awaitReady();
+        return server;
+    }
+
+    /** Starts a server process with {@code env} and {@code extra} arguments added; does not wait for it. */
+    JavaProcess launchServer(Map<String, String> env, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("server",
                 "--listen", "127.0.0.1:" + port,
                 "--data-dir", dir.resolve("server").toString(),
@@ -68,9 +84,11 @@ final class Fleet implements AutoCloseable {
             args.add("--db");
             args.add(jdbcUrl);
         }
-        server = JavaProcess.start("server-" + (++serverStarts), logDir, Map.of("TETHER_ADMIN_TOKEN", ADMIN_TOKEN), MAIN, args);
+        args.addAll(List.of(extra));
+        Map<String, String> all = new HashMap<>(env);
+        all.put("TETHER_ADMIN_TOKEN", ADMIN_TOKEN);
+        server = JavaProcess.start("server-" + (++serverStarts), logDir, all, MAIN, args, null, serverUmask);
         processes.add(server);
-        awaitReady();
         return server;
     }
 
@@ -78,7 +96,8 @@ final class Fleet implements AutoCloseable {
         return server;
     }
 
-    private void awaitReady() {
+    /** Waits until the last server started answers /readyz; fails with its output if it exits. */
+    void awaitReady() {
         HttpClient http = HttpClient.newHttpClient();
         await("server ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
             if (!server.alive()) {
@@ -116,6 +135,18 @@ final class Fleet implements AutoCloseable {
                 "--state-dir", agent.stateDir().toString()));
         args.addAll(List.of(flags));
         JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), MAIN, args);
+        processes.add(process);
+        return process;
+    }
+
+    /** As {@link #startAgent(AgentIdentity, URI, String...)}, with {@code env} added to the agent's environment. */
+    JavaProcess startAgent(AgentIdentity agent, URI server, Map<String, String> env, String... flags)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of("agent", "--server", server.toString(), "--insecure",
+                "--key-file", agent.keyFile().toString(),
+                "--state-dir", agent.stateDir().toString()));
+        args.addAll(List.of(flags));
+        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, env, MAIN, args);
         processes.add(process);
         return process;
     }
@@ -169,6 +200,14 @@ final class Fleet implements AutoCloseable {
         }
         JavaProcess process = JavaProcess.start("cli-" + processes.size(), logDir,
                 Map.of("TETHER_URL", url().toString(), "TETHER_TOKEN", ADMIN_TOKEN), MAIN, List.of(args), stdin);
+        processes.add(process);
+        int exit = process.waitForExit(Duration.ofSeconds(120));
+        return new CliResult(exit, process.output());
+    }
+
+    /** Runs one CLI command with only {@code env} added: no token unless it says so. */
+    CliResult cliWithEnv(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        JavaProcess process = JavaProcess.start("cli-" + processes.size(), logDir, env, MAIN, List.of(args));
         processes.add(process);
         int exit = process.waitForExit(Duration.ofSeconds(120));
         return new CliResult(exit, process.output());

@@ -37,9 +37,19 @@ class JavaProcess implements AutoCloseable {
     /** As above, with standard input read from {@code stdin} when it is not null. */
     static JavaProcess start(String name, Path logDir, Map<String, String> env, String mainClass, List<String> args,
             Path stdin) throws IOException {
+        return start(name, logDir, env, mainClass, args, stdin, null);
+    }
+
+    /** As above, the JVM started by {@code sh} under {@code umask} when it is not null (same pid: sh execs it). */
+    static JavaProcess start(String name, Path logDir, Map<String, String> env, String mainClass, List<String> args,
+            Path stdin, String umask) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>();
+        if (umask != null) {
+            command.addAll(List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh"));
+        }
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "--enable-native-access=ALL-UNNAMED"));
@@ -58,6 +68,8 @@ class JavaProcess implements AutoCloseable {
         }
         builder.environment().remove("TETHER_AGENT_KEY");
         builder.environment().remove("TETHER_ADMIN_TOKEN");
+        builder.environment().remove("TETHER_TOKEN");
+        builder.environment().remove("TETHER_DB_PASSWORD");
         builder.environment().putAll(env);
         return new JavaProcess(name, log, builder.start());
     }

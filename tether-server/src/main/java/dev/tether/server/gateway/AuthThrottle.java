@@ -13,7 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A key that authenticated recently passes even from a blocked address, so
  * healthy agents behind the same NAT as a broken or hostile one keep
- * connecting. Keys are tracked by their SHA-256 only.
+ * connecting. Any failure of a key (unknown, revoked, rejected, used up) takes
+ * it out of that recently good set at once, so a key revoked after it
+ * authenticated is throttled like one never seen. Keys are tracked by their
+ * SHA-256 only.
  *
  * <p>Bounds: at most {@link #MAX_TRACKED} sources and as many keys are tracked
  * for failures, and as many recently good keys are remembered; when a map is
@@ -47,7 +50,9 @@ final class AuthThrottle {
         return Math.max(blockedFor(bySource.get(source), nowNanos), blockedFor(byKey.get(keyHash), nowNanos));
     }
 
+    /** Counts a failure against the source and the key, and forgets that the key was ever good. */
     void failed(String source, String keyHash, long nowNanos) {
+        goodKeys.remove(keyHash);
         count(bySource, source, nowNanos);
         count(byKey, keyHash, nowNanos);
     }

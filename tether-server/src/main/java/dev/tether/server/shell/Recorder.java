@@ -1,5 +1,6 @@
 package dev.tether.server.shell;
 
+import dev.tether.server.auth.PrivateFiles;
 import dev.tether.server.text.Utf8Text;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedWriter;
@@ -9,7 +10,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -101,10 +101,9 @@ final class Recorder {
     }
 
     private void open(Header header) throws IOException {
-        Files.createDirectories(file.getParent());
-        writer = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE), StandardCharsets.UTF_8), WRITE_BUFFER_CHARS);
-        Recordings.restrict(file);
+        PrivateFiles.directory(file.getParent());
+        writer = new BufferedWriter(new OutputStreamWriter(PrivateFiles.newFile(file), StandardCharsets.UTF_8),
+                WRITE_BUFFER_CHARS);
         JsonObject env = new JsonObject().put("TERM", header.term());
         JsonObject line = new JsonObject().put("version", 2).put("width", header.cols()).put("height", header.rows())
                 .put("timestamp", header.startedAtMillis() / 1000).put("env", env).put("title", header.title());

@@ -1,10 +1,8 @@
 package dev.tether.server.shell;
 
 import java.io.IOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -75,14 +73,6 @@ public final class Recordings implements AutoCloseable {
             LOG.info("deleted {} recording(s) older than {}", expired.size(), retention);
         }
         return expired.size();
-    }
-
-    /** Owner-only permissions for a recording and its directory, where the file system has them. */
-    static void restrict(Path file) throws IOException {
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(file.getParent(), PosixFilePermissions.fromString("rwx------"));
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        }
     }
 
     /** Finishes the recordings' pending writes (briefly) and stops the writer. */

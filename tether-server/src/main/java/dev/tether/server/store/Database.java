@@ -62,10 +62,16 @@ public final class Database implements AutoCloseable {
      * Opens a pool for {@code callers} threads (plus SQLite's group-commit writer); does not migrate.
      */
     public static Database open(String jdbcUrl, int callers) {
+        return open(jdbcUrl, null, callers);
+    }
+
+    /** As {@link #open(String, int)}, logging in with {@code password} (null: the URL's, if any). */
+    public static Database open(String jdbcUrl, String password, int callers) {
         Dialect dialect = Dialect.of(jdbcUrl);
         HikariConfig config = new HikariConfig();
         config.setPoolName("tether-db");
         config.setJdbcUrl(jdbcUrl);
+        config.setPassword(password);
         // SQLite's writer needs a connection of its own even when every caller holds one.
         config.setMaximumPoolSize(dialect == Dialect.SQLITE ? callers + 1 : callers);
         config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());

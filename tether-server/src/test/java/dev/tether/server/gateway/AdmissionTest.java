@@ -59,6 +59,25 @@ class AdmissionTest {
     }
 
     @Test
+    void aRevokedKeyThatConnectedBeforeIsThrottledLikeAnUnknownOne() throws Exception {
+        try (TestServer server = TestServer.start(dir, TestDatabase.SQLITE, Duration.ofSeconds(30))) {
+            Api.Enrolled agent = server.api().enrol("revoked-later");
+            TestAgent first = TestAgent.connect(server.port(), agent.key());
+            first.hello();
+            first.close();
+            assertThat(server.api().post("/api/v1/agents/" + agent.id() + "/revoke", "{}").status()).isEqualTo(200);
+
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < AuthThrottle.MAX_FAILURES + 2; i++) {
+                statuses.add(TestAgent.rejection(server.port(), agent.key()).status());
+            }
+
+            assertThat(statuses.subList(0, AuthThrottle.MAX_FAILURES)).containsOnly(401);
+            assertThat(statuses.subList(AuthThrottle.MAX_FAILURES, statuses.size())).containsOnly(429);
+        }
+    }
+
+    @Test
     void handshakesBeyondTheAdmissionRateAreToldWhenToRetry() throws Exception {
         try (TestServer server = TestServer.start(TestServer.config(dir, TestDatabase.SQLITE, Duration.ofSeconds(30))
                 .withMaxHandshakesPerSecond(3))) {

@@ -43,6 +43,18 @@ class AuthThrottleTest {
     }
 
     @Test
+    void aKeyThatFailsAfterAuthenticatingIsThrottledLikeAnUnknownOne() {
+        throttle.succeeded("revoked-key", 0);
+        for (int i = 0; i < AuthThrottle.MAX_FAILURES; i++) {
+            assertThat(throttle.retryAfterSeconds("10.0.0.1", "revoked-key", i)).isZero();
+            throttle.failed("10.0.0.1", "revoked-key", i);
+        }
+
+        assertThat(throttle.retryAfterSeconds("10.0.0.1", "revoked-key", SECOND)).isPositive();
+        assertThat(throttle.retryAfterSeconds("10.9.9.9", "revoked-key", SECOND)).isPositive();
+    }
+
+    @Test
     void failuresBelowTheLimitNeverBlock() {
         for (int i = 0; i < AuthThrottle.MAX_FAILURES - 1; i++) {
             throttle.failed("10.0.0.1", "k", i);
