@@ -79,7 +79,8 @@ public final class PayloadQuarantine {
         }
         db.inTransaction("quarantine a payload", connection -> {
             quarantineIn(connection, agentId, envelope, attempts, error, now);
-            AgentSessionStore.advanceAppliedIn(connection, agentId, appliedBefore, envelope.getSeq());
+            AgentSessionStore.advanceAppliedIn(connection, agentId, appliedBefore, envelope.getSeq(),
+                    envelope.getStamp());
             return null;
         });
         metrics.payloadQuarantined();
