@@ -110,10 +110,10 @@ final class AgentCommand implements Callable<Integer> {
 
     AgentConfig config() throws IOException, InterruptedException {
         Path state = stateDir != null ? stateDir : defaultStateDir();
-        RunAs children = runAs == null ? null : RunAs.resolve(runAs);
-        if (children != null) {
-            children.refuseAccessTo(keyFile);
-            children.refuseAccessTo(enrollTokenFile);
+        if (runAs != null) {
+            RunAs user = RunAs.resolve(runAs);
+            user.refuseAccessTo(keyFile);
+            user.refuseAccessTo(enrollTokenFile);
         }
         return AgentConfig.builder()
                 .server(server)

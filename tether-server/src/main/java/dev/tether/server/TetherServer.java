@@ -68,9 +68,9 @@ public final class TetherServer implements AutoCloseable {
     static final int SQLITE_DB_THREADS = 32;
     /** Threads (and connections) that only look agent keys up, so upgrades never wait behind agents' lanes. */
     static final int KEY_CHECK_THREADS = 2;
-    /** How long agents get to answer the close frame on shutdown. */
     /** The SQLite database in the data dir, when no --db is given. */
     static final String SQLITE_FILE = "tether.db";
+    /** How long agents get to answer the close frame on shutdown. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
     /** How long a closing WebSocket waits for the peer's close frame before dropping the TCP connection. */
     private static final Duration WEBSOCKET_CLOSING_TIMEOUT = Duration.ofSeconds(2);
