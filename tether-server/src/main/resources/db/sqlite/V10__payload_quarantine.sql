@@ -5,7 +5,8 @@
 -- One row per (agent, seq) whose apply failed because of the payload itself (a data or constraint error,
 -- never a connection failure or timeout). attempts counts those failures across connections and restarts;
 -- at the limit the payload is quarantined: quarantined_at is set and the agent's applied seq moves past it
--- in the same transaction, so its stream goes on. A row not quarantined is removed once its payload applies.
+-- in the same transaction, so its stream goes on. A row with quarantined_at NULL counts the failures of a
+-- payload still being retried, or one that applied later (kept as a record of its failures).
 CREATE TABLE agent_payload_failures (
     agent_id        TEXT    NOT NULL,
     seq             BIGINT  NOT NULL,

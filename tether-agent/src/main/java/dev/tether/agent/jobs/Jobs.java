@@ -135,25 +135,28 @@ public final class Jobs {
      * Call once, before connecting; blocks while left-over processes stop (up to the SIGKILL grace).
      */
     public void endLeftOverJobs() {
-        Map<String, String> errors = new HashMap<>();
+        Map<String, List<Long>> found = new HashMap<>();
         for (OpenJob job : ledger.openJobs()) {
-            errors.put(job.jobId(), lostError(stopLeftOvers(job)));
+            found.put(job.jobId(), findLeftOvers(job));
         }
-        for (OpenJob job : ledger.endOpenJobsAsLost(id -> errors.getOrDefault(id, LOST_ERROR))) {
+        // All at once, so the SIGKILL grace is waited for once, however many jobs were lost.
+        List<Long> stopped = LeftOvers.stop(found.values().stream().flatMap(List::stream).toList(),
+                ProcessGroup.KILL_GRACE);
+        for (OpenJob job : ledger.endOpenJobsAsLost(id -> lostError(found.getOrDefault(id, List.of()).stream()
+                .filter(stopped::contains).toList()))) {
             log.warn("job {} ({}) was {} when the previous agent process ended: reported lost, not run again",
                     job.jobId(), job.type(), job.state().name().toLowerCase());
         }
     }
 
-    private static List<Long> stopLeftOvers(OpenJob job) {
+    private static List<Long> findLeftOvers(OpenJob job) {
         boolean legacy = job.spawnToken().isEmpty() && job.state() == State.RUNNING && job.pid() > 0;
         List<Long> found = LeftOvers.find(new LeftOvers.Trace(job.jobId(), job.pid(), job.startTicks(),
                 job.bootId(), job.startedMs(), job.spawnToken(), legacy));
-        if (found.isEmpty()) {
-            return found;
+        if (!found.isEmpty()) {
+            log.warn("job {} left processes running (pids {}): stopping them", job.jobId(), found);
         }
-        log.warn("job {} left processes running (pids {}): stopping them", job.jobId(), found);
-        return LeftOvers.stop(found, ProcessGroup.KILL_GRACE);
+        return found;
     }
 
     static String lostError(List<Long> stopped) {

@@ -71,6 +71,16 @@ class RolesTest {
     }
 
     @Test
+    void onlyAnAdminReadsAnAgentsQuarantinedPayloads() {
+        Api.Response operator = admin.withToken(login("otto")).get("/api/v1/agents/stage-1/quarantine");
+        assertThat(operator.status()).isEqualTo(403);
+        assertThat(operator.json().getString("message")).contains("needs the admin role");
+        Api.Response ada = admin.withToken(login("ada")).get("/api/v1/agents/stage-1/quarantine");
+        assertThat(ada.status()).as(ada.body()).isEqualTo(200);
+        assertThat(ada.json().getJsonArray("payloads")).isEmpty();
+    }
+
+    @Test
     void aViewerReadsButGets403OnCommandsAndShells() {
         Api vera = admin.withToken(login("vera"));
 
