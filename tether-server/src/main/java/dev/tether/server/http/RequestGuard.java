@@ -153,12 +153,7 @@ final class RequestGuard extends ChannelDuplexHandler {
         boolean informational = msg instanceof HttpResponse response
                 && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
         if (msg instanceof HttpResponse response && !informational) {
-            responseStarted = true;
-            closeAfterResponse = bodyOpen && exchanges == 1;
-            if (closeAfterResponse) {
-                // Answered before the body was read: reading on would mean draining or buffering it.
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            }
+            responseStarting(response);
         }
         if (msg instanceof LastHttpContent && !informational) {
             ChannelPromise written = promise.unvoid();
@@ -167,6 +162,15 @@ final class RequestGuard extends ChannelDuplexHandler {
             return;
         }
         ctx.write(msg, promise);
+    }
+
+    private void responseStarting(HttpResponse response) {
+        responseStarted = true;
+        closeAfterResponse = bodyOpen && exchanges == 1;
+        if (closeAfterResponse) {
+            // Answered before the body was read: reading on would mean draining or buffering it.
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
     }
 
     private void exchangeEnded(ChannelHandlerContext ctx, ChannelPromise written) {
