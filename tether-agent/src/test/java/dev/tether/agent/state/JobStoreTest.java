@@ -134,10 +134,9 @@ class JobStoreTest {
         store.close();
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"));
                 var s = c.createStatement()) {
-            s.executeUpdate("DROP TABLE job");
             s.executeUpdate("UPDATE agent SET applied_server_seq = 9");
-            s.executeUpdate("PRAGMA user_version = 1");
         }
+        OlderSchema.downgrade(dir, 1);
 
         store = StateStore.open(dir);
         jobs = store.jobs();

@@ -121,14 +121,7 @@ class StateStoreTest {
         try (StateStore store = StateStore.open(temp)) {
             store.outbox().append(List.of(AgentEvents.envelope("old", "{}", 1)));
         }
-        try (var c = DriverManager.getConnection("jdbc:sqlite:" + temp.resolve("agent.db"));
-                var s = c.createStatement()) {
-            for (String column : List.of("applied_server_stamp", "acked_seq", "acked_stamp", "host_id")) {
-                s.executeUpdate("ALTER TABLE agent DROP COLUMN " + column);
-            }
-            s.executeUpdate("ALTER TABLE outbox DROP COLUMN stamp");
-            s.executeUpdate("PRAGMA user_version = 2");
-        }
+        OlderSchema.downgrade(temp, 2);
 
         try (StateStore store = StateStore.open(temp)) {
             assertThat(store.outbox().read(1, 10)).extracting(e -> e.getAgentEvent().getType()).containsExactly("old");
@@ -153,14 +146,11 @@ class StateStoreTest {
     @Test
     void aVersion2DatabaseGainsTheSpawnColumnsAndKeepsItsRunningJob() throws Exception {
         StateStore.open(temp).close();
+        OlderSchema.downgrade(temp, 2);
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + temp.resolve("agent.db"));
                 var s = c.createStatement()) {
-            for (String column : List.of("start_ticks", "boot_id", "spawn_token")) {
-                s.executeUpdate("ALTER TABLE job DROP COLUMN " + column);
-            }
             s.executeUpdate("INSERT INTO job (job_id, command_id, type, state, pid, accepted_ms, started_ms) "
                     + "VALUES ('job-old', 'cmd-1', 'exec', 'running', 42, 100, 110)");
-            s.executeUpdate("PRAGMA user_version = 2");
         }
         try (StateStore store = StateStore.open(temp)) {
             assertThat(store.jobs().openJobs()).singleElement().satisfies(job -> {
