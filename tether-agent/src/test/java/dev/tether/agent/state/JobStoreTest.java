@@ -115,6 +115,10 @@ class JobStoreTest {
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"));
                 var s = c.createStatement()) {
             s.executeUpdate("DROP TABLE job");
+            for (String column : java.util.List.of("applied_server_stamp", "acked_seq", "acked_stamp", "host_id")) {
+                s.executeUpdate("ALTER TABLE agent DROP COLUMN " + column);
+            }
+            s.executeUpdate("ALTER TABLE outbox DROP COLUMN stamp");
             s.executeUpdate("UPDATE agent SET applied_server_seq = 9");
             s.executeUpdate("PRAGMA user_version = 1");
         }
