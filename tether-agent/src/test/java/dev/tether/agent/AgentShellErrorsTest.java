@@ -156,8 +156,12 @@ class AgentShellErrorsTest {
     @Test
     void inputBeyondTheCreditClosesOnlyThatSession() throws Exception {
         start();
-        ByteString deaf = harness.open("sleep", "30");
+        // A program that never reads, on a terminal out of canonical mode: there the kernel holds input back
+        // once its buffers are full instead of discarding it (as a canonical line past 4 KiB is), so the writes
+        // into the PTY stop, no credit comes back, and the input beyond the window is the client's fault.
+        ByteString deaf = harness.open("sh", "-c", "stty -icanon -echo && echo deaf-ready && exec sleep 30");
         ByteString other = harness.open();
+        await().until(() -> shells.text(deaf).contains("deaf-ready"));
 
         for (int i = 0; i < 2 * Limits.SHELL_WINDOW_BYTES / Limits.SHELL_CHUNK_BYTES; i++) {
             harness.send(ShellMessages.input(deaf, new byte[Limits.SHELL_CHUNK_BYTES]));
