@@ -74,6 +74,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Delete shell recordings older than this (default 30d).")
     Duration recordingRetention;
 
+    @Option(names = "--recording-max-bytes", paramLabel = "SIZE", converter = ByteSizes.class,
+            description = "Stop a shell recording at this size, in bytes or with a k, m or g suffix (default 256m); "
+                    + "the session goes on unrecorded and its record and audit entry say so.")
+    Long recordingMaxBytes;
+
     @Option(names = "--heartbeat-interval", paramLabel = "DURATION", converter = Durations.class,
             description = "Heartbeat interval told to agents (default 30s). An agent silent for 3 intervals is offline.")
     Duration heartbeatInterval;
@@ -119,7 +124,8 @@ final class ServerCommand implements Callable<Integer> {
         return new ShellSettings(
                 shellIdleTimeout != null ? shellIdleTimeout : defaults.idleTimeout(),
                 recordInput,
-                recordingRetention != null ? recordingRetention : defaults.recordingRetention());
+                recordingRetention != null ? recordingRetention : defaults.recordingRetention(),
+                recordingMaxBytes != null ? recordingMaxBytes : defaults.recordingMaxBytes());
     }
 
     private static String blankToNull(String value) {

@@ -119,6 +119,7 @@ final class SessionRoutes {
                 .put("exit_code", session.exitCode())
                 .put("signal", session.signal())
                 .put("end_reason", session.endReason())
-                .put("recording", session.recording() != null);
+                .put("recording", session.recording() != null)
+                .put("recording_truncated", session.recordingTruncated());
     }
 }

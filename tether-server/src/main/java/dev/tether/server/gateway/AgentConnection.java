@@ -43,9 +43,11 @@ public final class AgentConnection implements LiveConnection {
     private static final FrameCodec CODEC = FrameCodec.receivingFrom(Peer.AGENT);
     /**
      * Bytes written to the agent and not yet taken by its socket at most: reliable sends stop at the socket's
-     * write-queue mark, but live traffic (shell input within the credit the agent grants, replies) does not.
+     * write-queue mark (one batch may pass it), but live traffic (shell input within the credit the agent
+     * grants, replies) does not stop by itself.
      */
-    static final long MAX_UNWRITTEN_BYTES = 16L * 1024 * 1024;
+    static final long MAX_UNWRITTEN_BYTES = (long) ReliableSession.SEND_BATCH * Limits.MAX_FRAME_BYTES
+            + 16L * 1024 * 1024;
 
     private enum State { AWAITING_HELLO, HANDSHAKING, OPEN }
 

@@ -69,6 +69,8 @@ public final class ServerMetrics {
     public ServerMetrics() {
         FINAL_JOB_STATES.forEach(state -> jobsFinished(state, 0));
         IGNORED_JOB_EVENT_REASONS.forEach(reason -> jobEventsIgnored(reason, 0));
+        KNOWN_CLOSE_CODES.forEach(code -> closes(Integer.toString(code)));
+        closes("other");
     }
 
     public void handshakeSucceeded() {
@@ -112,8 +114,12 @@ public final class ServerMetrics {
     }
 
     public void connectionClosed(int code) {
-        Counter.builder("tether.connection.closes").tag("code", closeCodeLabel(code))
-                .description("Agent connections ended, by WebSocket close code").register(registry).increment();
+        closes(closeCodeLabel(code)).increment();
+    }
+
+    private Counter closes(String label) {
+        return Counter.builder("tether.connection.closes").tag("code", label)
+                .description("Agent connections ended, by WebSocket close code").register(registry);
     }
 
     public void unknownPayload() {

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * written, which the relay waits for before granting the agent more credit, so
  * what waits here is bounded by the session's credit window.
  *
+ * <p>A recording stops growing at its byte cap: the event that would pass it
+ * and every later one are dropped, the session goes on, and
+ * {@link #truncated} says so (the session's record and audit entry carry it).
+ *
  * <p>Thread safe: submit from any thread; the writer is owned by the executor's thread.
  */
 final class Recorder {
@@ -43,22 +48,28 @@ final class Recorder {
     private final Path file;
     private final Executor io;
     private final boolean recordInput;
+    private final long maxBytes;
     private final long startNanos = System.nanoTime();
+    /** Set on the executor thread once an event was dropped at the cap; read anywhere. */
+    private volatile boolean truncated;
     /** Executor thread only. */
     private final Utf8Text output = new Utf8Text();
     private final Utf8Text input = new Utf8Text();
     private Writer writer;
     private boolean failed;
+    /** Executor thread only: UTF-8 bytes written so far. */
+    private long written;
 
-    private Recorder(Path file, Executor io, boolean recordInput) {
+    private Recorder(Path file, Executor io, boolean recordInput, long maxBytes) {
         this.file = file;
         this.io = io;
         this.recordInput = recordInput;
+        this.maxBytes = maxBytes;
     }
 
-    /** Starts the recording with its header (written on the executor). */
-    static Recorder start(Path file, Executor io, boolean recordInput, Header header) {
-        Recorder recorder = new Recorder(file, io, recordInput);
+    /** Starts the recording with its header (written on the executor); it stops growing at {@code maxBytes}. */
+    static Recorder start(Path file, Executor io, boolean recordInput, long maxBytes, Header header) {
+        Recorder recorder = new Recorder(file, io, recordInput, maxBytes);
         recorder.submit(() -> recorder.open(header));
         return recorder;
     }
@@ -83,8 +94,9 @@ final class Recorder {
         submit(() -> event(at, "r", cols + "x" + rows));
     }
 
-    void close() {
-        submit(() -> {
+    /** Finishes the recording; completes with whether it was cut at its byte cap. */
+    CompletableFuture<Boolean> close() {
+        return submit(() -> {
             String rest = output.finish();
             if (!rest.isEmpty()) {
                 event(elapsed(), "o", rest);
@@ -93,7 +105,12 @@ final class Recorder {
                 writer.close();
                 writer = null;
             }
-        });
+        }).thenApply(done -> truncated);
+    }
+
+    /** Whether the recording was cut at its byte cap (the events submitted so far decide). */
+    boolean truncated() {
+        return truncated;
     }
 
     private double elapsed() {
@@ -114,10 +131,22 @@ final class Recorder {
     }
 
     private void event(double at, String kind, String text) throws IOException {
-        if (!text.isEmpty() && writer != null) {
-            CastJson.event(writer, at, kind, text);
-            flushWhenIdle();
+        if (text.isEmpty() || writer == null || truncated) {
+            return;
         }
+        StringWriter line = new StringWriter(text.length() + 32);
+        CastJson.event(line, at, kind, text);
+        long size = line.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (written + size > maxBytes) {
+            truncated = true;
+            writer.flush();
+            LOG.warn("recording {} reached {} bytes (--recording-max-bytes): the session goes on unrecorded", file,
+                    maxBytes);
+            return;
+        }
+        written += size;
+        writer.write(line.toString());
+        flushWhenIdle();
     }
 
     /** Flushes once nothing more waits for the writer thread: bursts are written in big blocks. */
@@ -129,6 +158,7 @@ final class Recorder {
 
     private void writeLine(String line) throws IOException {
         if (writer != null) {
+            written += line.getBytes(StandardCharsets.UTF_8).length + 1;
             writer.write(line);
             writer.write('\n');
             writer.flush();

@@ -41,8 +41,8 @@ public final class Recordings implements AutoCloseable {
         this.sessions = sessions;
     }
 
-    Recorder start(ShellId id, boolean recordInput, Recorder.Header header) {
-        return Recorder.start(file(fileName(id)), io, recordInput, header);
+    Recorder start(ShellId id, boolean recordInput, long maxBytes, Recorder.Header header) {
+        return Recorder.start(file(fileName(id)), io, recordInput, maxBytes, header);
     }
 
     static String fileName(ShellId id) {

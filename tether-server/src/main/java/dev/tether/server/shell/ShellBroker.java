@@ -109,11 +109,11 @@ public final class ShellBroker implements AutoCloseable {
         long now = System.currentTimeMillis();
         String title = request.agentName() + (request.command().isEmpty() ? "" : ": "
                 + String.join(" ", request.command()));
-        Recorder recorder = recordings.start(id, settings.recordInput(), new Recorder.Header(request.cols(),
+        Recorder recorder = recordings.start(id, settings.recordInput(), settings.recordingMaxBytes(), new Recorder.Header(request.cols(),
                 request.rows(), now, request.term(), request.command(), title));
         ShellSessionRecord row = new ShellSessionRecord(id.hex(), request.agentId(), request.actor(),
                 request.source(), request.command(), request.term(), request.rows(), request.cols(), now, null, 0, 0,
-                null, null, null, Recordings.fileName(id));
+                null, null, null, Recordings.fileName(id), false);
         started.put(id, CompletableFuture.supplyAsync(() -> {
             sessions.insert(row);
             return audit.record(new AuditEntry.New(now, request.actor(), "shell.session", request.agentId(),
@@ -207,7 +207,8 @@ public final class ShellBroker implements AutoCloseable {
         return settings.idleTimeout().toString().substring(2).toLowerCase();
     }
 
-    void ended(ShellRelay relay, ShellSessionRecord.End end, long pid) {
+    /** @param recordingTruncated completes when the recording is closed, with whether it was cut at its cap */
+    void ended(ShellRelay relay, ShellSessionRecord.End end, long pid, CompletableFuture<Boolean> recordingTruncated) {
         relays.remove(relay.id(), relay);
         metrics.shellEnded(end.reason());
         LOG.info("shell {} on agent {} ended: {}{}", relay.id(), relay.agentId(), end.reason(),
@@ -216,10 +217,11 @@ public final class ShellBroker implements AutoCloseable {
         if (start == null) {
             return;
         }
-        start.thenAcceptAsync(auditId -> {
-            sessions.end(relay.id().hex(), end);
-            ShellSessionRecord row = sessions.get(relay.id().hex());
-            audit.complete(auditId, details(row, end, pid));
+        start.thenCombineAsync(recordingTruncated, (auditId, truncated) -> {
+            ShellSessionRecord.End completed = end.withRecordingTruncated(truncated);
+            sessions.end(relay.id().hex(), completed);
+            audit.complete(auditId, details(sessions.get(relay.id().hex()), completed, pid));
+            return auditId;
         }, db).exceptionally(failure -> {
             LOG.error("cannot record the end of shell {}", relay.id(), failure);
             return null;
@@ -236,7 +238,7 @@ public final class ShellBroker implements AutoCloseable {
         if (end != null) {
             details.put("ended_at", end.endedAt()).put("bytes_in", end.bytesIn()).put("bytes_out", end.bytesOut())
                     .put("exit_code", end.exitCode()).put("signal", end.signal()).put("end_reason", end.reason())
-                    .put("pid", pid);
+                    .put("pid", pid).put("recording_truncated", end.recordingTruncated());
         }
         return details;
     }

@@ -402,9 +402,9 @@ final class ShellRelay {
             client.close((short) 1000, exitCode != null ? "exited " + exitCode : reason);
             client = null;
         }
-        recorder.close();
+        CompletableFuture<Boolean> recordingTruncated = recorder.close();
         broker.ended(this, new ShellSessionRecord.End(System.currentTimeMillis(), bytesIn, bytesOut, exitCode, signal,
-                reason), pid);
+                reason, false), pid, recordingTruncated);
     }
 
     // ------------------------------------------------------------ to the agent

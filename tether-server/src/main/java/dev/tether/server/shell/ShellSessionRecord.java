@@ -13,13 +13,19 @@ import java.util.List;
  * @param signal the signal that killed the process, or null
  * @param endReason why it ended ({@code exited}, {@code closed}, {@code idle}, ...), or null
  * @param recording the recording's file name under the recordings dir, or null (none, or deleted)
+ * @param recordingTruncated whether the recording stopped at {@code --recording-max-bytes} (the session went on)
  */
 public record ShellSessionRecord(String id, String agentId, String actor, String source, List<String> command,
         String term, int rows, int cols, long startedAt, Long endedAt, long bytesIn, long bytesOut,
-        Integer exitCode, String signal, String endReason, String recording) {
+        Integer exitCode, String signal, String endReason, String recording, boolean recordingTruncated) {
 
     /** How a session ended. */
-    record End(long endedAt, long bytesIn, long bytesOut, Integer exitCode, String signal, String reason) {
+    record End(long endedAt, long bytesIn, long bytesOut, Integer exitCode, String signal, String reason,
+            boolean recordingTruncated) {
+
+        End withRecordingTruncated(boolean value) {
+            return new End(endedAt, bytesIn, bytesOut, exitCode, signal, reason, value);
+        }
     }
 
     /** A position in the newest-first listing. */

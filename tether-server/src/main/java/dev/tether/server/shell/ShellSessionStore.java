@@ -17,7 +17,7 @@ import java.util.List;
 public final class ShellSessionStore {
 
     private static final String COLUMNS = "id, agent_id, actor, source, command, term, rows, cols, started_at,"
-            + " ended_at, bytes_in, bytes_out, exit_code, signal, end_reason, recording";
+            + " ended_at, bytes_in, bytes_out, exit_code, signal, end_reason, recording, recording_truncated";
 
     private final Database db;
 
@@ -28,7 +28,7 @@ public final class ShellSessionStore {
     void insert(ShellSessionRecord session) {
         db.withConnection("record shell session", connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO shell_sessions (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, NULL, NULL, NULL, ?)")) {
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, NULL, NULL, NULL, ?, 0)")) {
                 insert.setString(1, session.id());
                 insert.setString(2, session.agentId());
                 insert.setString(3, session.actor());
@@ -48,7 +48,7 @@ public final class ShellSessionStore {
     void end(String id, ShellSessionRecord.End end) {
         db.withConnection("end shell session", connection -> {
             try (PreparedStatement update = connection.prepareStatement("UPDATE shell_sessions SET ended_at = ?,"
-                    + " bytes_in = ?, bytes_out = ?, exit_code = ?, signal = ?, end_reason = ?"
+                    + " bytes_in = ?, bytes_out = ?, exit_code = ?, signal = ?, end_reason = ?, recording_truncated = ?"
                     + " WHERE id = ? AND ended_at IS NULL")) {
                 update.setLong(1, end.endedAt());
                 update.setLong(2, end.bytesIn());
@@ -56,7 +56,8 @@ public final class ShellSessionStore {
                 update.setObject(4, end.exitCode());
                 update.setString(5, end.signal());
                 update.setString(6, end.reason());
-                update.setString(7, id);
+                update.setInt(7, end.recordingTruncated() ? 1 : 0);
+                update.setString(8, id);
                 return update.executeUpdate();
             }
         });
@@ -160,7 +161,7 @@ public final class ShellSessionStore {
         return new ShellSessionRecord(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
                 List.copyOf(command), row.getString(6), row.getInt(7), row.getInt(8), row.getLong(9),
                 nullableLong(row, 10), row.getLong(11), row.getLong(12), nullableInt(row, 13), row.getString(14),
-                row.getString(15), row.getString(16));
+                row.getString(15), row.getString(16), row.getInt(17) != 0);
     }
 
     private static Long nullableLong(ResultSet row, int column) throws SQLException {

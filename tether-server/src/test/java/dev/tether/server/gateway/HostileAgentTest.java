@@ -5,19 +5,21 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.tether.protocol.CloseCodes;
-import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Envelope.PayloadCase;
+import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.JobEvent;
 import dev.tether.protocol.v1.JobFinished;
 import dev.tether.protocol.v1.JobStarted;
+import dev.tether.protocol.v1.ShellCredit;
 import dev.tether.protocol.v1.ShellError;
 import dev.tether.protocol.v1.ShellExit;
 import dev.tether.protocol.v1.ShellOpen;
 import dev.tether.protocol.v1.ShellOutput;
 import dev.tether.protocol.v1.ShellReady;
+import dev.tether.server.shell.ShellId;
 import dev.tether.server.testing.Api;
-import dev.tether.server.testing.JobAgent;
 import dev.tether.server.testing.JobAgent.Script;
+import dev.tether.server.testing.JobAgent;
 import dev.tether.server.testing.TerminalClient;
 import dev.tether.server.testing.TestAgent;
 import dev.tether.server.testing.TestDatabase;
@@ -39,11 +41,15 @@ import org.junit.jupiter.api.io.TempDir;
  * lies, about other agents' jobs and shells, about its own labels, and floods.
  * Beside it a well-behaved bystander agent whose work must go on undisturbed.
  * Each case attacks one guarantee of {@code docs/security.md} through a real
- * server and real sockets.
+ * server and real sockets; the last ones show a compromised agent cannot grow
+ * the server (shell output outside the flow control is charged against the
+ * message rate, what waits to be written to an agent that never reads is
+ * bounded, the close codes it picks do not become metric series).
  */
 class HostileAgentTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final String CLOSES = "tether_connection_closes_total{code=\"%s\"}";
 
     @TempDir
     static Path dir;
@@ -170,6 +176,71 @@ class HostileAgentTest {
 
         assertThat(flooder.awaitCloseCode(WAIT)).isEqualTo(CloseCodes.POLICY_VIOLATION);
         bystander.heartbeatAcked();
+    }
+
+    // ------------------------------------------------------------ a compromised agent cannot grow the server
+
+    private static TestAgent hostileShellAgent() {
+        Api.Enrolled enrolled = server.api().enrol("hostile-" + ++agents);
+        TestAgent agent = TestAgent.connect(server.port(), enrolled.key());
+        agent.hello(TestAgent.defaultHello().addCapabilities("shell"));
+        return agent;
+    }
+
+    private static double closes(String code) {
+        return server.api().metric(CLOSES.formatted(code));
+    }
+
+    @Test
+    void anAgentFloodingShellOutputForUnknownSessionsWhileNeverReadingIsClosedWith1008() {
+        TestAgent agent = hostileShellAgent();
+        double before = closes("1008");
+        agent.pauseReading();
+        byte[] output = Envelope.newBuilder().setShellOutput(ShellOutput.newBuilder()
+                .setSessionId(ShellId.random().bytes()).setOffset(0).setData(ByteString.copyFrom(new byte[1024])))
+                .build().toByteArray();
+
+        for (int i = 0; i < 5 * MessageRate.BURST && !agent.isClosed(); i++) {
+            agent.sendBytes(output);
+        }
+
+        await().until(() -> closes("1008") == before + 1);
+        assertThat(server.api().metric("tether_shell_buffered_bytes")).as("nothing of it was buffered").isZero();
+    }
+
+    @Test
+    void anAgentThatNeverReadsWhileTheServerHasMuchToSendItIsClosedNotBufferedFor() {
+        TestAgent agent = hostileShellAgent();
+        String name = "hostile-" + agents;
+        double before = closes("4005");
+        try (TerminalClient client = TerminalClient.open(server.port(), TestServer.ADMIN_TOKEN, name, "")) {
+            ShellOpen open = agent.await(PayloadCase.SHELL_OPEN).getShellOpen();
+            agent.send(Envelope.newBuilder().setShellReady(ShellReady.newBuilder().setSessionId(open.getSessionId())
+                    .setPid(1)).build());
+            // A lie: credit for far more input than it will ever read.
+            agent.send(Envelope.newBuilder().setShellCredit(ShellCredit.newBuilder()
+                    .setSessionId(open.getSessionId()).setBytes(2_000_000_000)).build());
+            await().until(() -> client.hasControl("ready"));
+            agent.pauseReading();
+            String chunk = "x".repeat(512 * 1024);
+
+            for (long sent = 0; sent <= AgentConnection.MAX_UNWRITTEN_BYTES + (8 << 20); sent += chunk.length()) {
+                client.type(chunk);
+            }
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> closes("4005") == before + 1);
+        }
+    }
+
+    @Test
+    void aCloseCodeTheServerDoesNotKnowIsCountedAsOther() {
+        TestAgent agent = hostileShellAgent();
+        double before = closes("other");
+
+        agent.close(4999, "made up");
+
+        await().until(() -> closes("other") == before + 1);
+        assertThat(server.api().get("/metrics").body()).doesNotContain("code=\"4999\"");
     }
 
     // ------------------------------------------------------------ fixtures

@@ -277,6 +277,20 @@ public final class TestAgent implements AutoCloseable {
         return decodeFailure;
     }
 
+    /** Stops reading, as an agent that never reads: the server's writes back up once the socket buffers fill. */
+    public void pauseReading() {
+        ws.pause();
+    }
+
+    public void resumeReading() {
+        ws.resume();
+    }
+
+    /** Closes with any code, as a hostile agent may. */
+    public void close(int code, String reason) {
+        ws.close((short) code, reason);
+    }
+
     /** Closes with 1000, as a well-behaved agent does. */
     @Override
     public void close() {
