@@ -1,10 +1,11 @@
 package dev.tether.server.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -49,6 +50,13 @@ final class RequestGuard extends ChannelDuplexHandler {
 
     /** Pipeline name of the guard. */
     static final String NAME = "tether-request-guard";
+    /**
+     * After a refusal the client may still be sending the body it declared: up to this much more is read and
+     * dropped, for at most {@link #LINGER}, before the close. Closing with unread input makes the kernel reset
+     * the connection, and a client still writing its body then loses the 413 it was sent.
+     */
+    static final long LINGER_BYTES = 2L << 20;
+    static final Duration LINGER = Duration.ofSeconds(2);
     private static final Logger LOG = LoggerFactory.getLogger(RequestGuard.class);
 
     /** Set when a request head starts arriving; until then the connection is idle. Event loop. */
@@ -66,6 +74,8 @@ final class RequestGuard extends ChannelDuplexHandler {
     private long received;
     /** After a refusal: everything in either direction is dropped until the close completes. Event loop. */
     private boolean refused;
+    /** Bytes read and dropped since the refusal. Event loop. */
+    private long discarded;
     /** The deadline running now, if any. Event loop. */
     private ScheduledFuture<?> deadline;
 
@@ -90,7 +100,7 @@ final class RequestGuard extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (refused) {
-            ReferenceCountUtil.release(msg);
+            drop(ctx, msg);
             return;
         }
         if (msg instanceof HttpRequest head && !head(ctx, head)) {
@@ -178,7 +188,7 @@ final class RequestGuard extends ChannelDuplexHandler {
         responseStarted = false;
         if (closeAfterResponse) {
             refused = true;
-            written.addListener(ChannelFutureListener.CLOSE);
+            written.addListener(done -> linger(ctx));
         } else if (exchanges == 0) {
             arm(ctx, HttpLimits.KEEP_ALIVE_TIMEOUT, "next request");
         }
@@ -196,12 +206,45 @@ final class RequestGuard extends ChannelDuplexHandler {
     private void refuse(ChannelHandlerContext ctx, String reason) {
         refused = true;
         disarm();
-        ctx.channel().config().setAutoRead(false);
         if (exchanges > 1 || responseStarted) {
             ctx.close();
             return;
         }
-        ctx.writeAndFlush(tooLarge(reason)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(tooLarge(reason)).addListener(done -> linger(ctx));
+    }
+
+    /**
+     * The answer is written: ends the output (the client sees the answer and the end of the stream) and reads
+     * on, dropping what comes, until the client closes, {@link #LINGER_BYTES} more arrive or {@link #LINGER}
+     * passes; then closes. Nothing read is kept.
+     */
+    private void linger(ChannelHandlerContext ctx) {
+        if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
+            ctx.close();
+            return;
+        }
+        duplex.shutdownOutput().addListener(done -> {
+            if (!done.isSuccess()) {
+                ctx.close();
+            }
+        });
+        disarm();
+        deadline = ctx.executor().schedule(() -> ctx.close(), LINGER.toMillis(), TimeUnit.MILLISECONDS);
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    /** Drops what arrives after a refusal; closes once more than {@link #LINGER_BYTES} came. */
+    private void drop(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpContent content) {
+            discarded += content.content().readableBytes();
+        } else if (msg instanceof ByteBuf bytes) {
+            discarded += bytes.readableBytes();
+        }
+        ReferenceCountUtil.release(msg);
+        if (discarded > LINGER_BYTES) {
+            ctx.close();
+        }
     }
 
     private static FullHttpResponse tooLarge(String reason) {
