@@ -120,9 +120,14 @@ public final class ShellBroker implements AutoCloseable {
                     request.source(), details(row, null, null)));
         }, db));
         ShellRelay relay = new ShellRelay(id, request, this, recorder);
-        relays.put(id, relay);
         LOG.info("shell {} opened on agent {} by {} from {}", id, request.agentId(), request.actor(), request.source());
-        relay.start(client, agent);
+        // Published and started under the relay's lock: the agent's connection can be found live before its
+        // handshake's agentConnected() ran, and that must not take a relay not started yet for one the agent
+        // lost (it ended the session as agent_lost with no client bound, and the client waited forever).
+        synchronized (relay) {
+            relays.put(id, relay);
+            relay.start(client, agent);
+        }
     }
 
     /**
