@@ -118,9 +118,7 @@ public final class AgentConnection implements LiveConnection {
     private void onMessage(Buffer message) throws ProtocolException {
         services.metrics().frameIn(message.length());
         FrameCodec.Decoded decoded = CODEC.decode(message.getBytes());
-        // Shell output is bytes only and the hot path; everything else may carry text the database must accept.
-        Envelope envelope = decoded.envelope().hasShellOutput() ? decoded.envelope()
-                : AgentText.sanitise(decoded.envelope());
+        Envelope envelope = AgentText.sanitiseFromAgent(decoded.envelope());
         if (MessageRate.counts(envelope) && !rate.take(lastFrameNanos)) {
             throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
                     + " messages a second: slow down");

@@ -3,10 +3,13 @@ package dev.tether.server.text;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.tether.protocol.v1.Envelope;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Makes the text an agent supplies storable anywhere: every {@code string}
@@ -28,6 +31,18 @@ public final class AgentText {
     private static final String JSON_SUFFIX = "_json";
 
     private AgentText() {
+    }
+
+    /**
+     * Payloads that carry no text the server keeps: heartbeats (numbers), shell output and credit (bytes, a
+     * count) and bare acks. They are the per-frame hot path, so they are not walked at all.
+     */
+    private static final Set<Envelope.PayloadCase> WITHOUT_TEXT = EnumSet.of(Envelope.PayloadCase.HEARTBEAT,
+            Envelope.PayloadCase.SHELL_OUTPUT, Envelope.PayloadCase.SHELL_CREDIT, Envelope.PayloadCase.ACK_ONLY);
+
+    /** An envelope from an agent with its text made storable; one without text as it came. */
+    public static Envelope sanitiseFromAgent(Envelope envelope) {
+        return WITHOUT_TEXT.contains(envelope.getPayloadCase()) ? envelope : sanitise(envelope);
     }
 
     /** The message with its agent-supplied text made storable (see the class Javadoc). */

@@ -3,10 +3,14 @@ package dev.tether.server.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.tether.protocol.v1.AgentEvent;
 import dev.tether.protocol.v1.Envelope;
+import dev.tether.protocol.v1.Heartbeat;
 import dev.tether.protocol.v1.Hello;
 import dev.tether.protocol.v1.JobEvent;
 import dev.tether.protocol.v1.JobFinished;
+import dev.tether.protocol.v1.ShellError;
+import dev.tether.protocol.v1.StatusReport;
 import org.junit.jupiter.api.Test;
 
 class AgentTextTest {
@@ -43,5 +47,25 @@ class AgentTextTest {
                 .setResultJson(ByteString.copyFrom(new byte[] {'"', 0, (byte) 0xff, '"'})).build());
         assertThat(finished.getError()).isEqualTo("e\uFFFD");
         assertThat(finished.getResultJson().toStringUtf8()).isEqualTo("\"\uFFFD\uFFFD\"");
+    }
+
+    @Test
+    void everyPayloadThatCarriesTextIsSanitisedOnArrivalAndHeartbeatsAreNotWalked() {
+        Envelope event = Envelope.newBuilder().setSeq(1).setAgentEvent(AgentEvent.newBuilder().setType("t\u0000")
+                .setPayloadJson(ByteString.copyFromUtf8("\"\u0000\""))).build();
+        Envelope status = Envelope.newBuilder().setSeq(2).setStatus(StatusReport.newBuilder().setMessage("m\u0000"))
+                .build();
+        Envelope shellError = Envelope.newBuilder().setShellError(ShellError.newBuilder().setMessage("s\u0000"))
+                .build();
+        Envelope heartbeat = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setCpuPercent(1))
+                .setCorrelationId("c\u0000").build();
+
+        assertThat(AgentText.sanitiseFromAgent(event).getAgentEvent().getType()).isEqualTo("t\uFFFD");
+        assertThat(AgentText.sanitiseFromAgent(event).getAgentEvent().getPayloadJson().toStringUtf8())
+                .isEqualTo("\"\uFFFD\"");
+        assertThat(AgentText.sanitiseFromAgent(status).getStatus().getMessage()).isEqualTo("m\uFFFD");
+        assertThat(AgentText.sanitiseFromAgent(shellError).getShellError().getMessage()).isEqualTo("s\uFFFD");
+        assertThat(AgentText.sanitiseFromAgent(heartbeat)).as("nothing of a heartbeat is kept as text")
+                .isSameAs(heartbeat);
     }
 }
