@@ -149,11 +149,8 @@ class HostileAgentTest {
         assertThat(shown.getJsonObject("reported_labels").getString("tier")).isEqualTo("prod");
 
         String operator = name("prod-operator");
-        assertThat(api.post("/api/v1/users", new JsonObject().put("name", operator).put("role", "operator")
-                .put("scope", "tier=prod").put("password", "a long enough password 123").encode()).status())
-                .isEqualTo(201);
-        String token = api.withToken(null).post("/api/v1/login", new JsonObject().put("user", operator)
-                .put("password", "a long enough password 123").encode()).json().getString("token");
+        api.createUser(operator, "operator", "tier=prod", "a long enough password 123");
+        String token = api.login(operator, "a long enough password 123");
         Api.Response shell = TerminalClient.rejection(server.port(), token, liarKey.id(), "");
         assertThat(shell.status()).as("a shell on the liar through its claimed label").isEqualTo(403);
         assertThat(api.withToken(token).post("/api/v1/commands", new JsonObject()

@@ -82,6 +82,25 @@ public final class Api {
     public record Enrolled(String id, String name, String key) {
     }
 
+    /** Creates a user (this client must be an admin); {@code scope} may be null. Fails unless 201. */
+    public void createUser(String name, String role, String scope, String password) {
+        Response created = post("/api/v1/users", new JsonObject().put("name", name).put("role", role)
+                .put("scope", scope).put("password", password).encode());
+        if (created.status() != 201) {
+            throw new AssertionError("creating user " + name + " failed: " + created);
+        }
+    }
+
+    /** Signs in as a user with a password and returns the personal API token. Fails unless 201. */
+    public String login(String user, String password) {
+        Response response = withToken(null).post("/api/v1/login", new JsonObject().put("user", user)
+                .put("password", password).encode());
+        if (response.status() != 201) {
+            throw new AssertionError("signing in as " + user + " failed: " + response);
+        }
+        return response.json().getString("token");
+    }
+
     /** Creates a command; fails unless the server answers 201. */
     public JsonObject createCommand(JsonObject request) {
         Response response = post("/api/v1/commands", request.encode());

@@ -49,16 +49,11 @@ class ScopeCoversEveryActionTest {
     }
 
     private static void user(String name, String role, String scope) {
-        Api.Response created = admin.post("/api/v1/users", new JsonObject().put("name", name).put("role", role)
-                .put("scope", scope).put("password", PASSWORD).encode());
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        admin.createUser(name, role, scope, PASSWORD);
     }
 
     private static Api as(String name) {
-        Api.Response response = admin.withToken(null).post("/api/v1/login", new JsonObject().put("user", name)
-                .put("password", PASSWORD).encode());
-        assertThat(response.status()).as(response.body()).isEqualTo(201);
-        return admin.withToken(response.json().getString("token"));
+        return admin.withToken(admin.login(name, PASSWORD));
     }
 
     private static JsonObject sleep(String... agents) {
