@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -121,7 +122,7 @@ public final class ChaosScenario implements Callable<Integer> {
     /** Faults and commands until the duration is over; returns the commands the API refused or lost. */
     private int inject(BenchRun bench, AdminClient admin, ChaosFleet fleet, ChaosFaults faults,
             Map<String, String> commands, long usedSeed) throws Exception {
-        java.util.Random timing = new java.util.Random(usedSeed ^ 0x5DEECE66DL);
+        Random timing = new Random(usedSeed ^ 0x5DEECE66DL);
         List<String> ids = fleet.agentIds();
         long end = System.nanoTime() + duration.toNanos();
         long nextFault = System.nanoTime() + jitter(timing, faultEvery);
@@ -143,7 +144,7 @@ public final class ChaosScenario implements Callable<Integer> {
         return refused;
     }
 
-    private static long jitter(java.util.Random random, Duration mean) {
+    private static long jitter(Random random, Duration mean) {
         return (long) (mean.toNanos() * (0.5 + random.nextDouble()));
     }
 
@@ -167,14 +168,13 @@ public final class ChaosScenario implements Callable<Integer> {
                 return false;
             }
             for (int i = 0; i < fleet.size(); i++) {
-                long[] counts = ChaosVerdict.events(admin, fleet, i);
-                if (counts[1] > 0) {
+                if (ChaosVerdict.events(admin, fleet, i).lost() > 0) {
                     return false;
                 }
             }
             for (String id : commands.values()) {
                 for (Object job : (List<?>) admin.command(id).get("jobs")) {
-                    if (!ChaosVerdict.JobStates.FINAL.contains(((Map<?, ?>) job).get("state"))) {
+                    if (!ChaosVerdict.FINAL_JOB_STATES.contains(((Map<?, ?>) job).get("state"))) {
                         return false;
                     }
                 }

@@ -34,6 +34,19 @@ record ChaosVerdict(long eventsPublished, long eventsLost, long eventsDuplicated
         long jobsRunTwice, long jobsSucceededUnrun, Map<String, Integer> jobStates) {
 
     static final String EVENT_TYPE = "chaos.tick";
+    /** The job states the server never leaves. */
+    static final Set<String> FINAL_JOB_STATES = Set.of("succeeded", "failed", "cancelled", "expired", "lost",
+            "timed_out");
+
+    /**
+     * One agent's events against its ledger.
+     *
+     * @param published numbers the agent logged {@code ok} for
+     * @param lost of those, numbers the server never stored
+     * @param duplicated extra copies the server stored, all numbers together
+     */
+    record AgentEvents(long published, long lost, long duplicated) {
+    }
 
     boolean clean() {
         return eventsLost == 0 && eventsDuplicated == 0 && jobsUnfinished == 0 && jobsRunTwice == 0
@@ -41,7 +54,7 @@ record ChaosVerdict(long eventsPublished, long eventsLost, long eventsDuplicated
     }
 
     /** Events the server applied for agent {@code i} versus its ledger. */
-    static long[] events(AdminClient admin, ChaosFleet fleet, int i) throws IOException, InterruptedException {
+    static AgentEvents events(AdminClient admin, ChaosFleet fleet, int i) throws IOException, InterruptedException {
         Map<Long, Integer> applied = new HashMap<>();
         for (Map<String, Object> event : admin.events(fleet.agent(i).id(), EVENT_TYPE)) {
             Object payload = event.get("payload");
@@ -57,7 +70,7 @@ record ChaosVerdict(long eventsPublished, long eventsLost, long eventsDuplicated
         }
         long lost = ok.stream().filter(n -> !applied.containsKey(n)).count();
         long duplicated = applied.values().stream().mapToLong(count -> count - 1).sum();
-        return new long[] {ok.size(), lost, duplicated, applied.size()};
+        return new AgentEvents(ok.size(), lost, duplicated);
     }
 
     /**
@@ -69,15 +82,13 @@ record ChaosVerdict(long eventsPublished, long eventsLost, long eventsDuplicated
         long lost = 0;
         long duplicated = 0;
         for (int i = 0; i < fleet.size(); i++) {
-            long[] counts = events(admin, fleet, i);
-            published += counts[0];
-            lost += counts[1];
-            duplicated += counts[2];
+            AgentEvents counts = events(admin, fleet, i);
+            published += counts.published();
+            lost += counts.lost();
+            duplicated += counts.duplicated();
         }
         Map<String, Map<String, Integer>> runs = new HashMap<>();
-        Map<String, Integer> agentIndex = new HashMap<>();
         for (int i = 0; i < fleet.size(); i++) {
-            agentIndex.put(fleet.agent(i).id(), i);
             Map<String, Integer> lines = new HashMap<>();
             for (String line : lines(fleet.dir(i).resolve(ChaosFleet.COMMAND_LEDGER))) {
                 lines.merge(line.trim(), 1, Integer::sum);
@@ -97,7 +108,7 @@ record ChaosVerdict(long eventsPublished, long eventsLost, long eventsDuplicated
                 int ran = runs.getOrDefault(agent, Map.of()).getOrDefault(command.getKey(), 0);
                 jobs++;
                 states.merge(state, 1, Integer::sum);
-                if (!JobStates.FINAL.contains(state)) {
+                if (!FINAL_JOB_STATES.contains(state)) {
                     unfinished++;
                 }
                 if (ran > 1) {
@@ -121,13 +132,5 @@ record ChaosVerdict(long eventsPublished, long eventsLost, long eventsDuplicated
 
     private static List<String> lines(Path file) throws IOException {
         return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-    }
-
-    /** The job states the server never leaves. */
-    static final class JobStates {
-        static final Set<String> FINAL = Set.of("succeeded", "failed", "cancelled", "expired", "lost", "timed_out");
-
-        private JobStates() {
-        }
     }
 }
