@@ -3,7 +3,11 @@ package dev.tether.cli;
 import dev.tether.server.ServerConfig;
 import dev.tether.server.ShellSettings;
 import dev.tether.server.TetherServer;
+import dev.tether.server.auth.SecretFile;
+import dev.tether.server.cluster.ClusterSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -83,6 +87,21 @@ final class ServerCommand implements Callable<Integer> {
             description = "Heartbeat interval told to agents (default 30s). An agent silent for 3 intervals is offline.")
     Duration heartbeatInterval;
 
+    @Option(names = "--node-name", paramLabel = "NAME",
+            description = "This node's name in a cluster, unique among the nodes (default: the host name; "
+                    + "$TETHER_NODE_NAME).")
+    String nodeName;
+
+    @Option(names = "--advertise-url", paramLabel = "URL",
+            description = "Where the other nodes of a cluster reach this one (default: http(s)://HOST:PORT of "
+                    + "--listen; $TETHER_ADVERTISE_URL).")
+    URI advertiseUrl;
+
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+            description = "File holding the secret the nodes of a cluster share (at least 32 characters; "
+                    + "$TETHER_CLUSTER_SECRET_FILE). Cluster mode needs --db jdbc:postgresql://...")
+    Path clusterSecretFile;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
@@ -115,9 +134,32 @@ final class ServerCommand implements Callable<Integer> {
                 shellSettings(defaults.shell()),
                 maxHandshakesPerSecond != null ? maxHandshakesPerSecond : defaults.maxHandshakesPerSecond(),
                 rotateAdminToken,
-                DbPassword.resolve(db, dbPasswordFile, System.getenv(DbPassword.ENV)));
+                DbPassword.resolve(db, dbPasswordFile, System.getenv(DbPassword.ENV)),
+                clusterSettings(defaults.cluster()));
         config.validate();
         return config;
+    }
+
+    private ClusterSettings clusterSettings(ClusterSettings defaults) throws IOException {
+        String name = nodeName != null ? nodeName : blankToNull(System.getenv("TETHER_NODE_NAME"));
+        String url = advertiseUrl != null ? advertiseUrl.toString() : blankToNull(System.getenv("TETHER_ADVERTISE_URL"));
+        String secretFile = clusterSecretFile != null ? clusterSecretFile.toString()
+                : blankToNull(System.getenv("TETHER_CLUSTER_SECRET_FILE"));
+        return new ClusterSettings(name != null ? name : defaults.nodeName(), url == null ? null : URI.create(url),
+                secretFile == null ? null : clusterSecret(Path.of(secretFile)));
+    }
+
+    private static String clusterSecret(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--cluster-secret-file " + file + " does not exist: create it with "
+                    + "'openssl rand -hex 32 > " + file + "' and give every node the same file");
+        }
+        String secret = SecretFile.read(file);
+        if (secret == null) {
+            throw new IllegalArgumentException("--cluster-secret-file " + file + " is empty: put the cluster secret "
+                    + "in it (openssl rand -hex 32)");
+        }
+        return secret;
     }
 
     private ShellSettings shellSettings(ShellSettings defaults) {

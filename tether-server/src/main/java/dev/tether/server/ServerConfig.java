@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import dev.tether.protocol.Limits;
+import dev.tether.server.cluster.ClusterSettings;
 import dev.tether.server.store.Dialect;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import java.time.Duration;
  * @param rotateAdminToken forget every admin token (generated, environment or dev) and the browser sessions
  *     signed in with them, and issue a new one ({@code tether server --rotate-admin-token})
  * @param dbPassword the PostgreSQL password, kept out of the URL (from the environment or a file), or null
+ * @param cluster this node's name, advertise URL and cluster secret
  */
 public record ServerConfig(
         String host,
@@ -42,7 +44,8 @@ public record ServerConfig(
         ShellSettings shell,
         int maxHandshakesPerSecond,
         boolean rotateAdminToken,
-        String dbPassword) {
+        String dbPassword,
+        ClusterSettings cluster) {
 
     public static final int DEFAULT_PORT = 8080;
     /** New agent connections admitted per second by default: about what one node's database keeps up with. */
@@ -58,7 +61,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("tether-data"), null, null, null, false, false,
                 Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out, ShellSettings.defaults(),
-                DEFAULT_MAX_HANDSHAKES_PER_SECOND, false, null);
+                DEFAULT_MAX_HANDSHAKES_PER_SECOND, false, null, ClusterSettings.defaults());
     }
 
     /**
@@ -85,6 +88,8 @@ public record ServerConfig(
                 + maxHandshakesPerSecond);
         require(shell != null, "shell settings must be set");
         shell.validate();
+        require(cluster != null, "cluster settings must be set");
+        cluster.validate(jdbcUrl != null && Dialect.of(jdbcUrl) == Dialect.POSTGRESQL);
         validateTls();
         if (adminToken != null) {
             require(adminToken.length() >= MIN_ADMIN_TOKEN_LENGTH && adminToken.chars().noneMatch(Character::isWhitespace),
@@ -118,72 +123,77 @@ public record ServerConfig(
 
     public ServerConfig withHost(String value) {
         return new ServerConfig(value, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(host, value, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withDataDir(Path value) {
         return new ServerConfig(host, port, value, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withJdbcUrl(String value) {
         return new ServerConfig(host, port, dataDir, value, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, cert, key, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withInsecureHttp(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, value, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withDev(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, value, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withHeartbeatInterval(Duration value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, value,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withAdminToken(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                value, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                value, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withShell(ShellSettings value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, value, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, console, value, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withMaxHandshakesPerSecond(int value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, value, rotateAdminToken, dbPassword);
+                adminToken, console, shell, value, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withRotateAdminToken(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, value, dbPassword);
+                adminToken, console, shell, maxHandshakesPerSecond, value, dbPassword, cluster);
     }
 
     public ServerConfig withConsole(PrintStream value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, value, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword);
+                adminToken, value, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
     }
 
     public ServerConfig withDbPassword(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, value);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, value, cluster);
+    }
+
+    public ServerConfig withCluster(ClusterSettings value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, value);
     }
 
     /** Secrets masked: the admin token, and any password in the JDBC URL. */
@@ -195,6 +205,6 @@ public record ServerConfig(
                 + ", heartbeatInterval=" + heartbeatInterval + ", adminToken=" + (adminToken == null ? "null" : "****")
                 + ", shell=" + shell + ", maxHandshakesPerSecond=" + maxHandshakesPerSecond
                 + ", rotateAdminToken=" + rotateAdminToken
-                + ", dbPassword=" + (dbPassword == null ? "null" : "****") + "]";
+                + ", dbPassword=" + (dbPassword == null ? "null" : "****") + ", cluster=" + cluster + "]";
     }
 }

@@ -8,6 +8,8 @@ import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.BrowserSessions;
 import dev.tether.server.auth.PrivateFiles;
+import dev.tether.server.cluster.Cluster;
+import dev.tether.server.cluster.ClusterSettings;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
@@ -39,6 +41,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -79,12 +84,14 @@ public final class TetherServer implements AutoCloseable {
     private final Deque<AutoCloseable> resources;
     private final HttpServer http;
     private final Hub hub;
+    private final Cluster cluster;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TetherServer(Deque<AutoCloseable> resources, HttpServer http, Hub hub) {
+    private TetherServer(Deque<AutoCloseable> resources, HttpServer http, Hub hub, Cluster cluster) {
         this.resources = resources;
         this.http = http;
         this.hub = hub;
+        this.cluster = cluster;
     }
 
     public static TetherServer start(ServerConfig config) throws Exception {
@@ -104,7 +111,9 @@ public final class TetherServer implements AutoCloseable {
                 : "jdbc:sqlite:" + config.dataDir().resolve(SQLITE_FILE).toAbsolutePath();
         // Closed in reverse: the executor finishes its tasks before the database closes.
         int dbThreads = Dialect.of(jdbcUrl) == Dialect.SQLITE ? SQLITE_DB_THREADS : DB_THREADS;
-        Database db = push(resources, Database.open(jdbcUrl, config.dbPassword(), dbThreads + KEY_CHECK_THREADS));
+        String nodeName = config.cluster().nodeName();
+        Database db = push(resources, Database.open(jdbcUrl, config.dbPassword(), dbThreads + KEY_CHECK_THREADS,
+                ClusterSettings.applicationName(nodeName)));
         DbExecutor executor = push(resources, DbExecutor.create(dbThreads));
         DbExecutor keyChecks = push(resources, DbExecutor.create(KEY_CHECK_THREADS));
         db.migrate();
@@ -120,12 +129,14 @@ public final class TetherServer implements AutoCloseable {
         LOG.info("network transport: {}", vertx.isNativeTransportEnabled() ? "epoll" : "nio");
         resources.push(() -> vertx.close().await(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS));
         ServerMetrics metrics = new ServerMetrics();
-        Hub hub = new Hub(vertx, metrics, config.heartbeatInterval(), Limits.HANDSHAKE_TIMEOUT,
-                new AgentSessionStore(db), executor);
+        Hub hub = new Hub(vertx, nodeName, metrics, config.heartbeatInterval(), Limits.HANDSHAKE_TIMEOUT,
+                new AgentSessionStore(db, nodeName), executor);
         resources.push(hub);
         EventLog eventLog = new EventLog(db);
         EventBroadcaster broadcaster = new EventBroadcaster(eventLog, executor);
         broadcaster.start();
+        Cluster cluster = push(resources, Cluster.join(db, config.cluster(), advertiseUrl(config), version(),
+                hub, broadcaster));
         Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster));
         ShellSessionStore shellSessions = new ShellSessionStore(db);
         AuditLog audit = new AuditLog(db);
@@ -138,7 +149,7 @@ public final class TetherServer implements AutoCloseable {
                 executor, metrics));
         AgentGateway gateway = new AgentGateway(db, executor, keyChecks, hub, metrics, dispatcher,
                 new PresenceEvents(eventLog, broadcaster), shells, config.heartbeatInterval(),
-                config.maxHandshakesPerSecond());
+                config.maxHandshakesPerSecond(), cluster::draining);
         BrowserAuth browser = new BrowserAuth(BrowserSessions.load(db, tokens), config.tls());
         ShellEndpoint shellEndpoint = new ShellEndpoint(tokens, browser, users, new AgentStore(db), executor, hub,
                 shells);
@@ -147,7 +158,7 @@ public final class TetherServer implements AutoCloseable {
             LOG.warn("the web UI is not in this build (needs Node.js 20+ and npm at build time); the API works");
         }
         Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens, dispatcher, eventLog,
-                broadcaster, shellSessions, recordings, audit, enrollment, users, browser, web);
+                broadcaster, shellSessions, recordings, audit, enrollment, users, browser, web, cluster);
         HttpServer http = vertx.createHttpServer(httpOptions(config)).requestHandler(request -> {
             if (AgentGateway.PATH.equals(request.path())) {
                 gateway.handle(request);
@@ -163,16 +174,46 @@ public final class TetherServer implements AutoCloseable {
         // Peers resetting connections is routine; Vert.x would log each at ERROR without a handler.
         http.exceptionHandler(failure -> LOG.debug("connection error", failure));
         listen(http, config);
+        if (config.cluster().advertiseUrl() == null && config.port() == 0) {
+            cluster.advertise(url(config, config.host(), http.actualPort()));
+        }
         hub.start();
-        dispatcher.start(vertx);
+        dispatcher.start(vertx, cluster::leader);
         shells.start(vertx);
 
-        TetherServer server = new TetherServer(resources, http, hub);
+        TetherServer server = new TetherServer(resources, http, hub, cluster);
         LOG.info("listening on {}://{}:{}", config.tls() ? "https" : "http", config.host(), server.port());
         if (config.dev()) {
             DevMode.printBanner(config.console(), config, server.port(), tokens.devToken());
         }
         return server;
+    }
+
+    /** This build's version, from the jar's manifest; "dev" when run from classes. */
+    public static String version() {
+        String version = TetherServer.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+
+    /** The URL other nodes reach this one at: {@code --advertise-url}, else this host and the port. */
+    private static URI advertiseUrl(ServerConfig config) {
+        if (config.cluster().advertiseUrl() != null) {
+            return config.cluster().advertiseUrl();
+        }
+        String host = config.host();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "localhost";
+            }
+        }
+        return url(config, host, config.port());
+    }
+
+    private static URI url(ServerConfig config, String host, int port) {
+        String shown = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        return URI.create((config.tls() ? "https" : "http") + "://" + shown + ":" + port);
     }
 
     private static void listen(HttpServer http, ServerConfig config) {
@@ -220,12 +261,21 @@ public final class TetherServer implements AutoCloseable {
         return http.actualPort();
     }
 
-    /** Disconnects agents with 1001, flushes last_seen, stops; idempotent. */
+    /** This node's name in the cluster. */
+    public String nodeName() {
+        return cluster.nodeName();
+    }
+
+    /**
+     * Drains (when other nodes are alive, the agents are handed to them over a few seconds), disconnects the
+     * remaining agents with 1001, flushes last_seen, stops; idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        cluster.drain();
         hub.closeAll(CloseCodes.GOING_AWAY, "server stopping");
         try {
             // Waits until agents answered the close frames (or the grace ends), then drops the rest.

@@ -23,6 +23,7 @@ final class AgentJson {
                 .put("reported_labels", object(agent.reportedLabels()))
                 .put("status", agent.pending() ? "pending" : presence.isPresent() ? "online" : "offline")
                 .put("approval", agent.approval() == null ? "approved" : agent.approval())
+                .put("node", presence.isPresent() ? agent.holderNode() : null)
                 .put("last_seen", ApiResponses.time(presence.map(Presence::lastSeen).orElse(agent.lastSeen())))
                 .put("connected_since", presence.map(p -> ApiResponses.time(p.connectedSince())).orElse(null))
                 .put("hostname", agent.hostname())

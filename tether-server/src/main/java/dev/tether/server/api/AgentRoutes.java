@@ -3,6 +3,7 @@ package dev.tether.server.api;
 import dev.tether.server.api.AgentRequests.NewAgent;
 import dev.tether.server.auth.Secrets;
 import dev.tether.server.hub.Hub;
+import dev.tether.server.hub.Presences;
 import dev.tether.server.store.AgentRecord;
 import dev.tether.server.store.AgentStore;
 import io.vertx.core.json.JsonArray;
@@ -50,7 +51,7 @@ final class AgentRoutes {
         db.respond(ctx, agents::list, all -> {
             JsonArray rendered = new JsonArray();
             for (AgentRecord agent : all) {
-                rendered.add(AgentJson.render(agent, hub.presence(agent.id())));
+                rendered.add(AgentJson.render(agent, Presences.of(hub, agent)));
             }
             ApiResponses.json(ctx, 200, new JsonObject().put("agents", rendered));
         });
@@ -59,7 +60,7 @@ final class AgentRoutes {
     private void show(RoutingContext ctx) {
         String agent = ctx.pathParam("agent");
         db.respond(ctx, () -> find(agent),
-                found -> ApiResponses.json(ctx, 200, AgentJson.render(found, hub.presence(found.id()))));
+                found -> ApiResponses.json(ctx, 200, AgentJson.render(found, Presences.of(hub, found))));
     }
 
     private void revoke(RoutingContext ctx) {
@@ -69,7 +70,7 @@ final class AgentRoutes {
             agents.revoke(found.id(), System.currentTimeMillis());
             hub.revoke(found.id());
             return find(found.id());
-        }, revoked -> ApiResponses.json(ctx, 200, AgentJson.render(revoked, hub.presence(revoked.id()))));
+        }, revoked -> ApiResponses.json(ctx, 200, AgentJson.render(revoked, Presences.of(hub, revoked))));
     }
 
     private AgentRecord find(String idOrName) {

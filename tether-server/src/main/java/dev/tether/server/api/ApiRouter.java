@@ -27,6 +27,7 @@ import dev.tether.server.store.DbExecutor;
 import dev.tether.server.store.EventStore;
 import dev.tether.server.ui.UiHandler;
 import dev.tether.server.ui.WebAssets;
+import dev.tether.server.cluster.Cluster;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -55,13 +56,13 @@ public final class ApiRouter {
     public static Router create(Vertx vertx, Database database, DbExecutor executor, Hub hub,
             ServerMetrics metrics, AdminTokens tokens, Dispatcher dispatcher, EventLog eventLog,
             EventBroadcaster broadcaster, ShellSessionStore shellSessions, Recordings recordings, AuditLog audit,
-            Enrollment enrollment, Users users, BrowserAuth browser, WebAssets web) {
+            Enrollment enrollment, Users users, BrowserAuth browser, WebAssets web, Cluster cluster) {
         Router router = Router.router(vertx);
         DbCalls db = new DbCalls(executor);
         AgentStore agents = new AgentStore(database);
         CommandStore commands = new CommandStore(database);
         JobStore jobs = new JobStore(database);
-        new HealthRoutes(database, metrics, db).mount(router);
+        new HealthRoutes(database, metrics, db, cluster::draining).mount(router);
         PasswordSignIn passwords = new PasswordSignIn(users, new SignInThrottle(), new PasswordHasher(), executor);
         SignInRoutes signIn = new SignInRoutes(tokens, users, browser, audit, db, passwords);
         signIn.mountSignIn(router);
@@ -84,6 +85,7 @@ public final class ApiRouter {
         new EventStreamRoutes(executor, eventLog, broadcaster, agents, metrics).mount(router);
         new SessionRoutes(agents, shellSessions, recordings, db).mount(router);
         new AuditRoutes(audit, db).mount(router);
+        new ClusterRoutes(cluster, db).mount(router);
         userRoutes.mount(router);
         new EnrollmentRoutes(enrollment, new EnrollmentTokenStore(database), agents, audit, hub, db).mount(router);
         new UiHandler(web).mount(router);

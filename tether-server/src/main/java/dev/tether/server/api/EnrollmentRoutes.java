@@ -6,6 +6,7 @@ import dev.tether.server.enroll.Enrollment;
 import dev.tether.server.enroll.EnrollmentToken;
 import dev.tether.server.enroll.EnrollmentTokenStore;
 import dev.tether.server.hub.Hub;
+import dev.tether.server.hub.Presences;
 import dev.tether.server.store.AgentRecord;
 import dev.tether.server.store.AgentStore;
 import io.vertx.core.json.JsonArray;
@@ -104,7 +105,7 @@ final class EnrollmentRoutes {
                     approval == null ? "agent.approve" : "agent.reject", agent.id(), Actors.source(ctx),
                     new JsonObject().put("name", agent.name())));
             return agents.find(agent.id()).orElseThrow();
-        }, agent -> ApiResponses.json(ctx, 200, AgentJson.render(agent, hub.presence(agent.id()))));
+        }, agent -> ApiResponses.json(ctx, 200, AgentJson.render(agent, Presences.of(hub, agent))));
     }
 
     private static JsonObject render(EnrollmentToken token) {

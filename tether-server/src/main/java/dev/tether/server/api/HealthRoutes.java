@@ -9,12 +9,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Unauthenticated probes: {@code /healthz} (200 while the process serves),
- * {@code /readyz} (200 when the database answers, else 503) and
+ * {@code /readyz} (200 when the database answers and the node is not draining, else 503) and
  * {@code /metrics} (Prometheus text). Thread safe.
  */
 final class HealthRoutes {
@@ -26,11 +27,13 @@ final class HealthRoutes {
     private final Database database;
     private final ServerMetrics metrics;
     private final DbCalls db;
+    private final BooleanSupplier draining;
     /** Outbox rows at the last scrape; refreshed by each scrape, off the event loop. */
     private final AtomicLong outboxRows = new AtomicLong();
 
-    HealthRoutes(Database database, ServerMetrics metrics, DbCalls db) {
+    HealthRoutes(Database database, ServerMetrics metrics, DbCalls db, BooleanSupplier draining) {
         this.database = database;
+        this.draining = draining;
         this.metrics = metrics;
         this.db = db;
         metrics.gaugeReliablePending("to_agents", outboxRows::get);
@@ -43,6 +46,10 @@ final class HealthRoutes {
     }
 
     private void ready(RoutingContext ctx) {
+        if (draining.getAsBoolean()) {
+            ApiResponses.error(ctx, 503, "draining", "this node is stopping and hands its agents to other nodes");
+            return;
+        }
         db.respond(ctx, () -> database.ping(READY_TIMEOUT), up -> {
             if (up) {
                 ApiResponses.json(ctx, 200, new JsonObject().put("status", "ready"));

@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +72,16 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Starts the housekeeper (its first pass reconciles every unfinished command). */
     public void start(Vertx vertx) {
+        start(vertx, () -> true);
+    }
+
+    /**
+     * As {@link #start(Vertx)}, the housekeeper expiring, reconciling and pruning only while {@code leader}
+     * (in a cluster: while this node holds the housekeeping lock).
+     */
+    public void start(Vertx vertx, BooleanSupplier leader) {
         this.vertx = vertx;
+        housekeeper.runOnlyWhen(leader);
         housekeeper.run();
         timer = vertx.setPeriodic(Housekeeper.PERIOD.toMillis(), id -> housekeeper.run());
     }

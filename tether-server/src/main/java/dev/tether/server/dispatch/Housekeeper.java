@@ -11,6 +11,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
  *       job's end and its command's reconcile left behind) and prunes the event stream;</li>
  *   <li>wakes the event broadcaster, in case a wake was lost.</li>
  * </ul>
+ * In a cluster only the node holding the housekeeping lock expires, reconciles and prunes
+ * ({@link #runOnlyWhen}); every node counts its gauge and wakes its own broadcaster.
  * Logs failures and carries on. Thread safe.
  */
 final class Housekeeper implements Runnable {
@@ -48,6 +51,8 @@ final class Housekeeper implements Runnable {
     private final Consumer<AfterCommit> committed;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicLong running = new AtomicLong();
+    /** Whether this node runs the cluster's periodic work; set once at start-up. */
+    private volatile BooleanSupplier leader = () -> true;
     /** Time of the last full pass; written by the single running pass. */
     private volatile long lastFullPass;
 
@@ -61,6 +66,10 @@ final class Housekeeper implements Runnable {
         this.events = events;
         this.broadcaster = broadcaster;
         this.committed = committed;
+    }
+
+    void runOnlyWhen(BooleanSupplier value) {
+        this.leader = value;
     }
 
     /** Jobs running, as of the last pass. */
@@ -83,15 +92,18 @@ final class Housekeeper implements Runnable {
     private void pass() {
         try {
             long now = System.currentTimeMillis();
-            step("expire jobs", () -> expire(now));
             step("count running jobs", () -> running.set(jobs.runningCount()));
+            if (!leader.getAsBoolean()) {
+                return;
+            }
+            step("expire jobs", () -> expire(now));
             if (now - lastFullPass >= FULL_PASS_PERIOD.toMillis()) {
                 lastFullPass = now;
                 step("reconcile commands", () -> reconciler.schedule(commands.unfinishedIds(MAX_RECONCILED_PER_PASS)));
                 step("prune events", () -> events.prune(now));
             }
-            broadcaster.wake();
         } finally {
+            broadcaster.wakeLocal();
             scheduled.set(false);
         }
     }

@@ -44,6 +44,11 @@ public final class EventBroadcaster {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     /** Highest id offered (or skipped while nobody listened); written by the single drain only. */
     private volatile long cursor;
+    /**
+     * Where {@link #wake} also reports: the other nodes of a cluster, whose streams read the same table. Set
+     * once at start-up.
+     */
+    private volatile Runnable peers = () -> { };
 
     public EventBroadcaster(EventLog log, Executor executor) {
         this.log = log;
@@ -55,8 +60,18 @@ public final class EventBroadcaster {
         cursor = log.lastId();
     }
 
-    /** Events were committed: queue a drain unless one is queued. Never blocks. */
+    public void onCommitted(Runnable value) {
+        this.peers = value;
+    }
+
+    /** Events were committed here: queue a drain unless one is queued, and tell the other nodes. Never blocks. */
     public void wake() {
+        wakeLocal();
+        peers.run();
+    }
+
+    /** Events may have been committed (by another node, or a wake was lost): queue a drain. Never blocks. */
+    public void wakeLocal() {
         dirty.set(true);
         if (scheduled.compareAndSet(false, true)) {
             try {
@@ -106,7 +121,7 @@ public final class EventBroadcaster {
             scheduled.set(false);
         }
         if (dirty.get()) {
-            wake();
+            wakeLocal();
         }
     }
 

@@ -337,6 +337,11 @@ public final class AgentConnection implements LiveConnection {
     }
 
     @Override
+    public long epoch() {
+        return session.epoch();
+    }
+
+    @Override
     public long openedNanos() {
         return openedNanos;
     }

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,8 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
     private final ConnectionServices services;
     private final AuthThrottle throttle = new AuthThrottle();
     private final HandshakeAdmission admission;
+    /** Whether this node is draining: new agents are sent to the other nodes. */
+    private final BooleanSupplier draining;
 
     /**
      * @param dbExecutor the agents' lanes (handshake, applying, sending)
@@ -64,10 +67,11 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
      */
     public AgentGateway(Database db, DbExecutor dbExecutor, DbExecutor keyChecks, Hub hub, ServerMetrics metrics,
             Dispatcher dispatcher, PresenceEvents presence, ShellBroker shells, Duration heartbeatInterval,
-            int maxHandshakesPerSecond) {
+            int maxHandshakesPerSecond, BooleanSupplier draining) {
         this.agents = new AgentStore(db);
+        this.draining = draining;
         this.keyChecks = keyChecks;
-        this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db),
+        this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db, hub.nodeName()),
                 new InboundApplier(db, dispatcher, new PayloadQuarantine(db, metrics)), new AgentLanes(dbExecutor), dispatcher, presence,
                 shells, heartbeatInterval);
         this.admission = new HandshakeAdmission(maxHandshakesPerSecond, System.nanoTime());
@@ -86,6 +90,12 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         }
         if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
             RawReplies.error(request, 400, "bad_request", "this endpoint takes a WebSocket upgrade");
+            return;
+        }
+        if (draining.getAsBoolean()) {
+            services.metrics().handshakeFailed("draining");
+            request.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+            RawReplies.error(request, 503, "draining", "this server node is stopping: connect to another node");
             return;
         }
         String keyHash = Secrets.hash(key);

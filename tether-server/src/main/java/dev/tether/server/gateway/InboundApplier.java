@@ -11,6 +11,7 @@ import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.Dialect;
 import dev.tether.server.store.EventStore;
+import dev.tether.server.store.Fence;
 import dev.tether.server.store.EventStore.NewEvent;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -68,34 +69,35 @@ final class InboundApplier {
      * @throws RuntimeException when a payload could not be applied and was not quarantined: the agent's
      *     applied seq in the database may then have moved past some of {@code fresh}
      */
-    void apply(String agentId, List<Envelope> fresh, long appliedBefore) {
+    void apply(Fence fence, List<Envelope> fresh, long appliedBefore) {
         try {
-            applyTogether(agentId, fresh, appliedBefore, false);
+            applyTogether(fence, fresh, appliedBefore, false);
         } catch (RuntimeException e) {
             if (!ApplyFailures.causedByPayload(e)) {
                 throw e;
             }
-            applyOneByOne(agentId, fresh, appliedBefore);
+            applyOneByOne(fence, fresh, appliedBefore);
         }
     }
 
-    private void applyOneByOne(String agentId, List<Envelope> fresh, long appliedBefore) {
+    private void applyOneByOne(Fence fence, List<Envelope> fresh, long appliedBefore) {
         long applied = appliedBefore;
         for (Envelope envelope : fresh) {
             try {
-                applyTogether(agentId, List.of(envelope), applied, true);
+                applyTogether(fence, List.of(envelope), applied, true);
             } catch (RuntimeException e) {
                 if (!ApplyFailures.causedByPayload(e)) {
                     throw e;
                 }
-                quarantine.failed(agentId, envelope, applied, e);
+                quarantine.failed(fence, envelope, applied, e);
             }
             applied = envelope.getSeq();
         }
     }
 
     /** @param forgetFailures whether the payloads may have failed before (one by one after a failed batch) */
-    private void applyTogether(String agentId, List<Envelope> fresh, long appliedBefore, boolean forgetFailures) {
+    private void applyTogether(Fence fence, List<Envelope> fresh, long appliedBefore, boolean forgetFailures) {
+        String agentId = fence.agentId();
         long now = System.currentTimeMillis();
         long last = fresh.get(fresh.size() - 1).getSeq();
         Dialect dialect = db.dialect();
@@ -109,7 +111,7 @@ final class InboundApplier {
             }
             applied.updateAgentRow(connection, agentId, now);
             EventStore.insertIn(connection, agentId, applied.events);
-            AgentSessionStore.advanceAppliedIn(connection, agentId, appliedBefore, last, fresh.getLast().getStamp());
+            AgentSessionStore.advanceAppliedIn(connection, fence, appliedBefore, last, fresh.getLast().getStamp());
             applied.after.writeEventsIn(connection, dialect);
             return applied;
         });

@@ -5,6 +5,7 @@ import dev.tether.server.audit.AuditEntry;
 import dev.tether.server.audit.AuditLog;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.store.AgentSessionStore;
+import dev.tether.server.store.Fence;
 import dev.tether.server.store.Database;
 import dev.tether.server.text.AgentText;
 import io.vertx.core.json.JsonObject;
@@ -67,7 +68,8 @@ public final class PayloadQuarantine {
      * @param appliedBefore the agent's applied seq, just below the envelope's
      * @param failure what the apply threw: thrown again unless the payload is quarantined now
      */
-    void failed(String agentId, Envelope envelope, long appliedBefore, RuntimeException failure) {
+    void failed(Fence fence, Envelope envelope, long appliedBefore, RuntimeException failure) {
+        String agentId = fence.agentId();
         long now = System.currentTimeMillis();
         String error = error(failure);
         int attempts = db.inTransaction("count a payload's apply failure",
@@ -79,7 +81,7 @@ public final class PayloadQuarantine {
         }
         db.inTransaction("quarantine a payload", connection -> {
             quarantineIn(connection, agentId, envelope, attempts, error, now);
-            AgentSessionStore.advanceAppliedIn(connection, agentId, appliedBefore, envelope.getSeq(),
+            AgentSessionStore.advanceAppliedIn(connection, fence, appliedBefore, envelope.getSeq(),
                     envelope.getStamp());
             return null;
         });

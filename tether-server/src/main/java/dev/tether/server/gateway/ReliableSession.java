@@ -11,6 +11,8 @@ import dev.tether.protocol.v1.Hello;
 import dev.tether.protocol.v1.Welcome;
 import dev.tether.server.store.AgentSessionStore.SessionStart;
 import dev.tether.server.store.ConfigStore;
+import dev.tether.server.store.Fence;
+import dev.tether.server.store.FencedException;
 import dev.tether.server.store.ServerOutbox;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +86,8 @@ final class ReliableSession {
     private long deliveredUpTo;
     /** Lane only: the server seq the agent said in Hello it had applied. */
     private long appliedInHello;
+    /** This connection's claim on the agent; null until the handshake took it. Written on the lane. */
+    private volatile Fence fence;
 
     ReliableSession(AgentConnection connection, String agentId, ConnectionServices services, Lane lane) {
         this.connection = connection;
@@ -149,7 +153,7 @@ final class ReliableSession {
                 if (channel != null) {
                     channel.end();
                 }
-                if (wentOffline && agentName != null) {
+                if (wentOffline && agentName != null && released()) {
                     services.presence().offline(agentId, agentName, closeCode);
                 }
             } finally {
@@ -158,7 +162,28 @@ final class ReliableSession {
         });
     }
 
+    /** This connection's epoch; 0 before its handshake. */
+    long epoch() {
+        Fence current = fence;
+        return current == null ? 0 : current.epoch();
+    }
+
     // ------------------------------------------------------------ on the lane
+
+    /**
+     * Clears this node as the agent's holder, unless a newer connection (on any node) took it over.
+     *
+     * @return true when the agent is offline now
+     */
+    private boolean released() {
+        try {
+            return services.sessions().release(fence, System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            // The holder stays set; if this node dies, the cluster's sweep clears it.
+            LOG.warn("agent {}: could not record it offline", agentId, e);
+            return false;
+        }
+    }
 
     private void runHandshake(Hello hello, int protocolVersion) throws ProtocolException {
         if (connection.isClosed()) {
@@ -174,7 +199,12 @@ final class ReliableSession {
             connection.close(CloseCodes.REVOKED, "agent key revoked");
             return;
         }
-        channel = ReliableChannel.create(new ServerOutbox(services.db(), agentId), start.appliedAgentSeq(),
+        fence = start.fence();
+        String previousHolder = start.previousHolder();
+        if (previousHolder != null && !previousHolder.equals(services.hub().nodeName())) {
+            services.hub().peers().tookOver(agentId, previousHolder, fence.epoch());
+        }
+        channel = ReliableChannel.create(new ServerOutbox(services.db(), fence), start.appliedAgentSeq(),
                 start.appliedAgentStamp());
         refuseImpossibleResumePoint(hello);
         Welcome welcome = welcome(start, hello, protocolVersion);
@@ -280,7 +310,7 @@ final class ReliableSession {
         if (fresh.isEmpty()) {
             return;
         }
-        services.applier().apply(agentId, fresh, channel.applied());
+        services.applier().apply(fence, fresh, channel.applied());
         Envelope last = fresh.getLast();
         channel.markApplied(last.getSeq(), last.getStamp());
     }
@@ -322,11 +352,28 @@ final class ReliableSession {
         } catch (ProtocolException e) {
             connection.close(e.closeCode(), e.closeReason());
         } catch (RuntimeException | Error e) {
+            FencedException fenced = fenced(e);
+            if (fenced != null) {
+                LOG.info("agent {}: {}; closing this connection", agentId, fenced.getMessage());
+                connection.close(CloseCodes.REPLACED, fenced.holder() == null ? "replaced by a newer connection"
+                        : "replaced by a newer connection through node " + fenced.holder());
+                return;
+            }
             if (!connection.isClosed()) {
                 LOG.error("agent {}: connection failed", agentId, e);
                 connection.close(CloseCodes.INTERNAL_ERROR, "internal server error; reconnect later");
             }
         }
+    }
+
+    /** The fencing failure behind {@code failure}, wrapped or not; null when there is none. */
+    private static FencedException fenced(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof FencedException fenced) {
+                return fenced;
+            }
+        }
+        return null;
     }
 
     @FunctionalInterface

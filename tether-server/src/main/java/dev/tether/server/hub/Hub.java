@@ -38,6 +38,7 @@ public final class Hub implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Hub.class);
 
     private final Vertx vertx;
+    private final String nodeName;
     private final ServerMetrics metrics;
     private final Duration heartbeatInterval;
     private final Duration handshakeTimeout;
@@ -52,6 +53,8 @@ public final class Hub implements AutoCloseable {
     /** Agents revoked while this process runs, to close a race with a handshake in flight. */
     private final Set<String> revoked = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean started = new AtomicBoolean();
+    /** The other nodes, for agents not held here; set once at start-up. */
+    private volatile Peers peers = Peers.NONE;
     // Timer ids; written once by start, read by close.
     private volatile long scanTimer = -1;
     private volatile long flushTimer = -1;
@@ -59,7 +62,15 @@ public final class Hub implements AutoCloseable {
 
     public Hub(Vertx vertx, ServerMetrics metrics, Duration heartbeatInterval, Duration handshakeTimeout,
             AgentSessionStore sessions, Executor dbExecutor) {
+        this(vertx, AgentSessionStore.DEFAULT_NODE, metrics, heartbeatInterval, handshakeTimeout, sessions,
+                dbExecutor);
+    }
+
+    /** @param nodeName this server's node name (the holder it writes for its agents) */
+    public Hub(Vertx vertx, String nodeName, ServerMetrics metrics, Duration heartbeatInterval,
+            Duration handshakeTimeout, AgentSessionStore sessions, Executor dbExecutor) {
         this.vertx = vertx;
+        this.nodeName = nodeName;
         this.metrics = metrics;
         this.heartbeatInterval = heartbeatInterval;
         this.handshakeTimeout = handshakeTimeout;
@@ -78,6 +89,19 @@ public final class Hub implements AutoCloseable {
                 id -> lastSeen.flushAsync(List.copyOf(live.values())));
         historyTimer = vertx.setPeriodic(HeartbeatHistory.SAMPLE_PERIOD.toMillis(),
                 id -> sampleHeartbeats(System.currentTimeMillis()));
+    }
+
+    /** Where wake-ups and revocations for agents held elsewhere go; call before serving. */
+    public void connectPeers(Peers value) {
+        this.peers = value;
+    }
+
+    public Peers peers() {
+        return peers;
+    }
+
+    public String nodeName() {
+        return nodeName;
     }
 
     /** Copies each live connection's last heartbeat into the history, and forgets agents gone for an hour. */
@@ -172,8 +196,14 @@ public final class Hub implements AutoCloseable {
         return live.size();
     }
 
-    /** Closes the agent's live connection at once, now and for any handshake in flight. */
+    /** Closes the agent's live connection at once, now and for any handshake in flight, on whichever node. */
     public void revoke(String agentId) {
+        revokeLocal(agentId);
+        peers.revoke(agentId);
+    }
+
+    /** {@link #revoke} on this node only: another node said so. */
+    public void revokeLocal(String agentId) {
         revoked.add(agentId);
         LiveConnection connection = live.get(agentId);
         if (connection != null) {
@@ -181,12 +211,44 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    /** Tells the agent's connection, if it is here, that its outbox has something new. */
+    /** Tells the agent's connection, here or on the node holding it, that its outbox has something new. */
     public void wake(String agentId) {
+        if (!wakeLocal(agentId)) {
+            peers.wake(agentId);
+        }
+    }
+
+    /** @return false when the agent has no connection here */
+    public boolean wakeLocal(String agentId) {
         LiveConnection connection = live.get(agentId);
-        if (connection != null) {
+        if (connection == null) {
+            return false;
+        }
+        connection.wake();
+        return true;
+    }
+
+    /** Every connection here looks at its outbox again: a wake-up from another node may have been missed. */
+    public void wakeAll() {
+        for (LiveConnection connection : live.values()) {
             connection.wake();
         }
+    }
+
+    /**
+     * Another node took the agent over with a connection of {@code epoch}: a connection here with an older
+     * epoch is stale and closes (4001), as a replaced connection does within one node.
+     */
+    public void takenOver(String agentId, long epoch, String byNode) {
+        LiveConnection connection = live.get(agentId);
+        if (connection != null && connection.epoch() < epoch) {
+            connection.close(CloseCodes.REPLACED, "replaced by a newer connection through node " + byNode);
+        }
+    }
+
+    /** The agents whose live connection is here. */
+    public List<String> liveAgents() {
+        return List.copyOf(live.keySet());
     }
 
     /** Sum of the outbox depths agents last reported in heartbeats. */

@@ -15,6 +15,9 @@ public interface LiveConnection {
     /** {@link System#nanoTime()} when the WebSocket opened. */
     long openedNanos();
 
+    /** The connection epoch its handshake took (see {@code Fence}); 0 before the handshake. */
+    long epoch();
+
     /** Whether the handshake completed (Welcome sent). */
     boolean established();
 

@@ -10,6 +10,7 @@ import java.util.Map;
  *
  * @param approval null when approved (or created directly), {@code pending} or {@code rejected} for an agent
  *     enrolled with a token that requires approval
+ * @param holderNode the server node holding the agent's live connection, null when none does (offline)
  */
 public record AgentRecord(
         String id,
@@ -29,7 +30,8 @@ public record AgentRecord(
         String statusMessage,
         long configVersion,
         long configAppliedVersion,
-        String approval) {
+        String approval,
+        String holderNode) {
 
     public static final String PENDING = "pending";
     public static final String REJECTED = "rejected";

@@ -21,22 +21,36 @@ public final class AgentSessionStore {
     /** Longest hostname, OS, arch, version or boot id kept from a Hello. */
     static final int MAX_REPORTED_LENGTH = 255;
 
+    /** The node name of a server that was not given one (tests, tools). */
+    public static final String DEFAULT_NODE = "local";
+
     private final Database db;
+    private final String nodeName;
+
+    /** The store of the node named {@code nodeName}: handshakes here make it the agent's holder. */
+    public AgentSessionStore(Database db, String nodeName) {
+        this.db = db;
+        this.nodeName = nodeName;
+    }
 
     public AgentSessionStore(Database db) {
-        this.db = db;
+        this(db, DEFAULT_NODE);
     }
 
     /**
-     * Records the Hello of a new connection and reads what the handshake needs, in one transaction.
+     * Records the Hello of a new connection and reads what the handshake needs, in one transaction. The
+     * connection takes the agent over: this node becomes its holder, and the connection epoch is bumped, which
+     * fences every older connection of the agent, here or on another node (see {@link Fence}).
      *
      * @return null when the agent no longer exists
      */
     public SessionStart beginSession(String agentId, Hello hello, long nowMillis) {
         return db.inTransaction("begin agent session", connection -> {
+            String previousHolder = holderIn(connection, agentId);
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE agents SET hostname = ?, os = ?, arch = ?, agent_version = ?, boot_id = ?,"
-                            + " reported_labels = ?, capabilities = ?, connected_at = ?, last_seen = ? WHERE id = ?")) {
+                            + " reported_labels = ?, capabilities = ?, connected_at = ?, last_seen = ?,"
+                            + " holder_node = ?, connection_epoch = connection_epoch + 1 WHERE id = ?")) {
                 update.setString(1, bounded(hello.getHostname()));
                 update.setString(2, bounded(hello.getOs()));
                 update.setString(3, bounded(hello.getArch()));
@@ -46,20 +60,53 @@ public final class AgentSessionStore {
                 update.setString(7, JsonColumns.encodeList(hello.getCapabilitiesList()));
                 update.setLong(8, nowMillis);
                 update.setLong(9, nowMillis);
-                update.setString(10, agentId);
+                update.setString(10, nodeName);
+                update.setString(11, agentId);
                 update.executeUpdate();
             }
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT name, applied_agent_seq, config_version, config_json, revoked_at, applied_agent_stamp"
-                            + " FROM agents WHERE id = ?")) {
+                    "SELECT name, applied_agent_seq, config_version, config_json, revoked_at, applied_agent_stamp,"
+                            + " connection_epoch FROM agents WHERE id = ?")) {
                 select.setString(1, agentId);
                 try (ResultSet row = select.executeQuery()) {
                     if (!row.next()) {
                         return null;
                     }
                     return new SessionStart(row.getString(1), row.getLong(2), row.getLong(6), row.getLong(3),
-                            row.getString(4), AgentStore.nullableLong(row, "revoked_at") != null);
+                            row.getString(4), AgentStore.nullableLong(row, "revoked_at") != null,
+                            new Fence(agentId, row.getLong(7)), previousHolder);
                 }
+            }
+        });
+    }
+
+    /** The node holding the agent, its row locked until the transaction ends; null when none does. */
+    private String holderIn(Connection connection, String agentId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT holder_node FROM agents WHERE id = ?" + db.dialect().forUpdate())) {
+            select.setString(1, agentId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        }
+    }
+
+    /**
+     * The connection holding {@code fence} ended: the agent has no holder any more, unless a newer connection
+     * (here or on another node) took it over meanwhile.
+     *
+     * @return true when the agent went offline: the fence was still current
+     */
+    public boolean release(Fence fence, long nowMillis) {
+        return db.inTransaction("release agent", connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE agents SET holder_node = NULL, last_seen = ? WHERE id = ? AND connection_epoch = ?"
+                            + " AND holder_node = ?")) {
+                update.setLong(1, nowMillis);
+                update.setString(2, fence.agentId());
+                update.setLong(3, fence.epoch());
+                update.setString(4, nodeName);
+                return update.executeUpdate() == 1;
             }
         });
     }
@@ -111,16 +158,28 @@ public final class AgentSessionStore {
      * Moves the agent's applied seq from {@code expected} to {@code applied}, with the stamp of the payload
      * at {@code applied}, in the transaction of the effects. Compare-and-set: a mismatch means another
      * connection applied in between, and the transaction must roll back.
+     *
+     * @throws FencedException when the connection holding {@code fence} was taken over
      */
-    public static void advanceAppliedIn(Connection connection, String agentId, long expected, long applied,
+    public static void advanceAppliedIn(Connection connection, Fence fence, long expected, long applied,
             long appliedStamp) throws SQLException {
+        String agentId = fence.agentId();
         try (PreparedStatement update = connection.prepareStatement("UPDATE agents SET applied_agent_seq = ?,"
-                + " applied_agent_stamp = ? WHERE id = ? AND applied_agent_seq = ?")) {
+                + " applied_agent_stamp = ? WHERE id = ? AND applied_agent_seq = ?"
+                + " AND (? < 0 OR connection_epoch = ?)")) {
             update.setLong(1, applied);
             update.setLong(2, appliedStamp);
             update.setString(3, agentId);
             update.setLong(4, expected);
+            update.setLong(5, fence.epoch());
+            update.setLong(6, fence.epoch());
             if (update.executeUpdate() != 1) {
+                if (fence.checked()) {
+                    FencedException stale = fence.stale(connection);
+                    if (stale.currentEpoch() != fence.epoch()) {
+                        throw stale;
+                    }
+                }
                 throw new SQLException("applied seq of agent " + agentId + " is no longer " + expected
                         + ": another connection applied payloads concurrently");
             }
@@ -153,8 +212,10 @@ public final class AgentSessionStore {
      * @param appliedAgentSeq highest agent seq applied
      * @param appliedAgentStamp the stamp of the agent payload at {@code appliedAgentSeq}, 0 when unknown
      * @param configJson null when no configuration was ever set
+     * @param fence this connection's claim on the agent
+     * @param previousHolder the node that held the agent before this handshake, null when none did
      */
     public record SessionStart(String name, long appliedAgentSeq, long appliedAgentStamp, long configVersion,
-            String configJson, boolean revoked) {
+            String configJson, boolean revoked, Fence fence, String previousHolder) {
     }
 }

@@ -20,7 +20,7 @@ public final class AgentStore {
 
     private static final String COLUMNS = "id, name, labels, created_at, revoked_at, last_seen, connected_at,"
             + " hostname, os, arch, agent_version, reported_labels, capabilities, status_state, status_message,"
-            + " config_version, config_applied_version, approval";
+            + " config_version, config_applied_version, approval, holder_node";
 
     private final Database db;
 
@@ -186,7 +186,8 @@ public final class AgentStore {
                 row.getString("status_message"),
                 row.getLong("config_version"),
                 row.getLong("config_applied_version"),
-                row.getString("approval"));
+                row.getString("approval"),
+                row.getString("holder_node"));
     }
 
     static Long nullableLong(ResultSet row, String column) throws SQLException {

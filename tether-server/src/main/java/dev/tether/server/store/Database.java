@@ -3,8 +3,10 @@ package dev.tether.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
@@ -49,12 +51,20 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final Dialect dialect;
+    /** What {@link #openDedicated} logs in with. */
+    private final String jdbcUrl;
+    private final String password;
+    private final String applicationName;
     /** SQLite's writes, committed in groups; null on PostgreSQL, which commits concurrent transactions itself. */
     private final GroupCommit groupCommit;
 
-    private Database(HikariDataSource pool, Dialect dialect) {
+    private Database(HikariDataSource pool, Dialect dialect, String jdbcUrl, String password,
+            String applicationName) {
         this.pool = pool;
         this.dialect = dialect;
+        this.jdbcUrl = jdbcUrl;
+        this.password = password;
+        this.applicationName = applicationName;
         this.groupCommit = dialect == Dialect.SQLITE ? GroupCommit.start(pool) : null;
     }
 
@@ -67,6 +77,14 @@ public final class Database implements AutoCloseable {
 
     /** As {@link #open(String, int)}, logging in with {@code password} (null: the URL's, if any). */
     public static Database open(String jdbcUrl, String password, int callers) {
+        return open(jdbcUrl, password, callers, "tether");
+    }
+
+    /**
+     * As {@link #open(String, String, int)}, every PostgreSQL connection named {@code applicationName}
+     * ({@code pg_stat_activity.application_name}): the cluster ends a dead node's sessions by it.
+     */
+    public static Database open(String jdbcUrl, String password, int callers, String applicationName) {
         Dialect dialect = Dialect.of(jdbcUrl);
         HikariConfig config = new HikariConfig();
         config.setPoolName("tether-db");
@@ -89,7 +107,10 @@ public final class Database implements AutoCloseable {
             // file); the group-commit writer, which every write goes through, sets a large one of its own.
             config.addDataSourceProperty("cache_size", String.valueOf(-READER_CACHE_KIB));
         }
-        return new Database(new HikariDataSource(config), dialect);
+        if (dialect == Dialect.POSTGRESQL) {
+            config.addDataSourceProperty("ApplicationName", applicationName);
+        }
+        return new Database(new HikariDataSource(config), dialect, jdbcUrl, password, applicationName);
     }
 
     /** SQLite's group commit, for tests; null on PostgreSQL. */
@@ -205,6 +226,21 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException(operation, e);
         }
+    }
+
+    /**
+     * A connection of its own, outside the pool, for a caller that keeps it (a LISTEN, a session-level
+     * advisory lock); the caller closes it. Auto-commit.
+     */
+    public Connection openDedicated() throws SQLException {
+        Properties properties = new Properties();
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
+        if (dialect == Dialect.POSTGRESQL) {
+            properties.setProperty("ApplicationName", applicationName);
+        }
+        return DriverManager.getConnection(jdbcUrl, properties);
     }
 
     /** Whether the database answers a trivial query within {@code timeout}. */

@@ -73,6 +73,15 @@ public enum Dialect {
         return this == POSTGRESQL ? " FOR UPDATE" : "";
     }
 
+    /**
+     * An SQL expression for the database's clock in epoch millis: leases between nodes are compared on this one
+     * clock, so nodes whose clocks drift apart still agree on which lease expired.
+     */
+    public String nowMillis() {
+        return this == POSTGRESQL ? "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+                : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+    }
+
     /** A JDBC URL safe to log: password parameters are masked. */
     public static String redact(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");

@@ -34,10 +34,19 @@ public final class ServerOutbox implements Outbox {
 
     private final Database db;
     private final String agentId;
+    /** Checked by every acknowledgement and read: a connection that was taken over acts no more. */
+    private final Fence fence;
 
-    public ServerOutbox(Database db, String agentId) {
+    /** The outbox as one connection sees it: its acks and reads are fenced by {@code fence}. */
+    public ServerOutbox(Database db, Fence fence) {
         this.db = db;
-        this.agentId = agentId;
+        this.agentId = fence.agentId();
+        this.fence = fence;
+    }
+
+    /** The outbox outside any connection (tests, tools): never fenced. */
+    public ServerOutbox(Database db, String agentId) {
+        this(db, Fence.unchecked(agentId));
     }
 
     @Override
@@ -131,14 +140,19 @@ public final class ServerOutbox implements Outbox {
         }
     }
 
+    /** {@inheritDoc} Nothing when the fence is stale: a connection that was taken over sends nothing more. */
     @Override
     public List<Envelope> read(long fromSeq, int max) {
         return db.withConnection("read outbox", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT envelope, seq, stamp FROM outbox WHERE agent_id = ? AND seq >= ? ORDER BY seq LIMIT ?")) {
+                    "SELECT o.envelope, o.seq, o.stamp FROM outbox o JOIN agents a ON a.id = o.agent_id"
+                            + " WHERE o.agent_id = ? AND o.seq >= ? AND (? < 0 OR a.connection_epoch = ?)"
+                            + " ORDER BY o.seq LIMIT ?")) {
                 select.setString(1, agentId);
                 select.setLong(2, fromSeq);
-                select.setInt(3, max);
+                select.setLong(3, fence.epoch());
+                select.setLong(4, fence.epoch());
+                select.setInt(5, max);
                 List<Envelope> out = new ArrayList<>();
                 try (ResultSet row = select.executeQuery()) {
                     while (row.next()) {
@@ -150,9 +164,11 @@ public final class ServerOutbox implements Outbox {
         });
     }
 
+    /** {@inheritDoc} @throws FencedException when the connection holding the fence was taken over */
     @Override
     public void acknowledge(long upToSeq) {
         db.inTransaction("acknowledge outbox", connection -> {
+            fence.checkIn(connection);
             try (PreparedStatement point = connection.prepareStatement("UPDATE agents SET out_acked_seq = ?,"
                     + " out_acked_stamp = (SELECT o.stamp FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)"
                     + " WHERE id = ? AND out_acked_seq < ?"
@@ -205,8 +221,10 @@ public final class ServerOutbox implements Outbox {
     /** {@inheritDoc} The jobs whose CommandRequest is renumbered follow it ({@code jobs.outbox_seq}). */
     @Override
     public long renumberAfter(long peerApplied, long peerStamp) {
-        return db.inTransaction("renumber outbox", connection ->
-                OutboxRenumbering.renumberIn(connection, agentId, peerApplied, peerStamp));
+        return db.inTransaction("renumber outbox", connection -> {
+            fence.checkIn(connection);
+            return OutboxRenumbering.renumberIn(connection, agentId, peerApplied, peerStamp);
+        });
     }
 
     /** Payloads waiting in every agent's outbox. */

@@ -31,6 +31,11 @@ final class RecordingConnection implements LiveConnection {
     }
 
     @Override
+    public long epoch() {
+        return 0;
+    }
+
+    @Override
     public long openedNanos() {
         return openedNanos;
     }

@@ -274,7 +274,7 @@ abstract class StoreTest {
     void appliedSeqCompareAndSetRollsBackTheEffectsOnMismatch() {
         assertThatThrownBy(() -> db.inTransaction("apply", connection -> {
             EventStore.insertIn(connection, agentId, List.of(new NewEvent(1, "lost", "{}", 1, 1)));
-            AgentSessionStore.advanceAppliedIn(connection, agentId, 7, 8, 0);
+            AgentSessionStore.advanceAppliedIn(connection, Fence.unchecked(agentId), 7, 8, 0);
             return null;
         })).isInstanceOf(StoreException.class).hasMessageContaining("no longer 7");
 

@@ -1,0 +1,228 @@
+package dev.tether.server.cluster;
+
+import dev.tether.server.events.EventLog;
+import dev.tether.server.events.ServerEvent;
+import dev.tether.server.store.Database;
+import dev.tether.server.store.Dialect;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code nodes} table and the agents' holders: registering a node, renewing its lease, and sweeping the
+ * nodes whose lease expired (their agents go offline). Every time is the database's clock
+ * ({@link Dialect#nowMillis()}), never a node's.
+ *
+ * <p>Blocking; thread safe (state lives in the database).
+ */
+final class NodeRegistry {
+
+    /** Close code recorded in the {@code agent.offline} event of an agent whose node died. */
+    /** 1006, abnormal closure: the node died without closing the connection. */
+    static final int NODE_LOST_CODE = 1006;
+
+    private final Database db;
+    private final String now;
+
+    NodeRegistry(Database db) {
+        this.db = db;
+        this.now = db.dialect().nowMillis();
+    }
+
+    /** What a node writes about itself. */
+    record Self(String name, String incarnation, String advertiseUrl, String version, long leaseMillis) {
+    }
+
+    /**
+     * Enters this node in the table. A row of an earlier process with the same name whose lease expired is
+     * taken over, and the agents it held go offline first.
+     *
+     * @return the live node that already holds the name, or, on SQLite, any other live node; empty when this
+     *     node is registered
+     */
+    Optional<NodeRow> register(Self self) {
+        return db.inTransaction("register node", connection -> {
+            Optional<NodeRow> rival = rivalIn(connection, self);
+            if (rival.isPresent()) {
+                return rival;
+            }
+            offlineIn(connection, self.name());
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM nodes WHERE name = ?")) {
+                delete.setString(1, self.name());
+                delete.executeUpdate();
+            }
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO nodes (name, incarnation,"
+                    + " advertise_url, version, started_at, renewed_at, lease_ms) VALUES (?, ?, ?, ?, " + now + ", "
+                    + now + ", ?)")) {
+                insert.setString(1, self.name());
+                insert.setString(2, self.incarnation());
+                insert.setString(3, self.advertiseUrl());
+                insert.setString(4, self.version());
+                insert.setLong(5, self.leaseMillis());
+                insert.executeUpdate();
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** A live node with this name, or on SQLite (single node) any other live node. */
+    private Optional<NodeRow> rivalIn(Connection connection, Self self) throws SQLException {
+        boolean sqlite = db.dialect() == Dialect.SQLITE;
+        for (NodeRow row : listIn(connection)) {
+            boolean sameName = row.name().equals(self.name());
+            if ((sameName || sqlite) && !row.state().equals("expired")) {
+                return Optional.of(row);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Renews this node's lease and reports its agent count and draining flag.
+     *
+     * @return false when the row is gone or was swept: another node found the lease expired and took this
+     *     node's agents offline
+     */
+    boolean renew(Self self, int agents, boolean draining) {
+        return db.withConnection("renew node lease", connection -> {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE nodes SET renewed_at = " + now
+                    + ", agents = ?, draining = ? WHERE name = ? AND incarnation = ? AND expired = 0")) {
+                update.setInt(1, agents);
+                update.setInt(2, draining ? 1 : 0);
+                update.setString(3, self.name());
+                update.setString(4, self.incarnation());
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Updates this node's advertise URL. */
+    void advertise(Self self) {
+        db.withConnection("advertise node", connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE nodes SET advertise_url = ? WHERE name = ? AND incarnation = ?")) {
+                update.setString(1, self.advertiseUrl());
+                update.setString(2, self.name());
+                update.setString(3, self.incarnation());
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    /** Names of nodes whose lease expired and that were not swept yet. */
+    List<String> expired() {
+        return db.withConnection("find expired nodes", connection -> {
+            List<String> names = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT name FROM nodes WHERE expired = 0 AND renewed_at + lease_ms < " + now);
+                    ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    names.add(row.getString(1));
+                }
+            }
+            return names;
+        });
+    }
+
+    /**
+     * Marks an expired node swept and takes its agents offline, with an {@code agent.offline} event each, in
+     * one transaction. Nodes sweep concurrently: only one of them finds the node still unswept.
+     *
+     * @return the number of agents taken offline, or -1 when the node renewed or was swept meanwhile
+     */
+    int sweep(String name) {
+        return db.inTransaction("sweep expired node", connection -> {
+            try (PreparedStatement mark = connection.prepareStatement("UPDATE nodes SET expired = 1"
+                    + " WHERE name = ? AND expired = 0 AND renewed_at + lease_ms < " + now)) {
+                mark.setString(1, name);
+                if (mark.executeUpdate() != 1) {
+                    return -1;
+                }
+            }
+            return offlineIn(connection, name);
+        });
+    }
+
+    /** Clears the holder of every agent {@code node} held, with an offline event each; the events go last. */
+    private int offlineIn(Connection connection, String node) throws SQLException {
+        List<ServerEvent> events = new ArrayList<>();
+        long at = System.currentTimeMillis();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT id, name FROM agents WHERE holder_node = ?" + db.dialect().forUpdate())) {
+            select.setString(1, node);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    events.add(ServerEvent.create(ServerEvent.AGENT_OFFLINE, row.getString(1), new JsonObject()
+                            .put("agent_id", row.getString(1)).put("agent_name", row.getString(2))
+                            .put("code", NODE_LOST_CODE).put("node", node)
+                            .put("at", Instant.ofEpochMilli(at).toString()), at));
+                }
+            }
+        }
+        try (PreparedStatement clear = connection.prepareStatement(
+                "UPDATE agents SET holder_node = NULL WHERE holder_node = ?")) {
+            clear.setString(1, node);
+            clear.executeUpdate();
+        }
+        EventLog.insertIn(connection, db.dialect(), events);
+        return events.size();
+    }
+
+    /** Rows of nodes swept longer ago than {@code olderThanMillis} are deleted. */
+    int purge(long olderThanMillis) {
+        return db.withConnection("purge old nodes", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM nodes WHERE expired = 1 AND renewed_at < " + now + " - ?")) {
+                delete.setLong(1, olderThanMillis);
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Ends the database sessions of a node whose lease expired (PostgreSQL): a paused node's transactions
+     * and its advisory lock die with them, so housekeeping moves to a live node. Needs the same database role
+     * on every node (or {@code pg_signal_backend}).
+     *
+     * @return the number of sessions ended
+     */
+    int terminateSessions(String name) {
+        if (db.dialect() != Dialect.POSTGRESQL) {
+            return 0;
+        }
+        return db.withConnection("end an expired node's sessions", connection -> {
+            try (PreparedStatement terminate = connection.prepareStatement("SELECT COUNT(pg_terminate_backend(pid))"
+                    + " FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()")) {
+                terminate.setString(1, ClusterSettings.applicationName(name));
+                try (ResultSet row = terminate.executeQuery()) {
+                    return row.next() ? row.getInt(1) : 0;
+                }
+            }
+        });
+    }
+
+    List<NodeRow> list() {
+        return db.withConnection("list nodes", this::listIn);
+    }
+
+    private List<NodeRow> listIn(Connection connection) throws SQLException {
+        List<NodeRow> nodes = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT name, advertise_url, version,"
+                + " started_at, renewed_at, lease_ms, agents, draining, expired, " + now + " - renewed_at"
+                + " FROM nodes ORDER BY name");
+                ResultSet row = select.executeQuery()) {
+            while (row.next()) {
+                nodes.add(new NodeRow(row.getString(1), row.getString(2), row.getString(3), row.getLong(4),
+                        row.getLong(5), row.getLong(6), row.getInt(7), row.getInt(8) == 1, row.getInt(9) == 1,
+                        row.getLong(10)));
+            }
+        }
+        return nodes;
+    }
+}
