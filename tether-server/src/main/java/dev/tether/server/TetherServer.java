@@ -31,6 +31,7 @@ import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.DbExecutor;
 import dev.tether.server.store.Dialect;
+import dev.tether.server.store.SqliteLock;
 import dev.tether.server.users.UserStore;
 import dev.tether.server.users.Users;
 import dev.tether.server.ui.WebAssets;
@@ -111,6 +112,9 @@ public final class TetherServer implements AutoCloseable {
                 : "jdbc:sqlite:" + config.dataDir().resolve(SQLITE_FILE).toAbsolutePath();
         // Closed in reverse: the executor finishes its tasks before the database closes.
         int dbThreads = Dialect.of(jdbcUrl) == Dialect.SQLITE ? SQLITE_DB_THREADS : DB_THREADS;
+        if (Dialect.of(jdbcUrl) == Dialect.SQLITE) {
+            push(resources, SqliteLock.acquire(jdbcUrl));
+        }
         String nodeName = config.cluster().nodeName();
         Database db = push(resources, Database.open(jdbcUrl, config.dbPassword(), dbThreads + KEY_CHECK_THREADS,
                 ClusterSettings.applicationName(nodeName)));

@@ -53,7 +53,7 @@ final class Membership {
     /**
      * Enters this node in the cluster.
      *
-     * @throws IllegalStateException when a live node holds the name, or another node uses a SQLite database
+     * @throws IllegalStateException when a live node holds the name
      */
     void join() throws InterruptedException {
         long deadline = System.nanoTime() + LEASE.plus(RENEW_PERIOD).toNanos();
@@ -64,11 +64,6 @@ final class Membership {
                 return;
             }
             NodeRow other = rival.get();
-            if (!other.name().equals(self.name())) {
-                throw new IllegalStateException("another server, node '" + other.name() + "' (" + other.advertiseUrl()
-                        + "), uses this SQLite database: SQLite serves a single node. Stop it, or run a cluster on "
-                        + "PostgreSQL (--db jdbc:postgresql://...)");
-            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("node name '" + self.name() + "' is held by a live node (" + other
                         .advertiseUrl() + ", lease renewed " + other.leaseAgeMillis() + " ms ago): give each node "

@@ -177,7 +177,7 @@ final class ReliableSession {
      */
     private boolean released() {
         try {
-            return services.sessions().release(fence, System.currentTimeMillis());
+            return services.sessions().release(fence);
         } catch (RuntimeException e) {
             // The holder stays set; if this node dies, the cluster's sweep clears it.
             LOG.warn("agent {}: could not record it offline", agentId, e);

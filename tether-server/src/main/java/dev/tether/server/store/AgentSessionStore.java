@@ -97,15 +97,13 @@ public final class AgentSessionStore {
      *
      * @return true when the agent went offline: the fence was still current
      */
-    public boolean release(Fence fence, long nowMillis) {
+    public boolean release(Fence fence) {
         return db.inTransaction("release agent", connection -> {
             try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE agents SET holder_node = NULL, last_seen = ? WHERE id = ? AND connection_epoch = ?"
-                            + " AND holder_node = ?")) {
-                update.setLong(1, nowMillis);
-                update.setString(2, fence.agentId());
-                update.setLong(3, fence.epoch());
-                update.setString(4, nodeName);
+                    "UPDATE agents SET holder_node = NULL WHERE id = ? AND connection_epoch = ? AND holder_node = ?")) {
+                update.setString(1, fence.agentId());
+                update.setLong(2, fence.epoch());
+                update.setString(3, nodeName);
                 return update.executeUpdate() == 1;
             }
         });

@@ -104,10 +104,10 @@ abstract class FencingTest {
         Fence stale = handshake(nodeA);
         Fence current = handshake(nodeB);
 
-        assertThat(nodeA.release(stale, 4000)).isFalse();
+        assertThat(nodeA.release(stale)).isFalse();
         assertThat(agents.find(agentId).orElseThrow().holderNode()).isEqualTo("node-b");
 
-        assertThat(nodeB.release(current, 5000)).isTrue();
+        assertThat(nodeB.release(current)).isTrue();
         assertThat(agents.find(agentId).orElseThrow().holderNode()).isNull();
     }
 

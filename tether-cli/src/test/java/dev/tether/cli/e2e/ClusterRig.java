@@ -1,0 +1,237 @@
+package dev.tether.cli.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Server nodes of one cluster as real processes on one PostgreSQL database, with HAProxy (the Debian package)
+ * in front of them as the agents' one URL, the way the cluster is deployed. Each node has its own port and
+ * data dir and keeps them across restarts.
+ */
+final class ClusterRig implements AutoCloseable {
+
+    static final String HAPROXY = "/usr/sbin/haproxy";
+
+    private final Path dir;
+    private final Path logDir;
+    private final String jdbcUrl;
+    private final Path secretFile;
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final List<JavaProcess> processes = new ArrayList<>();
+    private Process haproxy;
+    private int haproxyPort;
+    private int starts;
+
+    /** A server node: its name, port and current process. */
+    static final class Node {
+        final String name;
+        final int port;
+        JavaProcess process;
+
+        Node(String name, int port) {
+            this.name = name;
+            this.port = port;
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + port);
+        }
+
+        ServerApi api() {
+            return new ServerApi(url(), Fleet.ADMIN_TOKEN);
+        }
+    }
+
+    ClusterRig(Path dir, String testName, String jdbcUrl) throws IOException {
+        this.dir = dir;
+        this.logDir = JavaProcess.LOG_ROOT.resolve(testName);
+        this.jdbcUrl = jdbcUrl;
+        this.secretFile = dir.resolve("cluster.secret");
+        Files.writeString(secretFile, "0123456789abcdef0123456789abcdef-cluster-test-secret\n");
+        JavaProcess.prepareAgentStarts();
+    }
+
+    /** Starts nodes with these names, one after another, each ready before the next. */
+    ClusterRig start(String... names) throws IOException {
+        for (String name : names) {
+            Node node = new Node(name, freePort());
+            nodes.put(name, node);
+            launch(node);
+            awaitReady(node);
+        }
+        return this;
+    }
+
+    Node node(String name) {
+        return nodes.get(name);
+    }
+
+    List<Node> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    /** Starts the node's process again (after a kill), and waits until it is ready. */
+    void restart(String name) throws IOException {
+        Node node = nodes.get(name);
+        launch(node);
+        awaitReady(node);
+    }
+
+    private void launch(Node node) throws IOException {
+        List<String> args = List.of("server",
+                "--listen", "127.0.0.1:" + node.port,
+                "--data-dir", dir.resolve("node-" + node.name).toString(),
+                "--insecure-http",
+                "--heartbeat-interval", "1s",
+                "--db", jdbcUrl,
+                "--node-name", node.name,
+                "--advertise-url", node.url().toString(),
+                "--cluster-secret-file", secretFile.toString());
+        node.process = JavaProcess.start("node-" + node.name + "-" + (++starts), logDir,
+                Map.of("TETHER_ADMIN_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN, args);
+        processes.add(node.process);
+    }
+
+    private static void awaitReady(Node node) {
+        HttpClient http = HttpClient.newHttpClient();
+        await("node " + node.name + " ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    if (!node.process.alive()) {
+                        throw new AssertionError("node " + node.name + " exited:\n" + node.process.output());
+                    }
+                    try {
+                        return http.send(HttpRequest.newBuilder(node.url().resolve("/readyz")).build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+    }
+
+    /** SIGSTOP or SIGCONT to a node's process. */
+    void signal(String name, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(nodes.get(name).process.pid()))
+                .inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new AssertionError("kill -" + signal + " failed");
+        }
+    }
+
+    /** Starts HAProxy in front of every node, balancing by least connections and checking /readyz. */
+    URI startLoadBalancer() throws IOException {
+        haproxyPort = freePort();
+        StringBuilder config = new StringBuilder("""
+                global
+                    maxconn 4000
+                defaults
+                    mode http
+                    timeout connect 1s
+                    timeout client 1h
+                    timeout server 1h
+                    timeout tunnel 1h
+                    timeout check 1s
+                    option redispatch
+                    retries 2
+                frontend agents
+                    bind 127.0.0.1:%d
+                    default_backend nodes
+                backend nodes
+                    balance leastconn
+                    option httpchk GET /readyz
+                    default-server inter 500ms fall 2 rise 2
+                """.formatted(haproxyPort));
+        for (Node node : nodes.values()) {
+            config.append("    server ").append(node.name).append(" 127.0.0.1:").append(node.port).append(" check\n");
+        }
+        Path file = dir.resolve("haproxy.cfg");
+        Files.writeString(file, config);
+        Files.createDirectories(logDir);
+        haproxy = new ProcessBuilder(HAPROXY, "-db", "-f", file.toString())
+                .redirectErrorStream(true).redirectOutput(logDir.resolve("haproxy.log").toFile()).start();
+        URI url = URI.create("http://127.0.0.1:" + haproxyPort);
+        HttpClient http = HttpClient.newHttpClient();
+        await("haproxy ready").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            if (!haproxy.isAlive()) {
+                throw new AssertionError("haproxy exited; see " + logDir.resolve("haproxy.log"));
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(url.resolve("/readyz")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return url;
+    }
+
+    /** Creates an agent through the first node and writes its key file. */
+    Fleet.AgentIdentity createAgent(String name) throws IOException, InterruptedException {
+        JsonObject created = nodes.values().iterator().next().api().createAgent(name, new JsonObject());
+        Path keyFile = dir.resolve(name + ".key");
+        Files.writeString(keyFile, created.getString("key"));
+        return new Fleet.AgentIdentity(created.getString("id"), name, keyFile, dir.resolve(name + "-state"));
+    }
+
+    /** Starts {@code tether agent} against {@code server}. */
+    JavaProcess startAgent(Fleet.AgentIdentity agent, URI server) throws IOException {
+        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), Fleet.MAIN,
+                List.of("agent", "--server", server.toString(), "--insecure", "--key-file", agent.keyFile().toString(),
+                        "--state-dir", agent.stateDir().toString()));
+        processes.add(process);
+        return process;
+    }
+
+    /** Starts an agent process that publishes test.n events first..last through {@code server}. */
+    JavaProcess startPublisher(Fleet.AgentIdentity agent, URI server, long first, long last, int batch, long pauseMs)
+            throws IOException {
+        JavaProcess process = JavaProcess.start(agent.name() + "-pub-" + processes.size(), logDir, Map.of(),
+                PublishingAgentMain.class.getName(), List.of(server.toString(), agent.keyFile().toString(),
+                        agent.stateDir().toString(), Long.toString(first), Long.toString(last),
+                        Integer.toString(batch), Long.toString(pauseMs)));
+        processes.add(process);
+        return process;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Node node : nodes.values()) {
+            if (node.process != null && node.process.alive()) {
+                // A stopped process ignores SIGTERM until continued.
+                new ProcessBuilder("kill", "-CONT", Long.toString(node.process.pid())).start().waitFor();
+            }
+        }
+        for (JavaProcess process : processes) {
+            process.close();
+        }
+        if (haproxy != null) {
+            haproxy.destroy();
+            haproxy.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}
