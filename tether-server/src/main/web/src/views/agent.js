@@ -59,6 +59,7 @@ export const agentView = {
         fact('OS / arch', agent.os ? `${agent.os} / ${agent.arch}` : '—'),
         fact('Agent version', agent.agent_version || '—'),
         agent.status === 'online' ? fact('Connected', timeEl(agent.connected_since)) : fact('Last seen', timeEl(agent.last_seen, 'never')),
+        agent.node ? fact('Server node', h('code', {}, agent.node)) : null,
         fact('Uptime', agent.metrics ? duration(agent.metrics.uptime_s) : '—'),
         fact('Enrolled', when(agent.created_at))));
       render(body(labels), h('dl', { class: 'facts' },

@@ -106,7 +106,7 @@ export const agentsView = {
       }
       render(body, h('table', { class: 'table agents-table' },
         h('caption', { class: 'sr-only' }, `Agents: ${shown.length} of ${all.length} shown`),
-        h('thead', {}, h('tr', {}, ['Status', 'Name', 'Labels', 'Hostname', 'OS / arch', 'Version', 'Last seen']
+        h('thead', {}, h('tr', {}, ['Status', 'Name', 'Labels', 'Hostname', 'OS / arch', 'Version', 'Node', 'Last seen']
           .map((title) => h('th', { scope: 'col' }, title)))),
         h('tbody', {}, shown.map(row))));
     }
@@ -140,7 +140,7 @@ export const agentsView = {
 
     const unsubscribe = [
       events.on('agent.online', (event) => refresh(event.agent_id, { status: 'online', last_seen: event.at })),
-      events.on('agent.offline', (event) => refresh(event.agent_id, { status: 'offline', last_seen: event.at })),
+      events.on('agent.offline', (event) => refresh(event.agent_id, { status: 'offline', node: null, last_seen: event.at })),
     ];
     load();
     return () => {
@@ -164,6 +164,7 @@ function row(agent) {
   h('td', { class: 'mono' }, agent.hostname || '—'),
   h('td', {}, agent.os ? `${agent.os} / ${agent.arch}` : '—'),
   h('td', { class: 'mono' }, agent.agent_version || '—'),
+  h('td', { class: 'mono', 'data-field': 'node', title: 'The server node holding its connection' }, agent.node || '—'),
   h('td', {}, agent.status === 'online' ? h('span', { class: 'now' }, 'now') : timeEl(agent.last_seen, 'never')));
 }
 

@@ -128,6 +128,8 @@ class WebUiTest {
         WebElement row = browser.find("tr[data-agent-name='web-1']");
         assertThat(row.getText()).contains("env=prod").contains("role=web");
         browser.textUntil("tr[data-agent-name='web-1']", text -> text.contains("Linux"), "reported OS of web-1");
+        String node = fleet.api("GET", "/api/v1/cluster/nodes", null).getString("self");
+        browser.textUntil("tr[data-agent-name='web-1'] td[data-field=node]", node::equals, "the node holding web-1");
 
         browser.find("input[type=search]").sendKeys("staging");
         browser.until(d -> browser.all("tbody tr").size() == 1, "search narrows to web-2");
@@ -271,6 +273,7 @@ class WebUiTest {
         web2.stop();
 
         awaitStatus("web-2", "offline");
+        browser.textUntil("tr[data-agent-name='web-2'] td[data-field=node]", "—"::equals, "no node holds web-2");
         assertThat(browser.script("return window.tetherNoReload")).isEqualTo(true);
         assertThat(browser.find("[data-count=online] .count-value").getText()).isEqualTo("1");
     }
