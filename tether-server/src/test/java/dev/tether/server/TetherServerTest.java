@@ -120,6 +120,21 @@ class TetherServerTest {
     }
 
     @Test
+    void aSecondServerOnTheSameSqliteDatabaseIsRefusedAndARestartAfterTheFirstStopsStartsAtOnce() throws Exception {
+        Path dataDir = dir.resolve("shared");
+        try (TestServer first = TestServer.start(config(dataDir))) {
+            assertThatThrownBy(() -> TestServer.start(config(dataDir)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("SQLite serves a single node")
+                    .hasMessageContaining("pid " + ProcessHandle.current().pid())
+                    .hasMessageContaining("PostgreSQL");
+        }
+        try (TestServer again = TestServer.start(config(dataDir))) {
+            assertThat(again.port()).isPositive();
+        }
+    }
+
+    @Test
     void busyPortIsReportedWithWhatToDo() throws Exception {
         try (TestServer first = TestServer.start(config(dir.resolve("one")))) {
             ServerConfig clash = config(dir.resolve("two")).withPort(first.port());

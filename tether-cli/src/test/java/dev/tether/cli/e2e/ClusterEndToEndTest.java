@@ -187,6 +187,49 @@ class ClusterEndToEndTest {
     }
 
     @Test
+    void aNodeStoppedWithSigtermIsNotReadyAndHandsItsAgentsToTheOthersBeforeItExits() throws Exception {
+        rig.start("a", "b", "c");
+        URI balancer = rig.startLoadBalancer();
+        ServerApi b = rig.node("b").api();
+        List<Agent> agents = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 30; i++) {
+                Fleet.AgentIdentity identity = rig.createAgent("drained-" + i);
+                agents.add(Agent.start(AgentConfig.builder().server(balancer)
+                        .key(Files.readString(identity.keyFile()).strip()).stateDir(identity.stateDir())
+                        .insecure(true).backoff(new Backoff(Duration.ofMillis(200), 2.0, Duration.ofSeconds(2)))
+                        .build()));
+            }
+            await("30 online").atMost(Duration.ofSeconds(30)).until(() -> holders(b).size() == 30);
+            assertThat(holders(b)).as("HAProxy spreads the agents, so a holds some").containsValue("a");
+            HttpClient http = HttpClient.newHttpClient();
+            URI ready = rig.node("a").url().resolve("/readyz");
+
+            Thread stopper = Thread.ofVirtual().start(() -> {
+                try {
+                    rig.node("a").process.stop();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            await("a answers /readyz with 503 while it drains").atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(20)).until(() ->
+                            http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString())
+                                    .statusCode() == 503);
+            stopper.join(Duration.ofSeconds(30));
+
+            assertThat(rig.node("a").process.alive()).isFalse();
+            await("every agent online through b or c").atMost(Duration.ofSeconds(30)).until(() -> {
+                Map<String, String> now = holders(b);
+                return now.size() == 30 && !now.containsValue("a");
+            });
+            assertThat(rig.node("a").process.output()).contains("draining: handing");
+        } finally {
+            agents.parallelStream().forEach(Agent::close);
+        }
+    }
+
+    @Test
     void aThousandEventsArriveExactlyOnceWithOneNodeKilledAndAnotherStoppedAlongTheWay() throws Exception {
         rig.start("a", "b", "c");
         URI balancer = rig.startLoadBalancer();
