@@ -86,7 +86,10 @@ public final class ConnectionManager implements AutoCloseable {
 
     /** The session running now, null between sessions. Written by the loop thread. */
     private volatile Session current;
-    /** The connect URL of the server dialed in the current attempt. Owned by the loop thread. */
+    /**
+     * The connect URL of the server dialed in the current attempt (before the first: the first to dial).
+     * Owned by the loop thread.
+     */
     private URI target;
     /** Owned by the loop thread. */
     private boolean unauthorizedLogged;
@@ -110,6 +113,7 @@ public final class ConnectionManager implements AutoCloseable {
         this.metrics = metrics;
         this.clock = clock;
         this.servers = ServerRotation.shuffled(config.connectUris(), random);
+        this.target = servers.peek();
         this.retries = new Retries(config.backoff(), random);
         this.client = TrustedCa.httpClient(config.caFile()).connectTimeout(Limits.HANDSHAKE_TIMEOUT).build();
         this.dialer = new Dialer(client, config.key(), identity.version());
