@@ -79,9 +79,9 @@ public final class ClusterCommand {
             for (int i = 0; i < nodes.size(); i++) {
                 JsonObject node = nodes.getJsonObject(i);
                 String name = node.getString("name", "-");
-                table.row((name != null && name.equals(self) ? ANSWERED : OTHER) + name,
-                        node.getString("advertise_url"), node.getValue("agents"), leaseAge(node.getLong("lease_age_ms")),
-                        node.getString("version"), node.getString("state"));
+                table.row((name.equals(self) ? ANSWERED : OTHER) + name, node.getString("advertise_url"),
+                        node.getValue("agents"), leaseAge(node.getLong("lease_age_ms")), node.getString("version"),
+                        node.getString("state"));
                 alive += "alive".equals(node.getString("state")) ? 1 : 0;
             }
             table.lines().forEach(out::println);
