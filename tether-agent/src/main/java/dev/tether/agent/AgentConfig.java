@@ -6,8 +6,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -17,8 +19,9 @@ import java.util.TreeMap;
  * What an agent needs to run. Validated on construction, with messages that say
  * what to change; the key never appears in a message or in {@link #toString()}.
  *
- * @param server the server's base URL: {@code https://host[:port][/prefix]} ({@code wss://} is
- *     accepted too); {@code http://} and {@code ws://} only with {@code insecure}
+ * @param servers the base URLs of the server's nodes, at least one, each {@code https://host[:port][/prefix]}
+ *     ({@code wss://} is accepted too; {@code http://} and {@code ws://} only with {@code insecure}); the agent
+ *     tries them in its own shuffled order (see {@code ServerRotation}); never null, copied, no server twice
  * @param key the agent key, sent as {@code Authorization: Bearer} on the upgrade
  * @param stateDir where the agent keeps {@code agent.db} and its config files; created 0700 if missing
  * @param labels labels the agent reports in Hello (never null; copied)
@@ -31,7 +34,7 @@ import java.util.TreeMap;
  *     and make it this machine's; without it such a state dir is refused (see {@code StateStore#claimHost})
  * @param runAs the user jobs and shells run as ({@code --run-as}), or null for the agent's own
  */
-public record AgentConfig(URI server, String key, Path stateDir, Map<String, String> labels, boolean insecure,
+public record AgentConfig(List<URI> servers, String key, Path stateDir, Map<String, String> labels, boolean insecure,
         Backoff backoff, ShellSettings shell, Path caFile, boolean acceptMovedState, RunAs runAs) {
 
     private static final Set<String> SECURE_SCHEMES = Set.of("https", "wss");
@@ -39,7 +42,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
     private static final int MAX_LABEL_LENGTH = 256;
 
     public AgentConfig {
-        checkServer(server, insecure);
+        servers = checkServers(servers, insecure);
         checkKey(key);
         if (stateDir == null) {
             throw new IllegalArgumentException("a state dir is required (--state-dir): the agent keeps its "
@@ -57,11 +60,16 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         return new Builder();
     }
 
+    /** The WebSocket URLs the agent dials, one per server, in the order given (see {@link #connectUri(URI)}). */
+    public List<URI> connectUris() {
+        return servers.stream().map(AgentConfig::connectUri).toList();
+    }
+
     /**
-     * The WebSocket URL the agent dials: the server URL with http mapped to ws,
+     * The WebSocket URL the agent dials for a server: its URL with http mapped to ws,
      * https to wss, and {@code /v1/agents/connect} appended to its path.
      */
-    public URI connectUri() {
+    public static URI connectUri(URI server) {
         String scheme = switch (server.getScheme().toLowerCase(Locale.ROOT)) {
             case "http", "ws" -> "ws";
             default -> "wss";
@@ -76,15 +84,40 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
 
     @Override
     public String toString() {
-        return "AgentConfig[server=" + server + ", key=<masked>, stateDir=" + stateDir + ", labels=" + labels
+        return "AgentConfig[servers=" + servers + ", key=<masked>, stateDir=" + stateDir + ", labels=" + labels
                 + ", insecure=" + insecure + ", backoff=" + backoff + ", shell=" + shell + ", caFile=" + caFile
                 + ", acceptMovedState=" + acceptMovedState
                 + ", runAs=" + (runAs == null ? "(agent's user)" : runAs.user()) + "]";
     }
 
-    private static void checkServer(URI server, boolean insecure) {
-        if (server == null) {
+    /**
+     * Validates the server URLs, each as {@code --server} would be; a server given twice (after mapping
+     * http to ws, https to wss and dropping a trailing slash) is refused.
+     *
+     * @return an unmodifiable copy
+     * @throws IllegalArgumentException naming the URL at fault and what to write instead
+     */
+    public static List<URI> checkServers(List<URI> servers, boolean insecure) {
+        if (servers == null || servers.isEmpty()) {
             throw new IllegalArgumentException("a server URL is required (--server https://tether.example.com)");
+        }
+        Map<URI, URI> seen = new LinkedHashMap<>();
+        for (int i = 0; i < servers.size(); i++) {
+            URI server = servers.get(i);
+            checkServer(server, insecure, servers.size() == 1 ? "" : " #" + (i + 1));
+            URI earlier = seen.putIfAbsent(connectUri(server), server);
+            if (earlier != null) {
+                throw new IllegalArgumentException("server URL '" + server + "' names the same server as '" + earlier
+                        + "': give each server once (--server URL, repeatable)");
+            }
+        }
+        return List.copyOf(servers);
+    }
+
+    private static void checkServer(URI server, boolean insecure, String position) {
+        if (server == null) {
+            throw new IllegalArgumentException("server URL" + position + " is empty: "
+                    + "expected something like https://tether.example.com");
         }
         String scheme = server.getScheme() == null ? "" : server.getScheme().toLowerCase(Locale.ROOT);
         if (!SECURE_SCHEMES.contains(scheme) && !PLAIN_SCHEMES.contains(scheme)) {
@@ -97,7 +130,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         }
         if (server.getRawUserInfo() != null) {
             // Printing the URL would print the credentials, so this message does not.
-            throw new IllegalArgumentException("the server URL must not contain a user or password; "
+            throw new IllegalArgumentException("the server URL" + position + " must not contain a user or password; "
                     + "the agent authenticates with its key");
         }
         if (server.getRawQuery() != null || server.getRawFragment() != null) {
@@ -147,7 +180,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
     /** Builds an {@link AgentConfig}; {@link #build()} validates. Not thread safe. */
     public static final class Builder {
 
-        private URI server;
+        private List<URI> servers = List.of();
         private String key;
         private Path stateDir;
         private final Map<String, String> labels = new LinkedHashMap<>();
@@ -165,20 +198,34 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         private Builder() {
         }
 
+        /** The one server (a single node); replaces any given before. */
         public Builder server(URI server) {
-            this.server = server;
+            this.servers = server == null ? List.of() : List.of(server);
             return this;
         }
 
-        /** @throws IllegalArgumentException when {@code server} is not a URI */
+        /**
+         * The one server (a single node); replaces any given before.
+         *
+         * @throws IllegalArgumentException when {@code server} is not a URI
+         */
         public Builder server(String server) {
+            return server(server == null ? null : parse(server));
+        }
+
+        /** The server's nodes, tried in a shuffled order; replaces any given before. Validated by {@link #build()}. */
+        public Builder servers(List<URI> servers) {
+            this.servers = servers == null ? List.of() : new ArrayList<>(servers);
+            return this;
+        }
+
+        private static URI parse(String server) {
             try {
-                this.server = server == null ? null : new URI(server.trim());
+                return new URI(server.trim());
             } catch (URISyntaxException e) {
                 throw new IllegalArgumentException("server URL '" + server + "' is not a valid URL: "
                         + e.getReason());
             }
-            return this;
         }
 
         public Builder key(String key) {
@@ -242,7 +289,7 @@ public record AgentConfig(URI server, String key, Path stateDir, Map<String, Str
         }
 
         public AgentConfig build() {
-            return new AgentConfig(server, key, stateDir, labels, insecure, backoff,
+            return new AgentConfig(servers, key, stateDir, labels, insecure, backoff,
                     new ShellSettings(shellEnabled, shellProgram, maxShells, shellIdleTimeout, shellScrollbackBytes),
                     caFile, acceptMovedState, runAs);
         }

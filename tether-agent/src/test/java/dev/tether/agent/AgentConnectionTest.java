@@ -17,8 +17,12 @@ import dev.tether.protocol.v1.Envelope.PayloadCase;
 import dev.tether.protocol.v1.GoAway;
 import dev.tether.protocol.v1.Heartbeat;
 import dev.tether.protocol.v1.Hello;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -141,6 +145,18 @@ class AgentConnectionTest {
 
         await().until(() -> server.handshakes() == 2 && agent.connected());
         assertThat(server.connection(2).hello().getBootId()).isEqualTo(server.connection(1).hello().getBootId());
+    }
+
+    @Test
+    void anAgentGivenAClosedPortAndALiveServerComesOnlineAndDeliversWhicheverItTriesFirst() throws Exception {
+        URI closed;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = URI.create("http://127.0.0.1:" + socket.getLocalPort());
+        }
+        startAgent(server.agentConfig(stateDir).servers(List.of(closed, server.url())));
+
+        await().until(() -> agent.connected() && server.appliedEventTypes().contains("agent.started"));
+        assertThat(server.handshakes()).isEqualTo(1);
     }
 
     @Test

@@ -31,9 +31,11 @@ final class AgentCommand implements Callable<Integer> {
 
     static final String KEY_ENV = "TETHER_AGENT_KEY";
 
-    @Option(names = "--server", required = true, paramLabel = "URL",
-            description = "Server URL, e.g. https://tether.example.com (http:// needs --insecure).")
-    URI server;
+    @Option(names = "--server", required = true, paramLabel = "URL", split = ",",
+            description = {"Server URL, e.g. https://tether.example.com (http:// needs --insecure).",
+                    "Repeat it (or separate URLs with commas) for the nodes of a cluster: the agent tries them in "
+                            + "an order of its own and moves to the next when one fails or goes away."})
+    List<URI> servers;
 
     @Option(names = "--key-file", paramLabel = "FILE",
             description = "File holding the agent key (else $" + KEY_ENV + ").")
@@ -110,13 +112,15 @@ final class AgentCommand implements Callable<Integer> {
 
     AgentConfig config() throws IOException, InterruptedException {
         Path state = stateDir != null ? stateDir : defaultStateDir();
+        // Checked before enrolling, so a bad URL is reported before the token is sent anywhere.
+        AgentConfig.checkServers(servers, insecure);
         if (runAs != null) {
             RunAs user = RunAs.resolve(runAs);
             user.refuseAccessTo(keyFile);
             user.refuseAccessTo(enrollTokenFile);
         }
         return AgentConfig.builder()
-                .server(server)
+                .servers(servers)
                 .key(key(state))
                 .stateDir(state)
                 .labels(Labels.parse(labels))
@@ -143,7 +147,7 @@ final class AgentCommand implements Callable<Integer> {
         }
         if (enrollTokenFile != null) {
             return new Enrollment(TrustedCa.httpClient(caFile).connectTimeout(Duration.ofSeconds(10)).build())
-                    .keyFor(server, insecure, state, enrollTokenFile, name != null ? name : Enrollment.defaultName());
+                    .keyFor(servers, insecure, state, enrollTokenFile, name != null ? name : Enrollment.defaultName());
         }
         String enrolled = Enrollment.storedKey(state);
         return enrolled != null ? enrolled : readKey();

@@ -1,6 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.cli.ops.AgentsCommand;
+import dev.tether.cli.ops.ClusterCommand;
 import dev.tether.cli.ops.CommandsCommand;
 import dev.tether.cli.ops.EnrollTokensCommand;
 import dev.tether.cli.ops.EventsCommand;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
                 EventsCommand.class,
                 ShellCommand.class,
                 SessionsCommand.class,
+                ClusterCommand.class,
                 UsersCommand.Login.class,
                 UsersCommand.Logout.class,
                 UsersCommand.Users.class,

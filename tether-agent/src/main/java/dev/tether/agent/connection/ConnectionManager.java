@@ -9,6 +9,7 @@ import dev.tether.protocol.Limits;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Welcome;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Clock;
@@ -26,6 +27,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the agent connected: dials, runs a {@link Session}, and when it ends
  * waits and dials again, until {@link #close()}.
+ *
+ * <h2>Which server</h2>
+ * With several server URLs (the nodes of a cluster), each attempt goes to the next
+ * in the agent's {@link ServerRotation}: shuffled once at start, then round robin.
+ * A failed dial, a lost connection, a close (1001 "going away" from a stopping or
+ * draining node included) or a GoAway all move the agent on to the next server;
+ * the waits below are the same as with one server.
  *
  * <h2>How long it waits</h2>
  * <ul>
@@ -69,6 +77,8 @@ public final class ConnectionManager implements AutoCloseable {
     private final Retries retries;
     private final HttpClient client;
     private final Dialer dialer;
+    /** Owned by the loop thread. */
+    private final ServerRotation servers;
     private final Thread thread;
     private final CountDownLatch stopping = new CountDownLatch(1);
     /** Notified when acks arrive; guards nothing, see {@link #awaitDrained}. */
@@ -76,6 +86,11 @@ public final class ConnectionManager implements AutoCloseable {
 
     /** The session running now, null between sessions. Written by the loop thread. */
     private volatile Session current;
+    /**
+     * The connect URL of the server dialed in the current attempt (before the first: the first to dial).
+     * Owned by the loop thread.
+     */
+    private URI target;
     /** Owned by the loop thread. */
     private boolean unauthorizedLogged;
     /** Owned by the connection loop: the pending-approval warning is logged once. */
@@ -97,9 +112,11 @@ public final class ConnectionManager implements AutoCloseable {
         this.shells = shells;
         this.metrics = metrics;
         this.clock = clock;
+        this.servers = ServerRotation.shuffled(config.connectUris(), random);
+        this.target = servers.peek();
         this.retries = new Retries(config.backoff(), random);
         this.client = TrustedCa.httpClient(config.caFile()).connectTimeout(Limits.HANDSHAKE_TIMEOUT).build();
-        this.dialer = new Dialer(client, config.connectUri(), config.key(), identity.version());
+        this.dialer = new Dialer(client, config.key(), identity.version());
         this.thread = new Thread(this::loop, "tether-connection");
         this.thread.setDaemon(true);
     }
@@ -170,7 +187,11 @@ public final class ConnectionManager implements AutoCloseable {
     // ------------------------------------------------------------------ the loop
 
     private void loop() {
-        log.info("connecting to {}", dialer.uri());
+        if (servers.size() == 1) {
+            log.info("connecting to {}", servers.peek());
+        } else {
+            log.info("connecting to one of {} servers, tried in this order: {}", servers.size(), servers.order());
+        }
         while (!stopped()) {
             SessionEnd end;
             boolean healthy = false;
@@ -208,8 +229,10 @@ public final class ConnectionManager implements AutoCloseable {
                 capabilities.get(), shells.sessionIds());
         WebSocketInbox inbox = new WebSocketInbox(Limits.MAX_FRAME_BYTES);
         WebSocket socket;
+        target = servers.next();
+        log.debug("dialing {}", target);
         try {
-            socket = dialer.dial(inbox);
+            socket = dialer.dial(target, inbox);
         } catch (Dialer.DialFailure e) {
             return new Attempt(e.end(), false);
         }
@@ -242,11 +265,12 @@ public final class ConnectionManager implements AutoCloseable {
             case SessionEnd.Rejected rejected when rejected.retryAfter() != null -> retryAsTold(rejected);
             case SessionEnd.Rejected rejected -> retry("the server refused the upgrade with HTTP "
                     + rejected.status() + hint(rejected.status()));
-            case SessionEnd.Failed failed -> retry("connection to " + dialer.uri() + " failed: " + failed.reason());
+            case SessionEnd.Failed failed -> retry("connection to " + target + " failed: " + failed.reason());
             case SessionEnd.Closed closed -> closedByServer(closed);
             case SessionEnd.GoAway goAway -> {
-                log.info("the server asked this agent to reconnect{}; reconnecting in {}",
-                        goAway.reason().isEmpty() ? "" : " (" + goAway.reason() + ")", readable(goAway.after()));
+                log.info("the server asked this agent to reconnect{}; reconnecting{} in {}",
+                        goAway.reason().isEmpty() ? "" : " (" + goAway.reason() + ")", nextServer(),
+                        readable(goAway.after()));
                 yield goAway.after();
             }
             case SessionEnd.Stopped stopped -> Duration.ZERO;
@@ -308,15 +332,20 @@ public final class ConnectionManager implements AutoCloseable {
             }
             case CloseCodes.REPLACED -> retry("the server closed this connection: a newer connection of the same "
                     + "agent replaced it (close 4001" + reason + "); is another agent using this key?");
-            case CloseCodes.GOING_AWAY -> retry("the server is stopping (close 1001" + reason + ")");
+            case CloseCodes.GOING_AWAY -> retry("the server is stopping or draining (close 1001" + reason + ")");
             default -> retry("the server closed the connection (close " + closed.code() + reason + ")");
         };
     }
 
     private Duration retry(String what) {
         Duration delay = retries.afterFailure();
-        log.warn("{}; reconnecting in {}", what, readable(delay));
+        log.warn("{}; reconnecting{} in {}", what, nextServer(), readable(delay));
         return delay;
+    }
+
+    /** " to URL" naming the server dialed next, when there is more than one; else nothing. */
+    private String nextServer() {
+        return servers.size() == 1 ? "" : " to " + servers.peek();
     }
 
     /** "250 ms", "2 s", "1.5 s". */
@@ -343,7 +372,7 @@ public final class ConnectionManager implements AutoCloseable {
         @Override
         public void established(Session session, Welcome welcome) {
             unauthorizedLogged = false;
-            log.info("connected to {} as agent {}{} (session {}, protocol {})", dialer.uri(), welcome.getAgentId(),
+            log.info("connected to {} as agent {}{} (session {}, protocol {})", target, welcome.getAgentId(),
                     welcome.getAgentName().isEmpty() ? "" : " '" + welcome.getAgentName() + "'",
                     welcome.getSessionId(), welcome.getProtocolVersion());
         }

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /**
- * Opens the WebSocket to {@code /v1/agents/connect} with the agent key as a
+ * Opens the WebSocket to a server's {@code /v1/agents/connect} with the agent key as a
  * bearer token. Failures become a {@link SessionEnd} whose reason is safe to log:
  * the key is only ever in the request header, never in a message.
  *
@@ -27,29 +27,24 @@ import javax.net.ssl.SSLException;
 final class Dialer {
 
     private final HttpClient client;
-    private final URI uri;
     private final String authorization;
     private final String userAgent;
     /** The dial in progress, so {@link #cancel()} can end it; null when none. */
     private volatile CompletableFuture<WebSocket> dialing;
 
-    Dialer(HttpClient client, URI uri, String key, String agentVersion) {
+    Dialer(HttpClient client, String key, String agentVersion) {
         this.client = client;
-        this.uri = uri;
         this.authorization = "Bearer " + key;
         this.userAgent = "tether-agent/" + agentVersion;
     }
 
-    URI uri() {
-        return uri;
-    }
-
     /**
-     * Dials and completes the upgrade, within {@link Limits#HANDSHAKE_TIMEOUT}.
+     * Dials {@code uri} (a server's {@code /v1/agents/connect}) and completes the upgrade, within
+     * {@link Limits#HANDSHAKE_TIMEOUT}.
      *
      * @throws DialFailure with why, when no WebSocket was opened
      */
-    WebSocket dial(WebSocket.Listener listener) throws DialFailure {
+    WebSocket dial(URI uri, WebSocket.Listener listener) throws DialFailure {
         CompletableFuture<WebSocket> future = client.newWebSocketBuilder()
                 .header("Authorization", authorization)
                 .header("User-Agent", userAgent)
@@ -107,6 +102,13 @@ final class Dialer {
 
     /** A short, key-free description of a dial failure. */
     static String reason(Throwable error) {
+        // A refused connection arrives as a ConnectException caused by a ClosedChannelException: the cause
+        // would read "ClosedChannelException" where "cannot connect" says what happened.
+        for (Throwable e = error; e != null && e.getCause() != e; e = e.getCause()) {
+            if (e instanceof ConnectException) {
+                return "cannot connect" + suffix(e);
+            }
+        }
         Throwable root = error;
         while (root.getCause() != null && root.getCause() != root) {
             if (root instanceof SSLException) {

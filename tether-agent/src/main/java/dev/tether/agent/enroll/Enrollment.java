@@ -1,5 +1,6 @@
 package dev.tether.agent.enroll;
 
+import dev.tether.agent.connection.ServerRotation;
 import dev.tether.agent.json.Json;
 import dev.tether.agent.state.FileModes;
 import java.io.IOException;
@@ -15,9 +16,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>An unreachable or overloaded server is retried with backoff (1 s doubling
  * to 30 s, full jitter, honouring {@code Retry-After}); a refused token (unknown,
  * revoked, expired, used up) is final and ends the attempt with the server's
- * reason.
+ * reason. With several server URLs (a cluster's nodes) each attempt goes to the
+ * next, in an order shuffled once, as the connection loop does.
  *
  * <p>Blocking; not thread safe (one call at start-up).
  */
@@ -43,9 +47,16 @@ public final class Enrollment {
     private static final Logger log = LoggerFactory.getLogger(Enrollment.class);
 
     private final HttpClient http;
+    private final RandomGenerator random;
 
     public Enrollment(HttpClient http) {
+        this(http, new SplittableRandom());
+    }
+
+    /** @param random orders the servers and draws the backoff; tests pass a seeded one */
+    public Enrollment(HttpClient http, RandomGenerator random) {
         this.http = http;
+        this.random = random;
     }
 
     /** The key stored by an earlier enrollment, or null. */
@@ -61,27 +72,30 @@ public final class Enrollment {
     /**
      * The agent's key: the stored one, or a new one from enrolling with the token in {@code tokenFile}.
      *
+     * @param servers the server's URLs (its nodes), at least one, tried in turn
      * @param name the name to enrol under (the server adds a suffix when it is taken)
-     * @throws IllegalArgumentException when the token file is missing or empty, or the URL is not allowed
+     * @throws IllegalArgumentException when the token file is missing or empty, or a URL is not allowed
      * @throws IllegalStateException when the server refuses the token, with its reason
      */
-    public String keyFor(URI server, boolean insecure, Path stateDir, Path tokenFile, String name)
+    public String keyFor(List<URI> servers, boolean insecure, Path stateDir, Path tokenFile, String name)
             throws IOException, InterruptedException {
         String stored = storedKey(stateDir);
         if (stored != null) {
             return stored;
         }
-        checkScheme(server, insecure);
+        servers.forEach(server -> checkScheme(server, insecure));
         String token = readToken(tokenFile);
-        URI endpoint = endpoint(server);
+        ServerRotation endpoints = ServerRotation.shuffled(servers.stream().map(Enrollment::endpoint).toList(),
+                random);
         long backoffMillis = 1000;
         while (true) {
-            Long retryAfter = attempt(endpoint, token, name, stateDir);
+            Long retryAfter = attempt(endpoints.next(), token, name, stateDir);
             if (retryAfter == null) {
                 return storedKey(stateDir);
             }
-            long wait = retryAfter > 0 ? retryAfter : ThreadLocalRandom.current().nextLong(backoffMillis + 1);
-            log.info("enrollment: retrying in {} ms", wait);
+            long wait = retryAfter > 0 ? retryAfter : random.nextLong(backoffMillis + 1);
+            log.info("enrollment: retrying{} in {} ms", endpoints.size() == 1 ? ""
+                    : " with " + endpoints.peek().getAuthority(), wait);
             Thread.sleep(wait);
             backoffMillis = Math.min(MAX_BACKOFF.toMillis(), backoffMillis * 2);
         }

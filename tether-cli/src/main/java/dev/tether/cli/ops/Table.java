@@ -28,6 +28,12 @@ final class Table {
     }
 
     void print(PrintStream out) {
+        lines().forEach(out::println);
+    }
+
+    /** The table's lines, the headers first, without line ends. */
+    List<String> lines() {
+        List<String> lines = new ArrayList<>();
         int[] widths = new int[columns];
         for (String[] row : rows) {
             for (int i = 0; i < columns; i++) {
@@ -42,7 +48,8 @@ final class Table {
                     line.append(" ".repeat(widths[i] - row[i].length() + 2));
                 }
             }
-            out.println(line.toString().stripTrailing());
+            lines.add(line.toString().stripTrailing());
         }
+        return lines;
     }
 }
