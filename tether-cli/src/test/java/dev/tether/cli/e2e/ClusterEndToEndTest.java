@@ -125,7 +125,8 @@ class ClusterEndToEndTest {
     void everyNodeListsTheClusterAndWhichNodeHoldsEachAgent() throws Exception {
         rig.start("a", "b", "c");
         Fleet.AgentIdentity agent = rig.createAgent("held");
-        rig.startAgent(agent, rig.node("c").url());
+        URI nowhere = URI.create("http://127.0.0.1:" + unusedPort());
+        rig.startAgent(agent, List.of(nowhere, rig.node("c").url()));
 
         for (ClusterRig.Node node : rig.nodes()) {
             await("node " + node.name + " sees c holding the agent").atMost(Duration.ofSeconds(20)).until(() -> {
@@ -137,6 +138,20 @@ class ClusterEndToEndTest {
                         && byName.get("c").getString("advertise_url").equals(rig.node("c").url().toString())
                         && "c".equals(node.api().agent(agent.id()).getString("node"));
             });
+        }
+        Fleet.CliResult status = rig.cli(rig.node("b"), "cluster", "status");
+        assertThat(status.exit()).as(status.output()).isZero();
+        assertThat(status.output().lines().filter(line -> line.endsWith(" alive"))).hasSize(3);
+        assertThat(status.output().lines().filter(line -> line.startsWith("*")).toList())
+                .as("b marked as the node that answered, in:\n" + status.output()).singleElement()
+                .asString().contains("b");
+        assertThat(status.output().lines().filter(line -> line.contains(rig.node("c").url().toString())).toList())
+                .singleElement().asString().contains(" 1 ");
+    }
+
+    private static int unusedPort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
         }
     }
 

@@ -197,6 +197,27 @@ final class ClusterRig implements AutoCloseable {
         return process;
     }
 
+    /** Starts {@code tether agent} with one {@code --server} flag per URL. */
+    JavaProcess startAgent(Fleet.AgentIdentity agent, List<URI> servers) throws IOException {
+        List<String> args = new ArrayList<>(List.of("agent", "--insecure", "--key-file", agent.keyFile().toString(),
+                "--state-dir", agent.stateDir().toString()));
+        servers.forEach(server -> args.addAll(List.of("--server", server.toString())));
+        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), Fleet.MAIN,
+                args);
+        processes.add(process);
+        return process;
+    }
+
+    /** Runs one operator command of the CLI against {@code node}; returns its exit code and output. */
+    Fleet.CliResult cli(Node node, String... args) throws IOException, InterruptedException {
+        JavaProcess process = JavaProcess.start("cli-" + processes.size(), logDir,
+                Map.of("TETHER_URL", node.url().toString(), "TETHER_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN,
+                List.of(args));
+        processes.add(process);
+        int exit = process.waitForExit(Duration.ofSeconds(120));
+        return new Fleet.CliResult(exit, process.output());
+    }
+
     /** Starts an agent process that publishes test.n events first..last through {@code server}. */
     JavaProcess startPublisher(Fleet.AgentIdentity agent, URI server, long first, long last, int batch, long pauseMs)
             throws IOException {
