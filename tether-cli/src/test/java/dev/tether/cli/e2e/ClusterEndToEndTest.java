@@ -156,6 +156,22 @@ class ClusterEndToEndTest {
     }
 
     @Test
+    void anAgentRevokedThroughOneNodeIsDisconnectedByTheNodeHoldingItWithinOneSecond() throws Exception {
+        rig.start("a", "b");
+        ServerApi a = rig.node("a").api();
+        Fleet.AgentIdentity agent = rig.createAgent("revoked");
+        JavaProcess process = rig.startAgent(agent, rig.node("b").url());
+        await("online through b").atMost(Duration.ofSeconds(20)).until(() ->
+                "b".equals(a.agent(agent.id()).getString("node")));
+
+        a.ok("POST", "/api/v1/agents/" + agent.id() + "/revoke", "{}");
+
+        await("offline, seen on a").atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(25))
+                .until(() -> "offline".equals(a.status(agent.id())));
+        process.awaitOutput("4002", Duration.ofSeconds(10));
+    }
+
+    @Test
     void killingOneOfThreeNodesUnderThreeHundredAgentsBringsEveryAgentBackThroughTheOthers() throws Exception {
         rig.start("a", "b", "c");
         URI balancer = rig.startLoadBalancer();
