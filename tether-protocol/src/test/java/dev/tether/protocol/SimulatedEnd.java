@@ -7,6 +7,7 @@ import dev.tether.protocol.v1.CommandRequest;
 import dev.tether.protocol.v1.Envelope;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One end of a simulated tether for property tests. The outbox, the applied seq
@@ -19,23 +20,42 @@ final class SimulatedEnd {
     private final int window;
     private final FrameCodec codec;
 
-    // Durable state.
-    private final MemoryOutbox outbox = new MemoryOutbox();
+    // Durable state: the outbox as reopened after each crash.
+    private final Supplier<Outbox> reopen;
+    private Outbox outbox;
     private long appliedSeq;
     private final List<String> appliedLog = new ArrayList<>();
 
     private final List<String> published = new ArrayList<>();
     private ReliableChannel channel;
+    /** What happened, for the property's statistics. */
+    private int crashesWithPending;
+    private long highestSent;
+    private int resent;
 
     SimulatedEnd(Peer peer, int window) {
+        this(peer, window, singleInstance(new MemoryOutbox()));
+    }
+
+    /**
+     * @param reopen opens this end's outbox from its disk: an empty one at first (in memory, or a real store),
+     *     the same one again after each crash
+     */
+    SimulatedEnd(Peer peer, int window, Supplier<Outbox> reopen) {
         this.peer = peer;
         this.window = window;
+        this.reopen = reopen;
+        this.outbox = reopen.get();
         this.codec = FrameCodec.receivingFrom(peer.other());
-        crash();
+        channel = ReliableChannel.create(outbox, appliedSeq, window);
     }
 
     /** Loses everything in memory; keeps the disk. */
     void crash() {
+        if (outbox.firstPendingSeq() <= outbox.lastSeq()) {
+            crashesWithPending++;
+        }
+        outbox = reopen.get();
         channel = ReliableChannel.create(outbox, appliedSeq, window);
     }
 
@@ -69,6 +89,10 @@ final class SimulatedEnd {
     List<byte[]> pump(int max) {
         List<byte[]> frames = new ArrayList<>();
         for (Envelope envelope : channel.nextBatch(max)) {
+            if (envelope.getSeq() <= highestSent) {
+                resent++;
+            }
+            highestSent = Math.max(highestSent, envelope.getSeq());
             frames.add(FrameCodec.encode(envelope.toBuilder().setAck(channel.takeAck()).build()));
         }
         if (frames.isEmpty() && channel.ackDue()) {
@@ -90,6 +114,19 @@ final class SimulatedEnd {
             appliedSeq = envelope.getSeq();
             channel.markApplied(appliedSeq);
         }
+    }
+
+    /** A "disk" that is the outbox object itself (an in-memory outbox survives a simulated crash). */
+    static Supplier<Outbox> singleInstance(Outbox outbox) {
+        return () -> outbox;
+    }
+
+    int crashesWithPending() {
+        return crashesWithPending;
+    }
+
+    int resent() {
+        return resent;
     }
 
     List<String> published() {
