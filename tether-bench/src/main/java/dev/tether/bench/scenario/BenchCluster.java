@@ -9,13 +9,16 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The cluster under test: a throwaway Debian PostgreSQL, {@code n} {@code tether server} nodes on it (each with
@@ -49,8 +52,10 @@ final class BenchCluster {
     static BenchCluster start(BenchRun bench, int count, Duration heartbeat, int balancedAgents)
             throws IOException, InterruptedException {
         Path work = bench.results().json().resolveSibling("cluster-" + bench.runId());
-        ThrowawayPostgres postgres = bench.own(ThrowawayPostgres.start(work.resolve("postgres"),
-                ServerProcess.freePort(), Map.of()));
+        Path pgWork = Files.createTempDirectory("tether-bench-postgres-");
+        // Closed after PostgreSQL (the run closes in reverse order): keep its log, drop its data.
+        bench.own(() -> keepLogAndDelete(pgWork, work.resolve("postgres.log")));
+        ThrowawayPostgres postgres = bench.own(ThrowawayPostgres.start(pgWork, ServerProcess.freePort(), Map.of()));
         Path secret = writeSecret(work.resolve("cluster.secret"));
         List<String> names = new ArrayList<>();
         List<ServerProcess> nodes = new ArrayList<>();
@@ -69,6 +74,23 @@ final class BenchCluster {
         bench.out().printf("PostgreSQL on %s; HAProxy pid %d in front of %d nodes%n", postgres.jdbcUrl(),
                 haproxy.pid(), count);
         return new BenchCluster(names, nodes, haproxy);
+    }
+
+    /**
+     * PostgreSQL runs as the postgres user, which must reach its directory: the results dir may sit under one
+     * only root can enter (a test's temp dir), so its data lives in a directory of its own under /tmp.
+     */
+    private static void keepLogAndDelete(Path pgWork, Path logCopy) throws IOException {
+        Path log = pgWork.resolve("postgres.log");
+        if (Files.exists(log)) {
+            Files.createDirectories(logCopy.getParent());
+            Files.copy(log, logCopy, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (Stream<Path> walk = Files.walk(pgWork)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static Path writeSecret(Path file) throws IOException {

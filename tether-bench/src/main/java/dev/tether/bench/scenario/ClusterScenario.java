@@ -117,7 +117,7 @@ public final class ClusterScenario implements Callable<Integer> {
         ClusterFleet fleet = ClusterFleet.start(bench, cluster, creds, balanced, maxInFlight);
         bench.out().printf("%,d agents: %,d given the %d node URLs, %,d through HAProxy%n", agents, fleet.direct(),
                 nodes, fleet.balanced());
-        double connectSeconds = connect(bench, viaA, fleet);
+        double connectSeconds = connect(bench, viaA, cluster, fleet);
         Map<String, Long> held = cluster.heldPerNode(viaA);
         bench.out().println("agents held per node: " + held);
         List<ClusterMemory.Node> memory = ClusterMemory.perNode(cluster, idle, ClusterMemory.read(bench, cluster),
@@ -154,8 +154,8 @@ public final class ClusterScenario implements Callable<Integer> {
         return Math.min(wanted, cap);
     }
 
-    /** Dials every agent; returns the seconds until all are online and every node's holding is on record. */
-    private double connect(BenchRun bench, AdminClient viaA, ClusterFleet fleet) throws Exception {
+    /** Dials every agent; returns the seconds until all are online (then waits until every holding is on record). */
+    private double connect(BenchRun bench, AdminClient viaA, BenchCluster cluster, ClusterFleet fleet) throws Exception {
         long start = System.nanoTime();
         fleet.connectAll();
         bench.await(agents + " agents online", roundTimeout, () -> fleet.snapshot().online() >= agents);
@@ -171,6 +171,19 @@ public final class ClusterScenario implements Callable<Integer> {
                 return false;
             }
         });
+        // Each node counts its agents in its lease, renewed every 2 s.
+        bench.await("every node's agent count renewed", roundTimeout, () -> heldInAll(viaA, cluster) >= agents);
         return seconds;
+    }
+
+    private static long heldInAll(AdminClient viaA, BenchCluster cluster) {
+        try {
+            return cluster.heldPerNode(viaA).values().stream().mapToLong(Long::longValue).sum();
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
     }
 }
