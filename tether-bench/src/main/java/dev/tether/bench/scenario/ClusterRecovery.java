@@ -5,7 +5,6 @@ import dev.tether.bench.server.AdminClient;
 import dev.tether.bench.sim.FleetSnapshot;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,10 +12,11 @@ import java.util.TreeMap;
 /**
  * One node killed with SIGKILL in the middle of a fan-out to every agent: the command goes through node A, the
  * victim is another node, killed {@code killAfter} after the API call returned (the jobs are stored and being
- * sent). Then the timeline, read every {@value #POLL_MILLIS} ms: when every agent was online again on a
- * surviving node (the simulated agents' own count and A's {@code /api/v1/agents} agree), when the victim's
- * lease showed expired, and when every job had a final state; and the verdict: jobs by state, CommandRequests
- * the agents received (each exactly once) and the ones that arrived twice. Stateless.
+ * sent). Then the timeline: by the agents' own count ({@link RecoveryWatch}, every 100 ms), when every agent was
+ * online again and every job's end acknowledged; by the server's account (A's API, polled every
+ * {@value #POLL_MILLIS} ms), when every agent was held by a surviving node, when the victim's lease showed
+ * expired and when every job had a final state. And the verdict: jobs by state, CommandRequests the agents
+ * received (each exactly once) and the ones that arrived twice. Stateless.
  */
 final class ClusterRecovery {
 
@@ -30,15 +30,23 @@ final class ClusterRecovery {
      *
      * @param heldByVictim agents the victim held when it was killed
      * @param endedAtKill jobs already on record as ended when the victim died
+     * @param leaseAgeAtKillMillis how old the victim's lease was just after the kill ({@code lease_age_ms})
+     * @param agentsOnlineMillis every agent online again, by the agents' own count (sampled every 100 ms)
+     * @param jobsEndedMillis every job's end acknowledged to its agent (the end on record), by the agents' count
+     * @param reHomedMillis the server confirms it: A's {@code /api/v1/agents} has every agent online, none on
+     *     the victim (polled once the agents are all online, so no sooner than that)
+     * @param leaseExpiredMillis A's {@code /api/v1/cluster/nodes} shows the victim's lease expired
+     * @param jobsFinalMillis the server confirms every job in a final state (polled once the agents saw every end)
      * @param jobStates the jobs by final (or last) state, on the server's account
      * @param received CommandRequests of this fan-out the agents applied
      * @param duplicates CommandRequests that arrived at an agent more than once
      * @param jobEnd API call to each job's end on record, microseconds (re-homing included)
-     * @param samples the agents' view every poll: ms from the kill, agents online, jobs of this fan-out ended
+     * @param samples the agents' view every 100 ms: ms from the kill, agents online, jobs of this fan-out ended
      */
     record Result(String victim, int agents, long heldByVictim, long endedAtKill, double apiMillis,
-            long reHomedMillis, long leaseExpiredMillis, long jobsFinalMillis, Map<String, Long> jobStates,
-            long received, long duplicates, Histogram jobEnd, List<Sample> samples) {
+            long leaseAgeAtKillMillis, long agentsOnlineMillis, long jobsEndedMillis, long reHomedMillis,
+            long leaseExpiredMillis, long jobsFinalMillis, Map<String, Long> jobStates, long received,
+            long duplicates, Histogram jobEnd, List<Sample> samples) {
 
         /** Jobs that did not succeed: lost with the node, failed, or still open. */
         long notSucceeded() {
@@ -51,7 +59,7 @@ final class ClusterRecovery {
         }
     }
 
-    /** The agents' view at one poll. */
+    /** The agents' view at one sample. */
     record Sample(long millis, int online, long jobsEnded) {
     }
 
@@ -66,55 +74,50 @@ final class ClusterRecovery {
         Thread.sleep(killAfter.toMillis());
         cluster.node(victimIndex).kill();
         long killed = System.nanoTime();
-        long endedAtKill = fleet.snapshot().jobsFinished() - before.jobsFinished();
-        bench.out().printf("killed %s (pid %d, %,d agents) with %,d of %,d jobs ended%n", victim,
-                cluster.node(victimIndex).pid(), held, endedAtKill, ids.size());
-        List<Sample> samples = new ArrayList<>();
-        long[] times = timeline(admin, fleet, victim, created, ids.size(), killed, timeout,
-                () -> sample(fleet, killed, before, samples));
-        FleetSnapshot after = fleet.snapshot();
-        double api = created.stream().mapToDouble(AdminClient.CreatedCommand::roundTripMillis).sum();
-        return new Result(victim, ids.size(), held, endedAtKill, api, times[0], times[1], times[2],
-                states(admin, created), after.commandsReceived() - before.commandsReceived(),
-                after.duplicatesFromServer() - before.duplicatesFromServer(), after.jobEnd().since(before.jobEnd()),
-                samples);
+        try (RecoveryWatch watch = RecoveryWatch.start(fleet, before, killed, ids.size())) {
+            long endedAtKill = fleet.snapshot().jobsFinished() - before.jobsFinished();
+            long leaseAge = leaseAge(admin, victim);
+            bench.out().printf("killed %s (pid %d, %,d agents) with %,d of %,d jobs ended; its lease was %,d ms old%n",
+                    victim, cluster.node(victimIndex).pid(), held, endedAtKill, ids.size(), leaseAge);
+            long[] times = timeline(admin, watch, victim, created, ids.size(), killed, timeout);
+            FleetSnapshot after = fleet.snapshot();
+            double api = created.stream().mapToDouble(AdminClient.CreatedCommand::roundTripMillis).sum();
+            return new Result(victim, ids.size(), held, endedAtKill, api, leaseAge, watch.reHomedMillis(),
+                    watch.jobsEndedMillis(), times[0], times[1], times[2], states(admin, created),
+                    after.commandsReceived() - before.commandsReceived(),
+                    after.duplicatesFromServer() - before.duplicatesFromServer(),
+                    after.jobEnd().since(before.jobEnd()), watch.samples());
+        }
     }
 
-    private static void sample(ClusterFleet fleet, long killed, FleetSnapshot before, List<Sample> samples) {
-        FleetSnapshot now = fleet.snapshot();
-        samples.add(new Sample((System.nanoTime() - killed) / 1_000_000, now.online(),
-                now.jobsFinished() - before.jobsFinished()));
+    private static long leaseAge(AdminClient admin, String victim) throws IOException, InterruptedException {
+        return admin.clusterNodes().stream().filter(n -> victim.equals(n.get("name")))
+                .mapToLong(n -> ((Number) n.get("lease_age_ms")).longValue()).findFirst().orElse(-1);
     }
 
-    /** Re-homed, lease expired and jobs final, in ms from the kill (-1: not within the timeout). */
-    private static long[] timeline(AdminClient admin, ClusterFleet fleet, String victim,
-            List<AdminClient.CreatedCommand> created, int agents, long killed, Duration timeout, Runnable sampler)
+    /** Server-confirmed re-homed, lease expired and jobs final, in ms from the kill (-1: not within the timeout). */
+    private static long[] timeline(AdminClient admin, RecoveryWatch watch, String victim,
+            List<AdminClient.CreatedCommand> created, int agents, long killed, Duration timeout)
             throws InterruptedException {
         long[] times = {-1, -1, -1};
         long deadline = killed + timeout.toNanos();
         while (System.nanoTime() < deadline && (times[0] < 0 || times[1] < 0 || times[2] < 0)) {
             long now = System.nanoTime();
-            long since = (now - killed) / 1_000_000;
-            sampler.run();
-            if (times[0] < 0 && reHomed(admin, fleet, victim, agents)) {
-                times[0] = since;
+            if (times[0] < 0 && watch.reHomedMillis() >= 0 && reHomed(admin, victim, agents)) {
+                times[0] = (System.nanoTime() - killed) / 1_000_000;
             }
             if (times[1] < 0 && leaseExpired(admin, victim)) {
-                times[1] = since;
+                times[1] = (System.nanoTime() - killed) / 1_000_000;
             }
-            if (times[2] < 0 && jobsFinal(admin, created, agents)) {
-                times[2] = since;
+            if (times[2] < 0 && watch.jobsEndedMillis() >= 0 && jobsFinal(admin, created, agents)) {
+                times[2] = (System.nanoTime() - killed) / 1_000_000;
             }
             Thread.sleep(Math.max(1, POLL_MILLIS - (System.nanoTime() - now) / 1_000_000));
         }
         return times;
     }
 
-    private static boolean reHomed(AdminClient admin, ClusterFleet fleet, String victim, int agents)
-            throws InterruptedException {
-        if (fleet.snapshot().online() < fleet.size()) {
-            return false;
-        }
+    private static boolean reHomed(AdminClient admin, String victim, int agents) throws InterruptedException {
         try {
             Map<String, String> holders = admin.agentHolders();
             return holders.size() >= agents && !holders.containsValue(victim);
@@ -125,6 +128,7 @@ final class ClusterRecovery {
 
     private static boolean leaseExpired(AdminClient admin, String victim) throws InterruptedException {
         try {
+            // A swept node's row stays (expired) for a while; a missing row counts as expired too.
             return admin.clusterNodes().stream().filter(n -> victim.equals(n.get("name")))
                     .allMatch(n -> !"alive".equals(n.get("state")));
         } catch (IOException | RuntimeException e) {

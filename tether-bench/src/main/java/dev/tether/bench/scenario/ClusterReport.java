@@ -123,9 +123,12 @@ final class ClusterReport {
                 .row("recovery: node killed -9", r.victim() + ", holding " + r.heldByVictim() + " agents, "
                         + setup.killAfter().toMillis() + " ms after the API call returned")
                 .row("recovery: jobs ended before the kill", r.endedAtKill() + " of " + r.agents())
-                .row("recovery: all agents re-homed at", at(r.reHomedMillis()))
-                .row("recovery: victim's lease shown expired at", at(r.leaseExpiredMillis()))
-                .row("recovery: every job final at", at(r.jobsFinalMillis()))
+                .row("recovery: victim's lease age at the kill", r.leaseAgeAtKillMillis() + " ms")
+                .row("recovery: every agent online again (agents' count)", at(r.agentsOnlineMillis()))
+                .row("recovery: every job's end acked (agents' count)", at(r.jobsEndedMillis()))
+                .row("recovery: all re-homed, none on the victim (server)", at(r.reHomedMillis()))
+                .row("recovery: victim's lease shown expired (server)", at(r.leaseExpiredMillis()))
+                .row("recovery: every job final (server)", at(r.jobsFinalMillis()))
                 .row("recovery: jobs by state", r.jobStates().toString())
                 .row("recovery: CommandRequests received / expected", r.received() + " / " + r.agents())
                 .row("recovery: received twice", r.duplicates())
@@ -245,6 +248,9 @@ final class ClusterReport {
         j.put("held_by_victim", r.heldByVictim());
         j.put("ended_at_kill", r.endedAtKill());
         j.put("api_ms", r.apiMillis());
+        j.put("lease_age_at_kill_ms", r.leaseAgeAtKillMillis());
+        j.put("agents_online_ms_after_kill", r.agentsOnlineMillis());
+        j.put("jobs_ended_ms_after_kill", r.jobsEndedMillis());
         j.put("rehomed_ms_after_kill", r.reHomedMillis());
         j.put("lease_expired_ms_after_kill", r.leaseExpiredMillis());
         j.put("jobs_final_ms_after_kill", r.jobsFinalMillis());

@@ -73,6 +73,8 @@ class ClusterScenarioTest {
         Map<?, ?> recovery = (Map<?, ?>) result.get("recovery");
         assertThat(recovery.get("victim")).isEqualTo("node-c");
         assertThat(((Number) recovery.get("held_by_victim")).longValue()).isPositive();
+        assertThat(((Number) recovery.get("agents_online_ms_after_kill")).longValue()).isNotNegative();
+        assertThat(((Number) recovery.get("jobs_ended_ms_after_kill")).longValue()).isNotNegative();
         assertThat(((Number) recovery.get("rehomed_ms_after_kill")).longValue()).isNotNegative();
         assertThat(((Number) recovery.get("jobs_final_ms_after_kill")).longValue()).isNotNegative();
         assertThat(recovery.get("received")).isEqualTo((long) AGENTS);
