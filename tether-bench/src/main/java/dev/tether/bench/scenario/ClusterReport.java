@@ -1,6 +1,7 @@
 package dev.tether.bench.scenario;
 
 import dev.tether.bench.report.Chart;
+import dev.tether.bench.report.Histogram;
 import dev.tether.bench.report.Latency;
 import dev.tether.bench.report.Table;
 import dev.tether.bench.sim.FleetSnapshot;
@@ -15,7 +16,7 @@ import java.util.Map;
 
 /**
  * The cluster scenario's tables (printed, and as markdown in the JSON), its results JSON and its charts: latency
- * percentiles of the fan-out, the wake-up and the recovery fan-out; the recovery timeline; memory per agent per
+ * percentiles of the fan-out and the recovery fan-out, and of the wake-up; the recovery timeline; memory per agent per
  * node beside the single-node figure. Not thread safe.
  */
 final class ClusterReport {
@@ -28,10 +29,11 @@ final class ClusterReport {
      * @param direct agents given the nodes' URLs
      * @param balanced agents dialling HAProxy
      * @param connectSeconds from dialling the first agent to all online
+     * @param connect each agent's dial to Welcome, microseconds
      * @param held agents per node, from {@code /api/v1/cluster/nodes}
      */
     record Setup(int agents, int nodes, int direct, int balanced, Duration heartbeat, Duration killAfter,
-            double connectSeconds, Map<String, Long> held) {
+            double connectSeconds, Histogram connect, Map<String, Long> held) {
     }
 
     private final BenchRun run;
@@ -96,6 +98,7 @@ final class ClusterReport {
 
     Table latencyTable() {
         Table table = Table.of("measure", "count", "p50 ms", "p99 ms", "max ms");
+        latencyRow(table, "connect: dial -> Welcome", Latency.ofMicros(setup.connect()));
         latencyRow(table, "fan-out: API call -> CommandRequest arrival", Latency.ofMicros(fanout.delivery()));
         latencyRow(table, "fan-out: API call -> job end", Latency.ofMicros(fanout.jobEnd()));
         latencyRow(table, "wake-up on " + wakeups.holderNode() + " via " + wakeups.apiNode()
@@ -141,6 +144,7 @@ final class ClusterReport {
 
     void write() throws IOException {
         charts.add(latencyChart().writePng(run.results().chart("latency")));
+        charts.add(wakeupChart().writePng(run.results().chart("wakeup")));
         charts.add(timelineChart().writePng(run.results().chart("recovery")));
         charts.add(memoryChart().writePng(run.results().chart("memory-per-agent")));
         Path json = run.results().write(toJson());
@@ -154,11 +158,17 @@ final class ClusterReport {
                 .xTicks(PERCENTILES, Latency.LABELS)
                 .series("fan-out: API call to ack", PERCENTILES, Latency.ofMicros(fanout.delivery()).values())
                 .series("fan-out: API call to job end", PERCENTILES, Latency.ofMicros(fanout.jobEnd()).values())
-                .series("cross-node wake-up: API call to ack", PERCENTILES,
-                        Latency.ofMicros(wakeups.delivery()).values())
                 .series("fan-out with a node killed: to job end", PERCENTILES,
-                        Latency.ofMicros(recovery.jobEnd()).values())
-                .reference("wake-up target p99", ClusterScenario.WAKEUP_TARGET_P99.toMillis());
+                        Latency.ofMicros(recovery.jobEnd()).values());
+    }
+
+    private Chart wakeupChart() {
+        return Chart.create(String.format("Cross-node wake-up: %d commands via %s to idle agents on %s",
+                        wakeups.commands(), wakeups.apiNode(), wakeups.holderNode()), "percentile", "milliseconds")
+                .xTicks(PERCENTILES, Latency.LABELS)
+                .series("API call to ack", PERCENTILES, Latency.ofMicros(wakeups.delivery()).values())
+                .series("API call to job end", PERCENTILES, Latency.ofMicros(wakeups.jobEnd()).values())
+                .reference("target p99", ClusterScenario.WAKEUP_TARGET_P99.toMillis());
     }
 
     private Chart timelineChart() {
@@ -200,6 +210,7 @@ final class ClusterReport {
         s.put("argv", TetherFanout.ARGV);
         json.put("settings", s);
         json.put("connect_s", setup.connectSeconds());
+        json.put("connect", Latency.ofMicros(setup.connect()).toJson());
         json.put("held_per_node", setup.held());
         json.put("memory", memory.stream().map(ClusterMemory.Node::toJson).toList());
         json.put("memory_single_node", Map.of("rss_kib_per_agent", ClusterMemory.SINGLE_NODE_RSS_KIB,

@@ -2,6 +2,7 @@ package dev.tether.bench.scenario;
 
 import dev.tether.bench.DurationConverter;
 import dev.tether.bench.peer.Haproxy;
+import dev.tether.bench.report.Histogram;
 import dev.tether.bench.server.AdminClient;
 import dev.tether.bench.sim.Credentials;
 import java.time.Duration;
@@ -118,6 +119,7 @@ public final class ClusterScenario implements Callable<Integer> {
         bench.out().printf("%,d agents: %,d given the %d node URLs, %,d through HAProxy%n", agents, fleet.direct(),
                 nodes, fleet.balanced());
         double connectSeconds = connect(bench, viaA, cluster, fleet);
+        Histogram connectLatency = fleet.snapshot().connect();
         Map<String, Long> held = cluster.heldPerNode(viaA);
         bench.out().println("agents held per node: " + held);
         List<ClusterMemory.Node> memory = ClusterMemory.perNode(cluster, idle, ClusterMemory.read(bench, cluster),
@@ -138,7 +140,7 @@ public final class ClusterScenario implements Callable<Integer> {
         ClusterRecovery.Result recovery = ClusterRecovery.run(bench, cluster, fleet, ids, nodes - 1, killAfter,
                 roundTimeout);
         ClusterReport.Setup setup = new ClusterReport.Setup(agents, nodes, fleet.direct(), fleet.balanced(),
-                heartbeat, killAfter, connectSeconds, held);
+                heartbeat, killAfter, connectSeconds, connectLatency, held);
         return new ClusterReport(bench, setup, memory, fanout, wake, recovery, fleet.snapshot());
     }
 

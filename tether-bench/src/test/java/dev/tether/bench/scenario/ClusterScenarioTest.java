@@ -83,6 +83,7 @@ class ClusterScenarioTest {
         assertThat((List<?>) result.get("memory")).hasSize(3);
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith("-latency.png"))
+                    .anyMatch(n -> n.endsWith("-wakeup.png"))
                     .anyMatch(n -> n.endsWith("-recovery.png")).anyMatch(n -> n.endsWith("-memory-per-agent.png"));
         }
     }
