@@ -4,6 +4,7 @@ import dev.tether.bench.generator.Worker;
 import dev.tether.bench.generator.WorkerSpec;
 import dev.tether.bench.preflight.Preflight;
 import dev.tether.bench.scenario.ChaosScenario;
+import dev.tether.bench.scenario.ClusterScenario;
 import dev.tether.bench.scenario.ConnectionsScenario;
 import dev.tether.bench.scenario.FanoutScenario;
 import dev.tether.bench.scenario.OutboxScenario;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Parameters;
         description = {"Benchmarks with simulated agents against a real Tether server (loopback only).",
             "Results: a table here, JSON and PNG charts under --results-dir (default bench-results/)."},
         subcommands = {ConnectionsScenario.class, FanoutScenario.class, StormScenario.class, OutboxScenario.class,
-            ShellScenario.class, ChaosScenario.class, BenchCommand.PreflightCommand.class, BenchCommand.WorkerCommand.class})
+            ShellScenario.class, ChaosScenario.class, ClusterScenario.class, BenchCommand.PreflightCommand.class, BenchCommand.WorkerCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

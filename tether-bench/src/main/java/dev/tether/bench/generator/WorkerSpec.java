@@ -23,7 +23,7 @@ import java.util.Map;
  * (mode 0600: it holds agent keys) rather than on the command line, where
  * {@code ps} would show the keys.
  *
- * <p>Format: {@code {"server": ws-uri, "sources": [ip...], "loops": n, "backoff_initial_ms", "backoff_multiplier",
+ * <p>Format: {@code {"servers": [ws-uri...], "sources": [ip...], "loops": n, "backoff_initial_ms", "backoff_multiplier",
  * "backoff_max_ms", "ramp_per_second", "max_in_flight", "latency_window", "run_id", "deadline_epoch_ms",
  * "agents": [[name, id, key]...]}}.
  *
@@ -37,7 +37,7 @@ public record WorkerSpec(FleetConfig config, List<Credentials> agents, long dead
 
     public void write(Path file) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("server", config.server().toString());
+        json.put("servers", config.servers().stream().map(URI::toString).toList());
         json.put("sources", config.sourceAddresses().stream().map(InetAddress::getHostAddress).toList());
         json.put("loops", config.eventLoops());
         json.put("backoff_initial_ms", config.backoff().initial().toMillis());
@@ -69,7 +69,8 @@ public record WorkerSpec(FleetConfig config, List<Credentials> agents, long dead
         Backoff backoff = new Backoff(Duration.ofMillis(num(json, "backoff_initial_ms")),
                 ((Number) json.get("backoff_multiplier")).doubleValue(),
                 Duration.ofMillis(num(json, "backoff_max_ms")));
-        FleetConfig config = new FleetConfig(URI.create((String) json.get("server")), sources,
+        List<URI> servers = ((List<?>) json.get("servers")).stream().map(u -> URI.create((String) u)).toList();
+        FleetConfig config = new FleetConfig(servers, sources,
                 (int) num(json, "loops"), backoff, (int) num(json, "ramp_per_second"),
                 (int) num(json, "max_in_flight"), (int) num(json, "latency_window"), (String) json.get("run_id"));
         List<Credentials> agents = new ArrayList<>();

@@ -114,6 +114,26 @@ public final class Preflight {
     }
 
     /**
+     * Checks a plan of {@code agents} spread evenly over {@code nodes} server processes (a cluster): like
+     * {@link #check}, with the open-files check made per node.
+     */
+    public Report checkCluster(int agents, int nodes, int generators) {
+        Report whole = check(agents, generators);
+        if (nodes <= 1) {
+            return whole;
+        }
+        int perNode = (agents + nodes - 1) / nodes;
+        List<Check> checks = new ArrayList<>(whole.checks());
+        checks.set(0, new Check("open files per server process (" + nodes + " nodes)", limits.openFilesSoft(),
+                perNode + SERVER_RESERVED_FILES, perNode <= maxAgentsPerServer(),
+                "one node holds at most " + maxAgentsPerServer() + " agents with 'Max open files' "
+                        + limits.openFilesSoft() + "; raise it with 'ulimit -n' (hard limit "
+                        + limits.openFilesHard() + "), or run at most " + (long) maxAgentsPerServer() * nodes
+                        + " agents over " + nodes + " nodes"));
+        return new Report(agents, generators, checks);
+    }
+
+    /**
      * The limits, as read from {@code /proc}.
      *
      * @param openFilesSoft "Max open files" soft limit of this process (inherited by the processes it starts)

@@ -83,9 +83,15 @@ final class BenchRun implements AutoCloseable {
 
     /** Checks the limits for {@code agents} and prepares the results directory. */
     static BenchRun open(String scenario, RunOptions options, PrintStream out, int agents) throws IOException {
+        return open(scenario, options, out, agents, 1);
+    }
+
+    /** Like {@link #open(String, RunOptions, PrintStream, int)}, for agents spread over {@code nodes} servers. */
+    static BenchRun open(String scenario, RunOptions options, PrintStream out, int agents, int nodes)
+            throws IOException {
         Preflight preflight = Preflight.read();
         BenchRun run = new BenchRun(scenario, options, out, preflight, agents);
-        Preflight.Report report = preflight.check(agents, run.generators);
+        Preflight.Report report = preflight.checkCluster(agents, nodes, run.generators);
         out.print(report.render());
         if (!report.ok() && !options.force) {
             throw new IllegalStateException("preflight failed: " + report.failures().get(0).advice()
@@ -145,6 +151,24 @@ final class BenchRun implements AutoCloseable {
         out.printf("server pid %d ready in %.1f s on port %d%n", server.pid(), server.startupSeconds(),
                 serverOptions.port());
         return server;
+    }
+
+    /**
+     * Starts one node of a cluster on a loopback port, with its own data dir and log file beside the
+     * results; stopped when the run ends.
+     */
+    ServerProcess startNode(String name, int port, Duration heartbeatInterval, List<String> serverArgs)
+            throws IOException, InterruptedException {
+        String log = results.json().getFileName().toString().replace(".json", "-" + name + ".log");
+        ServerProcess.Options serverOptions = new ServerProcess.Options(options.resolvedServerJar(),
+                options.resolvedJava(), options.serverJvmOptionList(), port,
+                options.resolvedDataDir().resolve(name), heartbeatInterval, ADMIN_TOKEN,
+                results.json().resolveSibling(log), options.serverLogLevel)
+                .withServerArgs(serverArgs, Map.of());
+        ServerProcess node = own(ServerProcess.start(serverOptions));
+        out.printf("node %s: pid %d ready in %.1f s on port %d%n", name, node.pid(), node.startupSeconds(),
+                serverOptions.port());
+        return node;
     }
 
     HeapProbe heapProbe() {

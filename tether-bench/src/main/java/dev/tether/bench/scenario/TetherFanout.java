@@ -33,7 +33,7 @@ final class TetherFanout {
 
     static final List<String> ARGV = List.of("true");
     /** How far ahead the mark is set: enough for every generator to have it before the call. */
-    private static final long MARK_LEAD_MICROS = 50_000;
+    static final long MARK_LEAD_MICROS = 50_000;
     private static final Duration FINAL_STATE_TIMEOUT = Duration.ofSeconds(30);
 
     private TetherFanout() {
@@ -129,7 +129,7 @@ final class TetherFanout {
     }
 
     /** The server's own account must agree: every job succeeded, none failed or was lost. */
-    private static void awaitSucceeded(BenchRun run, AdminClient admin, String id, int jobs)
+    static void awaitSucceeded(BenchRun run, AdminClient admin, String id, int jobs)
             throws InterruptedException, TimeoutException {
         long[] succeeded = {0};
         run.await("command " + id + " shown with " + jobs + " succeeded jobs", FINAL_STATE_TIMEOUT, () -> {
@@ -151,7 +151,7 @@ final class TetherFanout {
         });
     }
 
-    private static void waitUntil(long epochMicros) throws InterruptedException {
+    static void waitUntil(long epochMicros) throws InterruptedException {
         long left;
         while ((left = epochMicros - EpochMicros.now()) > 2_000) {
             Thread.sleep((left - 1_000) / 1_000);

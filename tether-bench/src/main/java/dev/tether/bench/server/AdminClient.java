@@ -97,6 +97,34 @@ public final class AdminClient {
         return statuses;
     }
 
+    /**
+     * Where every online agent is held in a cluster: id to the node holding it ({@code node} of
+     * {@code GET /api/v1/agents}); offline agents and agents without a holder are left out.
+     */
+    public Map<String, String> agentHolders() throws IOException, InterruptedException {
+        Map<String, Object> reply = Json.parseObject(send(get("/api/v1/agents"), 200));
+        Map<String, String> holders = new HashMap<>();
+        for (Object o : (List<?>) reply.get("agents")) {
+            Map<?, ?> agent = (Map<?, ?>) o;
+            if ("online".equals(agent.get("status")) && agent.get("node") instanceof String node) {
+                holders.put((String) agent.get("id"), node);
+            }
+        }
+        return holders;
+    }
+
+    /** {@code GET /api/v1/cluster/nodes}: every node of the cluster, each as its JSON object. */
+    public List<Map<String, Object>> clusterNodes() throws IOException, InterruptedException {
+        Map<String, Object> reply = Json.parseObject(send(get("/api/v1/cluster/nodes"), 200));
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        for (Object o : (List<?>) reply.get("nodes")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> node = (Map<String, Object>) o;
+            nodes.add(node);
+        }
+        return nodes;
+    }
+
     /** Every event of one type of an agent, oldest first, following the pages. */
     public List<Map<String, Object>> events(String agentId, String type) throws IOException, InterruptedException {
         List<Map<String, Object>> all = new ArrayList<>();

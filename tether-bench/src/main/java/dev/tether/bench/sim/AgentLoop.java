@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,7 +38,6 @@ final class AgentLoop {
     private final Fleet fleet;
     private final FleetConfig config;
     private final Bootstrap bootstrap;
-    private final InetSocketAddress remote;
     private final HeartbeatWheel wheel;
     private int nextSource;
 
@@ -46,7 +46,6 @@ final class AgentLoop {
         this.fleet = fleet;
         this.config = config;
         this.bootstrap = bootstrap.clone(loop);
-        this.remote = new InetSocketAddress(config.server().getHost(), config.server().getPort());
         this.wheel = new HeartbeatWheel(loop);
     }
 
@@ -67,12 +66,14 @@ final class AgentLoop {
      * failures come back via {@link SimAgent#ended}.
      */
     Channel dial(SimAgent agent) {
+        URI server = serverFor(agent);
+        InetSocketAddress remote = new InetSocketAddress(server.getHost(), server.getPort());
         List<InetAddress> sources = config.sourceAddresses();
         InetSocketAddress local = new InetSocketAddress(sources.get(nextSource++ % sources.size()), 0);
         ChannelFuture connect = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                pipeline(ch.pipeline(), agent);
+                pipeline(ch.pipeline(), agent, server);
             }
         }).connect(remote, local);
         Channel ch = connect.channel();
@@ -85,9 +86,15 @@ final class AgentLoop {
         return ch;
     }
 
-    private void pipeline(ChannelPipeline pipeline, SimAgent agent) {
+    /** The URL of the agent's current attempt: its turn through the fleet's server list. */
+    URI serverFor(SimAgent agent) {
+        List<URI> servers = config.servers();
+        return servers.get(Math.floorMod(agent.serverTurn(), servers.size()));
+    }
+
+    private void pipeline(ChannelPipeline pipeline, SimAgent agent, URI server) {
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
-                .webSocketUri(config.server())
+                .webSocketUri(server)
                 .version(WebSocketVersion.V13)
                 .customHeaders(new DefaultHttpHeaders()
                         .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + agent.credentials().key()))

@@ -46,7 +46,7 @@ public final class Fleet implements AutoCloseable {
         }
         for (int i = 0; i < credentials.size(); i++) {
             AgentLoop home = loops.get(i % loops.size());
-            SimAgent agent = new SimAgent(credentials.get(i), home, config.latencyWindow());
+            SimAgent agent = new SimAgent(credentials.get(i), home, config.latencyWindow(), i);
             agents.add(agent);
             // Registered on the loop, which owns the list from now on.
             home.loop().execute(() -> home.agents.add(agent));

@@ -11,7 +11,9 @@ import java.util.UUID;
 /**
  * How a {@link Fleet} connects and behaves.
  *
- * @param server the agent endpoint, {@code ws://127.0.0.1:PORT/v1/agents/connect}
+ * @param servers the agent endpoints, {@code ws://127.0.0.1:PORT/v1/agents/connect}: one for a single server;
+ *     several for a cluster, where the agent at index i dials {@code servers[i % n]} first and moves to the next
+ *     URL on every later attempt, as the real agent given several {@code --server} URLs does
  * @param sourceAddresses loopback addresses connections are bound to, round robin, so the fleet is not
  *     limited to one address's ephemeral ports
  * @param eventLoops threads carrying the agents (each agent stays on one)
@@ -24,16 +26,21 @@ import java.util.UUID;
  *     per agent (0: not measured)
  * @param runId tags this run's events ({@code {"run": runId, "n": i}}) and names the agents' boot id
  */
-public record FleetConfig(URI server, List<InetAddress> sourceAddresses, int eventLoops, Backoff backoff,
+public record FleetConfig(List<URI> servers, List<InetAddress> sourceAddresses, int eventLoops, Backoff backoff,
         int rampPerSecond, int maxInFlight, int latencyWindow, String runId) {
 
     public FleetConfig {
-        Objects.requireNonNull(server, "server");
+        servers = List.copyOf(servers);
         Objects.requireNonNull(backoff, "backoff");
         Objects.requireNonNull(runId, "runId");
         sourceAddresses = List.copyOf(sourceAddresses);
-        if (!"ws".equals(server.getScheme())) {
-            throw new IllegalArgumentException("the bench speaks plain ws:// on loopback only, got " + server);
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("at least one server URL is needed");
+        }
+        for (URI server : servers) {
+            if (!"ws".equals(server.getScheme())) {
+                throw new IllegalArgumentException("the bench speaks plain ws:// on loopback only, got " + server);
+            }
         }
         if (sourceAddresses.isEmpty()) {
             throw new IllegalArgumentException("at least one source address is needed");
@@ -55,37 +62,48 @@ public record FleetConfig(URI server, List<InetAddress> sourceAddresses, int eve
 
     /** Defaults for a server URL: one source address (127.0.0.2), two loops, the agent's backoff. */
     public static FleetConfig defaults(URI server) {
-        return new FleetConfig(server, loopbackRange(2, 1), Math.max(1, Runtime.getRuntime().availableProcessors()),
+        return new FleetConfig(List.of(server), loopbackRange(2, 1), Math.max(1, Runtime.getRuntime().availableProcessors()),
                 Backoff.defaults(), 0, 256, 0, UUID.randomUUID().toString().substring(0, 8));
     }
 
+    /** The first (for a single server, the only) agent endpoint. */
+    public URI server() {
+        return servers.get(0);
+    }
+
+    /** The agent at fleet index i dials {@code urls[i % n]} first, then the next URL on every later attempt. */
+    public FleetConfig withServers(List<URI> urls) {
+        return new FleetConfig(urls, sourceAddresses, eventLoops, backoff, rampPerSecond, maxInFlight, latencyWindow,
+                runId);
+    }
+
     public FleetConfig withSourceAddresses(List<InetAddress> addresses) {
-        return new FleetConfig(server, addresses, eventLoops, backoff, rampPerSecond, maxInFlight, latencyWindow,
+        return new FleetConfig(servers, addresses, eventLoops, backoff, rampPerSecond, maxInFlight, latencyWindow,
                 runId);
     }
 
     public FleetConfig withEventLoops(int loops) {
-        return new FleetConfig(server, sourceAddresses, loops, backoff, rampPerSecond, maxInFlight, latencyWindow,
+        return new FleetConfig(servers, sourceAddresses, loops, backoff, rampPerSecond, maxInFlight, latencyWindow,
                 runId);
     }
 
     public FleetConfig withBackoff(Backoff policy) {
-        return new FleetConfig(server, sourceAddresses, eventLoops, policy, rampPerSecond, maxInFlight,
+        return new FleetConfig(servers, sourceAddresses, eventLoops, policy, rampPerSecond, maxInFlight,
                 latencyWindow, runId);
     }
 
     public FleetConfig withRamp(int perSecond, int inFlight) {
-        return new FleetConfig(server, sourceAddresses, eventLoops, backoff, perSecond, inFlight, latencyWindow,
+        return new FleetConfig(servers, sourceAddresses, eventLoops, backoff, perSecond, inFlight, latencyWindow,
                 runId);
     }
 
     public FleetConfig withLatencyWindow(int window) {
-        return new FleetConfig(server, sourceAddresses, eventLoops, backoff, rampPerSecond, maxInFlight, window,
+        return new FleetConfig(servers, sourceAddresses, eventLoops, backoff, rampPerSecond, maxInFlight, window,
                 runId);
     }
 
     public FleetConfig withRunId(String id) {
-        return new FleetConfig(server, sourceAddresses, eventLoops, backoff, rampPerSecond, maxInFlight,
+        return new FleetConfig(servers, sourceAddresses, eventLoops, backoff, rampPerSecond, maxInFlight,
                 latencyWindow, id);
     }
 

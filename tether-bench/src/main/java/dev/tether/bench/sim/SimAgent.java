@@ -63,6 +63,8 @@ final class SimAgent implements HeartbeatWheel.Member {
     private State state = State.IDLE;
     private Channel connection;
     private int failures;
+    /** Which of the fleet's server URLs the next attempt dials (modulo their number); one step per attempt. */
+    private int serverTurn;
     private boolean everOnline;
     /** Counted against the ramp's in-flight bound until the first Welcome or failure. */
     private boolean rampSlot;
@@ -89,8 +91,10 @@ final class SimAgent implements HeartbeatWheel.Member {
     /** Slot in the heartbeat wheel, -1 when not in it. Owned by {@link HeartbeatWheel}. */
     private int wheelSlot = -1;
 
-    SimAgent(Credentials credentials, AgentLoop home, int latencyWindow) {
+    /** @param firstServerTurn the agent's index in its fleet: which server URL its first attempt dials */
+    SimAgent(Credentials credentials, AgentLoop home, int latencyWindow, int firstServerTurn) {
         this.credentials = credentials;
+        this.serverTurn = firstServerTurn;
         this.home = home;
         this.publishedAt = latencyWindow > 0 ? new long[latencyWindow] : null;
     }
@@ -101,6 +105,10 @@ final class SimAgent implements HeartbeatWheel.Member {
 
     EventLoop homeLoop() {
         return home.loop();
+    }
+
+    int serverTurn() {
+        return serverTurn;
     }
 
     State state() {
@@ -187,6 +195,8 @@ final class SimAgent implements HeartbeatWheel.Member {
             return;
         }
         state = State.BACKOFF;
+        // With several URLs (a cluster) the next attempt goes to the next one, as the real agent's does.
+        serverTurn++;
         long delay;
         if (paced && retryAfterMillis > 0) {
             // As the real agent: a 503's Retry-After plus a jitter of the first ceiling, the backoff not grown.

@@ -16,6 +16,18 @@ class PreflightTest {
     Path proc;
 
     @Test
+    void aClusterOfThreeNodesHoldsThreeTimesWhatOneServerCanAndNoMore() {
+        Preflight preflight = Preflight.of(HERE);
+        assertThat(preflight.check(57_000, 3).ok()).as("one server cannot hold 57,000").isFalse();
+        Preflight.Report three = preflight.checkCluster(57_000, 3, 3);
+        assertThat(three.ok()).as(three.render()).isTrue();
+        assertThat(three.checks().get(0).need()).isEqualTo(19_000 + Preflight.SERVER_RESERVED_FILES);
+        Preflight.Report tooMany = preflight.checkCluster(60_000, 3, 4);
+        assertThat(tooMany.failures()).singleElement()
+                .satisfies(c -> assertThat(c.advice()).contains("at most 58500 agents over 3 nodes"));
+    }
+
+    @Test
     void readsTheLimitsFromProc() throws Exception {
         Files.createDirectories(proc.resolve("self"));
         Files.createDirectories(proc.resolve("sys/net/ipv4"));

@@ -7,6 +7,7 @@ import dev.tether.bench.TestServers;
 import dev.tether.bench.report.Json;
 import dev.tether.bench.server.AdminClient;
 import dev.tether.bench.server.ServerProcess;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +63,22 @@ class FleetTest {
             assertThat(snapshot.protocolErrors()).isZero();
             assertThat(snapshot.connect().count()).isEqualTo(AGENTS);
             assertThat(eventNumbers(agents.get(3).id(), config.runId())).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+        }
+    }
+
+    @Test
+    void agentsGivenSeveralServersStartSpreadOverThemAndMoveOnFromOneThatRefuses() throws Exception {
+        // Agents 0, 2 and 4 dial the dead URL first, agents 1, 3 and 5 the live one.
+        URI dead = URI.create("ws://127.0.0.1:" + ServerProcess.freePort() + "/v1/agents/connect");
+        FleetConfig config = FleetConfig.defaults(dead).withServers(List.of(dead, server.agentUri()))
+                .withBackoff(new Backoff(Duration.ofMillis(50), 2, Duration.ofMillis(200)));
+        try (Fleet fleet = Fleet.create(config, agents.subList(0, 6))) {
+            fleet.connectAll();
+            await().atMost(Duration.ofSeconds(15)).until(() -> fleet.snapshot().online() == 6);
+            FleetSnapshot snapshot = fleet.snapshot();
+            assertThat(snapshot.failureCount()).as("one refused dial each for the agents that began on it")
+                    .isEqualTo(3);
+            assertThat(snapshot.welcomes()).isEqualTo(6);
         }
     }
 
