@@ -139,8 +139,8 @@ public final class TetherServer implements AutoCloseable {
         EventLog eventLog = new EventLog(db);
         EventBroadcaster broadcaster = new EventBroadcaster(eventLog, executor);
         broadcaster.start();
-        Cluster cluster = push(resources, Cluster.join(db, config.cluster(), advertiseUrl(config), version(),
-                hub, broadcaster));
+        Cluster cluster = push(resources, Cluster.join(clusterDatabase(db, jdbcUrl, config, resources),
+                config.cluster(), advertiseUrl(config), version(), hub, broadcaster));
         Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster));
         ShellSessionStore shellSessions = new ShellSessionStore(db);
         AuditLog audit = new AuditLog(db);
@@ -191,6 +191,22 @@ public final class TetherServer implements AutoCloseable {
             DevMode.printBanner(config.console(), config, server.port(), tokens.devToken());
         }
         return server;
+    }
+
+    /**
+     * The connections the cluster's own work uses (lease renewal, sweeps, notices): on PostgreSQL a small pool
+     * of their own, so a lease is renewed and a wake-up sent even while every connection of the main pool is
+     * busy with a fan-out; on SQLite (one node) the server's database.
+     */
+    private static Database clusterDatabase(Database db, String jdbcUrl, ServerConfig config,
+            Deque<AutoCloseable> resources) {
+        if (db.dialect() != Dialect.POSTGRESQL) {
+            return db;
+        }
+        Database own = Database.open(jdbcUrl, config.dbPassword(), Cluster.CONNECTIONS,
+                ClusterSettings.applicationName(config.cluster().nodeName()));
+        resources.push(own);
+        return own;
     }
 
     /** This build's version, from the jar's manifest; "dev" when run from classes. */

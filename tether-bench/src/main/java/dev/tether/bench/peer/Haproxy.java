@@ -88,7 +88,7 @@ public final class Haproxy implements AutoCloseable {
                 backend nodes
                     balance leastconn
                     option httpchk GET /readyz
-                    default-server inter 500ms fall 2 rise 2
+                    default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
                 """.formatted(maxConnections, maxConnections, port));
         for (int i = 0; i < nodes.size(); i++) {
             InetSocketAddress node = nodes.get(i);

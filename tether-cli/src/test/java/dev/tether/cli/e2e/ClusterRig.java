@@ -154,7 +154,7 @@ final class ClusterRig implements AutoCloseable {
                 backend nodes
                     balance leastconn
                     option httpchk GET /readyz
-                    default-server inter 500ms fall 2 rise 2
+                    default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
                 """.formatted(haproxyPort));
         for (Node node : nodes.values()) {
             config.append("    server ").append(node.name).append(" 127.0.0.1:").append(node.port).append(" check\n");

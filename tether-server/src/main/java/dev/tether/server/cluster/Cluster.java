@@ -23,10 +23,14 @@ import org.slf4j.LoggerFactory;
  * ({@link NotifyBus}, PostgreSQL only), whether it runs the periodic work ({@link Leadership}) and its
  * draining on stop. A single node is a cluster of one: the same code, with nobody to notify.
  *
- * <p>Work runs on one thread of its own, every {@link #TICK}. Thread safe.
+ * <p>Work runs on two threads of its own: the renewal every {@link Membership#RENEW_PERIOD}, the sweep and
+ * leadership check every {@link #TICK}; on PostgreSQL over a connection pool of its own
+ * ({@link #CONNECTIONS}), so neither waits behind the server's database work. Thread safe.
  */
 public final class Cluster implements AutoCloseable {
 
+    /** Pooled connections the cluster's work needs: renewal, sweep, notices, one each. */
+    public static final int CONNECTIONS = 3;
     /** Period of the sweep and the leadership check. */
     static final Duration TICK = Duration.ofSeconds(1);
     /** A draining node closes its agents' connections spread over this long, so they do not land at once. */
@@ -48,8 +52,9 @@ public final class Cluster implements AutoCloseable {
         this.leadership = leadership;
         this.bus = bus;
         this.hub = hub;
-        this.thread = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("tether-cluster").factory());
+        // Two threads: a long sweep (a dead node's thousands of agents) never delays this node's own renewal.
+        this.thread = Executors.newScheduledThreadPool(2,
+                Thread.ofPlatform().daemon().name("tether-cluster-", 1).factory());
     }
 
     /**

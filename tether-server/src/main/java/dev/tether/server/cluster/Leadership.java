@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * database sessions, see {@link NodeRegistry#terminateSessions}), a live node takes it at its next
  * {@link #check}. On SQLite there is one node, always the leader.
  *
- * <p>{@link #check} runs on the cluster's one thread; {@link #leader} may be read anywhere.
+ * <p>{@link #check} runs on the cluster's sweep task, one at a time; {@link #leader} may be read anywhere.
  */
 final class Leadership implements AutoCloseable {
 
@@ -27,7 +27,7 @@ final class Leadership implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
 
     private final Database db;
-    /** Cluster thread only. */
+    /** The sweep task only. */
     private Connection connection;
     private volatile boolean leader;
 

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * {@link #sweep} runs on every node every {@link Cluster#TICK}: any node may find an expired lease, and
  * only one sweeps each (see {@link NodeRegistry#sweep}).
  *
- * <p>Runs on the cluster's one thread, except {@link #join}.
+ * <p>{@link #renew} and {@link #sweep} run on the cluster's threads, each one at a time; {@link #join} at start.
  */
 final class Membership {
 
@@ -32,7 +32,7 @@ final class Membership {
     private volatile Self self;
     private final Runnable onLeaseLost;
     private final Runnable onSwept;
-    /** Cluster thread only. */
+    /** The sweep task only. */
     private long lastPurgeNanos = System.nanoTime();
 
     /**
@@ -85,7 +85,7 @@ final class Membership {
     }
 
     /** Renews the lease; a lost one closes this node's agents and joins again. */
-    void renew(int agents, boolean draining) {
+    synchronized void renew(int agents, boolean draining) {
         try {
             if (registry.renew(self, agents, draining)) {
                 return;
