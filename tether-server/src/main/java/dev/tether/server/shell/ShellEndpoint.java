@@ -5,6 +5,7 @@ import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.OpenStreams;
 import dev.tether.server.auth.Secrets;
+import dev.tether.server.cluster.NodeAuth;
 import dev.tether.server.gateway.RawReplies;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.hub.LiveConnection;
@@ -15,12 +16,16 @@ import dev.tether.server.users.Principal;
 import dev.tether.server.users.Role;
 import dev.tether.server.users.Users;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -49,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * 404 as for a session that does not exist. Every attach is audited
  * ({@link ShellBroker#attach}).
  *
+ * <p>In a cluster, an agent held by another node is reached through it: the caller is checked here (role,
+ * scope, session ownership), then the terminal is relayed over a signed node link to that node's
+ * {@link NodeShellEndpoint}, which serves it like a local client ({@link RemoteShell}). Without a cluster
+ * secret such an agent is refused (409) with what to configure.
+ *
  * <p>Thread safe; handles requests on their event loops.
  */
 public final class ShellEndpoint implements Handler<HttpServerRequest> {
@@ -67,9 +77,11 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private final DbExecutor db;
     private final Hub hub;
     private final ShellBroker broker;
+    private final RemoteShells remote;
 
     public ShellEndpoint(AdminTokens tokens, BrowserAuth browser, Users users, AgentStore agents, DbExecutor db,
-            Hub hub, ShellBroker broker) {
+            Hub hub, ShellBroker broker, RemoteShells remote) {
+        this.remote = remote;
         this.users = users;
         this.tokens = tokens;
         this.browser = browser;
@@ -126,7 +138,7 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                         : users.authenticate(personalToken),
                         agents.find(agent)))
                 .onSuccess(found -> checkCaller(request, terminal, agent, found, admin ? null
-                        : Secrets.hash(personalToken)))
+                        : Secrets.hash(personalToken), null, 0))
                 .onFailure(failure -> {
                     LOG.warn("shell: agent lookup failed", failure);
                     RawReplies.error(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
@@ -137,9 +149,31 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private record Lookup(Optional<Principal> principal, Optional<AgentRecord> agent) {
     }
 
-    /** @param tokenHash the hash of the personal token the caller authenticated with; null for the admin token */
+    /**
+     * A terminal another node relays here ({@link NodeShellEndpoint}): that node checked the caller, so only
+     * the agent is checked; it must be connected to this node.
+     *
+     * @param offset where a re-attach resumes the output (the first byte the relaying node has not seen)
+     */
+    void relayed(HttpServerRequest request, Terminal terminal, String agent, NodeAuth.Caller from, long offset) {
+        request.pause();
+        Principal principal = new Principal(from.actor(), from.admin() ? Role.ADMIN : Role.OPERATOR, null);
+        db.call(Vertx.currentContext(), () -> agents.find(agent))
+                .onSuccess(found -> checkAgent(request, terminal, agent, found,
+                        new Caller(principal, null, from, offset)))
+                .onFailure(failure -> {
+                    LOG.warn("relayed shell: agent lookup failed", failure);
+                    RawReplies.error(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
+                });
+    }
+
+    /**
+     * @param tokenHash the hash of the personal token the caller authenticated with; null for the admin token
+     * @param relayed the node relaying the request, or null when the caller is here
+     * @param offset where a relayed re-attach resumes the output
+     */
     private void checkCaller(HttpServerRequest request, Terminal terminal, String name, Lookup found,
-            String tokenHash) {
+            String tokenHash, NodeAuth.Caller relayed, long offset) {
         if (found.principal().isEmpty()) {
             RawReplies.error(request, 401, "unauthorized", "this API token is unknown, expired or revoked, or its user is "
                     + "disabled: sign in again with tether login");
@@ -156,11 +190,19 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                     + principal.name() + "'s scope (" + principal.scope().text() + ")");
             return;
         }
-        checkAgent(request, terminal, name, found.agent(), new Caller(principal, tokenHash));
+        checkAgent(request, terminal, name, found.agent(), new Caller(principal, tokenHash, relayed, offset));
     }
 
-    /** Who opens the shell, and the hash of the personal token they opened it with (null for the admin token). */
-    private record Caller(Principal principal, String tokenHash) {
+    /**
+     * Who opens the shell, the hash of the personal token they opened it with (null for the admin token or a
+     * relayed request), the node relaying it (or null), and where a relayed re-attach resumes the output.
+     */
+    private record Caller(Principal principal, String tokenHash, NodeAuth.Caller relayed, long offset) {
+
+        String source(HttpServerRequest request) {
+            return relayed == null ? String.valueOf(request.remoteAddress())
+                    : relayed.source() + " via node " + relayed.node();
+        }
     }
 
     private void checkAgent(HttpServerRequest request, Terminal terminal, String name, Optional<AgentRecord> found,
@@ -172,6 +214,11 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         }
         AgentRecord agent = found.get();
         Optional<LiveConnection> link = hub.connection(agent.id());
+        if (link.isEmpty() && caller.relayed() == null && !agent.revoked() && agent.holderNode() != null
+                && !agent.holderNode().equals(remote.self())) {
+            relayToHolder(request, terminal, agent, caller);
+            return;
+        }
         Refusal refusal = refusal(agent, terminal, link.isPresent(), principal);
         if (refusal != null) {
             RawReplies.error(request, refusal.status(), refusal.error(), refusal.message());
@@ -183,18 +230,90 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
             return;
         }
         ShellRequest shell = new ShellRequest(agent.id(), agent.name(), terminal.rows(), terminal.cols(),
-                terminal.command(), terminal.term(), terminal.attach(), principal.name(),
-                String.valueOf(request.remoteAddress()));
+                terminal.command(), terminal.term(), terminal.attach(), principal.name(), caller.source(request));
         request.toWebSocket()
                 .onSuccess(ws -> {
                     hold(request, ws, caller);
                     if (shell.attach() != null) {
-                        broker.attach(shell, ws, principal.may(Role.ADMIN));
+                        broker.attach(shell, ws, principal.may(Role.ADMIN), caller.offset());
                     } else {
                         broker.open(shell, ws, link.get());
                     }
                 })
                 .onFailure(failure -> LOG.debug("shell on {}: upgrade failed", agent.id(), failure));
+    }
+
+    /** Serves the terminal through the node holding the agent: see {@link RemoteShell}. */
+    private void relayToHolder(HttpServerRequest request, Terminal terminal, AgentRecord agent, Caller caller) {
+        if (!remote.enabled()) {
+            RawReplies.error(request, 409, "conflict", "agent " + agent.name() + " is connected through node "
+                    + agent.holderNode() + "; configure --cluster-secret-file on every node to relay terminals, "
+                    + "or connect to " + agent.holderNode());
+            return;
+        }
+        if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+            RawReplies.error(request, 400, "upgrade_required", "open the shell with a WebSocket upgrade (agent "
+                    + agent.name() + " is served through node " + agent.holderNode() + ")");
+            return;
+        }
+        Context context = Vertx.currentContext();
+        if (terminal.attach() == null) {
+            linkToHolder(request, terminal, agent, caller, context);
+            return;
+        }
+        Principal principal = caller.principal();
+        db.call(context, () -> remote.openSession(terminal.attach(), agent.id()))
+                .onSuccess(session -> {
+                    if (session.isEmpty() || !(principal.may(Role.ADMIN) || session.get().actor().equals(principal.name()))) {
+                        RawReplies.error(request, 404, "not_found", "no session " + terminal.attach() + " on agent "
+                                + agent.name() + " (it ended, or belongs to another agent): open a new one without session=");
+                    } else {
+                        linkToHolder(request, terminal, agent, caller, context);
+                    }
+                })
+                .onFailure(failure -> RawReplies.error(request, 503, "unavailable",
+                        "the server cannot look sessions up right now; retry later"));
+    }
+
+    private void linkToHolder(HttpServerRequest request, Terminal terminal, AgentRecord agent, Caller caller,
+            Context context) {
+        NodeAuth.Caller signed = new NodeAuth.Caller(remote.self(), caller.principal().name(),
+                caller.principal().may(Role.ADMIN), String.valueOf(request.remoteAddress()));
+        remote.holder(context, agent.id())
+                .compose(url -> url.isPresent()
+                        ? remote.link(url.get(), agent.id(), RemoteShell.firstQuery(terminal), signed)
+                        : Future.failedFuture(new IllegalStateException("no live holder")))
+                .onSuccess(link -> {
+                    link.pause();
+                    request.toWebSocket()
+                            .onSuccess(ws -> {
+                                hold(request, ws, caller);
+                                RemoteShell.start(remote, ws, link, agent.id(), terminal, signed);
+                            })
+                            .onFailure(failure -> link.close());
+                })
+                .onFailure(failure -> refuseFromHolder(request, agent, failure));
+    }
+
+    /** Passes the holder's refusal on as it is; a holder that cannot be reached is a 409 like an offline agent. */
+    private static void refuseFromHolder(HttpServerRequest request, AgentRecord agent, Throwable failure) {
+        if (failure instanceof UpgradeRejectedException rejected) {
+            JsonObject body = holderBody(rejected);
+            RawReplies.error(request, rejected.getStatus(), body.getString("error", "conflict"),
+                    body.getString("message", "node " + agent.holderNode() + " refused the shell"));
+            return;
+        }
+        LOG.info("shell on {}: cannot reach node {}: {}", agent.id(), agent.holderNode(), failure.toString());
+        RawReplies.error(request, 409, "conflict", "agent " + agent.name() + " is connected through node "
+                + agent.holderNode() + ", which cannot be reached now: retry in a few seconds");
+    }
+
+    private static JsonObject holderBody(UpgradeRejectedException rejected) {
+        try {
+            return rejected.getBody() == null ? new JsonObject() : new JsonObject(rejected.getBody());
+        } catch (RuntimeException e) {
+            return new JsonObject();
+        }
     }
 
     /** The socket closes (1008) when its user is disabled or its token revoked; the session goes on detached. */
