@@ -197,6 +197,20 @@ final class ClusterRig implements AutoCloseable {
         return process;
     }
 
+    /** Starts {@code tether agent} against {@code server} serving shells ({@code /bin/sh}). */
+    JavaProcess startShellAgent(Fleet.AgentIdentity agent, URI server) throws IOException {
+        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), Fleet.MAIN,
+                List.of("agent", "--server", server.toString(), "--insecure", "--key-file", agent.keyFile().toString(),
+                        "--state-dir", agent.stateDir().toString(), "--enable-shell", "--shell", "/bin/sh"));
+        processes.add(process);
+        return process;
+    }
+
+    /** SIGKILL to a node's process; returns when it is gone. */
+    void kill(String name) throws InterruptedException {
+        nodes.get(name).process.kill9();
+    }
+
     /** Starts an agent process that publishes test.n events first..last through {@code server}. */
     JavaProcess startPublisher(Fleet.AgentIdentity agent, URI server, long first, long last, int batch, long pauseMs)
             throws IOException {
