@@ -194,7 +194,7 @@ class ClusterShellEndToEndTest {
     /** The numbers of the {@code n=N} lines in the output, in order. */
     private static List<Long> numbers(String output) {
         List<Long> numbers = new ArrayList<>();
-        Matcher line = Pattern.compile("(?m)^n=(\\d+)\r$").matcher(output);
+        Matcher line = Pattern.compile("(?<![^\\n])n=(\\d+)\\r\\n").matcher(output);
         while (line.find()) {
             numbers.add(Long.parseLong(line.group(1)));
         }

@@ -89,8 +89,11 @@ public final class RemoteShells {
     /** Opens a signed link to {@code node}'s relay endpoint for the agent, with {@code query}. */
     Future<WebSocket> link(URI node, String agentId, String query, NodeAuth.Caller caller) {
         String path = NodeShellEndpoint.PATH_PREFIX + URLEncoder.encode(agentId, StandardCharsets.UTF_8) + "?" + query;
+        URI target = node.resolve(path);
+        // Vert.x wants ws: or wss: here; an advertise URL is http: or https:.
+        String scheme = "https".equalsIgnoreCase(target.getScheme()) ? "wss" : "ws";
         WebSocketConnectOptions options = new WebSocketConnectOptions()
-                .setAbsoluteURI(node.resolve(path).toString());
+                .setAbsoluteURI(scheme + target.toString().substring(target.getScheme().length()));
         for (Map.Entry<String, String> header : auth.sign(caller, path, System.currentTimeMillis()).entrySet()) {
             options.addHeader(header.getKey(), header.getValue());
         }
