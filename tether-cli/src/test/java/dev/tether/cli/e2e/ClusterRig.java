@@ -78,6 +78,23 @@ final class ClusterRig implements AutoCloseable {
         return this;
     }
 
+    /** Starts nodes with these names, one after another, each ready before the next, without a cluster secret. */
+    ClusterRig startWithoutSecret(String... names) throws IOException {
+        for (String name : names) {
+            Node node = new Node(name, freePort());
+            nodes.put(name, node);
+            node.process = JavaProcess.start("node-" + node.name + "-" + (++starts), logDir,
+                    Map.of("TETHER_ADMIN_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN, List.of("server",
+                            "--listen", "127.0.0.1:" + node.port,
+                            "--data-dir", dir.resolve("node-" + node.name).toString(),
+                            "--insecure-http", "--heartbeat-interval", "1s", "--db", jdbcUrl,
+                            "--node-name", node.name, "--advertise-url", node.url().toString()));
+            processes.add(node.process);
+            awaitReady(node);
+        }
+        return this;
+    }
+
     Node node(String name) {
         return nodes.get(name);
     }

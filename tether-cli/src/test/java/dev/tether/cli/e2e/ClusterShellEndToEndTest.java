@@ -96,6 +96,10 @@ class ClusterShellEndToEndTest {
         rig.startShellAgent(agent, rig.node("b").url());
         awaitHolder(agent, "b");
 
+        ServerApi.Response plain = rig.node("a").api().call("GET", "/api/v1/agents/" + agent.id() + "/shell", null);
+        assertThat(plain.status()).as("without the upgrade, b's answer: " + plain.body()).isEqualTo(400);
+        assertThat(plain.json().getString("error")).isEqualTo("upgrade_required");
+
         TerminalClient client = TerminalClient.open(rig.node("a").url(), Fleet.ADMIN_TOKEN, agent.id(),
                 "rows=30&cols=100");
         client.awaitControl("ready", WAIT);
@@ -129,6 +133,20 @@ class ClusterShellEndToEndTest {
         HttpResponse<String> forged = nodeRequest(path, wrong.sign(caller, path, System.currentTimeMillis()));
         assertThat(forged.statusCode()).as("signed with another secret").isEqualTo(401);
         assertThat(new JsonObject(forged.body()).getString("message")).contains("--cluster-secret-file");
+    }
+
+    @Test
+    void withoutAClusterSecretATerminalToAnAgentHeldByAnotherNodeIsRefusedWithWhatToConfigure() throws Exception {
+        rig.startWithoutSecret("a", "b");
+        Fleet.AgentIdentity agent = rig.createAgent("far");
+        rig.startShellAgent(agent, rig.node("b").url());
+        awaitHolder(agent, "b");
+
+        ServerApi.Response refused = rig.node("a").api().call("GET", "/api/v1/agents/" + agent.id() + "/shell", null);
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().getString("message")).isEqualTo("agent far is connected through node b; configure "
+                + "--cluster-secret-file on every node to relay terminals, or connect to b");
     }
 
     @Test

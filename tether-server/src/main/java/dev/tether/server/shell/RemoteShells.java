@@ -7,6 +7,10 @@ import dev.tether.server.store.DbExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -29,6 +33,8 @@ public final class RemoteShells {
 
     /** Largest message on a node link: a shell chunk with room to spare. */
     private static final int MAX_MESSAGE_BYTES = 1024 * 1024;
+    /** How long a node link may take to connect; a dead holder's address may not answer at all. */
+    private static final int CONNECT_TIMEOUT_MS = 2000;
 
     private final Vertx vertx;
     private final NodeAuth auth;
@@ -38,6 +44,7 @@ public final class RemoteShells {
     private final ShellSessionStore sessions;
     private final DbExecutor db;
     private final WebSocketClient client;
+    private final HttpClient http;
 
     /**
      * @param secret the cluster secret; null: terminals are not relayed, and an agent held by another node is
@@ -53,7 +60,8 @@ public final class RemoteShells {
         this.sessions = sessions;
         this.db = db;
         this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(MAX_MESSAGE_BYTES)
-                .setMaxMessageSize(MAX_MESSAGE_BYTES).setConnectTimeout(2000).setClosingTimeout(2));
+                .setMaxMessageSize(MAX_MESSAGE_BYTES).setConnectTimeout(CONNECT_TIMEOUT_MS).setClosingTimeout(2));
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MS));
     }
 
     /** Whether terminals may be relayed (a cluster secret is configured). */
@@ -88,15 +96,35 @@ public final class RemoteShells {
 
     /** Opens a signed link to {@code node}'s relay endpoint for the agent, with {@code query}. */
     Future<WebSocket> link(URI node, String agentId, String query, NodeAuth.Caller caller) {
-        String path = NodeShellEndpoint.PATH_PREFIX + URLEncoder.encode(agentId, StandardCharsets.UTF_8) + "?" + query;
+        String path = path(agentId, query);
         URI target = node.resolve(path);
         // Vert.x wants ws: or wss: here; an advertise URL is http: or https:.
         String scheme = "https".equalsIgnoreCase(target.getScheme()) ? "wss" : "ws";
         WebSocketConnectOptions options = new WebSocketConnectOptions()
                 .setAbsoluteURI(scheme + target.toString().substring(target.getScheme().length()));
-        for (Map.Entry<String, String> header : auth.sign(caller, path, System.currentTimeMillis()).entrySet()) {
-            options.addHeader(header.getKey(), header.getValue());
-        }
+        signed(caller, path).forEach(options::addHeader);
         return client.connect(options);
+    }
+
+    /** What the holder answers the same request without the upgrade: its refusal, or 400 upgrade_required. */
+    Future<Probe> probe(URI node, String agentId, String query, NodeAuth.Caller caller) {
+        String path = path(agentId, query);
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
+                .setAbsoluteURI(node.resolve(path).toString());
+        signed(caller, path).forEach(options::addHeader);
+        return http.request(options).compose(request -> request.send()
+                .compose(response -> response.body().map(body -> new Probe(response.statusCode(), body.toString()))));
+    }
+
+    /** The holder's answer to a request without the upgrade. */
+    record Probe(int status, String body) {
+    }
+
+    private static String path(String agentId, String query) {
+        return NodeShellEndpoint.PATH_PREFIX + URLEncoder.encode(agentId, StandardCharsets.UTF_8) + "?" + query;
+    }
+
+    private Map<String, String> signed(NodeAuth.Caller caller, String path) {
+        return auth.sign(caller, path, System.currentTimeMillis());
     }
 }

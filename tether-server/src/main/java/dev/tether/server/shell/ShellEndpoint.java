@@ -26,6 +26,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -251,11 +252,6 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                     + "or connect to " + agent.holderNode());
             return;
         }
-        if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
-            RawReplies.error(request, 400, "upgrade_required", "open the shell with a WebSocket upgrade (agent "
-                    + agent.name() + " is served through node " + agent.holderNode() + ")");
-            return;
-        }
         Context context = Vertx.currentContext();
         if (terminal.attach() == null) {
             linkToHolder(request, terminal, agent, caller, context);
@@ -279,10 +275,21 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
             Context context) {
         NodeAuth.Caller signed = new NodeAuth.Caller(remote.self(), caller.principal().name(),
                 caller.principal().may(Role.ADMIN), String.valueOf(request.remoteAddress()));
-        remote.holder(context, agent.id())
-                .compose(url -> url.isPresent()
-                        ? remote.link(url.get(), agent.id(), RemoteShell.firstQuery(terminal), signed)
-                        : Future.failedFuture(new IllegalStateException("no live holder")))
+        String query = RemoteShell.firstQuery(terminal);
+        Future<URI> holder = remote.holder(context, agent.id()).compose(url -> url.isPresent()
+                ? Future.succeededFuture(url.get()) : Future.failedFuture(new IllegalStateException("no live holder")));
+        if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+            // Like a local agent's: the same request without the upgrade learns the holder's refusal, if any.
+            holder.compose(url -> remote.probe(url, agent.id(), query, signed))
+                    .onSuccess(probe -> {
+                        JsonObject body = parseBody(probe.body());
+                        RawReplies.error(request, probe.status(), body.getString("error", "conflict"),
+                                body.getString("message", "node " + agent.holderNode() + " refused the shell"));
+                    })
+                    .onFailure(failure -> refuseFromHolder(request, agent, failure));
+            return;
+        }
+        holder.compose(url -> remote.link(url, agent.id(), query, signed))
                 .onSuccess(link -> {
                     link.pause();
                     request.toWebSocket()
@@ -309,8 +316,12 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     }
 
     private static JsonObject holderBody(UpgradeRejectedException rejected) {
+        return parseBody(rejected.getBody() == null ? null : rejected.getBody().toString());
+    }
+
+    private static JsonObject parseBody(String body) {
         try {
-            return rejected.getBody() == null ? new JsonObject() : new JsonObject(rejected.getBody());
+            return body == null ? new JsonObject() : new JsonObject(body);
         } catch (RuntimeException e) {
             return new JsonObject();
         }
