@@ -184,6 +184,49 @@ class ClusterShellEndToEndTest {
         assertThat(client.awaitControl("exit", WAIT).getInteger("exit_code")).isZero();
     }
 
+    @Test
+    void aClientThatStopsReadingThroughAnotherNodeStallsTheRemoteProgramUntilItReadsAgain() throws Exception {
+        rig.start("a", "b");
+        Fleet.AgentIdentity agent = rig.createAgent("far");
+        rig.startShellAgent(agent, rig.node("b").url());
+        awaitHolder(agent, "b");
+        TerminalClient client = TerminalClient.open(rig.node("a").url(), Fleet.ADMIN_TOKEN, agent.id(), "");
+        client.awaitControl("ready", WAIT);
+        Path count = dir.resolve("count");
+
+        client.readSlowly(true);
+        client.type("i=0; while :; do i=$((i+1)); echo $i > " + count + "; printf '%0500d\\n' $i; done\r");
+
+        long stalled = awaitStalled(count);
+        client.readSlowly(false);
+        await("the program writes again once the client reads").atMost(WAIT)
+                .until(() -> counted(count) > stalled + 1000);
+        client.type("\u0003exit 0\r");
+        assertThat(client.awaitControl("exit", WAIT).getInteger("exit_code")).isZero();
+    }
+
+    /** Waits until the loop's count is the same one second apart: its writes to the terminal block. */
+    private static long awaitStalled(Path count) {
+        long[] last = {-1};
+        await("the program blocked on its terminal").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    long now = counted(count);
+                    boolean same = now > 0 && now == last[0];
+                    last[0] = now;
+                    return same;
+                });
+        return last[0];
+    }
+
+    private static long counted(Path count) {
+        try {
+            String text = Files.readString(count).trim();
+            return text.isEmpty() ? 0 : Long.parseLong(text);
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** Waits until a node holds the agent ({@code expected}, or any when null); returns its name. */
     private String awaitHolder(Fleet.AgentIdentity agent, String expected) {
         ServerApi api = rig.nodes().get(0).api();
