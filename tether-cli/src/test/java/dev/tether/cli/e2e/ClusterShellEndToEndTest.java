@@ -208,7 +208,7 @@ class ClusterShellEndToEndTest {
     /** Waits until the loop's count is the same one second apart: its writes to the terminal block. */
     private static long awaitStalled(Path count) {
         long[] last = {-1};
-        await("the program blocked on its terminal").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+        await("the program blocked on its terminal").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
                     long now = counted(count);
                     boolean same = now > 0 && now == last[0];

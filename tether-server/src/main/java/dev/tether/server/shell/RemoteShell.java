@@ -52,7 +52,13 @@ final class RemoteShell {
     private final String agentId;
     private final ShellEndpoint.Terminal terminal;
     private final NodeAuth.Caller caller;
+    /**
+     * Client messages (String or Buffer) that arrived while the link was being replaced; bounded: the client
+     * is paused meanwhile, so only what was already in flight lands here.
+     */
+    private final List<Object> pending = new ArrayList<>();
 
+    // All confined to the client's event loop.
     private Phase phase = Phase.RUNNING;
     private WebSocket link;
     /** Set by the first ready: the session to re-attach after a failover. */
@@ -65,8 +71,6 @@ final class RemoteShell {
     private int rows;
     private int cols;
     private long deadlineNanos;
-    /** Client messages that arrived while the link was being replaced; the client is paused meanwhile. */
-    private final List<Object> pending = new ArrayList<>();
 
     private RemoteShell(RemoteShells shells, Context context, ServerWebSocket client, String agentId,
             ShellEndpoint.Terminal terminal, NodeAuth.Caller caller) {

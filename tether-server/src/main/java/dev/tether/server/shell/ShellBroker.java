@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * asciicast recording).
  *
  * <p>Sessions live in this process: a server restart ends them (the agents are
- * told to close the ones they still hold when they reconnect).
+ * told to close the ones they still hold when they reconnect). In a cluster, a
+ * session whose agent arrives here from another node (that node died) and whose
+ * row is still open is adopted instead, for its client to re-attach here
+ * (see docs/cluster.md, "Terminals across nodes").
  *
  * <p>Thread safe. Database work runs on the {@link DbExecutor}, ordered per
  * session (a session's end is written after its start).

@@ -16,17 +16,12 @@ import dev.tether.server.users.Principal;
 import dev.tether.server.users.Role;
 import dev.tether.server.users.Users;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.UpgradeRejectedException;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -79,10 +74,12 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private final Hub hub;
     private final ShellBroker broker;
     private final RemoteShells remote;
+    private final ThroughHolder throughHolder;
 
     public ShellEndpoint(AdminTokens tokens, BrowserAuth browser, Users users, AgentStore agents, DbExecutor db,
             Hub hub, ShellBroker broker, RemoteShells remote) {
         this.remote = remote;
+        this.throughHolder = new ThroughHolder(remote, db);
         this.users = users;
         this.tokens = tokens;
         this.browser = browser;
@@ -217,7 +214,7 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         Optional<LiveConnection> link = hub.connection(agent.id());
         if (link.isEmpty() && caller.relayed() == null && !agent.revoked() && agent.holderNode() != null
                 && !agent.holderNode().equals(remote.self())) {
-            relayToHolder(request, terminal, agent, caller);
+            throughHolder.serve(request, terminal, agent, caller.principal(), ws -> hold(request, ws, caller));
             return;
         }
         Refusal refusal = refusal(agent, terminal, link.isPresent(), principal);
@@ -242,89 +239,6 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                     }
                 })
                 .onFailure(failure -> LOG.debug("shell on {}: upgrade failed", agent.id(), failure));
-    }
-
-    /** Serves the terminal through the node holding the agent: see {@link RemoteShell}. */
-    private void relayToHolder(HttpServerRequest request, Terminal terminal, AgentRecord agent, Caller caller) {
-        if (!remote.enabled()) {
-            RawReplies.error(request, 409, "conflict", "agent " + agent.name() + " is connected through node "
-                    + agent.holderNode() + "; configure --cluster-secret-file on every node to relay terminals, "
-                    + "or connect to " + agent.holderNode());
-            return;
-        }
-        Context context = Vertx.currentContext();
-        if (terminal.attach() == null) {
-            linkToHolder(request, terminal, agent, caller, context);
-            return;
-        }
-        Principal principal = caller.principal();
-        db.call(context, () -> remote.openSession(terminal.attach(), agent.id()))
-                .onSuccess(session -> {
-                    if (session.isEmpty() || !(principal.may(Role.ADMIN) || session.get().actor().equals(principal.name()))) {
-                        RawReplies.error(request, 404, "not_found", "no session " + terminal.attach() + " on agent "
-                                + agent.name() + " (it ended, or belongs to another agent): open a new one without session=");
-                    } else {
-                        linkToHolder(request, terminal, agent, caller, context);
-                    }
-                })
-                .onFailure(failure -> RawReplies.error(request, 503, "unavailable",
-                        "the server cannot look sessions up right now; retry later"));
-    }
-
-    private void linkToHolder(HttpServerRequest request, Terminal terminal, AgentRecord agent, Caller caller,
-            Context context) {
-        NodeAuth.Caller signed = new NodeAuth.Caller(remote.self(), caller.principal().name(),
-                caller.principal().may(Role.ADMIN), String.valueOf(request.remoteAddress()));
-        String query = RemoteShell.firstQuery(terminal);
-        Future<URI> holder = remote.holder(context, agent.id()).compose(url -> url.isPresent()
-                ? Future.succeededFuture(url.get()) : Future.failedFuture(new IllegalStateException("no live holder")));
-        if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
-            // Like a local agent's: the same request without the upgrade learns the holder's refusal, if any.
-            holder.compose(url -> remote.probe(url, agent.id(), query, signed))
-                    .onSuccess(probe -> {
-                        JsonObject body = parseBody(probe.body());
-                        RawReplies.error(request, probe.status(), body.getString("error", "conflict"),
-                                body.getString("message", "node " + agent.holderNode() + " refused the shell"));
-                    })
-                    .onFailure(failure -> refuseFromHolder(request, agent, failure));
-            return;
-        }
-        holder.compose(url -> remote.link(url, agent.id(), query, signed))
-                .onSuccess(link -> {
-                    link.pause();
-                    request.toWebSocket()
-                            .onSuccess(ws -> {
-                                hold(request, ws, caller);
-                                RemoteShell.start(remote, ws, link, agent.id(), terminal, signed);
-                            })
-                            .onFailure(failure -> link.close());
-                })
-                .onFailure(failure -> refuseFromHolder(request, agent, failure));
-    }
-
-    /** Passes the holder's refusal on as it is; a holder that cannot be reached is a 409 like an offline agent. */
-    private static void refuseFromHolder(HttpServerRequest request, AgentRecord agent, Throwable failure) {
-        if (failure instanceof UpgradeRejectedException rejected) {
-            JsonObject body = holderBody(rejected);
-            RawReplies.error(request, rejected.getStatus(), body.getString("error", "conflict"),
-                    body.getString("message", "node " + agent.holderNode() + " refused the shell"));
-            return;
-        }
-        LOG.info("shell on {}: cannot reach node {}: {}", agent.id(), agent.holderNode(), failure.toString());
-        RawReplies.error(request, 409, "conflict", "agent " + agent.name() + " is connected through node "
-                + agent.holderNode() + ", which cannot be reached now: retry in a few seconds");
-    }
-
-    private static JsonObject holderBody(UpgradeRejectedException rejected) {
-        return parseBody(rejected.getBody() == null ? null : rejected.getBody().toString());
-    }
-
-    private static JsonObject parseBody(String body) {
-        try {
-            return body == null ? new JsonObject() : new JsonObject(body);
-        } catch (RuntimeException e) {
-            return new JsonObject();
-        }
     }
 
     /** The socket closes (1008) when its user is disabled or its token revoked; the session goes on detached. */
