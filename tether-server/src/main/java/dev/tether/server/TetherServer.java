@@ -22,6 +22,8 @@ import dev.tether.server.http.HttpLimits;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
+import dev.tether.server.shell.NodeShellEndpoint;
+import dev.tether.server.shell.RemoteShells;
 import dev.tether.server.shell.ShellBroker;
 import dev.tether.server.shell.ShellEndpoint;
 import dev.tether.server.shell.ShellSessionStore;
@@ -142,7 +144,7 @@ public final class TetherServer implements AutoCloseable {
         Cluster cluster = push(resources, Cluster.join(clusterDatabase(db, jdbcUrl, config, resources),
                 config.cluster(), advertiseUrl(config), version(), hub, broadcaster));
         Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster));
-        ShellSessionStore shellSessions = new ShellSessionStore(db);
+        ShellSessionStore shellSessions = new ShellSessionStore(db, nodeName);
         AuditLog audit = new AuditLog(db);
         Enrollment enrollment = new Enrollment(db, new EnrollmentTokenStore(db), audit);
         Users users = new Users(new UserStore(db), audit);
@@ -156,7 +158,9 @@ public final class TetherServer implements AutoCloseable {
                 config.maxHandshakesPerSecond(), cluster::draining);
         BrowserAuth browser = new BrowserAuth(BrowserSessions.load(db, tokens), config.tls());
         ShellEndpoint shellEndpoint = new ShellEndpoint(tokens, browser, users, new AgentStore(db), executor, hub,
-                shells);
+                shells, new RemoteShells(vertx, config.cluster().secret(), cluster::nodeName, cluster::nodes,
+                        new AgentStore(db), shellSessions, executor));
+        NodeShellEndpoint nodeShells = new NodeShellEndpoint(config.cluster().secret(), shellEndpoint);
         WebAssets web = WebAssets.load(TetherServer.class.getClassLoader());
         if (!web.present()) {
             LOG.warn("the web UI is not in this build (needs Node.js 20+ and npm at build time); the API works");
@@ -170,6 +174,8 @@ public final class TetherServer implements AutoCloseable {
                 enroll.handle(request);
             } else if (ShellEndpoint.matches(request.path())) {
                 shellEndpoint.handle(request);
+            } else if (NodeShellEndpoint.matches(request.path())) {
+                nodeShells.handle(request);
             } else {
                 router.handle(request);
             }

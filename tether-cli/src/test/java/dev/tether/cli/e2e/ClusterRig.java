@@ -78,6 +78,23 @@ final class ClusterRig implements AutoCloseable {
         return this;
     }
 
+    /** Starts nodes with these names, one after another, each ready before the next, without a cluster secret. */
+    ClusterRig startWithoutSecret(String... names) throws IOException {
+        for (String name : names) {
+            Node node = new Node(name, freePort());
+            nodes.put(name, node);
+            node.process = JavaProcess.start("node-" + node.name + "-" + (++starts), logDir,
+                    Map.of("TETHER_ADMIN_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN, List.of("server",
+                            "--listen", "127.0.0.1:" + node.port,
+                            "--data-dir", dir.resolve("node-" + node.name).toString(),
+                            "--insecure-http", "--heartbeat-interval", "1s", "--db", jdbcUrl,
+                            "--node-name", node.name, "--advertise-url", node.url().toString()));
+            processes.add(node.process);
+            awaitReady(node);
+        }
+        return this;
+    }
+
     Node node(String name) {
         return nodes.get(name);
     }
@@ -208,6 +225,15 @@ final class ClusterRig implements AutoCloseable {
         return process;
     }
 
+    /** Starts {@code tether agent} against {@code server} serving shells ({@code /bin/sh}). */
+    JavaProcess startShellAgent(Fleet.AgentIdentity agent, URI server) throws IOException {
+        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), Fleet.MAIN,
+                List.of("agent", "--server", server.toString(), "--insecure", "--key-file", agent.keyFile().toString(),
+                        "--state-dir", agent.stateDir().toString(), "--enable-shell", "--shell", "/bin/sh"));
+        processes.add(process);
+        return process;
+    }
+
     /** Runs one operator command of the CLI against {@code node}; returns its exit code and output. */
     Fleet.CliResult cli(Node node, String... args) throws IOException, InterruptedException {
         JavaProcess process = JavaProcess.start("cli-" + processes.size(), logDir,
@@ -216,6 +242,11 @@ final class ClusterRig implements AutoCloseable {
         processes.add(process);
         int exit = process.waitForExit(Duration.ofSeconds(120));
         return new Fleet.CliResult(exit, process.output());
+    }
+
+    /** SIGKILL to a node's process; returns when it is gone. */
+    void kill(String name) throws InterruptedException {
+        nodes.get(name).process.kill9();
     }
 
     /** Starts an agent process that publishes test.n events first..last through {@code server}. */

@@ -147,6 +147,11 @@ final class TerminalClient implements WebSocket.Listener {
         return found;
     }
 
+    /** Every control message received so far, in order. */
+    List<JsonObject> controls() {
+        return List.copyOf(controls);
+    }
+
     CompletableFuture<Integer> closed() {
         return closed;
     }

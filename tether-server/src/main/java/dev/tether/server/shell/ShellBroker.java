@@ -14,6 +14,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * asciicast recording).
  *
  * <p>Sessions live in this process: a server restart ends them (the agents are
- * told to close the ones they still hold when they reconnect).
+ * told to close the ones they still hold when they reconnect). In a cluster, a
+ * session whose agent arrives here from another node (that node died) and whose
+ * row is still open is adopted instead, for its client to re-attach here
+ * (see docs/cluster.md, "Terminals across nodes").
  *
  * <p>Thread safe. Database work runs on the {@link DbExecutor}, ordered per
  * session (a session's end is written after its start).
@@ -55,6 +59,8 @@ public final class ShellBroker implements AutoCloseable {
     private final Map<ShellId, ShellRelay> relays = new ConcurrentHashMap<>();
     /** Each session's start written to the database; its end is chained after it. */
     private final Map<ShellId, CompletableFuture<Long>> started = new ConcurrentHashMap<>();
+    /** Each agent's live connection here, to adopt sessions only onto a link that is still up; guarded by itself. */
+    private final Map<String, LiveConnection> links = new HashMap<>();
     private final AtomicLong buffered = new AtomicLong();
     private final AtomicLong peakBuffered = new AtomicLong();
     private volatile Vertx vertx;
@@ -134,8 +140,10 @@ public final class ShellBroker implements AutoCloseable {
      * Attaches {@code client} to the running session {@code request.attach()} for {@code request.actor()},
      * who was checked to be its owner or an admin ({@code admin}); the attach is audited as
      * {@code shell.attach} with the actor, the owner, and {@code takeover} when they differ.
+     *
+     * @param resumeOffset the first output byte the client needs (0: all the scrollback the agent holds)
      */
-    public void attach(ShellRequest request, ServerWebSocket client, boolean admin) {
+    public void attach(ShellRequest request, ServerWebSocket client, boolean admin, long resumeOffset) {
         ShellRelay relay = relays.get(request.attach());
         if (relay == null || !relay.mayAttach(request.actor(), admin)) {
             client.writeTextMessage(ClientFrames.error("not_found", "the session has ended"));
@@ -149,7 +157,7 @@ public final class ShellBroker implements AutoCloseable {
                 .put("takeover", takeover);
         db.execute(() -> audit.record(new AuditEntry.New(System.currentTimeMillis(), request.actor(), "shell.attach",
                 relay.agentId(), request.source(), details)));
-        relay.attach(client);
+        relay.attach(client, resumeOffset);
     }
 
     /**
@@ -187,13 +195,63 @@ public final class ShellBroker implements AutoCloseable {
                 relay.agentBack(link, live.remove(relay.id()));
             }
         }
-        for (ShellId orphan : live) {
-            link.sendLive(terminate(orphan.bytes(), "no such session on the server"));
+        synchronized (links) {
+            links.put(link.agentId(), link);
         }
+        if (!live.isEmpty()) {
+            CompletableFuture.runAsync(() -> adoptOrEnd(link, live), db).exceptionally(failure -> {
+                LOG.warn("cannot look up the shell sessions agent {} still has", link.agentId(), failure);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Sessions the agent has that no relay here knows: in a cluster, sessions another node relayed until the
+     * agent moved here (that node died or the agent's link to it dropped). A session whose row is still open
+     * for this agent is adopted, detached, for its client to re-attach here; any other is ended on the agent.
+     * Blocking (reads the rows).
+     */
+    private void adoptOrEnd(LiveConnection link, Set<ShellId> orphans) {
+        for (ShellId id : orphans) {
+            ShellSessionRecord row = sessions.get(id.hex());
+            boolean open = row != null && row.agentId().equals(link.agentId()) && row.endedAt() == null;
+            if (!open || !adopt(link, row)) {
+                link.sendLive(terminate(id.bytes(), "no such session on the server"));
+            }
+        }
+    }
+
+    /** @return false when the link is gone already or the session is relayed here after all */
+    private boolean adopt(LiveConnection link, ShellSessionRecord row) {
+        ShellId id = ShellId.parse(row.id());
+        ShellRequest request = new ShellRequest(row.agentId(), row.agentId(), row.rows(), row.cols(), row.command(),
+                row.term(), id, row.actor(), row.source());
+        long now = System.currentTimeMillis();
+        synchronized (links) {
+            if (links.get(link.agentId()) != link || relays.containsKey(id)) {
+                return relays.containsKey(id);
+            }
+            Recorder recorder = recordings.start(id, settings.recordInput(), settings.recordingMaxBytes(),
+                    new Recorder.Header(row.cols(), row.rows(), now, row.term(), row.command(), "resumed: " + row.id()));
+            ShellRelay relay = new ShellRelay(id, request, this, recorder);
+            started.put(id, CompletableFuture.supplyAsync(() -> audit.record(new AuditEntry.New(now, row.actor(),
+                    "shell.adopt", row.agentId(), row.source(), details(row, null, null))), db));
+            synchronized (relay) {
+                relays.put(id, relay);
+                relay.adopt(link);
+            }
+        }
+        LOG.info("shell {} on agent {} adopted: its agent moved to this node; waiting for its client", id,
+                row.agentId());
+        return true;
     }
 
     /** The agent's connection ended. */
     public void agentDisconnected(LiveConnection link) {
+        synchronized (links) {
+            links.remove(link.agentId(), link);
+        }
         for (ShellRelay relay : relays.values()) {
             if (relay.agentId().equals(link.agentId())) {
                 relay.agentGone(link);

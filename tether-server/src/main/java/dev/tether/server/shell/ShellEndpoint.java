@@ -5,6 +5,7 @@ import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.OpenStreams;
 import dev.tether.server.auth.Secrets;
+import dev.tether.server.cluster.NodeAuth;
 import dev.tether.server.gateway.RawReplies;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.hub.LiveConnection;
@@ -49,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * 404 as for a session that does not exist. Every attach is audited
  * ({@link ShellBroker#attach}).
  *
+ * <p>In a cluster, an agent held by another node is reached through it: the caller is checked here (role,
+ * scope, session ownership), then the terminal is relayed over a signed node link to that node's
+ * {@link NodeShellEndpoint}, which serves it like a local client ({@link RemoteShell}). Without a cluster
+ * secret such an agent is refused (409) with what to configure.
+ *
  * <p>Thread safe; handles requests on their event loops.
  */
 public final class ShellEndpoint implements Handler<HttpServerRequest> {
@@ -67,9 +73,13 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private final DbExecutor db;
     private final Hub hub;
     private final ShellBroker broker;
+    private final RemoteShells remote;
+    private final ThroughHolder throughHolder;
 
     public ShellEndpoint(AdminTokens tokens, BrowserAuth browser, Users users, AgentStore agents, DbExecutor db,
-            Hub hub, ShellBroker broker) {
+            Hub hub, ShellBroker broker, RemoteShells remote) {
+        this.remote = remote;
+        this.throughHolder = new ThroughHolder(remote, db);
         this.users = users;
         this.tokens = tokens;
         this.browser = browser;
@@ -126,7 +136,7 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                         : users.authenticate(personalToken),
                         agents.find(agent)))
                 .onSuccess(found -> checkCaller(request, terminal, agent, found, admin ? null
-                        : Secrets.hash(personalToken)))
+                        : Secrets.hash(personalToken), null, 0))
                 .onFailure(failure -> {
                     LOG.warn("shell: agent lookup failed", failure);
                     RawReplies.error(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
@@ -137,9 +147,31 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
     private record Lookup(Optional<Principal> principal, Optional<AgentRecord> agent) {
     }
 
-    /** @param tokenHash the hash of the personal token the caller authenticated with; null for the admin token */
+    /**
+     * A terminal another node relays here ({@link NodeShellEndpoint}): that node checked the caller, so only
+     * the agent is checked; it must be connected to this node.
+     *
+     * @param offset where a re-attach resumes the output (the first byte the relaying node has not seen)
+     */
+    void relayed(HttpServerRequest request, Terminal terminal, String agent, NodeAuth.Caller from, long offset) {
+        request.pause();
+        Principal principal = new Principal(from.actor(), from.admin() ? Role.ADMIN : Role.OPERATOR, null);
+        db.call(Vertx.currentContext(), () -> agents.find(agent))
+                .onSuccess(found -> checkAgent(request, terminal, agent, found,
+                        new Caller(principal, null, from, offset)))
+                .onFailure(failure -> {
+                    LOG.warn("relayed shell: agent lookup failed", failure);
+                    RawReplies.error(request, 503, "unavailable", "the server cannot look agents up right now; retry later");
+                });
+    }
+
+    /**
+     * @param tokenHash the hash of the personal token the caller authenticated with; null for the admin token
+     * @param relayed the node relaying the request, or null when the caller is here
+     * @param offset where a relayed re-attach resumes the output
+     */
     private void checkCaller(HttpServerRequest request, Terminal terminal, String name, Lookup found,
-            String tokenHash) {
+            String tokenHash, NodeAuth.Caller relayed, long offset) {
         if (found.principal().isEmpty()) {
             RawReplies.error(request, 401, "unauthorized", "this API token is unknown, expired or revoked, or its user is "
                     + "disabled: sign in again with tether login");
@@ -156,11 +188,19 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
                     + principal.name() + "'s scope (" + principal.scope().text() + ")");
             return;
         }
-        checkAgent(request, terminal, name, found.agent(), new Caller(principal, tokenHash));
+        checkAgent(request, terminal, name, found.agent(), new Caller(principal, tokenHash, relayed, offset));
     }
 
-    /** Who opens the shell, and the hash of the personal token they opened it with (null for the admin token). */
-    private record Caller(Principal principal, String tokenHash) {
+    /**
+     * Who opens the shell, the hash of the personal token they opened it with (null for the admin token or a
+     * relayed request), the node relaying it (or null), and where a relayed re-attach resumes the output.
+     */
+    private record Caller(Principal principal, String tokenHash, NodeAuth.Caller relayed, long offset) {
+
+        String source(HttpServerRequest request) {
+            return relayed == null ? String.valueOf(request.remoteAddress())
+                    : relayed.source() + " via node " + relayed.node();
+        }
     }
 
     private void checkAgent(HttpServerRequest request, Terminal terminal, String name, Optional<AgentRecord> found,
@@ -172,6 +212,11 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
         }
         AgentRecord agent = found.get();
         Optional<LiveConnection> link = hub.connection(agent.id());
+        if (link.isEmpty() && caller.relayed() == null && !agent.revoked() && agent.holderNode() != null
+                && !agent.holderNode().equals(remote.self())) {
+            throughHolder.serve(request, terminal, agent, caller.principal(), ws -> hold(request, ws, caller));
+            return;
+        }
         Refusal refusal = refusal(agent, terminal, link.isPresent(), principal);
         if (refusal != null) {
             RawReplies.error(request, refusal.status(), refusal.error(), refusal.message());
@@ -183,13 +228,12 @@ public final class ShellEndpoint implements Handler<HttpServerRequest> {
             return;
         }
         ShellRequest shell = new ShellRequest(agent.id(), agent.name(), terminal.rows(), terminal.cols(),
-                terminal.command(), terminal.term(), terminal.attach(), principal.name(),
-                String.valueOf(request.remoteAddress()));
+                terminal.command(), terminal.term(), terminal.attach(), principal.name(), caller.source(request));
         request.toWebSocket()
                 .onSuccess(ws -> {
                     hold(request, ws, caller);
                     if (shell.attach() != null) {
-                        broker.attach(shell, ws, principal.may(Role.ADMIN));
+                        broker.attach(shell, ws, principal.may(Role.ADMIN), caller.offset());
                     } else {
                         broker.open(shell, ws, link.get());
                     }

@@ -117,8 +117,22 @@ final class ShellRelay {
         sendOpen(false, 0);
     }
 
-    /** A client re-attaches with the session id; a client attached before is told and disconnected. */
-    synchronized void attach(ServerWebSocket next) {
+    /**
+     * Takes over a session another node relayed until the agent moved here: running on {@code link},
+     * detached (the detach timeout runs) until a client attaches.
+     */
+    synchronized void adopt(LiveConnection link) {
+        agent = link;
+        agentAttached = false;
+        state = State.RUNNING;
+        detachedSinceNanos = System.nanoTime();
+    }
+
+    /**
+     * A client re-attaches with the session id, from output offset {@code resumeOffset}; a client attached
+     * before is told and disconnected.
+     */
+    synchronized void attach(ServerWebSocket next, long resumeOffset) {
         if (state == State.ENDED) {
             next.writeTextMessage(ClientFrames.error("not_found", "the session has ended"));
             next.close((short) 1000, "session ended");
@@ -132,14 +146,14 @@ final class ShellRelay {
             previous.close((short) 1000, "attached elsewhere");
         }
         bind(next);
-        nextOffset = 0;
+        nextOffset = resumeOffset;
         dropPendingInput();
         if (agent != null) {
             if (agentAttached) {
                 sendToAgent(closeMessage(false, "client re-attached"));
                 agentAttached = false;
             }
-            sendOpen(true, 0);
+            sendOpen(true, resumeOffset);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tether.server.shell;
 
+import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.Database;
 import io.vertx.core.json.JsonArray;
 import java.sql.PreparedStatement;
@@ -20,9 +21,16 @@ public final class ShellSessionStore {
             + " ended_at, bytes_in, bytes_out, exit_code, signal, end_reason, recording, recording_truncated";
 
     private final Database db;
+    private final String nodeName;
 
     public ShellSessionStore(Database db) {
+        this(db, AgentSessionStore.DEFAULT_NODE);
+    }
+
+    /** @param nodeName this server's node: {@link #endAbandoned} leaves the sessions other live nodes hold */
+    public ShellSessionStore(Database db, String nodeName) {
         this.db = db;
+        this.nodeName = nodeName;
     }
 
     void insert(ShellSessionRecord session) {
@@ -63,12 +71,17 @@ public final class ShellSessionStore {
         });
     }
 
-    /** Ends every session left open by a server that stopped without ending them. */
+    /**
+     * Ends every session left open by a server that stopped without ending them: on a single node all of them;
+     * in a cluster, not those of agents another node holds now (they run there, or are adopted there).
+     */
     int endAbandoned(long now) {
         return db.withConnection("end abandoned shell sessions", connection -> {
             try (PreparedStatement update = connection.prepareStatement("UPDATE shell_sessions SET ended_at = ?,"
-                    + " end_reason = 'server_stopped' WHERE ended_at IS NULL")) {
+                    + " end_reason = 'server_stopped' WHERE ended_at IS NULL AND agent_id NOT IN"
+                    + " (SELECT id FROM agents WHERE holder_node IS NOT NULL AND holder_node <> ?)")) {
                 update.setLong(1, now);
+                update.setString(2, nodeName);
                 return update.executeUpdate();
             }
         });
