@@ -104,11 +104,13 @@ final class Membership {
     void sweep() {
         try {
             for (String name : registry.expired()) {
+                // First: a stalled node may hold row locks (an agent's row mid-transaction) that the sweep, and
+                // the handshakes of its agents on other nodes, would wait for until it resumed.
+                int ended = terminate(name);
                 int offline = registry.sweep(name);
                 if (offline < 0) {
                     continue;
                 }
-                int ended = terminate(name);
                 LOG.warn("node '{}' stopped renewing its lease: {} agent(s) it held are offline until they "
                         + "reconnect through another node; {} database session(s) of it ended", name, offline, ended);
                 onSwept.run();
