@@ -422,8 +422,9 @@ public final class FakeTetherServer implements AutoCloseable {
                 WebSocketFrames.Frame frame = WebSocketFrames.readFrame(in);
                 switch (frame.opcode()) {
                     case WebSocketFrames.CLOSE -> {
-                        closeCode = WebSocketFrames.closeCode(frame.payload());
+                        // The reason first: tests wait for the code, then read the reason.
                         closeReason = WebSocketFrames.closeReason(frame.payload());
+                        closeCode = WebSocketFrames.closeCode(frame.payload());
                         writeFrame(WebSocketFrames.CLOSE, WebSocketFrames.closePayload(closeCode, ""));
                         return;
                     }
