@@ -1,12 +1,16 @@
 package dev.tether.cli.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The end-to-end harness ({@link Fleet}: a real server process, real agent
@@ -16,6 +20,7 @@ import java.util.Map;
 public final class BrowserTestFleet implements AutoCloseable {
 
     public static final String ADMIN_TOKEN = Fleet.ADMIN_TOKEN;
+    private static final Duration WAIT = Duration.ofSeconds(20);
 
     private final Fleet fleet;
 
@@ -55,6 +60,23 @@ public final class BrowserTestFleet implements AutoCloseable {
         return response.body();
     }
 
+    /**
+     * Runs a shell session on {@code agent} through the terminal API (not the browser): types each line, then
+     * {@code exit 3}, and waits for the end. Returns the session id; the session is recorded.
+     */
+    public String recordShellSession(Agent agent, String... lines) throws Exception {
+        TerminalClient client = TerminalClient.open(fleet.url(), ADMIN_TOKEN, agent.id(), "rows=24&cols=80");
+        client.awaitControl("ready", WAIT);
+        for (String line : lines) {
+            client.type(line + "\r");
+        }
+        client.type("echo session-$((40 + 2))-done\r");
+        client.awaitOutput("session-42-done", WAIT);
+        client.type("exit 3\r");
+        client.closed().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return client.control("ready").getString("session");
+    }
+
     /** One enrolled agent and its process, if started. */
     public final class Agent {
 
@@ -76,6 +98,20 @@ public final class BrowserTestFleet implements AutoCloseable {
         /** Starts {@code tether agent} against the server with these extra flags (e.g. --enable-shell). */
         public void start(String... flags) throws IOException {
             processes.add(fleet.startAgent(identity, fleet.url(), flags));
+        }
+
+        /** Starts the agent with these flags unless it runs already; returns once the server sees it online. */
+        public void ensureOnline(String... flags) throws IOException {
+            if (processes.stream().noneMatch(JavaProcess::alive)) {
+                start(flags);
+            }
+            await(name() + " online").atMost(WAIT).until(() -> "online".equals(fleet.api().status(id())));
+        }
+
+        /** Stops the agent if it runs; returns once the server sees it offline. */
+        public void ensureOffline() throws InterruptedException {
+            stop();
+            await(name() + " offline").atMost(WAIT).until(() -> !"online".equals(fleet.api().status(id())));
         }
 
         /** SIGTERM, and waits for the process to exit. */

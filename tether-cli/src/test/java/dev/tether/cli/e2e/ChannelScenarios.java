@@ -105,7 +105,7 @@ abstract class ChannelScenarios {
     @Test
     void killedAgentHoldingAThousandUnacknowledgedEventsDeliversEachExactlyOnceInOrder() throws Exception {
         Fleet.AgentIdentity agent = fleet.createAgent("backlog");
-        java.net.URI nowhere = java.net.URI.create("http://127.0.0.1:" + unusedPort());
+        java.net.URI nowhere = Fleet.nowhere();
         JavaProcess offline = fleet.startPublisher(agent, nowhere, 1, 1000, 100, 0);
         offline.awaitOutput("publishing done 1000", Duration.ofSeconds(30));
 
@@ -130,7 +130,7 @@ abstract class ChannelScenarios {
         // The restored copy numbers its next payloads from where the copy stopped: 250 of them pass the seq
         // the server applied before the agent connects again.
         copyDir(copy, agent.stateDir());
-        java.net.URI nowhere = java.net.URI.create("http://127.0.0.1:" + unusedPort());
+        java.net.URI nowhere = Fleet.nowhere();
         JavaProcess offline = fleet.startPublisher(agent, nowhere, 301, 550, 50, 0);
         offline.awaitOutput("publishing done 550", Duration.ofSeconds(30));
         offline.kill9();
@@ -317,9 +317,4 @@ abstract class ChannelScenarios {
         return java.net.URI.create("http://127.0.0.1:" + proxy.port());
     }
 
-    private static int unusedPort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

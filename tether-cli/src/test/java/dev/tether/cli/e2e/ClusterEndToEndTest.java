@@ -8,26 +8,20 @@ import dev.tether.agent.AgentConfig;
 import dev.tether.agent.Backoff;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -40,48 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterEndToEndTest {
 
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-    private static EmbeddedPostgres postgres;
-
     @TempDir
     Path dir;
     ClusterRig rig;
 
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        requireHaproxy();
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
-
-    /** HAProxy is the load balancer of these tests; missing on a laptop they skip, under CI=true they fail. */
-    private static void requireHaproxy() {
-        if (Files.isExecutable(Path.of(ClusterRig.HAPROXY))) {
-            return;
-        }
-        String missing = "HAProxy is needed as the cluster's load balancer: apt-get install haproxy "
-                + "(.ci/install-test-tools does)";
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError("ClusterEndToEndTest cannot run under CI=true: " + missing);
-        }
-        System.err.println("ClusterEndToEndTest skipped: " + missing);
-        org.junit.jupiter.api.Assumptions.assumeTrue(false, missing);
-    }
-
     @BeforeEach
     void createRig(TestInfo test) throws Exception {
-        String name = "tether_cluster_" + DATABASES.incrementAndGet();
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
-        rig = new ClusterRig(dir, "ClusterEndToEndTest/" + test.getTestMethod().orElseThrow().getName(),
-                postgres.getJdbcUrl("postgres", name));
+        rig = ClusterRig.forTest(dir, test);
     }
 
     @AfterEach
@@ -125,7 +84,7 @@ class ClusterEndToEndTest {
     void everyNodeListsTheClusterAndWhichNodeHoldsEachAgent() throws Exception {
         rig.start("a", "b", "c");
         Fleet.AgentIdentity agent = rig.createAgent("held");
-        URI nowhere = URI.create("http://127.0.0.1:" + unusedPort());
+        URI nowhere = Fleet.nowhere();
         rig.startAgent(agent, List.of(nowhere, rig.node("c").url()));
 
         for (ClusterRig.Node node : rig.nodes()) {
@@ -147,12 +106,6 @@ class ClusterEndToEndTest {
                 .asString().contains("b");
         assertThat(status.output().lines().filter(line -> line.contains(rig.node("c").url().toString())).toList())
                 .singleElement().asString().contains(" 1 ");
-    }
-
-    private static int unusedPort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.tether.cli.e2e;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.server.testing.RequiredTool;
+import dev.tether.server.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Server nodes of one cluster as real processes on one PostgreSQL database, with HAProxy (the Debian package)
@@ -38,15 +41,14 @@ final class ClusterRig implements AutoCloseable {
     private int haproxyPort;
     private int starts;
 
-    /** A server node: its name, port and current process. */
+    /** A server node: its name, port (bound on its first start, kept across restarts) and current process. */
     static final class Node {
         final String name;
-        final int port;
+        int port;
         JavaProcess process;
 
-        Node(String name, int port) {
+        Node(String name) {
             this.name = name;
-            this.port = port;
         }
 
         URI url() {
@@ -56,6 +58,18 @@ final class ClusterRig implements AutoCloseable {
         ServerApi api() {
             return new ServerApi(url(), Fleet.ADMIN_TOKEN);
         }
+    }
+
+    /**
+     * A rig for one test on a fresh database of the shared embedded PostgreSQL. HAProxy is the cluster's load
+     * balancer: missing on a laptop the test is skipped, under CI=true it fails.
+     */
+    static ClusterRig forTest(Path dir, TestInfo test) throws IOException {
+        String testName = test.getTestClass().orElseThrow().getSimpleName();
+        RequiredTool.require(Files.isExecutable(Path.of(HAPROXY)), testName,
+                "HAProxy is the cluster's load balancer: apt-get install haproxy (.ci/install-test-tools does)");
+        return new ClusterRig(dir, testName + "/" + test.getTestMethod().orElseThrow().getName(),
+                TestDatabase.POSTGRESQL.freshJdbcUrl(dir));
     }
 
     ClusterRig(Path dir, String testName, String jdbcUrl) throws IOException {
@@ -70,7 +84,7 @@ final class ClusterRig implements AutoCloseable {
     /** Starts nodes with these names, one after another, each ready before the next. */
     ClusterRig start(String... names) throws IOException {
         for (String name : names) {
-            Node node = new Node(name, freePort());
+            Node node = new Node(name);
             nodes.put(name, node);
             launch(node);
             awaitReady(node);
@@ -81,14 +95,14 @@ final class ClusterRig implements AutoCloseable {
     /** Starts nodes with these names, one after another, each ready before the next, without a cluster secret. */
     ClusterRig startWithoutSecret(String... names) throws IOException {
         for (String name : names) {
-            Node node = new Node(name, freePort());
+            Node node = new Node(name);
             nodes.put(name, node);
             node.process = JavaProcess.start("node-" + node.name + "-" + (++starts), logDir,
                     Map.of("TETHER_ADMIN_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN, List.of("server",
-                            "--listen", "127.0.0.1:" + node.port,
+                            "--listen", "127.0.0.1:0",
                             "--data-dir", dir.resolve("node-" + node.name).toString(),
                             "--insecure-http", "--heartbeat-interval", "1s", "--db", jdbcUrl,
-                            "--node-name", node.name, "--advertise-url", node.url().toString()));
+                            "--node-name", node.name));
             processes.add(node.process);
             awaitReady(node);
         }
@@ -110,34 +124,38 @@ final class ClusterRig implements AutoCloseable {
         awaitReady(node);
     }
 
+    /**
+     * Starts the node's process: on its first start on port 0, advertising the address it bound (no port is
+     * guessed free); after that on the same port, advertised with --advertise-url.
+     */
     private void launch(Node node) throws IOException {
-        List<String> args = List.of("server",
+        List<String> args = new ArrayList<>(List.of("server",
                 "--listen", "127.0.0.1:" + node.port,
                 "--data-dir", dir.resolve("node-" + node.name).toString(),
                 "--insecure-http",
                 "--heartbeat-interval", "1s",
                 "--db", jdbcUrl,
                 "--node-name", node.name,
-                "--advertise-url", node.url().toString(),
-                "--cluster-secret-file", secretFile.toString());
+                "--cluster-secret-file", secretFile.toString()));
+        if (node.port != 0) {
+            args.addAll(List.of("--advertise-url", node.url().toString()));
+        }
         node.process = JavaProcess.start("node-" + node.name + "-" + (++starts), logDir,
                 Map.of("TETHER_ADMIN_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN, args);
         processes.add(node.process);
     }
 
     private static void awaitReady(Node node) {
+        if (node.port == 0) {
+            node.port = node.process.awaitListeningPort(Duration.ofSeconds(60));
+        }
         HttpClient http = HttpClient.newHttpClient();
         await("node " + node.name + " ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                 .until(() -> {
                     if (!node.process.alive()) {
                         throw new AssertionError("node " + node.name + " exited:\n" + node.process.output());
                     }
-                    try {
-                        return http.send(HttpRequest.newBuilder(node.url().resolve("/readyz")).build(),
-                                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-                    } catch (IOException e) {
-                        return false;
-                    }
+                    return ready(http, node.url());
                 });
     }
 
@@ -150,9 +168,35 @@ final class ClusterRig implements AutoCloseable {
         }
     }
 
-    /** Starts HAProxy in front of every node, balancing by least connections and checking /readyz. */
+    /**
+     * Starts HAProxy in front of every node, balancing by least connections and checking /readyz. HAProxy
+     * cannot listen on port 0 and report it, so it gets a port the system just handed out; should another
+     * process take that port first, HAProxy fails to bind and is started again on another.
+     */
     URI startLoadBalancer() throws IOException {
-        haproxyPort = freePort();
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve("haproxy.log");
+        for (int attempt = 1; ; attempt++) {
+            haproxyPort = freePort();
+            Path file = dir.resolve("haproxy.cfg");
+            Files.writeString(file, haproxyConfig(haproxyPort));
+            haproxy = new ProcessBuilder(HAPROXY, "-db", "-f", file.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            URI url = URI.create("http://127.0.0.1:" + haproxyPort);
+            HttpClient http = HttpClient.newHttpClient();
+            await("haproxy ready").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !haproxy.isAlive() || ready(http, url));
+            if (haproxy.isAlive()) {
+                return url;
+            }
+            String output = Files.readString(log);
+            if (attempt == 3 || !output.contains("cannot bind")) {
+                throw new AssertionError("haproxy exited:\n" + output);
+            }
+        }
+    }
+
+    private String haproxyConfig(int port) {
         StringBuilder config = new StringBuilder("""
                 global
                     maxconn 4000
@@ -172,29 +216,20 @@ final class ClusterRig implements AutoCloseable {
                     balance leastconn
                     option httpchk GET /readyz
                     default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
-                """.formatted(haproxyPort));
+                """.formatted(port));
         for (Node node : nodes.values()) {
             config.append("    server ").append(node.name).append(" 127.0.0.1:").append(node.port).append(" check\n");
         }
-        Path file = dir.resolve("haproxy.cfg");
-        Files.writeString(file, config);
-        Files.createDirectories(logDir);
-        haproxy = new ProcessBuilder(HAPROXY, "-db", "-f", file.toString())
-                .redirectErrorStream(true).redirectOutput(logDir.resolve("haproxy.log").toFile()).start();
-        URI url = URI.create("http://127.0.0.1:" + haproxyPort);
-        HttpClient http = HttpClient.newHttpClient();
-        await("haproxy ready").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            if (!haproxy.isAlive()) {
-                throw new AssertionError("haproxy exited; see " + logDir.resolve("haproxy.log"));
-            }
-            try {
-                return http.send(HttpRequest.newBuilder(url.resolve("/readyz")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        return url;
+        return config.toString();
+    }
+
+    private static boolean ready(HttpClient http, URI url) throws InterruptedException {
+        try {
+            return http.send(HttpRequest.newBuilder(url.resolve("/readyz")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Creates an agent through the first node and writes its key file. */

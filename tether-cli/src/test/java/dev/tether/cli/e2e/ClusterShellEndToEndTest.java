@@ -5,27 +5,21 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.server.cluster.NodeAuth;
 import io.vertx.core.json.JsonObject;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -38,49 +32,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterShellEndToEndTest {
 
-    private static final AtomicInteger DATABASES = new AtomicInteger();
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** Lines the failover test's loop prints, one every 20 ms: it runs through the kill and the failover. */
     private static final int LINES = 1000;
-    private static EmbeddedPostgres postgres;
 
     @TempDir
     Path dir;
     ClusterRig rig;
 
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        requireHaproxy();
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
-
-    private static void requireHaproxy() {
-        if (Files.isExecutable(Path.of(ClusterRig.HAPROXY))) {
-            return;
-        }
-        String missing = "HAProxy is needed as the cluster's load balancer: apt-get install haproxy "
-                + "(.ci/install-test-tools does)";
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError("ClusterShellEndToEndTest cannot run under CI=true: " + missing);
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(false, missing);
-    }
-
     @BeforeEach
     void createRig(TestInfo test) throws Exception {
-        String name = "tether_cluster_shell_" + DATABASES.incrementAndGet();
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
-        rig = new ClusterRig(dir, "ClusterShellEndToEndTest/" + test.getTestMethod().orElseThrow().getName(),
-                postgres.getJdbcUrl("postgres", name));
+        rig = ClusterRig.forTest(dir, test);
     }
 
     @AfterEach

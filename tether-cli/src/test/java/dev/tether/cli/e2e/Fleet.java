@@ -31,8 +31,9 @@ final class Fleet implements AutoCloseable {
     private final Path logDir;
     private final String jdbcUrl;
     private final String heartbeat;
-    private final int port;
-    private final ServerApi api;
+    /** The port the first server bound (it listens on port 0); later servers reuse it. 0 until then. */
+    private int port;
+    private ServerApi api;
     private final List<JavaProcess> processes = new ArrayList<>();
     private JavaProcess server;
     private int serverStarts;
@@ -44,20 +45,23 @@ final class Fleet implements AutoCloseable {
         this.logDir = JavaProcess.LOG_ROOT.resolve(testName);
         this.jdbcUrl = jdbcUrl;
         this.heartbeat = heartbeat;
-        this.port = freePort();
-        this.api = new ServerApi(url(), ADMIN_TOKEN);
         JavaProcess.prepareAgentStarts();
     }
 
     URI url() {
-        return URI.create("http://127.0.0.1:" + port);
+        return URI.create("http://127.0.0.1:" + port());
     }
 
     int port() {
+        if (port == 0) {
+            throw new IllegalStateException("the server has not bound its port yet: startServer() or awaitReady()"
+                    + " first");
+        }
         return port;
     }
 
     ServerApi api() {
+        port();
         return api;
     }
 
@@ -103,6 +107,9 @@ final class Fleet implements AutoCloseable {
             if (!server.alive()) {
                 throw new AssertionError("server exited:\n" + server.output());
             }
+            if (port == 0 && !learnPort()) {
+                return false;
+            }
             try {
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(url().resolve("/readyz")).build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -119,7 +126,7 @@ final class Fleet implements AutoCloseable {
     }
 
     AgentIdentity createAgent(String name, JsonObject labels) throws IOException, InterruptedException {
-        JsonObject created = api.createAgent(name, labels);
+        JsonObject created = api().createAgent(name, labels);
         Path keyFile = dir.resolve(name + ".key");
         Files.writeString(keyFile, created.getString("key"));
         return new AgentIdentity(created.getString("id"), name, keyFile, dir.resolve(name + "-state"));
@@ -220,10 +227,22 @@ final class Fleet implements AutoCloseable {
         return dir;
     }
 
-    private static int freePort() throws IOException {
+    /** A loopback URL nothing listens on (a port the system just handed out and took back), for a dead server. */
+    static URI nowhere() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort());
         }
+    }
+
+    /** Takes the port the first server bound from its log; false until it has logged it. */
+    private boolean learnPort() {
+        Integer bound = server.listeningPort();
+        if (bound == null) {
+            return false;
+        }
+        port = bound;
+        api = new ServerApi(url(), ADMIN_TOKEN);
+        return true;
     }
 
     @Override

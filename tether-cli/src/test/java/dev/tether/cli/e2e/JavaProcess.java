@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real JVM process running the tether CLI (or another main class) from the
@@ -96,6 +98,8 @@ class JavaProcess implements AutoCloseable {
         return log;
     }
 
+    private static final Pattern LISTENING = Pattern.compile("listening on https?://[^\\s:]+:(\\d+)");
+
     void awaitOutput(String text, Duration timeout) {
         await(name + " prints '" + text + "'").atMost(timeout).pollInterval(Duration.ofMillis(20))
                 .until(() -> output().contains(text) || !process.isAlive());
@@ -103,6 +107,25 @@ class JavaProcess implements AutoCloseable {
             throw new AssertionError(name + " exited (" + process.exitValue() + ") without printing '" + text
                     + "'; output:\n" + output());
         }
+    }
+
+    /**
+     * The port this server process bound, from its "listening on" line (servers under test listen on port 0,
+     * so no port is guessed free beforehand); null until it has logged it.
+     */
+    Integer listeningPort() {
+        Matcher listening = LISTENING.matcher(output());
+        return listening.find() ? Integer.valueOf(listening.group(1)) : null;
+    }
+
+    /** Waits for {@link #listeningPort()}; fails with the output if the process exits first. */
+    int awaitListeningPort(Duration timeout) {
+        awaitOutput("listening on ", timeout);
+        Integer port = listeningPort();
+        if (port == null) {
+            throw new AssertionError(name + " logged no port it listens on; output:\n" + output());
+        }
+        return port;
     }
 
     boolean alive() {

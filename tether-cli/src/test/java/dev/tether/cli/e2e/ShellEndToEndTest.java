@@ -2,8 +2,8 @@ package dev.tether.cli.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tether.server.testing.RequiredTool;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,10 +88,8 @@ class ShellEndToEndTest {
     @Test
     void theRecordingPlaysWithAsciinemaAndHoldsTheOutput() throws Exception {
         Path asciinema = Path.of("/usr/bin/asciinema");
-        if ("true".equals(System.getenv("CI"))) {
-            assertThat(asciinema).as("CI installs asciinema (.ci/install-test-tools)").isExecutable();
-        }
-        assumeTrue(Files.isExecutable(asciinema), "asciinema is not installed: apt-get install asciinema");
+        RequiredTool.require(Files.isExecutable(asciinema), "ShellEndToEndTest",
+                "asciinema is not installed: apt-get install asciinema (.ci/install-test-tools does)");
         Fleet.AgentIdentity agent = shellAgent("recorded", fleet.url());
         TerminalClient client = open(agent, "rows=24&cols=80");
         client.awaitControl("ready", WAIT);

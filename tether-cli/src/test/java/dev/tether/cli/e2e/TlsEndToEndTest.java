@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,11 +46,10 @@ class TlsEndToEndTest {
         Path[] serverPem = ours.issueServer(dir);
         Path ourCa = ours.writeCertificate(dir.resolve("ca.pem"));
         Path otherCa = theirs.writeCertificate(dir.resolve("other-ca.pem"));
-        int port = freePort();
-        URI url = URI.create("https://127.0.0.1:" + port);
         server = JavaProcess.start("tls-server", LOGS, Map.of("TETHER_ADMIN_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN,
-                List.of("server", "--listen", "127.0.0.1:" + port, "--data-dir", dir.resolve("data").toString(),
+                List.of("server", "--listen", "127.0.0.1:0", "--data-dir", dir.resolve("data").toString(),
                         "--tls-cert", serverPem[0].toString(), "--tls-key", serverPem[1].toString()));
+        URI url = URI.create("https://127.0.0.1:" + server.awaitListeningPort(Duration.ofSeconds(60)));
         HttpClient http = HttpClient.newBuilder().sslContext(ours.clientContext()).build();
         await("server ready over TLS").atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> get(http, url, "/readyz").statusCode() == 200);
@@ -98,11 +95,5 @@ class TlsEndToEndTest {
 
     private static String status(HttpClient http, URI url, String id) throws Exception {
         return new JsonObject(get(http, url, "/api/v1/agents/" + id).body()).getString("status");
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -82,7 +82,11 @@ public final class Cluster implements AutoCloseable {
             bus.start();
         }
         cluster.schedule();
-        LOG.info("node '{}' joined the cluster, advertised at {}", settings.nodeName(), advertiseUrl);
+        if (advertiseUrl.getPort() == 0) {
+            LOG.info("node '{}' joined the cluster; it advertises its URL once it listens", settings.nodeName());
+        } else {
+            LOG.info("node '{}' joined the cluster, advertised at {}", settings.nodeName(), advertiseUrl);
+        }
         return cluster;
     }
 
@@ -99,6 +103,7 @@ public final class Cluster implements AutoCloseable {
     /** Records the URL this node listens at, when it was known only after listening. Blocking. */
     public void advertise(URI url) {
         membership.advertise(url.toString());
+        LOG.info("node '{}' advertised at {}", nodeName(), url);
     }
 
     public String nodeName() {

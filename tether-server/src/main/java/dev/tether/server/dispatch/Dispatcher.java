@@ -70,14 +70,9 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Starts the housekeeper (its first pass reconciles every unfinished command). */
-    public void start(Vertx vertx) {
-        start(vertx, () -> true);
-    }
-
     /**
-     * As {@link #start(Vertx)}, the housekeeper expiring, reconciling and pruning only while {@code leader}
-     * (in a cluster: while this node holds the housekeeping lock).
+     * Starts the housekeeper (its first pass reconciles every unfinished command), expiring, reconciling and
+     * pruning only while {@code leader} (in a cluster: while this node holds the housekeeping lock).
      */
     public void start(Vertx vertx, BooleanSupplier leader) {
         this.vertx = vertx;

@@ -60,12 +60,6 @@ public final class Hub implements AutoCloseable {
     private volatile long flushTimer = -1;
     private volatile long historyTimer = -1;
 
-    public Hub(Vertx vertx, ServerMetrics metrics, Duration heartbeatInterval, Duration handshakeTimeout,
-            AgentSessionStore sessions, Executor dbExecutor) {
-        this(vertx, AgentSessionStore.DEFAULT_NODE, metrics, heartbeatInterval, handshakeTimeout, sessions,
-                dbExecutor);
-    }
-
     /** @param nodeName this server's node name (the holder it writes for its agents) */
     public Hub(Vertx vertx, String nodeName, ServerMetrics metrics, Duration heartbeatInterval,
             Duration handshakeTimeout, AgentSessionStore sessions, Executor dbExecutor) {

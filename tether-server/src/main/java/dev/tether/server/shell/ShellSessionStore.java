@@ -1,6 +1,5 @@
 package dev.tether.server.shell;
 
-import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.Database;
 import io.vertx.core.json.JsonArray;
 import java.sql.PreparedStatement;
@@ -22,10 +21,6 @@ public final class ShellSessionStore {
 
     private final Database db;
     private final String nodeName;
-
-    public ShellSessionStore(Database db) {
-        this(db, AgentSessionStore.DEFAULT_NODE);
-    }
 
     /** @param nodeName this server's node: {@link #endAbandoned} leaves the sessions other live nodes hold */
     public ShellSessionStore(Database db, String nodeName) {

@@ -21,9 +21,6 @@ public final class AgentSessionStore {
     /** Longest hostname, OS, arch, version or boot id kept from a Hello. */
     static final int MAX_REPORTED_LENGTH = 255;
 
-    /** The node name of a server that was not given one (tests, tools). */
-    public static final String DEFAULT_NODE = "local";
-
     private final Database db;
     private final String nodeName;
 
@@ -31,10 +28,6 @@ public final class AgentSessionStore {
     public AgentSessionStore(Database db, String nodeName) {
         this.db = db;
         this.nodeName = nodeName;
-    }
-
-    public AgentSessionStore(Database db) {
-        this(db, DEFAULT_NODE);
     }
 
     /**

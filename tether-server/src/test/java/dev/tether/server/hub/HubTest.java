@@ -38,7 +38,8 @@ class HubTest {
         db = Database.open(TestDatabase.SQLITE.freshJdbcUrl(dir), 2);
         db.migrate();
         metrics = new ServerMetrics();
-        hub = new Hub(vertx, metrics, INTERVAL, HANDSHAKE_TIMEOUT, new AgentSessionStore(db), Runnable::run);
+        hub = new Hub(vertx, "test", metrics, INTERVAL, HANDSHAKE_TIMEOUT, new AgentSessionStore(db, "test"),
+                Runnable::run);
     }
 
     @AfterEach
@@ -170,7 +171,8 @@ class HubTest {
     @Test
     void scanPeriodIsATenthOfTheIntervalButNeverUnder50Ms() {
         assertThat(hub.scanPeriod()).isEqualTo(Duration.ofMillis(100));
-        Hub fast = new Hub(vertx, new ServerMetrics(), Duration.ofMillis(200), HANDSHAKE_TIMEOUT, null, Runnable::run);
+        Hub fast = new Hub(vertx, "test", new ServerMetrics(), Duration.ofMillis(200), HANDSHAKE_TIMEOUT, null,
+                Runnable::run);
         assertThat(fast.scanPeriod()).isEqualTo(Duration.ofMillis(50));
     }
 

@@ -36,7 +36,7 @@ class RecordingsTest {
     void open() {
         db = Database.open(TestDatabase.SQLITE.freshJdbcUrl(dir), 2);
         db.migrate();
-        sessions = new ShellSessionStore(db);
+        sessions = new ShellSessionStore(db, "test");
         recordings = new Recordings(dir, RETENTION, sessions);
         agentId = new AgentStore(db).create("recorded", Map.of(), "hash-r", 1).id();
     }

@@ -297,7 +297,7 @@ abstract class StoreTest {
 
     @Test
     void lastSeenIsWrittenInOneBatchAndNeverMovesBack() {
-        AgentSessionStore sessions = new AgentSessionStore(db);
+        AgentSessionStore sessions = new AgentSessionStore(db, "test");
         String other = agents.create("other", Map.of(), "hash-4", 1000).id();
 
         sessions.flushLastSeen(Map.of(agentId, 9000L, other, 8000L));
