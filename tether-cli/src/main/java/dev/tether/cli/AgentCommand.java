@@ -41,6 +41,14 @@ final class AgentCommand implements Callable<Integer> {
             description = "File holding the agent key (else $" + KEY_ENV + ").")
     Path keyFile;
 
+    /** Refused when given: a key on the command line is visible to every user of the host ({@code ps}). */
+    @Option(names = "--key", paramLabel = "KEY", hidden = true)
+    String keyArgument;
+
+    /** Refused when given, as {@link #keyArgument}. */
+    @Option(names = "--enroll-token", paramLabel = "TOKEN", hidden = true)
+    String enrollTokenArgument;
+
     @Option(names = "--enroll-token-file", paramLabel = "FILE",
             description = "Join with an enrollment token from this file: the first start gets a key of the agent's own "
                     + "(kept in STATE_DIR/agent.key, 0600), later starts use that key.")
@@ -111,6 +119,7 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     AgentConfig config() throws IOException, InterruptedException {
+        refuseSecretArguments();
         Path state = stateDir != null ? stateDir : defaultStateDir();
         // Checked before enrolling, so a bad URL is reported before the token is sent anywhere.
         AgentConfig.checkServers(servers, insecure);
@@ -134,6 +143,19 @@ final class AgentCommand implements Callable<Integer> {
                 .acceptMovedState(acceptMovedState)
                 .runAs(runAs)
                 .build();
+    }
+
+    /** Secrets on the command line are refused, and the error does not repeat them. */
+    private void refuseSecretArguments() {
+        String visible = " on the command line is visible to every user of this host (ps) and kept in shell history";
+        if (keyArgument != null) {
+            throw new IllegalArgumentException("--key is refused: an agent key" + visible + ". Put it in a file "
+                    + "readable only by the agent's user (chmod 600) and pass --key-file FILE, or set " + KEY_ENV);
+        }
+        if (enrollTokenArgument != null) {
+            throw new IllegalArgumentException("--enroll-token is refused: an enrollment token" + visible
+                    + ". Put it in a file and pass --enroll-token-file FILE");
+        }
     }
 
     /** The key: --key-file, else $TETHER_AGENT_KEY, else the enrolled key (enrolling first if need be). */

@@ -76,6 +76,24 @@ class AgentCommandTest {
         assertThat(err.toString()).contains("plain http:// sends the agent key unencrypted");
     }
 
+    @Test
+    void aKeyOrAnEnrollmentTokenOnTheCommandLineIsRefusedWithoutBeingRepeated() {
+        String key = "tak_secret-on-the-command-line-0123456789";
+        int withKey = run("agent", "--server", "https://a.example.com", "--key", key,
+                "--state-dir", dir.resolve("state").toString());
+        String keyError = err.toString();
+        err.getBuffer().setLength(0);
+        int withToken = run("agent", "--server", "https://a.example.com", "--enroll-token=" + key,
+                "--state-dir", dir.resolve("state").toString());
+
+        assertThat(withKey).isEqualTo(ErrorReporter.USAGE);
+        assertThat(keyError).contains("--key is refused", "ps", "--key-file", AgentCommand.KEY_ENV)
+                .doesNotContain(key);
+        assertThat(withToken).isEqualTo(ErrorReporter.USAGE);
+        assertThat(err.toString()).contains("--enroll-token is refused", "--enroll-token-file").doesNotContain(key);
+        assertThat(dir.resolve("state")).as("nothing written before refusing").doesNotExist();
+    }
+
     private int run(String... args) {
         return new CommandLine(new Main())
                 .setExecutionExceptionHandler(new ErrorReporter())

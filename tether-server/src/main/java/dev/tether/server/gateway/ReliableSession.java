@@ -107,6 +107,7 @@ final class ReliableSession {
         inboundBytes.addAndGet(envelope.getSerializedSize());
         inbound.add(envelope);
         int size = inboundSize.incrementAndGet();
+        services.metrics().inboundWaiting(size);
         schedule();
         return size;
     }

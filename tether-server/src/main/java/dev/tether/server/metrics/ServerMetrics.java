@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +23,8 @@ import java.util.function.Supplier;
  *       (1006 when the link dropped without a close frame; a code this server does not know is {@code other});</li>
  *   <li>{@code tether_reliable_pending{direction="to_agents"}} (outbox rows) and
  *       {@code {direction="from_agents"}} (the outbox depth agents last reported);</li>
+ *   <li>{@code tether_reliable_inbound_peak}: the most reliable payloads any one connection has had received and
+ *       waiting to be applied since the server started (reading pauses at the window, 512);</li>
  *   <li>{@code tether_unknown_payloads_total}: payloads from a newer peer, ignored;</li>
  *   <li>{@code tether_ignored_payloads_total{payload}}: known payloads this build does not act on yet;</li>
  *   <li>{@code tether_commands_total}: commands created;</li>
@@ -48,6 +51,7 @@ public final class ServerMetrics {
             "output_limit", "empty");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicInteger inboundPeak = new AtomicInteger();
     private final Counter handshakesOk = handshakes("ok");
     private final Counter handshakesFailed = handshakes("failed");
     private final Counter reconnects = Counter.builder("tether.reconnects")
@@ -71,6 +75,9 @@ public final class ServerMetrics {
         IGNORED_JOB_EVENT_REASONS.forEach(reason -> jobEventsIgnored(reason, 0));
         KNOWN_CLOSE_CODES.forEach(code -> closes(Integer.toString(code)));
         closes("other");
+        Gauge.builder("tether.reliable.inbound.peak", inboundPeak::get)
+                .description("Most reliable payloads one connection has had waiting to be applied since the start")
+                .register(registry);
     }
 
     public void handshakeSucceeded() {
@@ -169,6 +176,11 @@ public final class ServerMetrics {
     public void gaugeReliablePending(String direction, Supplier<Number> pending) {
         Gauge.builder("tether.reliable.pending", pending).tag("direction", direction)
                 .description("Reliable payloads stored and not yet acknowledged").register(registry);
+    }
+
+    /** One connection now has {@code waiting} reliable payloads received and not yet applied. */
+    public void inboundWaiting(int waiting) {
+        inboundPeak.accumulateAndGet(waiting, Math::max);
     }
 
     /** @param sessions relayed sessions; @param buffered bytes buffered, all sessions; @param peak high-water mark */

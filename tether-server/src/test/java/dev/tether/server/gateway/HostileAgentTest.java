@@ -16,6 +16,7 @@ import dev.tether.protocol.v1.ShellExit;
 import dev.tether.protocol.v1.ShellOpen;
 import dev.tether.protocol.v1.ShellOutput;
 import dev.tether.protocol.v1.ShellReady;
+import dev.tether.server.ServerConfig;
 import dev.tether.server.shell.ShellId;
 import dev.tether.server.testing.Api;
 import dev.tether.server.testing.JobAgent.Script;
@@ -27,6 +28,10 @@ import dev.tether.server.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,6 +181,57 @@ class HostileAgentTest {
     }
 
     // ------------------------------------------------------------ a compromised agent cannot grow the server
+
+    /**
+     * An agent ignores the window and sends 2,100 reliable payloads at once while the database stalls (a test
+     * connection holds SQLite's write lock), so nothing is applied: the server holds exactly the window (512) and
+     * stops reading; without the pause it would read on past 2,048 and close with 1008. Once the disk is back,
+     * every payload is applied once and the agent stays connected.
+     */
+    @Test
+    void anAgentIgnoringTheWindowWhileTheDiskStallsIsReadNoFurtherThanTheWindowAndLosesNothing(
+            @TempDir Path own) throws Exception {
+        ServerConfig config = TestServer.config(own, TestDatabase.SQLITE, Duration.ofSeconds(30));
+        int payloads = ReliableSession.MAX_INBOUND + 52;
+        try (TestServer stalled = TestServer.start(config)) {
+            Api.Enrolled enrolled = stalled.api().enrol("eager");
+            TestAgent agent = TestAgent.connect(stalled.port(), enrolled.key());
+            open.add(agent);
+            agent.hello();
+            try (Connection lock = DriverManager.getConnection(config.jdbcUrl());
+                    Statement statement = lock.createStatement()) {
+                statement.execute("BEGIN IMMEDIATE");
+
+                for (long seq = 1; seq <= payloads; seq++) {
+                    agent.event(seq, "test.eager");
+                }
+
+                await("the server read up to the window").atMost(WAIT).until(() ->
+                        stalled.api().metric("tether_reliable_inbound_peak") >= ReliableSession.PAUSE_READING_AT);
+                Thread.sleep(1000);
+                assertThat(stalled.api().metric("tether_reliable_inbound_peak")).as("held while stalled")
+                        .isEqualTo(ReliableSession.PAUSE_READING_AT);
+                assertThat(agent.isClosed()).as("paused, not closed: " + agent.closeReason()).isFalse();
+                statement.execute("ROLLBACK");
+            }
+
+            await("every payload acknowledged").atMost(WAIT).until(() -> {
+                agent.heartbeat();
+                return agent.highestAck() == payloads;
+            });
+            assertThat(agent.isClosed()).isFalse();
+            assertThat(stalled.api().metric("tether_reliable_inbound_peak")).as("never more than the window")
+                    .isEqualTo(ReliableSession.PAUSE_READING_AT);
+            try (Connection db = DriverManager.getConnection(config.jdbcUrl());
+                    Statement statement = db.createStatement();
+                    ResultSet counted = statement.executeQuery("SELECT count(*), count(DISTINCT agent_seq)"
+                            + " FROM agent_events WHERE type = 'test.eager'")) {
+                counted.next();
+                assertThat(counted.getInt(1)).as("each applied once").isEqualTo(payloads);
+                assertThat(counted.getInt(2)).isEqualTo(payloads);
+            }
+        }
+    }
 
     private static TestAgent hostileShellAgent() {
         Api.Enrolled enrolled = server.api().enrol("hostile-" + ++agents);
