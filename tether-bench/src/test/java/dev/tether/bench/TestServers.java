@@ -39,7 +39,7 @@ public final class TestServers {
     public static ServerProcess start(Path dir, Duration heartbeatInterval) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         return ServerProcess.start(new ServerProcess.Options(serverJar(), java,
-                List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), ServerProcess.freePort(), dir.resolve("data"),
+                List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), 0, dir.resolve("data"),
                 heartbeatInterval, ADMIN_TOKEN, dir.resolve("server.log"), "INFO"));
     }
 }

@@ -68,7 +68,7 @@ final class BenchCluster {
             nodes.add(bench.startNode(name, port, heartbeat, args));
         }
         List<InetSocketAddress> addresses = nodes.stream()
-                .map(n -> new InetSocketAddress("127.0.0.1", n.options().port())).toList();
+                .map(n -> new InetSocketAddress("127.0.0.1", n.port())).toList();
         Haproxy haproxy = bench.own(Haproxy.start(work.resolve("haproxy"), ServerProcess.freePort(), addresses,
                 balancedAgents + 100));
         bench.out().printf("PostgreSQL on %s; HAProxy pid %d in front of %d nodes%n", postgres.jdbcUrl(),

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Tether server under test, run as its own process from the CLI jar
@@ -34,6 +37,8 @@ public final class ServerProcess implements AutoCloseable {
     private final Options options;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile Process process;
+    /** The port it listens on: the options' one, or the one it bound on its first start when that was 0. */
+    private volatile int port;
     private int starts;
     /** System.nanoTime of the last start command and of the last readiness. */
     private long startedNanos;
@@ -41,6 +46,7 @@ public final class ServerProcess implements AutoCloseable {
 
     private ServerProcess(Options options) {
         this.options = options;
+        this.port = options.port();
     }
 
     /**
@@ -49,7 +55,8 @@ public final class ServerProcess implements AutoCloseable {
      * @param jar the Tether CLI jar ({@code tether-cli/target/tether.jar})
      * @param java the {@code java} binary
      * @param jvmOptions options for the server JVM (heap, GC)
-     * @param port loopback port to listen on
+     * @param port loopback port to listen on; 0: one the system picks, read from the server's log (at INFO or
+     *     finer), kept on restarts
      * @param heartbeatInterval told to agents in Welcome
      * @param adminToken the admin API token (TETHER_ADMIN_TOKEN), at least 16 characters
      * @param logFile where the server's stdout and stderr go (appended)
@@ -119,12 +126,17 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public URI baseUri() {
-        return URI.create("http://127.0.0.1:" + options.port());
+        return URI.create("http://127.0.0.1:" + port);
     }
 
     /** The agent endpoint. */
     public URI agentUri() {
-        return URI.create("ws://127.0.0.1:" + options.port() + "/v1/agents/connect");
+        return URI.create("ws://127.0.0.1:" + port + "/v1/agents/connect");
+    }
+
+    /** The port it listens on (the bound one when the options asked for 0). */
+    public int port() {
+        return port;
     }
 
     public long pid() {
@@ -191,7 +203,7 @@ public final class ServerProcess implements AutoCloseable {
         command.add(options.java().toString());
         command.addAll(options.jvmOptions());
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", options.jar().toString(), "server",
-                "--listen", "127.0.0.1:" + options.port(),
+                "--listen", "127.0.0.1:" + port,
                 "--data-dir", options.dataDir().toString(),
                 "--insecure-http",
                 "--heartbeat-interval", options.heartbeatInterval().toMillis() + "ms"));
@@ -203,11 +215,37 @@ public final class ServerProcess implements AutoCloseable {
         builder.environment().put("TETHER_ADMIN_TOKEN", options.adminToken());
         builder.environment().put("TETHER_LOG_LEVEL", options.logLevel());
         builder.environment().putAll(options.environment());
+        long logOffset = Files.exists(options.logFile()) ? Files.size(options.logFile()) : 0;
         startedNanos = System.nanoTime();
         starts++;
         process = builder.start();
+        if (port == 0) {
+            port = awaitBoundPort(logOffset);
+        }
         awaitReady();
         readyNanos = System.nanoTime();
+    }
+
+    private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+    /** The port from this start's "listening on" line in the log (written from {@code offset} on). */
+    private int awaitBoundPort(long offset) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("the server exited with " + process.exitValue() + " during start " + starts
+                        + "; see " + options.logFile());
+            }
+            byte[] log = Files.readAllBytes(options.logFile());
+            Matcher listening = LISTENING.matcher(new String(log, (int) Math.min(offset, log.length),
+                    (int) Math.max(0, log.length - offset), StandardCharsets.UTF_8));
+            if (listening.find()) {
+                return Integer.parseInt(listening.group(1));
+            }
+            Thread.sleep(20);
+        }
+        throw new IOException("the server logged no port it listens on within " + READY_TIMEOUT + "; see "
+                + options.logFile());
     }
 
     private void awaitReady() throws IOException, InterruptedException {
