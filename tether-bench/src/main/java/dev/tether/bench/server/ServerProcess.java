@@ -33,6 +33,8 @@ public final class ServerProcess implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+    /** The server's log line naming the port it bound (the CLI tests' harness reads the same line). */
+    private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
     private final Options options;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -225,8 +227,6 @@ public final class ServerProcess implements AutoCloseable {
         awaitReady();
         readyNanos = System.nanoTime();
     }
-
-    private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
     /** The port from this start's "listening on" line in the log (written from {@code offset} on). */
     private int awaitBoundPort(long offset) throws IOException, InterruptedException {

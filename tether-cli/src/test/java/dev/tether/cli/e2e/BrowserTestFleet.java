@@ -100,7 +100,10 @@ public final class BrowserTestFleet implements AutoCloseable {
             processes.add(fleet.startAgent(identity, fleet.url(), flags));
         }
 
-        /** Starts the agent with these flags unless it runs already; returns once the server sees it online. */
+        /**
+         * Starts the agent with these flags unless it runs already (a running agent keeps the flags it started
+         * with); returns once the server sees it online.
+         */
         public void ensureOnline(String... flags) throws IOException {
             if (processes.stream().noneMatch(JavaProcess::alive)) {
                 start(flags);
