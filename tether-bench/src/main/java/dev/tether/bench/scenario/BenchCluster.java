@@ -69,8 +69,12 @@ final class BenchCluster {
         }
         List<InetSocketAddress> addresses = nodes.stream()
                 .map(n -> new InetSocketAddress("127.0.0.1", n.port())).toList();
+        // Headroom over the agents it carries, but never past what its open-files limit allows: HAProxy refuses
+        // to start when maxconn needs more descriptors than it may open.
+        int maxconn = Math.min(balancedAgents + 100,
+                Haproxy.maxConnections(bench.preflight().limits().openFilesSoft()));
         Haproxy haproxy = bench.own(Haproxy.start(work.resolve("haproxy"), ServerProcess.freePort(), addresses,
-                balancedAgents + 100));
+                maxconn));
         bench.out().printf("PostgreSQL on %s; HAProxy pid %d in front of %d nodes%n", postgres.jdbcUrl(),
                 haproxy.pid(), count);
         return new BenchCluster(names, nodes, haproxy);

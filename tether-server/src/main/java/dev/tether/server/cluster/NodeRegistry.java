@@ -157,7 +157,9 @@ final class NodeRegistry {
         List<ServerEvent> events = new ArrayList<>();
         long at = System.currentTimeMillis();
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT id, name FROM agents WHERE holder_node = ?" + db.dialect().forUpdate())) {
+                // Locked in id order, as every transaction that writes many agents' rows takes them, so this and
+                // a fan-out never wait for each other in a cycle (AgentSessionStore.flushLastSeen says more).
+                "SELECT id, name FROM agents WHERE holder_node = ? ORDER BY id" + db.dialect().forUpdate())) {
             select.setString(1, node);
             try (ResultSet row = select.executeQuery()) {
                 while (row.next()) {

@@ -172,6 +172,12 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
             return;
         }
         String agentId = owner.get().id();
+        if (request.response().closed()) {
+            // The agent gave up while its key was checked (a herd's queue can be long): upgrading a closed
+            // request makes Vert.x complete its handshake twice, an unhandled exception per agent in the log.
+            services.metrics().handshakeFailed("gone");
+            return;
+        }
         request.toWebSocket()
                 .onSuccess(ws -> AgentConnection.open(ws, context, agentId, services))
                 .onFailure(failure -> {

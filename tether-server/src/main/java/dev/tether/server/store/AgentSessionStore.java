@@ -8,6 +8,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * What live agent connections write to an agent's row: the Hello, the status
@@ -177,15 +179,21 @@ public final class AgentSessionStore {
         }
     }
 
-    /** Writes {@code last_seen} of many agents in one transaction (never earlier than stored). */
+    /**
+     * Writes {@code last_seen} of many agents in one transaction (never earlier than stored), in agent id order:
+     * the order every transaction that writes many agents' rows takes them in (a fan-out's
+     * {@code Release.sendIn} too), so two of them never wait for each other's rows in a cycle. Unordered, a
+     * flush and a fan-out to tens of thousands of agents deadlocked on PostgreSQL.
+     */
     public void flushLastSeen(Map<String, Long> lastSeenByAgent) {
         if (lastSeenByAgent.isEmpty()) {
             return;
         }
+        SortedMap<String, Long> inLockOrder = new TreeMap<>(lastSeenByAgent);
         db.inTransaction("flush last_seen", connection -> {
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE agents SET last_seen = ? WHERE id = ? AND (last_seen IS NULL OR last_seen < ?)")) {
-                for (Map.Entry<String, Long> entry : lastSeenByAgent.entrySet()) {
+                for (Map.Entry<String, Long> entry : inLockOrder.entrySet()) {
                     update.setLong(1, entry.getValue());
                     update.setString(2, entry.getKey());
                     update.setLong(3, entry.getValue());
