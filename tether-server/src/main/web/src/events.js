@@ -32,6 +32,16 @@ export function on(type, listener) {
   return () => listeners.get(type).delete(listener);
 }
 
+// A page the browser leaves may be kept, frozen, in its back/forward cache with this stream still open; each
+// such stream holds one of the six connections the browser allows per server, and after a few page loads the
+// next page's requests wait forever for one. So the stream closes when the page is left (main.js loads the
+// page afresh if it comes back from that cache).
+window.addEventListener('pagehide', () => {
+  clearTimeout(retryTimer);
+  if (source) source.close();
+  source = null;
+});
+
 export function start() {
   if (source) return;
   setState('connecting');

@@ -7,6 +7,12 @@ import { mountApp, unmountApp } from './shell.js';
 import { signInPage } from './views/signin.js';
 
 const root = document.getElementById('app');
+
+// Back from the back/forward cache: its streams were closed when it was left (events.js) and what it shows is
+// stale, so load it afresh.
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) location.reload();
+});
 let signedIn = false;
 
 async function boot() {

@@ -204,6 +204,8 @@ export const runView = {
       stream?.close();
       const source = new EventSource(`/api/v1/commands/${enc(commandId)}/output?follow=true`);
       stream = source;
+      // Left for another page, this one may be kept in the back/forward cache: free the connection (events.js).
+      window.addEventListener('pagehide', () => source.close(), { once: true });
       source.addEventListener('output', (message) => {
         const data = JSON.parse(message.data);
         const entry = jobs.get(data.job_id) || jobCard({ id: data.job_id, agent_name: data.agent_name, state: 'running' });

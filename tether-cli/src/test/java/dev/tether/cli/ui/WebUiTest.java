@@ -292,6 +292,33 @@ class WebUiTest {
         assertCountsMatchTheServer();
     }
 
+    /**
+     * One tab, many full page loads, as a user opening links and reloading does. A page left for another may sit
+     * in the browser's back/forward cache, and its event stream kept one of the six connections the browser
+     * allows per server: after a few loads the next page's requests waited forever (the 6th to the 24th load
+     * hung). The streams now close when the page is left.
+     */
+    @Test
+    void aTabLoadedFortyTimesOverKeepsLoading() throws Exception {
+        web1.ensureOnline(SHELL);
+        signInAsAdmin();
+        browser.driver().manage().timeouts().pageLoadTimeout(Duration.ofSeconds(15));
+
+        for (int load = 1; load <= 40; load++) {
+            boolean agentPage = load % 2 == 1;
+            try {
+                browser.open(base + (agentPage ? "/agents/web-1" : "/agents"));
+            } catch (org.openqa.selenium.TimeoutException e) {
+                throw new AssertionError("load " + load + " of 40 did not complete within 15 s", e);
+            }
+            if (agentPage) {
+                browser.until(d -> browser.all(".chart").size() == 4, "four charts, load " + load);
+            } else {
+                browser.find("tr[data-agent-name='web-1']");
+            }
+        }
+    }
+
     @Test
     void recordedSessionPlaysBackWithPauseSeekAndSpeed() throws Exception {
         web1.ensureOnline(SHELL);
