@@ -1,5 +1,6 @@
 package dev.tether.cli.ui;
 
+import dev.tether.server.ui.WebAssets;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,12 +45,16 @@ final class Browser implements AutoCloseable {
 
     /**
      * Why the browser tests cannot run here, or null when they can. Under {@code CI=true} a missing
-     * browser is a failure (.ci/run installs it through .ci/install-test-tools), elsewhere a skip.
+     * browser (or UI) is a failure (.ci/run installs it through .ci/install-test-tools), elsewhere a skip.
      */
     static String missing() {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             return "Debian's chromium and chromium-driver are not installed (" + CHROMIUM + ", " + CHROMEDRIVER
                     + "): apt-get install chromium chromium-driver, or run .ci/install-test-tools";
+        }
+        if (!WebAssets.load(Browser.class.getClassLoader()).present()) {
+            return "the web UI was not built (no Node.js 20.19+ with npm on the build machine, or -DskipWeb): "
+                    + "install them and build again";
         }
         return null;
     }

@@ -38,7 +38,7 @@ public final class UiHandler implements Handler<RoutingContext> {
             + "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
             + "frame-ancestors 'none'";
     private static final String NOT_BUILT = "Tether's web UI is not part of this build. Build the server with "
-            + "./mvnw (it needs Node.js 20 or newer and npm on the PATH); the REST API under /api/v1 works without it.\n";
+            + "./mvnw (it needs Node.js 20.19 or newer and npm on the PATH); the REST API under /api/v1 works without it.\n";
 
     private final WebAssets assets;
 
