@@ -63,7 +63,8 @@ final class AgentCommand implements Callable<Integer> {
             description = "Where the agent keeps its state and outbox (default /var/lib/tether-agent as root, else ~/.local/state/tether-agent).")
     Path stateDir;
 
-    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label to report (repeatable).")
+    @Option(names = "--label", paramLabel = "KEY=VALUE", split = ",",
+            description = "A label to report (repeatable, or comma-separated: --label env=prod,role=web).")
     List<String> labels = new ArrayList<>();
 
     @Option(names = "--ca-file", paramLabel = "PEM",
@@ -105,6 +106,15 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--shell-scrollback", paramLabel = "BYTES", converter = ByteSize.class,
             description = "Output each shell keeps for replay on re-attach, e.g. 64k or 1m (default: 64k).")
     int shellScrollbackBytes = Limits.DEFAULT_SHELL_SCROLLBACK_BYTES;
+
+    /** Read by {@link FlagDefaults} before parsing; declared so picocli accepts it and lists it. */
+    @Option(names = FlagDefaults.CONFIG_FLAG, paramLabel = "FILE",
+            description = {"Read flags from FILE: one NAME = VALUE per line, NAME a flag without the dashes "
+                    + "(server = https://tether.example.com); # starts a comment ($TETHER_AGENT_CONFIG).",
+                    "Every flag can also come from the environment: --state-dir is $TETHER_AGENT_STATE_DIR, "
+                            + "--label $TETHER_AGENT_LABEL (comma-separated). The command line wins, then the "
+                            + "environment, then the file."})
+    Path configFile;
 
     @Override
     public Integer call() throws Exception {

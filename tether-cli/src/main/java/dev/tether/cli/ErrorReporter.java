@@ -4,7 +4,9 @@ import dev.tether.cli.ops.ApiException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Turns failures a user can fix into one clear line on stderr and exit code 2;
@@ -15,11 +17,30 @@ final class ErrorReporter implements IExecutionExceptionHandler {
     static final int USAGE = 2;
     static final int FAILURE = 1;
 
+    /** A bad command line (or a bad value from the environment or a config file): the error, then the usage. */
+    static int handleParseException(ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof FlagDefaults.ConfigFileException config) {
+                err.println("tether: " + config.getMessage());
+                err.flush();
+                return USAGE;
+            }
+        }
+        err.println(e.getMessage() + FlagDefaults.note(cmd, e.getMessage()));
+        if (!UnmatchedArgumentException.printSuggestions(e, err)) {
+            cmd.usage(err);
+        }
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
         PrintWriter err = cmd.getErr();
         if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-            err.println("tether: " + e.getMessage());
+            err.println("tether: " + e.getMessage() + FlagDefaults.note(cmd, e.getMessage()));
             err.flush();
             return USAGE;
         }

@@ -10,6 +10,8 @@ import dev.tether.cli.ops.RunCommand;
 import dev.tether.cli.ops.SessionsCommand;
 import dev.tether.cli.ops.UsersCommand;
 import dev.tether.cli.shell.ShellCommand;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -47,10 +49,19 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code. */
     public static int run(String... args) {
-        return new CommandLine(new Main())
+        return commandLine(System.getenv(), args).execute(args);
+    }
+
+    /** The CLI, set up to parse and run {@code args}; the long-running commands take flags from {@code env} too. */
+    static CommandLine commandLine(Map<String, String> env, String... args) {
+        CommandLine cli = new CommandLine(new Main())
                 .setExecutionExceptionHandler(new ErrorReporter())
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .execute(args);
+                .setParameterExceptionHandler(ErrorReporter::handleParseException)
+                .setCaseInsensitiveEnumValuesAllowed(true);
+        cli.getSubcommands().get("server").setDefaultValueProvider(new FlagDefaults("TETHER_", List.of(args), env));
+        cli.getSubcommands().get("agent").setDefaultValueProvider(
+                new FlagDefaults("TETHER_AGENT_", List.of(args), env));
+        return cli;
     }
 
     @Override

@@ -102,6 +102,14 @@ final class ServerCommand implements Callable<Integer> {
                     + "$TETHER_CLUSTER_SECRET_FILE). Cluster mode needs --db jdbc:postgresql://...")
     Path clusterSecretFile;
 
+    /** Read by {@link FlagDefaults} before parsing; declared so picocli accepts it and lists it. */
+    @Option(names = FlagDefaults.CONFIG_FLAG, paramLabel = "FILE",
+            description = {"Read flags from FILE: one NAME = VALUE per line, NAME a flag without the dashes "
+                    + "(listen = 0.0.0.0:8443); # starts a comment ($TETHER_CONFIG).",
+                    "Every flag can also come from the environment: --heartbeat-interval is $TETHER_HEARTBEAT_INTERVAL. "
+                            + "The command line wins, then the environment, then the file."})
+    Path configFile;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
@@ -141,12 +149,9 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     private ClusterSettings clusterSettings(ClusterSettings defaults) throws IOException {
-        String name = nodeName != null ? nodeName : blankToNull(System.getenv("TETHER_NODE_NAME"));
-        String url = advertiseUrl != null ? advertiseUrl.toString() : blankToNull(System.getenv("TETHER_ADVERTISE_URL"));
-        String secretFile = clusterSecretFile != null ? clusterSecretFile.toString()
-                : blankToNull(System.getenv("TETHER_CLUSTER_SECRET_FILE"));
-        return new ClusterSettings(name != null ? name : defaults.nodeName(), url == null ? null : URI.create(url),
-                secretFile == null ? null : clusterSecret(Path.of(secretFile)));
+        // $TETHER_NODE_NAME, $TETHER_ADVERTISE_URL and $TETHER_CLUSTER_SECRET_FILE arrive through FlagDefaults.
+        return new ClusterSettings(nodeName != null ? nodeName : defaults.nodeName(), advertiseUrl,
+                clusterSecretFile == null ? null : clusterSecret(clusterSecretFile));
     }
 
     private static String clusterSecret(Path file) throws IOException {
