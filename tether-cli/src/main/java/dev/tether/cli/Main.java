@@ -1,6 +1,7 @@
 package dev.tether.cli;
 
 import dev.tether.cli.ops.AgentsCommand;
+import dev.tether.cli.ops.BackupCommand;
 import dev.tether.cli.ops.ClusterCommand;
 import dev.tether.cli.ops.CommandsCommand;
 import dev.tether.cli.ops.EnrollTokensCommand;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Command;
                 ShellCommand.class,
                 SessionsCommand.class,
                 ClusterCommand.class,
+                BackupCommand.class,
                 UsersCommand.Login.class,
                 UsersCommand.Logout.class,
                 UsersCommand.Users.class,

@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.server.RetentionSettings;
 import dev.tether.server.ServerConfig;
 import dev.tether.server.ShellSettings;
 import dev.tether.server.TetherServer;
@@ -102,6 +103,19 @@ final class ServerCommand implements Callable<Integer> {
                     + "$TETHER_CLUSTER_SECRET_FILE). Cluster mode needs --db jdbc:postgresql://...")
     Path clusterSecretFile;
 
+    @Option(names = "--retention-events", paramLabel = "DURATION", converter = Durations.class,
+            description = "Delete events agents reported once older than this (default 30d; 0 keeps them).")
+    Duration retentionEvents;
+
+    @Option(names = "--retention-jobs", paramLabel = "DURATION", converter = Durations.class,
+            description = "Delete finished commands, with their jobs and output, once older than this "
+                    + "(default 90d; 0 keeps them).")
+    Duration retentionJobs;
+
+    @Option(names = "--retention-audit", paramLabel = "DURATION", converter = Durations.class,
+            description = "Delete audit log entries once older than this (default 365d; 0 keeps them).")
+    Duration retentionAudit;
+
     /** Read by {@link FlagDefaults} before parsing; declared so picocli accepts it and lists it. */
     @Option(names = FlagDefaults.CONFIG_FLAG, paramLabel = "FILE",
             description = {"Read flags from FILE: one NAME = VALUE per line, NAME a flag without the dashes "
@@ -143,7 +157,11 @@ final class ServerCommand implements Callable<Integer> {
                 maxHandshakesPerSecond != null ? maxHandshakesPerSecond : defaults.maxHandshakesPerSecond(),
                 rotateAdminToken,
                 DbPassword.resolve(db, dbPasswordFile, System.getenv(DbPassword.ENV)),
-                clusterSettings(defaults.cluster()));
+                clusterSettings(defaults.cluster()),
+                new RetentionSettings(
+                        retentionEvents != null ? retentionEvents : defaults.retention().events(),
+                        retentionJobs != null ? retentionJobs : defaults.retention().jobs(),
+                        retentionAudit != null ? retentionAudit : defaults.retention().audit()));
         config.validate();
         return config;
     }

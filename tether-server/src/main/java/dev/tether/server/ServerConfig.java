@@ -28,6 +28,7 @@ import java.time.Duration;
  *     signed in with them, and issue a new one ({@code tether server --rotate-admin-token})
  * @param dbPassword the PostgreSQL password, kept out of the URL (from the environment or a file), or null
  * @param cluster this node's name, advertise URL and cluster secret
+ * @param retention how long events, finished jobs and the audit log are kept
  */
 public record ServerConfig(
         String host,
@@ -45,7 +46,8 @@ public record ServerConfig(
         int maxHandshakesPerSecond,
         boolean rotateAdminToken,
         String dbPassword,
-        ClusterSettings cluster) {
+        ClusterSettings cluster,
+        RetentionSettings retention) {
 
     public static final int DEFAULT_PORT = 8080;
     /** New agent connections admitted per second by default: about what one node's database keeps up with. */
@@ -61,7 +63,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("tether-data"), null, null, null, false, false,
                 Limits.DEFAULT_HEARTBEAT_INTERVAL, null, System.out, ShellSettings.defaults(),
-                DEFAULT_MAX_HANDSHAKES_PER_SECOND, false, null, ClusterSettings.defaults());
+                DEFAULT_MAX_HANDSHAKES_PER_SECOND, false, null, ClusterSettings.defaults(), RetentionSettings.defaults());
     }
 
     /**
@@ -90,6 +92,8 @@ public record ServerConfig(
         shell.validate();
         require(cluster != null, "cluster settings must be set");
         cluster.validate(jdbcUrl != null && Dialect.of(jdbcUrl) == Dialect.POSTGRESQL);
+        require(retention != null, "retention settings must be set");
+        retention.validate();
         validateTls();
         if (adminToken != null) {
             require(adminToken.length() >= MIN_ADMIN_TOKEN_LENGTH && adminToken.chars().noneMatch(Character::isWhitespace),
@@ -123,77 +127,82 @@ public record ServerConfig(
 
     public ServerConfig withHost(String value) {
         return new ServerConfig(value, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(host, value, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withDataDir(Path value) {
         return new ServerConfig(host, port, value, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withJdbcUrl(String value) {
         return new ServerConfig(host, port, dataDir, value, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withTls(Path cert, Path key) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, cert, key, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withInsecureHttp(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, value, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withDev(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, value, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withHeartbeatInterval(Duration value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, value,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withAdminToken(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                value, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                value, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withShell(ShellSettings value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, value, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, value, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withMaxHandshakesPerSecond(int value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, value, rotateAdminToken, dbPassword, cluster);
+                adminToken, console, shell, value, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withRotateAdminToken(boolean value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, value, dbPassword, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, value, dbPassword, cluster, retention);
     }
 
     public ServerConfig withConsole(PrintStream value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, value, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster);
+                adminToken, value, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, retention);
     }
 
     public ServerConfig withDbPassword(String value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, value, cluster);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, value, cluster, retention);
     }
 
     public ServerConfig withCluster(ClusterSettings value) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
-                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, value);
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, value, retention);
+    }
+
+    public ServerConfig withRetention(RetentionSettings value) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, tlsCert, tlsKey, insecureHttp, dev, heartbeatInterval,
+                adminToken, console, shell, maxHandshakesPerSecond, rotateAdminToken, dbPassword, cluster, value);
     }
 
     /** Secrets masked: the admin token, and any password in the JDBC URL. */
@@ -205,6 +214,7 @@ public record ServerConfig(
                 + ", heartbeatInterval=" + heartbeatInterval + ", adminToken=" + (adminToken == null ? "null" : "****")
                 + ", shell=" + shell + ", maxHandshakesPerSecond=" + maxHandshakesPerSecond
                 + ", rotateAdminToken=" + rotateAdminToken
-                + ", dbPassword=" + (dbPassword == null ? "null" : "****") + ", cluster=" + cluster + "]";
+                + ", dbPassword=" + (dbPassword == null ? "null" : "****") + ", cluster=" + cluster
+                + ", retention=" + retention + "]";
     }
 }

@@ -143,7 +143,8 @@ public final class TetherServer implements AutoCloseable {
         broadcaster.start();
         Cluster cluster = push(resources, Cluster.join(clusterDatabase(db, jdbcUrl, config, resources),
                 config.cluster(), advertiseUrl(config), version(), hub, broadcaster));
-        Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster));
+        Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster,
+                config.retention()));
         ShellSessionStore shellSessions = new ShellSessionStore(db, nodeName);
         AuditLog audit = new AuditLog(db);
         Enrollment enrollment = new Enrollment(db, new EnrollmentTokenStore(db), audit);
@@ -166,7 +167,7 @@ public final class TetherServer implements AutoCloseable {
             LOG.warn("the web UI is not in this build (needs Node.js 20+ and npm at build time); the API works");
         }
         Router router = ApiRouter.create(vertx, db, executor, hub, metrics, tokens, dispatcher, eventLog,
-                broadcaster, shellSessions, recordings, audit, enrollment, users, browser, web, cluster);
+                broadcaster, shellSessions, recordings, audit, enrollment, users, browser, web, cluster, config.dataDir());
         HttpServer http = vertx.createHttpServer(httpOptions(config)).requestHandler(request -> {
             if (AgentGateway.PATH.equals(request.path())) {
                 gateway.handle(request);

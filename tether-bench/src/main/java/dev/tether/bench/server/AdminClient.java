@@ -31,6 +31,8 @@ public final class AdminClient {
     /** REST requests in flight at once while enrolling; the server refuses past 1,024 pending calls. */
     public static final int DEFAULT_CONCURRENCY = 32;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** For creating a command: stores a job per target before it answers. */
+    private static final Duration FANOUT_TIMEOUT = Duration.ofMinutes(10);
     private static final int MAX_ATTEMPTS = 5;
     /** The events API's largest page. */
     private static final int EVENTS_PAGE = 500;
@@ -154,7 +156,9 @@ public final class AdminClient {
         body.put("agents", agentIds);
         body.put("type", "exec");
         body.put("argv", argv);
-        HttpRequest request = post("/api/v1/commands", Json.write(body));
+        // One transaction stores a job and an outbox row per agent: tens of thousands take longer than a read.
+        HttpRequest request = HttpRequest.newBuilder(post("/api/v1/commands", Json.write(body)), (name, value) -> true)
+                .timeout(FANOUT_TIMEOUT).build();
         long start = System.nanoTime();
         String reply = send(request, 201);
         double millis = (System.nanoTime() - start) / 1e6;

@@ -81,6 +81,40 @@ public final class ApiClient {
         }
     }
 
+    /**
+     * Saves a body to {@code target} (created, so it must not exist), waiting up to {@code timeout} for the
+     * server to start answering; errors as for the JSON calls, and then nothing is left at {@code target}.
+     *
+     * @return the bytes saved
+     */
+    public long download(String path, java.nio.file.Path target, Duration timeout) {
+        HttpRequest request = request(path).timeout(timeout).header("Accept", "*/*").GET().build();
+        HttpResponse<java.io.InputStream> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (ConnectException e) {
+            throw new ApiException(0, "cannot reach the server at " + base + ": is it running? (set --url or TETHER_URL)");
+        } catch (IOException e) {
+            throw new ApiException(0, "request to " + base + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(0, "interrupted");
+        }
+        try (java.io.InputStream body = response.body()) {
+            if (response.statusCode() >= 400) {
+                String text = new String(body.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                throw new ApiException(response.statusCode(), parse(text).getString("message", text) + " (HTTP "
+                        + response.statusCode() + hint(response.statusCode()) + ")");
+            }
+            try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(target,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                return body.transferTo(out);
+            }
+        } catch (IOException e) {
+            throw new ApiException(0, "download from " + base + " broke: " + e.getMessage());
+        }
+    }
+
     /** A body that is not JSON (a recording), as text; errors as for the JSON calls. */
     public String getText(String path) {
         HttpResponse<String> response = exchange(request(path).header("Accept", "*/*").GET().build());

@@ -32,6 +32,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
+import java.nio.file.Path;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
@@ -56,7 +57,7 @@ public final class ApiRouter {
     public static Router create(Vertx vertx, Database database, DbExecutor executor, Hub hub,
             ServerMetrics metrics, AdminTokens tokens, Dispatcher dispatcher, EventLog eventLog,
             EventBroadcaster broadcaster, ShellSessionStore shellSessions, Recordings recordings, AuditLog audit,
-            Enrollment enrollment, Users users, BrowserAuth browser, WebAssets web, Cluster cluster) {
+            Enrollment enrollment, Users users, BrowserAuth browser, WebAssets web, Cluster cluster, Path dataDir) {
         Router router = Router.router(vertx);
         DbCalls db = new DbCalls(executor);
         AgentStore agents = new AgentStore(database);
@@ -86,6 +87,7 @@ public final class ApiRouter {
         new SessionRoutes(agents, shellSessions, recordings, db).mount(router);
         new AuditRoutes(audit, db).mount(router);
         new ClusterRoutes(cluster, db).mount(router);
+        new BackupRoutes(database, dataDir, db).mount(router);
         userRoutes.mount(router);
         new EnrollmentRoutes(enrollment, new EnrollmentTokenStore(database), agents, audit, hub, db).mount(router);
         new UiHandler(web).mount(router);

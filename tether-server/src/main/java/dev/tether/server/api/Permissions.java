@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * cancelling commands (and opening shells, checked by the shell endpoint) is
  * {@code operator}; a user's own tokens are theirs; every other change (agents,
  * keys, configuration, enrollment tokens, approvals, users) is {@code admin}, and
- * so is reading an agent's quarantined payloads.
+ * so is reading an agent's quarantined payloads or a backup.
  * Scopes (which agents an operator reaches) are checked where the agents are
  * known. Stateless.
  */
@@ -17,8 +17,11 @@ final class Permissions {
 
     private static final Pattern OPERATOR = Pattern.compile(
             "^/api/v1/(commands|commands/[^/]+/cancel|jobs/[^/]+/cancel)$");
-    /** Reads only an admin may make: quarantined payloads may hold job results and output. */
-    private static final Pattern ADMIN_READS = Pattern.compile("^/api/v1/agents/[^/]+/quarantine$");
+    /**
+     * Reads only an admin may make: quarantined payloads may hold job results and output; a backup holds
+     * everything.
+     */
+    private static final Pattern ADMIN_READS = Pattern.compile("^/api/v1/(agents/[^/]+/quarantine|backup)$");
     private static final Pattern OWN = Pattern.compile("^/api/v1/(tokens|tokens/[^/]+/revoke|session)$");
 
     private Permissions() {

@@ -1,11 +1,13 @@
 package dev.tether.server.dispatch;
 
+import dev.tether.server.RetentionSettings;
 import dev.tether.server.dispatch.CommandRecord.State;
 import dev.tether.server.dispatch.Targets.Target;
 import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.retention.RetentionSweep;
 import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.Dialect;
@@ -52,7 +54,7 @@ public final class Dispatcher implements AutoCloseable {
     private volatile long timer = -1;
 
     public Dispatcher(Database db, Executor dbExecutor, Hub hub, ServerMetrics metrics, EventLog events,
-            EventBroadcaster broadcaster) {
+            EventBroadcaster broadcaster, RetentionSettings retention) {
         this.db = db;
         this.hub = hub;
         this.metrics = metrics;
@@ -60,7 +62,8 @@ public final class Dispatcher implements AutoCloseable {
         this.targets = new Targets(new AgentStore(db));
         this.jobs = new JobStore(db);
         this.reconciler = new Reconciler(db, dbExecutor, this::committed);
-        this.housekeeper = new Housekeeper(db, dbExecutor, reconciler, events, broadcaster, this::committed);
+        this.housekeeper = new Housekeeper(db, dbExecutor, reconciler, events, broadcaster,
+                new RetentionSweep(db, retention), this::committed);
         metrics.gaugeJobsRunning(housekeeper::running);
         for (JobState state : JobState.values()) {
             if (state.isFinal()) {

@@ -3,6 +3,7 @@ package dev.tether.server.dispatch;
 import dev.tether.server.dispatch.JobTransitions.Ending;
 import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
+import dev.tether.server.retention.RetentionSweep;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.Dialect;
 import java.time.Duration;
@@ -24,10 +25,11 @@ import org.slf4j.LoggerFactory;
  *       the agent is marked unconfirmed, since the agent may yet report it started in time;</li>
  *   <li>refreshes the {@code tether_jobs_running} gauge;</li>
  *   <li>every {@link #FULL_PASS_PERIOD}, reconciles every unfinished command (what a crash between a
- *       job's end and its command's reconcile left behind) and prunes the event stream;</li>
+ *       job's end and its command's reconcile left behind), prunes the event stream and deletes what is past
+ *       its retention ({@link RetentionSweep});</li>
  *   <li>wakes the event broadcaster, in case a wake was lost.</li>
  * </ul>
- * In a cluster only the node holding the housekeeping lock expires, reconciles and prunes
+ * In a cluster only the node holding the housekeeping lock expires, reconciles, prunes and deletes
  * ({@link #runOnlyWhen}); every node counts its gauge and wakes its own broadcaster.
  * Logs failures and carries on. Thread safe.
  */
@@ -48,6 +50,7 @@ final class Housekeeper implements Runnable {
     private final Reconciler reconciler;
     private final EventLog events;
     private final EventBroadcaster broadcaster;
+    private final RetentionSweep retention;
     private final Consumer<AfterCommit> committed;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicLong running = new AtomicLong();
@@ -57,7 +60,7 @@ final class Housekeeper implements Runnable {
     private volatile long lastFullPass;
 
     Housekeeper(Database db, Executor executor, Reconciler reconciler, EventLog events, EventBroadcaster broadcaster,
-            Consumer<AfterCommit> committed) {
+            RetentionSweep retention, Consumer<AfterCommit> committed) {
         this.db = db;
         this.executor = executor;
         this.jobs = new JobStore(db);
@@ -65,6 +68,7 @@ final class Housekeeper implements Runnable {
         this.reconciler = reconciler;
         this.events = events;
         this.broadcaster = broadcaster;
+        this.retention = retention;
         this.committed = committed;
     }
 
@@ -101,6 +105,7 @@ final class Housekeeper implements Runnable {
                 lastFullPass = now;
                 step("reconcile commands", () -> reconciler.schedule(commands.unfinishedIds(MAX_RECONCILED_PER_PASS)));
                 step("prune events", () -> events.prune(now));
+                step("delete what is past its retention", () -> retention.sweep(now));
             }
         } finally {
             broadcaster.wakeLocal();

@@ -173,8 +173,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         }
         String agentId = owner.get().id();
         if (request.response().closed()) {
-            // The agent gave up while its key was checked (a herd's queue can be long): upgrading a closed
-            // request makes Vert.x complete its handshake twice, an unhandled exception per agent in the log.
+            // The agent gave up while its key was checked (a herd's queue can be long): nothing to upgrade.
             services.metrics().handshakeFailed("gone");
             return;
         }
