@@ -134,7 +134,8 @@ public final class TetherServer implements AutoCloseable {
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         LOG.info("network transport: {}", vertx.isNativeTransportEnabled() ? "epoll" : "nio");
         resources.push(() -> vertx.close().await(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS));
-        ServerMetrics metrics = new ServerMetrics();
+        ServerMetrics metrics = push(resources, new ServerMetrics(version()));
+        db.instrument(metrics.registry());
         Hub hub = new Hub(vertx, nodeName, metrics, config.heartbeatInterval(), Limits.HANDSHAKE_TIMEOUT,
                 new AgentSessionStore(db, nodeName), executor);
         resources.push(hub);

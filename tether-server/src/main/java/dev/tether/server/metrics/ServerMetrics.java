@@ -4,6 +4,14 @@ import dev.tether.protocol.CloseCodes;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
@@ -42,7 +50,7 @@ import java.util.function.Supplier;
  * </ul>
  * Thread safe.
  */
-public final class ServerMetrics {
+public final class ServerMetrics implements AutoCloseable {
 
     /** Registered at 0 at start, so a scrape shows every series before its first increment. */
     private static final List<String> FINAL_JOB_STATES = List.of("succeeded", "failed", "cancelled", "timed_out",
@@ -51,6 +59,8 @@ public final class ServerMetrics {
             "output_limit", "empty");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Listens for GC notifications until {@link #close}. */
+    private final JvmGcMetrics gc = new JvmGcMetrics();
     private final AtomicInteger inboundPeak = new AtomicInteger();
     private final Counter handshakesOk = handshakes("ok");
     private final Counter handshakesFailed = handshakes("failed");
@@ -71,6 +81,21 @@ public final class ServerMetrics {
             .description("Event stream clients disconnected because their buffer overflowed").register(registry);
 
     public ServerMetrics() {
+        this("dev");
+    }
+
+    /** @param version this build's, exported as {@code tether_build_info{version}} */
+    public ServerMetrics(String version) {
+        // The process as an operator's dashboards expect it: memory and GC, threads, CPU, open files, uptime.
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        Gauge.builder("tether.build.info", () -> 1).tag("version", version)
+                .description("Always 1; the version of this server in its label").register(registry);
         FINAL_JOB_STATES.forEach(state -> jobsFinished(state, 0));
         IGNORED_JOB_EVENT_REASONS.forEach(reason -> jobEventsIgnored(reason, 0));
         KNOWN_CLOSE_CODES.forEach(code -> closes(Integer.toString(code)));
@@ -201,6 +226,17 @@ public final class ServerMetrics {
     }
 
     /** The Prometheus text exposition of every metric. */
+    /** Where other parts of the server (the database pool) register their meters. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Stops listening for GC notifications. */
+    @Override
+    public void close() {
+        gc.close();
+    }
+
     public String scrape() {
         return registry.scrape();
     }

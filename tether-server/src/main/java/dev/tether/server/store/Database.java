@@ -2,6 +2,8 @@ package dev.tether.server.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -241,6 +243,11 @@ public final class Database implements AutoCloseable {
             properties.setProperty("ApplicationName", applicationName);
         }
         return DriverManager.getConnection(jdbcUrl, properties);
+    }
+
+    /** Exports the connection pool's meters ({@code hikaricp_connections_active}, waits, timeouts...). */
+    public void instrument(MeterRegistry registry) {
+        pool.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
     }
 
     /** Whether the database answers a trivial query within {@code timeout}. */

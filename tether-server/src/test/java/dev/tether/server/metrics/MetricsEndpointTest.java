@@ -50,4 +50,22 @@ class MetricsEndpointTest {
             second.close();
         }
     }
+
+    @Test
+    void theProcessAndTheDatabasePoolAreMeasuredToo() throws Exception {
+        try (TestServer server = TestServer.start(dir, TestDatabase.SQLITE, Duration.ofSeconds(30))) {
+            String metrics = server.api().withToken(null).get("/metrics").body();
+
+            assertThat(metrics)
+                    .containsPattern("tether_build_info\\{version=\"[^\"]+\"\\} 1(\\.0)?\\b")
+                    .containsPattern("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"\\} [1-9]")
+                    .contains("jvm_gc_")
+                    .containsPattern("jvm_threads_live_threads [1-9]")
+                    .contains("process_cpu_usage")
+                    .containsPattern("process_files_open_files [1-9]")
+                    .containsPattern("process_uptime_seconds [0-9]")
+                    .containsPattern("hikaricp_connections\\{pool=\"tether-db\"\\} [0-9]")
+                    .contains("hikaricp_connections_timeout_total{pool=\"tether-db\"}");
+        }
+    }
 }
