@@ -12,6 +12,10 @@ import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.MigrationVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,13 +128,38 @@ public final class Database implements AutoCloseable {
         return dialect;
     }
 
-    /** Applies pending migrations of this dialect; a no-op when the schema is current. */
+    /**
+     * Applies pending migrations of this dialect; a no-op when the schema is current.
+     *
+     * @throws IllegalStateException when a newer Tether has migrated the database further than this one knows:
+     *     running on would misread what that version wrote
+     */
     public void migrate() {
-        Flyway.configure()
+        Flyway flyway = Flyway.configure()
                 .dataSource(pool)
                 .locations(dialect.migrationLocation())
-                .load()
-                .migrate();
+                .load();
+        refuseNewerSchema(flyway.info());
+        flyway.migrate();
+    }
+
+    private static void refuseNewerSchema(MigrationInfoService info) {
+        MigrationInfo newest = null;
+        MigrationVersion known = MigrationVersion.EMPTY;
+        for (MigrationInfo migration : info.all()) {
+            if (migration.getState() == MigrationState.FUTURE_SUCCESS
+                    || migration.getState() == MigrationState.FUTURE_FAILED) {
+                newest = migration;
+            } else if (migration.getVersion() != null && migration.getVersion().compareTo(known) > 0) {
+                known = migration.getVersion();
+            }
+        }
+        if (newest != null) {
+            throw new IllegalStateException("the database's schema is at version " + newest.getVersion() + " ("
+                    + newest.getDescription() + "), written by a newer Tether; this one knows up to version " + known
+                    + ". Run that newer version, or restore a backup taken before the upgrade: this version would "
+                    + "misread what the newer one stored");
+        }
     }
 
     /**
