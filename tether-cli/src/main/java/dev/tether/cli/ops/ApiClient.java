@@ -52,23 +52,11 @@ public final class ApiClient {
         if (lastEventId != null) {
             builder.header("Last-Event-ID", lastEventId);
         }
-        HttpResponse<java.util.stream.Stream<String>> response;
-        try {
-            response = http.send(builder.GET().build(), HttpResponse.BodyHandlers.ofLines());
-        } catch (ConnectException e) {
-            throw new ApiException(0, "cannot reach the server at " + base + ": is it running? (set --url or TETHER_URL)");
-        } catch (IOException e) {
-            throw new ApiException(0, "request to " + base + " failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(0, "interrupted");
-        }
+        HttpResponse<java.util.stream.Stream<String>> response = exchange(builder.GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
         try (java.util.stream.Stream<String> lines = response.body()) {
             if (response.statusCode() >= 400) {
-                String body = String.join("\n", (Iterable<String>) lines::iterator);
-                String message = parse(body).getString("message", body);
-                throw new ApiException(response.statusCode(),
-                        message + " (HTTP " + response.statusCode() + hint(response.statusCode()) + ")");
+                throw error(response.statusCode(), String.join("\n", (Iterable<String>) lines::iterator));
             }
             boolean[] more = {true};
             ServerSentEvents parser = new ServerSentEvents(event -> more[0] = more[0] && consumer.test(event));
@@ -82,29 +70,18 @@ public final class ApiClient {
     }
 
     /**
-     * Saves a body to {@code target} (created, so it must not exist), waiting up to {@code timeout} for the
-     * server to start answering; errors as for the JSON calls, and then nothing is left at {@code target}.
+     * Writes a body into {@code target}, an existing empty file (the caller creates it with the permissions it
+     * wants), waiting up to {@code timeout} for the server to start answering; errors as for the JSON calls.
      *
      * @return the bytes saved
      */
     public long download(String path, java.nio.file.Path target, Duration timeout) {
-        HttpRequest request = request(path).timeout(timeout).header("Accept", "*/*").GET().build();
-        HttpResponse<java.io.InputStream> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (ConnectException e) {
-            throw new ApiException(0, "cannot reach the server at " + base + ": is it running? (set --url or TETHER_URL)");
-        } catch (IOException e) {
-            throw new ApiException(0, "request to " + base + " failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(0, "interrupted");
-        }
+        HttpResponse<java.io.InputStream> response = exchange(request(path).timeout(timeout).header("Accept", "*/*")
+                .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         try (java.io.InputStream body = response.body()) {
             if (response.statusCode() >= 400) {
-                String text = new String(body.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                throw new ApiException(response.statusCode(), parse(text).getString("message", text) + " (HTTP "
-                        + response.statusCode() + hint(response.statusCode()) + ")");
+                throw error(response.statusCode(),
+                        new String(body.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
             }
             try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(target,
                     java.nio.file.StandardOpenOption.WRITE)) {
@@ -154,8 +131,13 @@ public final class ApiClient {
     }
 
     private HttpResponse<String> exchange(HttpRequest request) {
+        return exchange(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sends {@code request}; a server that cannot be reached or a broken request is an {@link ApiException}. */
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> body) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.send(request, body);
         } catch (ConnectException e) {
             throw new ApiException(0, "cannot reach the server at " + base + ": is it running? (set --url or TETHER_URL)");
         } catch (IOException e) {
@@ -167,9 +149,13 @@ public final class ApiClient {
     }
 
     private ApiException error(HttpResponse<String> response) {
-        JsonObject body = parse(response.body());
-        return new ApiException(response.statusCode(), body.getString("message", response.body())
-                + " (HTTP " + response.statusCode() + hint(response.statusCode()) + ")");
+        return error(response.statusCode(), response.body());
+    }
+
+    /** The server's message from an error body (JSON, or plain text), with the status. */
+    private static ApiException error(int status, String body) {
+        return new ApiException(status, parse(body).getString("message", body) + " (HTTP " + status + hint(status)
+                + ")");
     }
 
     private HttpRequest.Builder request(String path) {
