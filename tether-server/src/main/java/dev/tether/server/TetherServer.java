@@ -144,6 +144,7 @@ public final class TetherServer implements AutoCloseable {
         broadcaster.start();
         Cluster cluster = push(resources, Cluster.join(clusterDatabase(db, jdbcUrl, config, resources),
                 config.cluster(), advertiseUrl(config), version(), hub, broadcaster));
+        metrics.gaugeLeaseAge(() -> cluster.sinceRenewal().toMillis() / 1000.0);
         Dispatcher dispatcher = push(resources, new Dispatcher(db, executor, hub, metrics, eventLog, broadcaster,
                 config.retention()));
         ShellSessionStore shellSessions = new ShellSessionStore(db, nodeName);

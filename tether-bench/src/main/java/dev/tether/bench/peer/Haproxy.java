@@ -79,7 +79,7 @@ public final class Haproxy implements AutoCloseable {
                     timeout client 1h
                     timeout server 1h
                     timeout tunnel 1h
-                    timeout check 1s
+                    timeout check 2s
                     option redispatch
                     retries 2
                 frontend agents
@@ -88,7 +88,7 @@ public final class Haproxy implements AutoCloseable {
                 backend nodes
                     balance leastconn
                     option httpchk GET /readyz
-                    default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
+                    default-server inter 1s fall 3 rise 2 on-marked-down shutdown-sessions
                 """.formatted(maxConnections, maxConnections, port));
         for (int i = 0; i < nodes.size(); i++) {
             InetSocketAddress node = nodes.get(i);

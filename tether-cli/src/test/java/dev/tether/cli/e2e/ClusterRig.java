@@ -206,7 +206,7 @@ final class ClusterRig implements AutoCloseable {
                     timeout client 1h
                     timeout server 1h
                     timeout tunnel 1h
-                    timeout check 1s
+                    timeout check 2s
                     option redispatch
                     retries 2
                 frontend agents
@@ -215,7 +215,7 @@ final class ClusterRig implements AutoCloseable {
                 backend nodes
                     balance leastconn
                     option httpchk GET /readyz
-                    default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
+                    default-server inter 1s fall 3 rise 2 on-marked-down shutdown-sessions
                 """.formatted(port));
         for (Node node : nodes.values()) {
             config.append("    server ").append(node.name).append(" 127.0.0.1:").append(node.port).append(" check\n");

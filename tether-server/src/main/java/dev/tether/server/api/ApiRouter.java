@@ -63,7 +63,7 @@ public final class ApiRouter {
         AgentStore agents = new AgentStore(database);
         CommandStore commands = new CommandStore(database);
         JobStore jobs = new JobStore(database);
-        new HealthRoutes(database, metrics, db, cluster::draining).mount(router);
+        new HealthRoutes(database, metrics, db, cluster).mount(router);
         PasswordSignIn passwords = new PasswordSignIn(users, new SignInThrottle(), new PasswordHasher(), executor);
         SignInRoutes signIn = new SignInRoutes(tokens, users, browser, audit, db, passwords);
         signIn.mountSignIn(router);

@@ -10,6 +10,7 @@ import dev.tether.server.store.Dialect;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -117,6 +118,32 @@ public final class Cluster implements AutoCloseable {
 
     public boolean draining() {
         return draining;
+    }
+
+    /**
+     * Why this node should not take new connections now, or empty when it should: it is draining, or it has not
+     * renewed its lease for longer than the lease lasts (its database does not answer in time, and the other
+     * nodes may already have taken its agents). Answers from memory: a probe never waits behind database work.
+     */
+    public Optional<String> unready() {
+        if (draining) {
+            return Optional.of("draining");
+        }
+        Duration since = membership.sinceRenewal();
+        if (since.compareTo(Membership.LEASE) > 0) {
+            return Optional.of("lease_lapsed");
+        }
+        return Optional.empty();
+    }
+
+    /** How long ago this node last renewed its lease. */
+    public Duration sinceRenewal() {
+        return membership.sinceRenewal();
+    }
+
+    /** How long a lease lasts without renewal. */
+    public static Duration lease() {
+        return Membership.LEASE;
     }
 
     /** Every node the table knows, live or expired, by name. Blocking. */

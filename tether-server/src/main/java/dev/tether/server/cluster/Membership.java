@@ -23,6 +23,8 @@ final class Membership {
     /** How long a lease lasts without renewal: a dead node's agents go offline this long after its death. */
     static final Duration LEASE = Duration.ofSeconds(6);
     static final Duration RENEW_PERIOD = Duration.ofSeconds(2);
+    /** A renewal slower than this is logged: the lease is at risk. */
+    private static final Duration SLOW_RENEWAL = Duration.ofSeconds(1);
     /** Swept nodes' rows are shown as expired this long, then deleted. */
     static final Duration KEEP_EXPIRED = Duration.ofHours(1);
     private static final Logger LOG = LoggerFactory.getLogger(Membership.class);
@@ -32,6 +34,8 @@ final class Membership {
     private volatile Self self;
     private final Runnable onLeaseLost;
     private final Runnable onSwept;
+    /** When the lease was last renewed (or taken), by this process's clock; read by {@code /readyz}. */
+    private volatile long renewedNanos = System.nanoTime();
     /** The sweep task only. */
     private long lastPurgeNanos = System.nanoTime();
 
@@ -50,6 +54,11 @@ final class Membership {
         return self;
     }
 
+    /** How long ago this node last renewed (or took) its lease. Any thread. */
+    Duration sinceRenewal() {
+        return Duration.ofNanos(System.nanoTime() - renewedNanos);
+    }
+
     /**
      * Enters this node in the cluster.
      *
@@ -61,6 +70,7 @@ final class Membership {
         while (true) {
             Optional<NodeRow> rival = registry.register(self);
             if (rival.isEmpty()) {
+                renewedNanos = System.nanoTime();
                 return;
             }
             NodeRow other = rival.get();
@@ -86,15 +96,24 @@ final class Membership {
 
     /** Renews the lease; a lost one closes this node's agents and joins again. */
     synchronized void renew(int agents, boolean draining) {
+        long started = System.nanoTime();
         try {
             if (registry.renew(self, agents, draining)) {
+                renewedNanos = started;
+                long tookMillis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+                if (tookMillis > SLOW_RENEWAL.toMillis()) {
+                    LOG.warn("renewing node '{}''s lease took {} ms (the lease lasts {} s): this node or the "
+                            + "database is overloaded", self.name(), tookMillis, LEASE.toSeconds());
+                }
                 return;
             }
             LOG.warn("node '{}' lost its lease (it stalled longer than {} s and another node took its agents "
                     + "offline): closing its agent connections so they reconnect, and joining again",
                     self.name(), LEASE.toSeconds());
             onLeaseLost.run();
-            registry.register(self);
+            if (registry.register(self).isEmpty()) {
+                renewedNanos = System.nanoTime();
+            }
         } catch (RuntimeException e) {
             LOG.warn("could not renew node '{}''s lease; retrying", self.name(), e);
         }

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,16 +94,30 @@ final class NodeRegistry {
      *     node's agents offline
      */
     boolean renew(Self self, int agents, boolean draining) {
-        return db.withConnection("renew node lease", connection -> {
-            try (PreparedStatement update = connection.prepareStatement("UPDATE nodes SET renewed_at = " + now
-                    + ", agents = ?, draining = ? WHERE name = ? AND incarnation = ? AND expired = 0")) {
-                update.setInt(1, agents);
-                update.setInt(2, draining ? 1 : 0);
-                update.setString(3, self.name());
-                update.setString(4, self.incarnation());
-                return update.executeUpdate() == 1;
-            }
-        });
+        if (db.dialect() == Dialect.POSTGRESQL) {
+            return db.inTransaction("renew node lease", connection -> {
+                // Not made durable before it returns: a renewal lost in a database crash is renewed again two
+                // seconds later, and waiting for the WAL flush behind a fan-out's writes starved leases.
+                try (Statement asynchronous = connection.createStatement()) {
+                    asynchronous.execute("SET LOCAL synchronous_commit TO OFF");
+                }
+                return renewIn(connection, self, agents, draining);
+            });
+        }
+        return db.withConnection("renew node lease", connection -> renewIn(connection, self, agents, draining));
+    }
+
+    private boolean renewIn(Connection connection, Self self, int agents, boolean draining) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE nodes SET renewed_at = " + now
+                + ", agents = ?, draining = ? WHERE name = ? AND incarnation = ? AND expired = 0")) {
+            update.setInt(1, agents);
+            update.setInt(2, draining ? 1 : 0);
+            update.setString(3, self.name());
+            update.setString(4, self.incarnation());
+            // A renewal stuck past the lease (a half-open connection) must not hold up the next one.
+            update.setQueryTimeout((int) Math.max(1, self.leaseMillis() / 1000));
+            return update.executeUpdate() == 1;
+        }
     }
 
     /** Updates this node's advertise URL. */

@@ -197,6 +197,12 @@ public final class ServerMetrics implements AutoCloseable {
                 .description("Agents with a live connection to this server").register(registry);
     }
 
+    /** Seconds since this node last renewed its cluster lease: near the renew period when healthy. */
+    public void gaugeLeaseAge(Supplier<Number> seconds) {
+        Gauge.builder("tether.cluster.lease.age", seconds).baseUnit("seconds")
+                .description("Time since this node last renewed its cluster lease").register(registry);
+    }
+
     /** @param direction {@code to_agents} or {@code from_agents} */
     public void gaugeReliablePending(String direction, Supplier<Number> pending) {
         Gauge.builder("tether.reliable.pending", pending).tag("direction", direction)

@@ -65,7 +65,8 @@ class MetricsEndpointTest {
                     .containsPattern("process_files_open_files [1-9]")
                     .containsPattern("process_uptime_seconds [0-9]")
                     .containsPattern("hikaricp_connections\\{pool=\"tether-db\"\\} [0-9]")
-                    .contains("hikaricp_connections_timeout_total{pool=\"tether-db\"}");
+                    .contains("hikaricp_connections_timeout_total{pool=\"tether-db\"}")
+                    .containsPattern("tether_cluster_lease_age_seconds [0-5]\\.");
         }
     }
 }
