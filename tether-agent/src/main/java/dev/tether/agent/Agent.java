@@ -5,6 +5,7 @@ import dev.tether.agent.config.ConfigListeners;
 import dev.tether.agent.connection.AgentIdentity;
 import dev.tether.agent.connection.ConnectionManager;
 import dev.tether.agent.events.AgentEvents;
+import dev.tether.agent.events.GroupPublisher;
 import dev.tether.agent.jobs.Jobs;
 import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.agent.process.ChildEnvironment;
@@ -63,6 +64,8 @@ public final class Agent implements AutoCloseable {
 
     private final StateStore store;
     private final ReliableChannel channel;
+    /** Events from concurrent threads, stored in shared transactions. */
+    private final GroupPublisher events;
     private final ConfigListeners listeners;
     private final ConnectionManager connection;
     private final AgentReceiver receiver;
@@ -77,6 +80,7 @@ public final class Agent implements AutoCloseable {
             AgentIdentity identity, Clock clock) {
         this.store = store;
         this.channel = channel;
+        this.events = new GroupPublisher(channel::publish);
         this.listeners = listeners;
         this.clock = clock;
         HostMetrics metrics = new HostMetrics(store.stateDir());
@@ -186,6 +190,7 @@ public final class Agent implements AutoCloseable {
 
     /**
      * Publishes an event; it is on disk when this returns and is sent as soon as the agent is connected.
+     * Threads publishing at the same moment share a transaction (one fsync for all of them).
      *
      * @param type 1 to 128 characters of {@code [A-Za-z0-9._-]}, e.g. {@code backup.completed}
      * @param json a well-formed JSON document, at most {@link AgentEvents#MAX_PAYLOAD_BYTES} bytes
@@ -211,7 +216,7 @@ public final class Agent implements AutoCloseable {
         if (envelopes.isEmpty()) {
             return;
         }
-        channel.publish(envelopes);
+        events.publish(envelopes);
         connection.wake();
     }
 

@@ -79,6 +79,21 @@ public final class ThrowawayPostgres implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/tether?user=" + USER;
     }
 
+    /**
+     * Runs one query with {@code psql} in the database {@code tether} and returns its rows, columns separated by
+     * {@code |}. Blocking (a process per call: for occasional reads, not for load).
+     */
+    public List<String> query(String sql) throws IOException, InterruptedException {
+        List<String> command = List.of(binaries().resolve("psql").toString(), "-h", "127.0.0.1", "-p",
+                Integer.toString(port), "-U", USER, "-d", "tether", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IOException("psql failed with " + process.exitValue() + ": " + output.strip());
+        }
+        return output.lines().filter(line -> !line.isBlank()).toList();
+    }
+
     /** SIGSTOP the postmaster and every backend: the database stalls. */
     public void pause() throws IOException, InterruptedException {
         signal("STOP");

@@ -32,11 +32,21 @@ final class BenchCluster {
     private final List<String> names;
     private final List<ServerProcess> nodes;
     private final Haproxy haproxy;
+    private final ThrowawayPostgres postgres;
 
-    private BenchCluster(List<String> names, List<ServerProcess> nodes, Haproxy haproxy) {
+    private BenchCluster(List<String> names, List<ServerProcess> nodes, Haproxy haproxy, ThrowawayPostgres postgres) {
         this.names = List.copyOf(names);
         this.nodes = List.copyOf(nodes);
         this.haproxy = haproxy;
+        this.postgres = postgres;
+    }
+
+    /**
+     * The nodes' database, for what must not be read through a node's API: a busy node answers late, and
+     * what it reports is as of when it answered.
+     */
+    ThrowawayPostgres postgres() {
+        return postgres;
     }
 
     /** Checks that PostgreSQL and HAProxy are installed, saying what to install when not. */
@@ -77,7 +87,7 @@ final class BenchCluster {
                 maxconn));
         bench.out().printf("PostgreSQL on %s; HAProxy pid %d in front of %d nodes%n", postgres.jdbcUrl(),
                 haproxy.pid(), count);
-        return new BenchCluster(names, nodes, haproxy);
+        return new BenchCluster(names, nodes, haproxy, postgres);
     }
 
     /**

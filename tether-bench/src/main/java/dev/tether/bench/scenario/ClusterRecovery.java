@@ -1,5 +1,6 @@
 package dev.tether.bench.scenario;
 
+import dev.tether.bench.peer.ThrowawayPostgres;
 import dev.tether.bench.report.Histogram;
 import dev.tether.bench.server.AdminClient;
 import dev.tether.bench.sim.FleetSnapshot;
@@ -14,9 +15,9 @@ import java.util.TreeMap;
  * victim is another node, killed {@code killAfter} after the API call returned (the jobs are stored and being
  * sent). Then the timeline: by the agents' own count ({@link RecoveryWatch}, every 100 ms), when every agent was
  * online again and every job's end acknowledged; by the server's account (A's API, polled every
- * {@value #POLL_MILLIS} ms), when every agent was held by a surviving node, when the victim's lease showed
- * expired and when every job had a final state. And the verdict: jobs by state, CommandRequests the agents
- * received (each exactly once) and the ones that arrived twice. Stateless.
+ * {@value #POLL_MILLIS} ms), when every agent was held by a surviving node and when every job had a final
+ * state; in the database, when a survivor had swept the victim. And the verdict: jobs by state, the
+ * CommandRequests the agents received (each exactly once) and the ones that arrived twice. Stateless.
  */
 final class ClusterRecovery {
 
@@ -30,12 +31,12 @@ final class ClusterRecovery {
      *
      * @param heldByVictim agents the victim held when it was killed
      * @param endedAtKill jobs already on record as ended when the victim died
-     * @param leaseAgeAtKillMillis how old the victim's lease was just after the kill ({@code lease_age_ms})
+     * @param leaseAgeAtKillMillis how old the victim's lease was just after the kill (in the database)
      * @param agentsOnlineMillis every agent online again, by the agents' own count (sampled every 100 ms)
      * @param jobsEndedMillis every job's end acknowledged to its agent (the end on record), by the agents' count
      * @param reHomedMillis the server confirms it: A's {@code /api/v1/agents} has every agent online, none on
      *     the victim (polled once the agents are all online, so no sooner than that)
-     * @param leaseExpiredMillis A's {@code /api/v1/cluster/nodes} shows the victim's lease expired
+     * @param leaseExpiredMillis a surviving node has swept the victim (its row in {@code nodes} is expired)
      * @param jobsFinalMillis the server confirms every job in a final state (polled once the agents saw every end)
      * @param jobStates the jobs by final (or last) state, on the server's account
      * @param received CommandRequests of this fan-out the agents applied
@@ -76,10 +77,10 @@ final class ClusterRecovery {
         long killed = System.nanoTime();
         try (RecoveryWatch watch = RecoveryWatch.start(fleet, before, killed, ids.size())) {
             long endedAtKill = fleet.snapshot().jobsFinished() - before.jobsFinished();
-            long leaseAge = leaseAge(admin, victim);
+            long leaseAge = leaseAge(cluster.postgres(), victim);
             bench.out().printf("killed %s (pid %d, %,d agents) with %,d of %,d jobs ended; its lease was %,d ms old%n",
                     victim, cluster.node(victimIndex).pid(), held, endedAtKill, ids.size(), leaseAge);
-            long[] times = timeline(admin, watch, victim, created, ids.size(), killed, timeout);
+            long[] times = timeline(admin, cluster.postgres(), watch, victim, created, ids.size(), killed, timeout);
             FleetSnapshot after = fleet.snapshot();
             double api = created.stream().mapToDouble(AdminClient.CreatedCommand::roundTripMillis).sum();
             return new Result(victim, ids.size(), held, endedAtKill, api, leaseAge, watch.reHomedMillis(),
@@ -90,13 +91,22 @@ final class ClusterRecovery {
         }
     }
 
-    private static long leaseAge(AdminClient admin, String victim) throws IOException, InterruptedException {
-        return admin.clusterNodes().stream().filter(n -> victim.equals(n.get("name")))
-                .mapToLong(n -> ((Number) n.get("lease_age_ms")).longValue()).findFirst().orElse(-1);
+    /**
+     * The victim's lease age just after the kill, from the database's clock: read through a node's API it is
+     * as of when that (busy) node got round to the query, seconds later.
+     */
+    private static long leaseAge(ThrowawayPostgres postgres, String victim) throws InterruptedException {
+        try {
+            return postgres.query("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) - renewed_at"
+                    + " FROM nodes WHERE name = '" + victim + "'").stream().mapToLong(Long::parseLong).findFirst()
+                    .orElse(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Server-confirmed re-homed, lease expired and jobs final, in ms from the kill (-1: not within the timeout). */
-    private static long[] timeline(AdminClient admin, RecoveryWatch watch, String victim,
+    private static long[] timeline(AdminClient admin, ThrowawayPostgres postgres, RecoveryWatch watch, String victim,
             List<AdminClient.CreatedCommand> created, int agents, long killed, Duration timeout)
             throws InterruptedException {
         long[] times = {-1, -1, -1};
@@ -106,7 +116,7 @@ final class ClusterRecovery {
             if (times[0] < 0 && watch.reHomedMillis() >= 0 && reHomed(admin, victim, agents)) {
                 times[0] = (System.nanoTime() - killed) / 1_000_000;
             }
-            if (times[1] < 0 && leaseExpired(admin, victim)) {
+            if (times[1] < 0 && swept(postgres, victim)) {
                 times[1] = (System.nanoTime() - killed) / 1_000_000;
             }
             if (times[2] < 0 && watch.jobsEndedMillis() >= 0 && jobsFinal(admin, created, agents)) {
@@ -126,11 +136,12 @@ final class ClusterRecovery {
         }
     }
 
-    private static boolean leaseExpired(AdminClient admin, String victim) throws InterruptedException {
+    /** Whether a node has swept the victim (its agents taken offline), read in the database. */
+    private static boolean swept(ThrowawayPostgres postgres, String victim) throws InterruptedException {
         try {
-            // A swept node's row stays (expired) for a while; a missing row counts as expired too.
-            return admin.clusterNodes().stream().filter(n -> victim.equals(n.get("name")))
-                    .allMatch(n -> !"alive".equals(n.get("state")));
+            // A swept node's row stays (expired) for a while; a missing row counts as swept too.
+            return postgres.query("SELECT expired FROM nodes WHERE name = '" + victim + "'").stream()
+                    .allMatch(expired -> !expired.equals("0"));
         } catch (IOException | RuntimeException e) {
             return false;
         }

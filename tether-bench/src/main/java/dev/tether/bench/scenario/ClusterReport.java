@@ -130,7 +130,7 @@ final class ClusterReport {
                 .row("recovery: every agent online again (agents' count)", at(r.agentsOnlineMillis()))
                 .row("recovery: every job's end acked (agents' count)", at(r.jobsEndedMillis()))
                 .row("recovery: all re-homed, none on the victim (server)", at(r.reHomedMillis()))
-                .row("recovery: victim's lease shown expired (server)", at(r.leaseExpiredMillis()))
+                .row("recovery: victim swept by a survivor (database)", at(r.leaseExpiredMillis()))
                 .row("recovery: every job final (server)", at(r.jobsFinalMillis()))
                 .row("recovery: jobs by state", r.jobStates().toString())
                 .row("recovery: CommandRequests received / expected", r.received() + " / " + r.agents())

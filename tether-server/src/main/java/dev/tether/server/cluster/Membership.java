@@ -23,6 +23,8 @@ final class Membership {
     /** How long a lease lasts without renewal: a dead node's agents go offline this long after its death. */
     static final Duration LEASE = Duration.ofSeconds(6);
     static final Duration RENEW_PERIOD = Duration.ofSeconds(2);
+    /** How often (in sweeps) expired nodes still holding agents are looked for. */
+    static final int UNFINISHED_CHECK_TICKS = 10;
     /** A renewal slower than this is logged: the lease is at risk. */
     private static final Duration SLOW_RENEWAL = Duration.ofSeconds(1);
     /** Swept nodes' rows are shown as expired this long, then deleted. */
@@ -38,6 +40,8 @@ final class Membership {
     private volatile long renewedNanos = System.nanoTime();
     /** The sweep task only. */
     private long lastPurgeNanos = System.nanoTime();
+    /** The sweep task only: sweeps run, to check for unfinished ones every {@link #UNFINISHED_CHECK_TICKS}. */
+    private long ticks;
 
     /**
      * @param onLeaseLost closes this node's agent connections (they were taken offline by another node)
@@ -134,12 +138,27 @@ final class Membership {
                         + "reconnect through another node; {} database session(s) of it ended", name, offline, ended);
                 onSwept.run();
             }
+            if (++ticks % UNFINISHED_CHECK_TICKS == 0) {
+                finishSweeps();
+            }
             if (System.nanoTime() - lastPurgeNanos > KEEP_EXPIRED.toNanos()) {
                 lastPurgeNanos = System.nanoTime();
                 registry.purge(KEEP_EXPIRED.toMillis());
             }
         } catch (RuntimeException e) {
             LOG.warn("could not sweep expired nodes; retrying", e);
+        }
+    }
+
+    /** A node that died in the middle of a sweep left agents held by an expired node: take them offline. */
+    private void finishSweeps() {
+        for (String name : registry.unfinishedSweeps()) {
+            int offline = registry.offline(name);
+            if (offline > 0) {
+                LOG.warn("finished sweeping node '{}' (the node sweeping it stopped): {} more agent(s) offline",
+                        name, offline);
+                onSwept.run();
+            }
         }
     }
 

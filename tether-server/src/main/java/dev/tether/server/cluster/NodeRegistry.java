@@ -27,6 +27,8 @@ final class NodeRegistry {
     /** Close code recorded in the {@code agent.offline} event of an agent whose node died. */
     /** 1006, abnormal closure: the node died without closing the connection. */
     static final int NODE_LOST_CODE = 1006;
+    /** Agents taken offline per transaction when a node is swept. */
+    static final int SWEEP_BATCH = 500;
 
     private final Database db;
     private final String now;
@@ -149,22 +151,94 @@ final class NodeRegistry {
     }
 
     /**
-     * Marks an expired node swept and takes its agents offline, with an {@code agent.offline} event each, in
-     * one transaction. Nodes sweep concurrently: only one of them finds the node still unswept.
+     * Marks an expired node swept, then takes its agents offline ({@link #offline}). Nodes sweep concurrently:
+     * only one of them finds the node still unswept.
      *
      * @return the number of agents taken offline, or -1 when the node renewed or was swept meanwhile
      */
     int sweep(String name) {
-        return db.inTransaction("sweep expired node", connection -> {
+        boolean marked = db.inTransaction("mark an expired node", connection -> {
             try (PreparedStatement mark = connection.prepareStatement("UPDATE nodes SET expired = 1"
                     + " WHERE name = ? AND expired = 0 AND renewed_at + lease_ms < " + now)) {
                 mark.setString(1, name);
-                if (mark.executeUpdate() != 1) {
-                    return -1;
+                return mark.executeUpdate() == 1;
+            }
+        });
+        return marked ? offline(name) : -1;
+    }
+
+    /**
+     * Clears the holder of every agent the (expired) node still holds, with an {@code agent.offline} event each,
+     * in transactions of {@link #SWEEP_BATCH} agents. Never one transaction for them all: it would keep every
+     * swept row locked until the last, and each of those agents' handshakes on the other nodes (they are
+     * re-homing right now) would wait for it, with the threads it ran on. Rows a handshake holds are passed over
+     * first (that handshake is taking the agent), then waited for, in case it rolled back.
+     *
+     * @return the number of agents taken offline
+     */
+    int offline(String node) {
+        int total = 0;
+        for (boolean skipLocked : new boolean[] {true, false}) {
+            int batch;
+            do {
+                batch = db.inTransaction("take an expired node's agents offline",
+                        connection -> offlineBatch(connection, node, skipLocked));
+                total += batch;
+            } while (batch > 0);
+        }
+        return total;
+    }
+
+    /** Expired nodes that still hold agents: their sweeper died before it finished. */
+    List<String> unfinishedSweeps() {
+        return db.withConnection("find unfinished sweeps", connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT name FROM nodes WHERE expired = 1"
+                    + " AND EXISTS (SELECT 1 FROM agents WHERE holder_node = nodes.name)");
+                    ResultSet row = select.executeQuery()) {
+                List<String> names = new ArrayList<>();
+                while (row.next()) {
+                    names.add(row.getString(1));
+                }
+                return names;
+            }
+        });
+    }
+
+    private int offlineBatch(Connection connection, String node, boolean skipLocked) throws SQLException {
+        List<ServerEvent> events = new ArrayList<>();
+        long at = System.currentTimeMillis();
+        try (PreparedStatement select = connection.prepareStatement(
+                // In id order, as every transaction that locks many agents' rows takes them (see offlineIn).
+                "SELECT id, name FROM agents WHERE holder_node = ? ORDER BY id LIMIT " + SWEEP_BATCH
+                        + (skipLocked ? db.dialect().forUpdateSkipLocked() : db.dialect().forUpdate()))) {
+            select.setString(1, node);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    events.add(offlineEvent(row.getString(1), row.getString(2), node, at));
                 }
             }
-            return offlineIn(connection, name);
-        });
+        }
+        if (events.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement clear = connection.prepareStatement(
+                "UPDATE agents SET holder_node = NULL WHERE id = ? AND holder_node = ?")) {
+            for (ServerEvent event : events) {
+                clear.setString(1, event.agentId());
+                clear.setString(2, node);
+                clear.addBatch();
+            }
+            clear.executeBatch();
+        }
+        EventLog.insertIn(connection, db.dialect(), events);
+        return events.size();
+    }
+
+    private static ServerEvent offlineEvent(String agentId, String agentName, String node, long at) {
+        return ServerEvent.create(ServerEvent.AGENT_OFFLINE, agentId, new JsonObject()
+                .put("agent_id", agentId).put("agent_name", agentName)
+                .put("code", NODE_LOST_CODE).put("node", node)
+                .put("at", Instant.ofEpochMilli(at).toString()), at);
     }
 
     /** Clears the holder of every agent {@code node} held, with an offline event each; the events go last. */
@@ -178,10 +252,7 @@ final class NodeRegistry {
             select.setString(1, node);
             try (ResultSet row = select.executeQuery()) {
                 while (row.next()) {
-                    events.add(ServerEvent.create(ServerEvent.AGENT_OFFLINE, row.getString(1), new JsonObject()
-                            .put("agent_id", row.getString(1)).put("agent_name", row.getString(2))
-                            .put("code", NODE_LOST_CODE).put("node", node)
-                            .put("at", Instant.ofEpochMilli(at).toString()), at));
+                    events.add(offlineEvent(row.getString(1), row.getString(2), node, at));
                 }
             }
         }

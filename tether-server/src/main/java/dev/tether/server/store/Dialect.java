@@ -73,6 +73,11 @@ public enum Dialect {
         return this == POSTGRESQL ? " FOR UPDATE" : "";
     }
 
+    /** As {@link #forUpdate}, passing over rows another transaction holds (PostgreSQL). */
+    public String forUpdateSkipLocked() {
+        return this == POSTGRESQL ? " FOR UPDATE SKIP LOCKED" : "";
+    }
+
     /**
      * An SQL expression for the database's clock in epoch millis: leases between nodes are compared on this one
      * clock, so nodes whose clocks drift apart still agree on which lease expired.
