@@ -75,12 +75,14 @@ final class ClusterRecovery {
         Thread.sleep(killAfter.toMillis());
         cluster.node(victimIndex).kill();
         long killed = System.nanoTime();
+        long killedAtMillis = System.currentTimeMillis();
         try (RecoveryWatch watch = RecoveryWatch.start(fleet, before, killed, ids.size())) {
             long endedAtKill = fleet.snapshot().jobsFinished() - before.jobsFinished();
-            long leaseAge = leaseAge(cluster.postgres(), victim);
+            long leaseAge = leaseAge(cluster.postgres(), victim, killedAtMillis);
             bench.out().printf("killed %s (pid %d, %,d agents) with %,d of %,d jobs ended; its lease was %,d ms old%n",
                     victim, cluster.node(victimIndex).pid(), held, endedAtKill, ids.size(), leaseAge);
-            long[] times = timeline(admin, cluster.postgres(), watch, victim, created, ids.size(), killed, timeout);
+            long[] times = timeline(admin, cluster.postgres(), watch, victim, created, ids.size(), killed,
+                    killedAtMillis, timeout);
             FleetSnapshot after = fleet.snapshot();
             double api = created.stream().mapToDouble(AdminClient.CreatedCommand::roundTripMillis).sum();
             return new Result(victim, ids.size(), held, endedAtKill, api, leaseAge, watch.reHomedMillis(),
@@ -92,14 +94,15 @@ final class ClusterRecovery {
     }
 
     /**
-     * The victim's lease age just after the kill, from the database's clock: read through a node's API it is
-     * as of when that (busy) node got round to the query, seconds later.
+     * The victim's lease age at the kill: the kill's time less its last renewal, as the database recorded it (same
+     * host, same clock). Not {@code now - renewed_at} read afterwards, nor a node's {@code lease_age_ms}: on a
+     * loaded machine that query runs seconds after the kill, and the age it reports grows by as much.
      */
-    private static long leaseAge(ThrowawayPostgres postgres, String victim) throws InterruptedException {
+    private static long leaseAge(ThrowawayPostgres postgres, String victim, long killedAtMillis)
+            throws InterruptedException {
         try {
-            return postgres.query("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) - renewed_at"
-                    + " FROM nodes WHERE name = '" + victim + "'").stream().mapToLong(Long::parseLong).findFirst()
-                    .orElse(-1);
+            return postgres.query("SELECT renewed_at FROM nodes WHERE name = '" + victim + "'").stream()
+                    .mapToLong(renewed -> killedAtMillis - Long.parseLong(renewed)).findFirst().orElse(-1);
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -107,7 +110,7 @@ final class ClusterRecovery {
 
     /** Server-confirmed re-homed, lease expired and jobs final, in ms from the kill (-1: not within the timeout). */
     private static long[] timeline(AdminClient admin, ThrowawayPostgres postgres, RecoveryWatch watch, String victim,
-            List<AdminClient.CreatedCommand> created, int agents, long killed, Duration timeout)
+            List<AdminClient.CreatedCommand> created, int agents, long killed, long killedAtMillis, Duration timeout)
             throws InterruptedException {
         long[] times = {-1, -1, -1};
         long deadline = killed + timeout.toNanos();
@@ -117,7 +120,7 @@ final class ClusterRecovery {
                 times[0] = (System.nanoTime() - killed) / 1_000_000;
             }
             if (times[1] < 0 && swept(postgres, victim)) {
-                times[1] = (System.nanoTime() - killed) / 1_000_000;
+                times[1] = sweptAt(postgres, victim, killedAtMillis) - killedAtMillis;
             }
             if (times[2] < 0 && watch.jobsEndedMillis() >= 0 && jobsFinal(admin, created, agents)) {
                 times[2] = (System.nanoTime() - killed) / 1_000_000;
@@ -144,6 +147,18 @@ final class ClusterRecovery {
                     .allMatch(expired -> !expired.equals("0"));
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** When the sweep's first {@code agent.offline} event for the victim's agents was written (epoch ms). */
+    private static long sweptAt(ThrowawayPostgres postgres, String victim, long killedAtMillis)
+            throws InterruptedException {
+        try {
+            return postgres.query("SELECT MIN(created_at) FROM server_events WHERE type = 'agent.offline' AND "
+                    + "created_at >= " + killedAtMillis + " AND payload LIKE '%\"node\":\"" + victim + "\"%'")
+                    .stream().mapToLong(Long::parseLong).findFirst().orElse(System.currentTimeMillis());
+        } catch (IOException | RuntimeException e) {
+            return System.currentTimeMillis();
         }
     }
 

@@ -58,6 +58,8 @@ public final class AgentConnection implements LiveConnection {
     private final ReliableSession session;
     private final long openedNanos = System.nanoTime();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Ends the gateway's admission of the handshake (idempotent): at {@link #markEstablished} or the end. */
+    private final Runnable admitted;
     /** Bytes handed to the socket and not yet written out; any thread. */
     private final AtomicLong unwritten = new AtomicLong();
     /** Event loop only. */
@@ -75,8 +77,10 @@ public final class AgentConnection implements LiveConnection {
     private volatile Heartbeat lastHeartbeat;
     private volatile long lastHeartbeatMillis;
 
-    private AgentConnection(ServerWebSocket ws, Context context, String agentId, ConnectionServices services) {
+    private AgentConnection(ServerWebSocket ws, Context context, String agentId, ConnectionServices services,
+            Runnable admitted) {
         this.ws = ws;
+        this.admitted = admitted;
         this.context = context;
         this.agentId = agentId;
         this.services = services;
@@ -84,8 +88,10 @@ public final class AgentConnection implements LiveConnection {
     }
 
     /** Takes over an upgraded WebSocket of an authenticated agent; call on its event loop. */
-    static AgentConnection open(ServerWebSocket ws, Context context, String agentId, ConnectionServices services) {
-        AgentConnection connection = new AgentConnection(ws, context, agentId, services);
+    /** @param admitted ends the gateway's admission of this handshake; run once it is established or failed */
+    static AgentConnection open(ServerWebSocket ws, Context context, String agentId, ConnectionServices services,
+            Runnable admitted) {
+        AgentConnection connection = new AgentConnection(ws, context, agentId, services, admitted);
         ws.frameHandler(connection::onFrame);
         ws.exceptionHandler(connection::onException);
         ws.closeHandler(v -> connection.onClosed());
@@ -263,6 +269,7 @@ public final class AgentConnection implements LiveConnection {
      * @return false when the connection closed meanwhile
      */
     boolean markEstablished() {
+        admitted.run();
         if (closed.get()) {
             return false;
         }
@@ -301,6 +308,7 @@ public final class AgentConnection implements LiveConnection {
     }
 
     private void ended(int code, String reason, boolean byServer) {
+        admitted.run();
         services.metrics().connectionClosed(code);
         if (state != State.OPEN) {
             services.metrics().handshakeFailed(byServer ? failureReason(code) : "closed_by_agent");

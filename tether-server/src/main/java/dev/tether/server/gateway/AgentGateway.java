@@ -75,6 +75,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
                 new InboundApplier(db, dispatcher, new PayloadQuarantine(db, metrics)), new AgentLanes(dbExecutor), dispatcher, presence,
                 shells, heartbeatInterval);
         this.admission = new HandshakeAdmission(maxHandshakesPerSecond, System.nanoTime());
+        metrics.gaugeHandshakesInFlight(admission::inFlight);
     }
 
     @Override
@@ -116,11 +117,17 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
             RawReplies.error(request, 503, "overloaded", "the server is admitting agents at its limit: retry in " + wait + " s");
             return;
         }
+        Runnable admitted = admission.ticket();
         request.pause();
         Context context = Vertx.currentContext();
         keyChecks.call(context, () -> agents.findByKeyHash(keyHash))
-                .onSuccess(owner -> authenticated(request, context, keyHash, source, owner))
+                .onSuccess(owner -> {
+                    if (!authenticated(request, context, keyHash, source, owner, admitted)) {
+                        admitted.run();
+                    }
+                })
                 .onFailure(failure -> {
+                    admitted.run();
                     if (failure instanceof RejectedExecutionException) {
                         logOverload();
                     } else {
@@ -146,22 +153,28 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         }
     }
 
-    private void authenticated(HttpServerRequest request, Context context, String keyHash, String source,
-            Optional<KeyOwner> owner) {
+    /**
+     * Upgrades the request of an agent whose key checked out, or answers why not.
+     *
+     * @param admitted ends the admission; the upgrade's failure runs it, and the connection once it is up
+     * @return whether the upgrade was started (false: refused, and the admission is the caller's to end)
+     */
+    private boolean authenticated(HttpServerRequest request, Context context, String keyHash, String source,
+            Optional<KeyOwner> owner, Runnable admitted) {
         if (owner.isEmpty() || !Secrets.hashesEqual(owner.get().keyHash(), keyHash)) {
             throttle.failed(source, keyHash, System.nanoTime());
             unauthorized(request, "unknown_key", "unknown agent key: check the key file, or enrol the agent");
-            return;
+            return false;
         }
         if (AgentRecord.REJECTED.equals(owner.get().approval())) {
             throttle.failed(source, keyHash, System.nanoTime());
             unauthorized(request, "rejected", "an operator rejected this agent's enrollment: it cannot connect");
-            return;
+            return false;
         }
         if (owner.get().revoked()) {
             throttle.failed(source, keyHash, System.nanoTime());
             unauthorized(request, "revoked", "this agent key was revoked: enrol the agent again for a new key");
-            return;
+            return false;
         }
         throttle.succeeded(keyHash, System.nanoTime());
         if (owner.get().approval() != null) {
@@ -169,20 +182,22 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
             request.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(PENDING_RETRY.toSeconds()));
             RawReplies.error(request, 403, "pending_approval", "agent " + owner.get().name() + " is waiting for an operator to "
                     + "approve it (tether agents approve " + owner.get().name() + ")");
-            return;
+            return false;
         }
         String agentId = owner.get().id();
         if (request.response().closed()) {
             // The agent gave up while its key was checked (a herd's queue can be long): nothing to upgrade.
             services.metrics().handshakeFailed("gone");
-            return;
+            return false;
         }
         request.toWebSocket()
-                .onSuccess(ws -> AgentConnection.open(ws, context, agentId, services))
+                .onSuccess(ws -> AgentConnection.open(ws, context, agentId, services, admitted))
                 .onFailure(failure -> {
+                    admitted.run();
                     LOG.debug("agent {}: upgrade failed", agentId, failure);
                     services.metrics().handshakeFailed("upgrade_failed");
                 });
+        return true;
     }
 
     private void unauthorized(HttpServerRequest request, String reason, String message) {

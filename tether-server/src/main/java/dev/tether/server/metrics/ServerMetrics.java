@@ -197,6 +197,12 @@ public final class ServerMetrics implements AutoCloseable {
                 .description("Agents with a live connection to this server").register(registry);
     }
 
+    /** Agent handshakes admitted and not yet established or failed (bounded: see the gateway's admission). */
+    public void gaugeHandshakesInFlight(Supplier<Number> inFlight) {
+        Gauge.builder("tether.handshakes.in.flight", inFlight)
+                .description("Agent handshakes admitted and not finished").register(registry);
+    }
+
     /** Seconds since this node last renewed its cluster lease: near the renew period when healthy. */
     public void gaugeLeaseAge(Supplier<Number> seconds) {
         Gauge.builder("tether.cluster.lease.age", seconds).baseUnit("seconds")

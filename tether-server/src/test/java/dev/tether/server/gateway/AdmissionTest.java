@@ -42,6 +42,22 @@ class AdmissionTest {
     }
 
     @Test
+    void everyWayAHandshakeEndsGivesItsPlaceBack() throws Exception {
+        try (TestServer server = TestServer.start(dir, TestDatabase.SQLITE, Duration.ofSeconds(30))) {
+            TestAgent established = server.connectNew("established");
+            TestAgent.rejection(server.port(), "tak_wrong-key");
+            Api.Enrolled revoked = server.api().enrol("revoked");
+            server.api().post("/api/v1/agents/" + revoked.id() + "/revoke", "{}");
+            TestAgent.rejection(server.port(), revoked.key());
+            TestAgent.connect(server.port(), server.api().enrol("silent").key()).close();
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> server.api().metric("tether_handshakes_in_flight") == 0);
+            assertThat(established.isClosed()).isFalse();
+        }
+    }
+
+    @Test
     void anAgentThatConnectedBeforePassesWhenItsAddressIsThrottled() throws Exception {
         try (TestServer server = TestServer.start(dir, TestDatabase.SQLITE, Duration.ofSeconds(30))) {
             Api.Enrolled agent = server.api().enrol("behind-nat");

@@ -40,4 +40,49 @@ class HandshakeAdmissionTest {
     void aRateBelowOneIsRefusedWithTheFlagName() {
         assertThatThrownBy(() -> new HandshakeAdmission(0, 0)).hasMessageContaining("--max-handshakes-per-second");
     }
+
+    @Test
+    void atMostMaxInFlightHandshakesAreAdmittedUntilOneFinishes() {
+        HandshakeAdmission admission = new HandshakeAdmission(1000, 3, 0);
+        for (int i = 0; i < 3; i++) {
+            assertThat(admission.admit(0, 0.5)).isZero();
+        }
+
+        assertThat(admission.admit(0, 0.5)).as("a fourth while three are in flight").isPositive();
+        admission.finished(SECOND / 10);
+        assertThat(admission.admit(SECOND / 10, 0.5)).isZero();
+        assertThat(admission.inFlight()).isEqualTo(3);
+    }
+
+    @Test
+    void aHerdRefusedForWantOfCapacityIsSpreadOverWhatTheNodeFinishesASecond() {
+        HandshakeAdmission admission = new HandshakeAdmission(1000, 2, 0);
+        admission.admit(0, 0.5);
+        admission.admit(0, 0.5);
+        admission.finished(SECOND / 10);
+        admission.finished(SECOND / 10);
+        admission.admit(SECOND / 10, 0.5);
+        admission.admit(SECOND / 10, 0.5);
+
+        long retry = 0;
+        for (int i = 0; i < 20; i++) {
+            retry = admission.admit(SECOND + SECOND / 10, 1.0);
+        }
+
+        assertThat(retry).as("20 refused while the node finishes 2 a second: about 10 s, not the 1000/s rate's 1 s")
+                .isBetween(10L, 12L);
+    }
+
+    @Test
+    void aTicketEndsItsAdmissionOnceHoweverOftenItRuns() {
+        HandshakeAdmission admission = new HandshakeAdmission(1000, 5, 0);
+        admission.admit(0, 0.5);
+        admission.admit(0, 0.5);
+        Runnable ticket = admission.ticket();
+
+        ticket.run();
+        ticket.run();
+
+        assertThat(admission.inFlight()).isEqualTo(1);
+    }
 }
