@@ -44,7 +44,23 @@ public final class BenchCommand implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(new CommandLine(new BenchCommand()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line, with a bad setting ({@link IllegalArgumentException}: a missing jar, a limit too low)
+     * reported as its message and exit status 2, not a stack trace.
+     */
+    public static CommandLine commandLine() {
+        CommandLine line = new CommandLine(new BenchCommand());
+        line.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException) {
+                cmd.getErr().println("tether bench: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return line;
     }
 
     /** {@code bench preflight --agents N}: what limits bind a run of N agents here, and what to raise. */
