@@ -110,12 +110,21 @@ class ProfilesTest {
 
     @Test
     void anotherServerGetsTheTokenOfTetherTokenAndNeitherTheProfilesTokenNorItsCaFile() throws Exception {
-        assertThat(login(home, "default")).isZero();
+        Path file = config.resolve("tether/profiles/default.json");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, new JsonObject().put("url", home.url()).put("token", TOKEN)
+                .put("ca_file", dir.resolve("gone/ca.pem").toString()).encode());
 
-        assertThat(run(env("TETHER_TOKEN", ENV_TOKEN), "agents", "ls", "--url", other.url())).as(err.toString())
-                .isZero();
+        int own = run(env("TETHER_TOKEN", ENV_TOKEN), "agents", "ls");
+        String ownError = err.toString();
+        int another = run(env("TETHER_TOKEN", ENV_TOKEN), "agents", "ls", "--url", other.url());
 
+        assertThat(own).isEqualTo(ErrorReporter.USAGE);
+        assertThat(ownError).contains("the ca_file of profile default " + dir.resolve("gone/ca.pem")
+                + " does not exist");
+        assertThat(another).as(err.toString()).isZero();
         assertThat(other.requests).containsExactly("GET /api/v1/agents Bearer " + ENV_TOKEN);
+        assertThat(home.requests).isEmpty();
     }
 
     @Test

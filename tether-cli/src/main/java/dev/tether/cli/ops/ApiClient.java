@@ -170,7 +170,11 @@ public final class ApiClient {
 
     /** A TLS handshake that failed, most often over a certificate this client does not trust: says what to do. */
     private ApiException untrusted(SSLHandshakeException e) {
-        return new ApiException(0, "TLS handshake with " + base + " failed: " + e.getMessage() + (caFile == null
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return new ApiException(0, "TLS handshake with " + base + " failed: " + root.getMessage() + (caFile == null
                 ? ". If a private CA signed the server's certificate, pass --ca-file FILE with that CA's PEM "
                         + "certificate (or set TETHER_CA_FILE, or save it with tether login --ca-file FILE)"
                 : ". Is the server's certificate signed by a CA in " + caFile + "?"));
