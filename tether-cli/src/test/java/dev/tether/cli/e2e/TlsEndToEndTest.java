@@ -130,8 +130,11 @@ class TlsEndToEndTest {
     }
 
     private static Cli cli(String name, Map<String, String> env, Path stdin, String... args) throws Exception {
-        try (JavaProcess process = JavaProcess.start(name, LOGS, env, Fleet.MAIN, List.of(args), stdin)) {
+        JavaProcess process = JavaProcess.start(name, LOGS, env, Fleet.MAIN, List.of(args), stdin);
+        try {
             return new Cli(process.waitForExit(Duration.ofSeconds(60)), process.output());
+        } finally {
+            process.close();
         }
     }
 
