@@ -187,6 +187,8 @@ class ProfilesTest {
         assertThat(err.toString()).contains("'../../token' is not a profile name");
         assertThat(run(env("TETHER_PROFILE", ".hidden"), "agents", "ls")).isEqualTo(ErrorReporter.USAGE);
         assertThat(err.toString()).contains("TETHER_PROFILE '.hidden' is not a profile name");
+        assertThat(run(env(), "agents", "ls", "--profile", "p".repeat(65))).isEqualTo(ErrorReporter.USAGE);
+        assertThat(err.toString()).contains("1 to 64 letters");
     }
 
     @Test

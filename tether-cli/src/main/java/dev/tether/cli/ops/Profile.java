@@ -22,9 +22,14 @@ public record Profile(String name, String url, String token, String tokenId, Str
     public static final String DEFAULT = "default";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    /** Refuses a name that is not a plain file name (no path, no hidden file, at most 64 characters). */
+    /** Whether {@code name} can name a profile: a plain file name (no path, no hidden file, at most 64 characters). */
+    static boolean isName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
+    /** Refuses a name that {@link #isName} does not accept, naming {@code source}. */
     public static String checkName(String name, String source) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!isName(name)) {
             throw new IllegalArgumentException(source + " '" + name + "' is not a profile name: use 1 to 64 letters, "
                     + "digits, '.', '_' or '-', starting with a letter or digit");
         }

@@ -100,8 +100,8 @@ public final class ProfileStore {
         }
         try (Stream<Path> files = Files.list(profiles)) {
             List<String> names = new ArrayList<>(files.map(f -> f.getFileName().toString())
-                    .filter(f -> f.endsWith(SUFFIX) && !f.startsWith("."))
-                    .map(f -> f.substring(0, f.length() - SUFFIX.length())).toList());
+                    .filter(f -> f.endsWith(SUFFIX))
+                    .map(f -> f.substring(0, f.length() - SUFFIX.length())).filter(Profile::isName).toList());
             names.sort(null);
             return names;
         } catch (IOException e) {

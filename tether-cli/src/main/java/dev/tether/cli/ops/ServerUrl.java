@@ -24,18 +24,22 @@ final class ServerUrl {
         try {
             uri = new URI(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(source + " '" + url + "' is not a URL: " + e.getReason());
+            throw notAServer(url, source, " (" + e.getReason() + ")");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new IllegalArgumentException(source + " '" + url + "' is not a server URL: write it as "
-                    + "https://HOST[:PORT] (or http:// for a server on a trusted network)");
+            throw notAServer(url, source, "");
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
             throw new IllegalArgumentException(source + " '" + url + "' must not carry a user, a query or a "
                     + "fragment: write it as https://HOST[:PORT]");
         }
         return uri;
+    }
+
+    private static IllegalArgumentException notAServer(String url, String source, String reason) {
+        return new IllegalArgumentException(source + " '" + url + "' is not a server URL" + reason + ": write it as "
+                + "https://HOST[:PORT] (or http:// for a server on a trusted network)");
     }
 
     /** Whether {@code a} and {@code b} (both parsed) name the same server. */
