@@ -139,6 +139,20 @@ class ProfilesTest {
     }
 
     @Test
+    void signingInAgainToTheProfilesServerTrustsItsCaFileAgain() throws Exception {
+        Path file = config.resolve("tether/profiles/default.json");
+        Files.createDirectories(file.getParent());
+        Path gone = dir.resolve("gone/ca.pem");
+        Files.writeString(file, new JsonObject().put("url", home.url()).put("token", TOKEN)
+                .put("ca_file", gone.toString()).encode());
+
+        assertThat(login(home, "default")).isEqualTo(ErrorReporter.USAGE);
+        assertThat(err.toString()).contains("the ca_file of profile default " + gone + " does not exist");
+        assertThat(login(other, "default")).as(err.toString()).isZero();
+        assertThat(new JsonObject(Files.readString(file)).getString("ca_file")).isNull();
+    }
+
+    @Test
     void aTokenFileOrTetherTokenWinsOverTheProfilesToken() throws Exception {
         assertThat(login(home, "default")).isZero();
         Path tokenFile = Files.writeString(dir.resolve("t"), "tpt_from-a-file\n");
