@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code tether agent}: runs the agent daemon in the foreground until SIGTERM or Ctrl-C. */
-@Command(name = "agent", mixinStandardHelpOptions = true,
+@Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Run the Tether agent: keeps one outbound WebSocket to the server.",
                 "The key is read from --key-file or the TETHER_AGENT_KEY environment variable, never from the command line."})
 final class AgentCommand implements Callable<Integer> {

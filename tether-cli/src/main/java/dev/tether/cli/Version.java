@@ -6,7 +6,8 @@ import picocli.CommandLine.IVersionProvider;
 public final class Version implements IVersionProvider {
 
     public static String current() {
-        String version = Main.class.getPackage().getImplementationVersion();
+        // Its own class, not Main: the agent-only jar carries this class and not Main.
+        String version = Version.class.getPackage().getImplementationVersion();
         return version == null ? "dev" : version;
     }
 
