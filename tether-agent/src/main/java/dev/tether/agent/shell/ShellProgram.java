@@ -8,6 +8,7 @@ import dev.tether.agent.process.Programs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,8 @@ import java.util.stream.Stream;
  * agent's environment lacks them (a service manager may start it without).
  * <li>Working directory: the user's home, else {@code /}.
  * <li>PTY: pty4j forks the child as the leader of a new session, with the PTY as
- * its controlling terminal, so its pid is its process group id.
+ * its controlling terminal, so its pid is its process group id. The child is first a
+ * {@code /bin/sh} that sets the terminal's size and then execs the program.
  * </ul>
  *
  * <p>Thread safe: immutable.
@@ -47,6 +49,14 @@ final class ShellProgram {
     /** pty4j unpacks its native library into a folder of this directory (else a new one in /tmp per start). */
     private static final String PTY4J_TMPDIR = "pty4j.tmpdir";
     private static final String PTY4J_NATIVE_FOLDER = "pty4j.preferred.native.folder";
+
+    /**
+     * Sets the terminal's size from inside the child, then becomes the program (same pid). pty4j sets the size
+     * it was given only after the fork, so a program that asks at once ({@code stty size}, {@code top}) could
+     * see a 0x0 terminal; stty is looked up on PATH, then where systems keep it.
+     */
+    private static final String SIZE_THEN_EXEC = "for s in stty /bin/stty /usr/bin/stty; do "
+            + "\"$s\" rows \"$1\" cols \"$2\" 2>/dev/null && break; done; shift 2; exec \"$@\"";
 
     private final List<String> shell;
     private final ChildEnvironment children;
@@ -96,7 +106,10 @@ final class ShellProgram {
      */
     PtyProcess start(List<String> argv, String term, int rows, int cols) throws IOException {
         Map<String, String> env = environment(term);
-        return new PtyProcessBuilder(children.terminalCommand(argv).toArray(String[]::new))
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", SIZE_THEN_EXEC, "tether-shell",
+                Integer.toString(rows), Integer.toString(cols)));
+        command.addAll(children.terminalCommand(argv));
+        return new PtyProcessBuilder(command.toArray(String[]::new))
                 .setEnvironment(env)
                 .setDirectory(workingDirectory(env.get("HOME")))
                 .setInitialRows(rows)
