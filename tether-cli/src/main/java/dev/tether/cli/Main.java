@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.cli.logging.LogSettings;
 import dev.tether.cli.ops.AgentsCommand;
 import dev.tether.cli.ops.BackupCommand;
 import dev.tether.cli.ops.ClusterCommand;
@@ -13,6 +14,7 @@ import dev.tether.cli.ops.RunCommand;
 import dev.tether.cli.ops.SessionsCommand;
 import dev.tether.cli.ops.UsersCommand;
 import dev.tether.cli.shell.ShellCommand;
+import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -55,7 +57,15 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code. */
     public static int run(String... args) {
-        return commandLine(System.getenv(), args).execute(args);
+        return run(System.getenv(), System.err, args);
+    }
+
+    /** Runs the CLI with this environment; a bad logging setting stops it (exit 2) before anything logs. */
+    static int run(Map<String, String> env, PrintStream err, String... args) {
+        if (!LogSettings.applyOrExplain("tether", env, err)) {
+            return ErrorReporter.USAGE;
+        }
+        return commandLine(env, args).execute(args);
     }
 
     /**

@@ -186,4 +186,17 @@ class FlagDefaultsTest {
         assertThat(config.servers()).containsExactly(URI.create("https://a.example.com"));
         assertThat(config.key()).isEqualTo("tak_test-key-0123456789");
     }
+
+    @Test
+    void aBadLogFormatStopsTheServerBeforeItStartsNamingTheValidValues() {
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+
+        int code = Main.run(Map.of("TETHER_LOG_FORMAT", "yaml"), new java.io.PrintStream(stderr, true), "server",
+                "--dev", "--data-dir", dir.resolve("never").toString());
+
+        assertThat(code).isEqualTo(2);
+        assertThat(stderr.toString()).isEqualTo("tether: TETHER_LOG_FORMAT is 'yaml'; use text or json (default text)"
+                + System.lineSeparator());
+        assertThat(dir.resolve("never")).doesNotExist();
+    }
 }

@@ -18,7 +18,9 @@ import dev.tether.server.enroll.Enrollment;
 import dev.tether.server.enroll.EnrollmentTokenStore;
 import dev.tether.server.gateway.AgentGateway;
 import dev.tether.server.gateway.EnrollEndpoint;
+import dev.tether.server.http.AccessLog;
 import dev.tether.server.http.HttpLimits;
+import dev.tether.server.http.RouteTemplates;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
@@ -183,7 +185,12 @@ public final class TetherServer implements AutoCloseable {
                 router.handle(request);
             }
         });
-        http.connectionHandler(HttpLimits::guard);
+        AccessLog accessLog = new AccessLog(metrics.http(), RouteTemplates.of(router, AgentGateway.PATH,
+                EnrollEndpoint.PATH, ShellEndpoint.TEMPLATE, NodeShellEndpoint.TEMPLATE));
+        http.connectionHandler(connection -> {
+            HttpLimits.guard(connection);
+            accessLog.attach(connection);
+        });
         // Peers resetting connections is routine; Vert.x would log each at ERROR without a handler.
         http.exceptionHandler(failure -> LOG.debug("connection error", failure));
         listen(http, config);

@@ -4,6 +4,7 @@ import dev.tether.server.auth.AdminTokens;
 import dev.tether.server.auth.BrowserAuth;
 import dev.tether.server.auth.OpenStreams;
 import dev.tether.server.auth.Secrets;
+import dev.tether.server.http.AccessLog;
 import dev.tether.server.store.DbExecutor;
 import dev.tether.server.users.Principal;
 import dev.tether.server.users.Role;
@@ -99,6 +100,7 @@ final class AdminAuth implements Handler<RoutingContext> {
 
     /** Lets an authenticated request through if its role allows the endpoint; 403 otherwise. */
     private static void admit(RoutingContext ctx, Principal principal) {
+        AccessLog.principal(ctx.request(), principal.name());
         Role needed = Permissions.required(ctx.request().method(), ctx.request().path());
         if (!principal.may(needed)) {
             ctx.request().resume();

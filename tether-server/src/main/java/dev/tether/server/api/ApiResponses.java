@@ -1,6 +1,7 @@
 package dev.tether.server.api;
 
 import dev.tether.server.dispatch.DispatchException;
+import dev.tether.server.http.RequestIds;
 import dev.tether.server.store.NameTakenException;
 import dev.tether.server.store.StoreUnavailableException;
 import io.vertx.core.http.HttpClosedException;
@@ -39,6 +40,13 @@ final class ApiResponses {
 
     /** Replies to a failed request: {@link ApiException}s as they say, anything else as a 5xx. */
     static void failure(RoutingContext ctx, Throwable failure) {
+        // Often called back off the handler's stack (after database work): the request's id goes with its log.
+        try (RequestIds.MdcScope scope = RequestIds.inMdc(ctx.request().getHeader(RequestIds.HEADER))) {
+            reply(ctx, failure);
+        }
+    }
+
+    private static void reply(RoutingContext ctx, Throwable failure) {
         if (failure instanceof ApiException api) {
             error(ctx, api.status(), api.code(), api.getMessage());
         } else if (failure instanceof DispatchException refused) {

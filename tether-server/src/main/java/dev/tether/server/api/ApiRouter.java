@@ -16,6 +16,7 @@ import dev.tether.server.events.EventBroadcaster;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.gateway.PayloadQuarantine;
 import dev.tether.server.http.BodyLimits;
+import dev.tether.server.http.RequestIds;
 import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
@@ -59,6 +60,7 @@ public final class ApiRouter {
             EventBroadcaster broadcaster, ShellSessionStore shellSessions, Recordings recordings, AuditLog audit,
             Enrollment enrollment, Users users, BrowserAuth browser, WebAssets web, Cluster cluster, Path dataDir) {
         Router router = Router.router(vertx);
+        router.route().handler(ApiRouter::requestIdInLogs);
         DbCalls db = new DbCalls(executor);
         AgentStore agents = new AgentStore(database);
         CommandStore commands = new CommandStore(database);
@@ -94,6 +96,16 @@ public final class ApiRouter {
         router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
         errors(router);
         return router;
+    }
+
+    /**
+     * The request's id (set by the access log's tracker, see {@link RequestIds}) in the logging MDC while the
+     * handlers run on this thread; work they hand off logs without it unless it puts it back.
+     */
+    private static void requestIdInLogs(RoutingContext ctx) {
+        try (RequestIds.MdcScope scope = RequestIds.inMdc(ctx.request().getHeader(RequestIds.HEADER))) {
+            ctx.next();
+        }
     }
 
     /** A body that declares a type must declare JSON; a missing Content-Type is taken as JSON. */

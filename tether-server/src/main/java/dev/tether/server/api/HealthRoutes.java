@@ -2,6 +2,7 @@ package dev.tether.server.api;
 
 import dev.tether.server.cluster.Cluster;
 import dev.tether.server.metrics.ServerMetrics;
+import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.ServerOutbox;
 import io.vertx.core.http.HttpHeaders;
@@ -68,6 +69,11 @@ final class HealthRoutes {
                 outboxRows.set(ServerOutbox.pendingTotal(database));
             } catch (RuntimeException e) {
                 LOG.warn("could not count outbox rows for /metrics", e);
+            }
+            try {
+                metrics.fleetAgents().refresh(new AgentStore(database)::countByStatus);
+            } catch (RuntimeException e) {
+                LOG.warn("could not count agents for /metrics", e);
             }
             return metrics.scrape();
         }, text -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(text));

@@ -143,8 +143,9 @@ public final class Dispatcher implements AutoCloseable {
             ranNanos[1] = System.nanoTime();
             return after;
         }));
+        long doneNanos = System.nanoTime();
+        metrics.fannedOut(doneNanos - startNanos);
         if (LOG.isDebugEnabled()) {
-            long doneNanos = System.nanoTime();
             LOG.debug("command {}: {} jobs ({} sent) resolved in {} ms, waited {} ms for the writer, stored in {} ms, "
                     + "committed in {} ms", command.id(), queued.size(), first, millis(resolvedNanos - startNanos),
                     millis(ranNanos[0] - resolvedNanos), millis(ranNanos[1] - ranNanos[0]),

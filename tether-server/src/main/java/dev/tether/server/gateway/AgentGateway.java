@@ -72,8 +72,8 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         this.draining = draining;
         this.keyChecks = keyChecks;
         this.services = new ConnectionServices(hub, metrics, db, new AgentSessionStore(db, hub.nodeName()),
-                new InboundApplier(db, dispatcher, new PayloadQuarantine(db, metrics)), new AgentLanes(dbExecutor), dispatcher, presence,
-                shells, heartbeatInterval);
+                new InboundApplier(db, dispatcher, new PayloadQuarantine(db, metrics), metrics),
+                new AgentLanes(dbExecutor), dispatcher, presence, shells, heartbeatInterval);
         this.admission = new HandshakeAdmission(maxHandshakesPerSecond, System.nanoTime());
         metrics.gaugeHandshakesInFlight(admission::inFlight);
     }

@@ -7,6 +7,7 @@ import dev.tether.protocol.v1.StatusReport;
 import dev.tether.server.dispatch.AfterCommit;
 import dev.tether.server.dispatch.Dispatcher;
 import dev.tether.server.events.ServerEvent;
+import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.store.AgentSessionStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.Dialect;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
  * order everywhere: job rows first, then the agent's own row (status, config,
  * applied seq), then the server events, last.
  *
+ * <p>Each {@link #apply} that succeeds is timed in {@code tether_reliable_apply_duration_seconds}.
+ *
  * <p>Blocking; stateless and thread safe.
  */
 final class InboundApplier {
@@ -52,11 +55,13 @@ final class InboundApplier {
     private final Database db;
     private final Dispatcher dispatcher;
     private final PayloadQuarantine quarantine;
+    private final ServerMetrics metrics;
 
-    InboundApplier(Database db, Dispatcher dispatcher, PayloadQuarantine quarantine) {
+    InboundApplier(Database db, Dispatcher dispatcher, PayloadQuarantine quarantine, ServerMetrics metrics) {
         this.db = db;
         this.dispatcher = dispatcher;
         this.quarantine = quarantine;
+        this.metrics = metrics;
     }
 
     /**
@@ -70,6 +75,7 @@ final class InboundApplier {
      *     applied seq in the database may then have moved past some of {@code fresh}
      */
     void apply(Fence fence, List<Envelope> fresh, long appliedBefore) {
+        long start = System.nanoTime();
         try {
             applyTogether(fence, fresh, appliedBefore, false);
         } catch (RuntimeException e) {
@@ -78,6 +84,7 @@ final class InboundApplier {
             }
             applyOneByOne(fence, fresh, appliedBefore);
         }
+        metrics.reliableApplied(System.nanoTime() - start);
     }
 
     private void applyOneByOne(Fence fence, List<Envelope> fresh, long appliedBefore) {

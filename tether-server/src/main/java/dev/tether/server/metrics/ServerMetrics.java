@@ -5,6 +5,7 @@ import dev.tether.protocol.CloseCodes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -12,10 +13,12 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -46,7 +49,14 @@ import java.util.function.Supplier;
  *   <li>{@code tether_shell_sessions}: shell sessions relayed by this server (attached or not);
  *       {@code tether_shell_buffered_bytes}: output received from agents and not yet written to clients, all
  *       sessions; {@code tether_shell_buffered_peak_bytes}: the most any one session has had buffered since the
- *       server started (never above the credit window); {@code tether_shell_sessions_ended_total{reason}}.</li>
+ *       server started (never above the credit window); {@code tether_shell_sessions_ended_total{reason}};</li>
+ *   <li>{@code tether_fleet_agents{status}}: the fleet's agents by status ({@link FleetAgents});</li>
+ *   <li>histograms ({@code _bucket{le}}, {@code _sum}, {@code _count}, bounds in {@link Histograms}):
+ *       {@code tether_http_request_duration_seconds{route, method, status}} ({@link HttpTimers});
+ *       {@code tether_reliable_apply_duration_seconds}: each transaction applying a batch of one agent's reliable
+ *       payloads (their one-by-one retry after a failed batch included);
+ *       {@code tether_fanout_duration_seconds}: each command's creation, from resolving its targets to the
+ *       commit of its jobs and first sends.</li>
  * </ul>
  * Thread safe.
  */
@@ -58,7 +68,7 @@ public final class ServerMetrics implements AutoCloseable {
     private static final List<String> IGNORED_JOB_EVENT_REASONS = List.of("final", "unknown_job", "duplicate",
             "output_limit", "empty");
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry = newRegistry();
     /** Listens for GC notifications until {@link #close}. */
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final AtomicInteger inboundPeak = new AtomicInteger();
@@ -79,6 +89,12 @@ public final class ServerMetrics implements AutoCloseable {
             .register(registry);
     private final Counter streamOverflows = Counter.builder("tether.event.stream.overflows")
             .description("Event stream clients disconnected because their buffer overflowed").register(registry);
+    private final HttpTimers httpTimers = new HttpTimers(registry);
+    private final FleetAgents fleetAgents = new FleetAgents(registry);
+    private final Timer reliableApply = Histograms.register(registry, "tether.reliable.apply.duration",
+            "Transactions applying a batch of an agent's reliable payloads", Histograms.APPLY);
+    private final Timer fanOut = Histograms.register(registry, "tether.fanout.duration",
+            "Command creation, from resolving its targets to the commit of its jobs", Histograms.FAN_OUT);
 
     public ServerMetrics() {
         this("dev");
@@ -103,6 +119,33 @@ public final class ServerMetrics implements AutoCloseable {
         Gauge.builder("tether.reliable.inbound.peak", inboundPeak::get)
                 .description("Most reliable payloads one connection has had waiting to be applied since the start")
                 .register(registry);
+    }
+
+    private static PrometheusMeterRegistry newRegistry() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // The default detector needs LatencyUtils (not in this build) and would add work to every timing.
+        registry.config().pauseDetector(new NoPauseDetector());
+        return registry;
+    }
+
+    /** The HTTP request histogram. */
+    public HttpTimers http() {
+        return httpTimers;
+    }
+
+    /** The fleet's agents by status, refreshed by each scrape. */
+    public FleetAgents fleetAgents() {
+        return fleetAgents;
+    }
+
+    /** A transaction applying reliable agent payloads took {@code nanos}. */
+    public void reliableApplied(long nanos) {
+        reliableApply.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A command was created and its jobs committed, {@code nanos} after its creation started. */
+    public void fannedOut(long nanos) {
+        fanOut.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void handshakeSucceeded() {
@@ -237,7 +280,6 @@ public final class ServerMetrics implements AutoCloseable {
                 .description("Shell sessions ended, by reason").register(registry).increment();
     }
 
-    /** The Prometheus text exposition of every metric. */
     /** Where other parts of the server (the database pool) register their meters. */
     public MeterRegistry registry() {
         return registry;
@@ -249,6 +291,7 @@ public final class ServerMetrics implements AutoCloseable {
         gc.close();
     }
 
+    /** The Prometheus text exposition of every metric. */
     public String scrape() {
         return registry.scrape();
     }

@@ -25,6 +25,8 @@ public final class NodeShellEndpoint {
 
     public static final String PATH_PREFIX = "/v1/cluster/shell/";
     private static final Pattern PATH = Pattern.compile("^/v1/cluster/shell/([^/]+)$");
+    /** {@link #PATH} as a route template, for metrics and the access log. */
+    public static final String TEMPLATE = "/v1/cluster/shell/:session";
 
     private final NodeAuth auth;
     private final ShellEndpoint shells;

@@ -60,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class ShellEndpoint implements Handler<HttpServerRequest> {
 
     private static final Pattern PATH = Pattern.compile("^/api/v1/agents/([^/]+)/shell$");
+    /** {@link #PATH} as a route template, for metrics and the access log. */
+    public static final String TEMPLATE = "/api/v1/agents/:agent/shell";
     private static final int DEFAULT_ROWS = 24;
     private static final int DEFAULT_COLS = 80;
     private static final int MAX_COMMAND_ARGS = 256;

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,6 +104,29 @@ public final class AgentStore {
      * @param approval null (approved) or why it may not run commands yet
      */
     public record Candidate(String id, String name, Map<String, String> labels, boolean revoked, String approval) {
+    }
+
+    /**
+     * How many agents have each status, one status per agent, first that applies: {@code rejected} (enrolment
+     * refused, which revokes too), {@code revoked}, {@code pending} (awaiting approval), {@code online} (some
+     * node of the cluster holds its connection), else {@code offline}. One grouped read of the whole table.
+     */
+    public Map<String, Long> countByStatus() {
+        return db.withConnection("count agents by status", connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT CASE"
+                    + " WHEN approval = '" + AgentRecord.REJECTED + "' THEN 'rejected'"
+                    + " WHEN revoked_at IS NOT NULL THEN 'revoked'"
+                    + " WHEN approval = '" + AgentRecord.PENDING + "' THEN 'pending'"
+                    + " WHEN holder_node IS NOT NULL THEN 'online'"
+                    + " ELSE 'offline' END AS status, COUNT(*) AS agents FROM agents GROUP BY 1");
+                    ResultSet rows = select.executeQuery()) {
+                Map<String, Long> counts = new HashMap<>();
+                while (rows.next()) {
+                    counts.put(rows.getString(1), rows.getLong(2));
+                }
+                return counts;
+            }
+        });
     }
 
     /** The agent whose key hashes to {@code keyHash}, revoked or not. */

@@ -1,0 +1,111 @@
+package dev.tether.cli.logging;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.encoder.EncoderBase;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.event.KeyValuePair;
+
+/**
+ * Writes each log event as one JSON object on one line ({@code TETHER_LOG_FORMAT=json}), for log shippers:
+ * <pre>
+ * {"time":"2026-12-06T14:03:07.123Z","level":"INFO","logger":"tether.access","thread":"vert.x-eventloop-thread-1",
+ *  "message":"GET /healthz 200 15B 0.402ms ...","mdc":{"request_id":"5f0c..."},
+ *  "kv":{"method":"GET","status":200,...},"exception":"java.lang.IllegalStateException: ...\n\tat ..."}
+ * </pre>
+ * {@code time} is UTC with milliseconds; {@code mdc} and {@code kv} (the event's key-value pairs) appear when
+ * not empty, {@code exception} (the stack trace as the text format prints it, causes included) when there is
+ * one. Nested objects keep every MDC key and key-value pair apart from the fixed fields, whatever their names.
+ *
+ * <p>Every string is escaped by Vert.x's JSON encoder (quotes, backslashes, and control characters, NUL and line
+ * breaks included, as {@code \n} or {@code \u0000}), so no message can break the line or forge a field; an
+ * unpaired surrogate becomes {@code ?} in the UTF-8 output.
+ *
+ * <p>A line is bounded, because log shippers split or drop long lines (Docker's json-file driver at 16 KiB,
+ * journald at 48 KiB by default): the message and each MDC and key-value string keep their first
+ * {@value #MAX_FIELD_CHARS} characters, the exception its first {@value #MAX_EXCEPTION_CHARS}; a cut string
+ * ends with {@code …[N chars cut]} and the line gets {@code "truncated":true}. A cut never splits a surrogate
+ * pair.
+ *
+ * <p>Thread safe: stateless between events.
+ */
+public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
+
+    /** Longest message, MDC value or key-value string kept whole, in chars. */
+    static final int MAX_FIELD_CHARS = 8192;
+    /** Longest stack trace kept whole, in chars. */
+    static final int MAX_EXCEPTION_CHARS = 32768;
+
+    @Override
+    public byte[] headerBytes() {
+        return null;
+    }
+
+    @Override
+    public byte[] encode(ILoggingEvent event) {
+        return (json(event).encode() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public byte[] footerBytes() {
+        return null;
+    }
+
+    static JsonObject json(ILoggingEvent event) {
+        Fields fields = new Fields();
+        JsonObject json = new JsonObject()
+                .put("time", Instant.ofEpochMilli(event.getTimeStamp()).toString())
+                .put("level", event.getLevel().toString())
+                .put("logger", fields.bounded(event.getLoggerName(), MAX_FIELD_CHARS))
+                .put("thread", fields.bounded(event.getThreadName(), MAX_FIELD_CHARS))
+                .put("message", fields.bounded(event.getFormattedMessage(), MAX_FIELD_CHARS));
+        Map<String, String> mdc = event.getMDCPropertyMap();
+        if (mdc != null && !mdc.isEmpty()) {
+            JsonObject values = new JsonObject();
+            mdc.forEach((key, value) -> values.put(fields.bounded(key, MAX_FIELD_CHARS),
+                    fields.bounded(value, MAX_FIELD_CHARS)));
+            json.put("mdc", values);
+        }
+        List<KeyValuePair> pairs = event.getKeyValuePairs();
+        if (pairs != null && !pairs.isEmpty()) {
+            JsonObject values = new JsonObject();
+            pairs.forEach(pair -> values.put(fields.bounded(String.valueOf(pair.key), MAX_FIELD_CHARS),
+                    fields.value(pair.value)));
+            json.put("kv", values);
+        }
+        IThrowableProxy thrown = event.getThrowableProxy();
+        if (thrown != null) {
+            json.put("exception", fields.bounded(ThrowableProxyUtil.asString(thrown), MAX_EXCEPTION_CHARS));
+        }
+        if (fields.cut) {
+            json.put("truncated", true);
+        }
+        return json;
+    }
+
+    /** Cuts strings to their bound for one event, remembering whether it cut any. Not thread safe. */
+    private static final class Fields {
+
+        private boolean cut;
+
+        /** Numbers and booleans as themselves, anything else as its (bounded) text. */
+        Object value(Object value) {
+            return value instanceof Number || value instanceof Boolean || value == null ? value
+                    : bounded(value.toString(), MAX_FIELD_CHARS);
+        }
+
+        String bounded(String text, int max) {
+            if (text == null || text.length() <= max) {
+                return text;
+            }
+            cut = true;
+            int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+            return text.substring(0, end) + "…[" + (text.length() - end) + " chars cut]";
+        }
+    }
+}
