@@ -20,6 +20,7 @@ import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
 import dev.tether.server.shell.ShellSessionStore;
+import dev.tether.server.store.AgentRemoval;
 import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.ConfigStore;
 import dev.tether.server.store.Database;
@@ -74,7 +75,7 @@ public final class ApiRouter {
         router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.route("/api/v1/*").handler(new AuditTrail(audit, executor));
         signIn.mount(router);
-        new AgentRoutes(agents, hub, db).mount(router);
+        new AgentRoutes(agents, new AgentRemoval(database), recordings, hub, db).mount(router);
         new QuarantineRoutes(agents, new PayloadQuarantine(database, metrics), db).mount(router);
         new AgentMetricsRoutes(agents, hub, db).mount(router);
         new ConfigRoutes(agents, new ConfigStore(database), hub, db).mount(router);
@@ -101,7 +102,7 @@ public final class ApiRouter {
         HttpMethod method = ctx.request().method();
         String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
         boolean hasBody = !"0".equals(ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH));
-        if ((method == HttpMethod.POST || method == HttpMethod.PUT) && hasBody && type != null && !isJson(type)) {
+        if ((method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) && hasBody && type != null && !isJson(type)) {
             ApiResponses.error(ctx, 415, "unsupported_media_type",
                     "send the body as JSON with 'Content-Type: application/json'");
             return;
