@@ -44,7 +44,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * metrics, their configuration and their events,
  * commands and jobs with their output, the server's event stream, recorded
  * shell sessions and the audit log (the terminal WebSocket itself is
- * {@link dev.tether.server.shell.ShellEndpoint}).
+ * {@link dev.tether.server.shell.ShellEndpoint}), all described by the OpenAPI document at
+ * {@code /api/v1/openapi.json} ({@link OpenApiRoutes}).
  * Every error is JSON {@code {"error": code, "message": text}}.
  */
 public final class ApiRouter {
@@ -90,6 +91,7 @@ public final class ApiRouter {
         new ClusterRoutes(cluster, db).mount(router);
         new BackupRoutes(database, dataDir, db).mount(router);
         userRoutes.mount(router);
+        new OpenApiRoutes().mount(router);
         new EnrollmentRoutes(enrollment, new EnrollmentTokenStore(database), agents, audit, hub, db).mount(router);
         new UiHandler(web).mount(router);
         router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
