@@ -67,7 +67,9 @@ abstract class AgentListContract {
     private List<String> allPages(String query, int limit) {
         List<String> names = new ArrayList<>();
         String before = null;
+        int pages = 0;
         do {
+            assertThat(++pages).as("pages of " + query).isLessThan(200);
             JsonObject page = list(query + "&limit=" + limit + (before == null ? "" : "&before=" + enc(before)));
             assertThat(page.getJsonArray("agents").size()).isLessThanOrEqualTo(limit);
             names.addAll(names(page));
@@ -86,6 +88,7 @@ abstract class AgentListContract {
         String before = null;
         int page = 0;
         do {
+            assertThat(page).as("pages").isLessThan(100);
             JsonObject reply = list("selector=suite%3Dpaging&limit=4" + (before == null ? "" : "&before=" + enc(before)));
             assertThat(reply.getJsonArray("agents").size()).isBetween(1, 4);
             seen.addAll(names(reply));
