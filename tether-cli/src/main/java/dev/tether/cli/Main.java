@@ -7,6 +7,8 @@ import dev.tether.cli.ops.CommandsCommand;
 import dev.tether.cli.ops.EnrollTokensCommand;
 import dev.tether.cli.ops.EventsCommand;
 import dev.tether.cli.ops.JobsCommand;
+import dev.tether.cli.ops.LoginCommand;
+import dev.tether.cli.ops.ProfileOption;
 import dev.tether.cli.ops.RunCommand;
 import dev.tether.cli.ops.SessionsCommand;
 import dev.tether.cli.ops.UsersCommand;
@@ -34,10 +36,12 @@ import picocli.CommandLine.Command;
                 SessionsCommand.class,
                 ClusterCommand.class,
                 BackupCommand.class,
-                UsersCommand.Login.class,
-                UsersCommand.Logout.class,
+                LoginCommand.Login.class,
+                LoginCommand.Logout.class,
+                LoginCommand.Profiles.class,
                 UsersCommand.Users.class,
                 UsersCommand.Tokens.class,
+                CompletionCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -54,9 +58,12 @@ public final class Main implements Runnable {
         return commandLine(System.getenv(), args).execute(args);
     }
 
-    /** The CLI, set up to parse and run {@code args}; the long-running commands take flags from {@code env} too. */
+    /**
+     * The CLI, set up to parse and run {@code args}; the long-running commands take flags from {@code env} too,
+     * and the operator commands read their environment variables (TETHER_URL, TETHER_PROFILE, ...) from it.
+     */
     static CommandLine commandLine(Map<String, String> env, String... args) {
-        CommandLine cli = new CommandLine(new Main())
+        CommandLine cli = new CommandLine(new Main(), environmentFactory(env))
                 .setExecutionExceptionHandler(new ErrorReporter())
                 .setParameterExceptionHandler(ErrorReporter::handleParseException)
                 .setCaseInsensitiveEnumValuesAllowed(true);
@@ -64,6 +71,17 @@ public final class Main implements Runnable {
         cli.getSubcommands().get("agent").setDefaultValueProvider(
                 new FlagDefaults("TETHER_AGENT_", List.of(args), env));
         return cli;
+    }
+
+    /** Creates the commands as picocli does, handing {@code env} to the options that read the environment. */
+    private static CommandLine.IFactory environmentFactory(Map<String, String> env) {
+        CommandLine.IFactory standard = CommandLine.defaultFactory();
+        return new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                return type == ProfileOption.class ? type.cast(new ProfileOption(env)) : standard.create(type);
+            }
+        };
     }
 
     @Override

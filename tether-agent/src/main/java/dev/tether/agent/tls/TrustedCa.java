@@ -3,6 +3,7 @@ package dev.tether.agent.tls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,11 +31,20 @@ public final class TrustedCa {
      * @throws IllegalArgumentException when the file is missing, empty or not PEM certificates, saying which
      */
     public static SSLContext sslContext(Path caFile) {
+        return sslContext(caFile, "--ca-file");
+    }
+
+    /**
+     * As {@link #sslContext(Path)}, the errors naming where the file was given ({@code source}: a flag, an
+     * environment variable, a saved profile).
+     */
+    public static SSLContext sslContext(Path caFile, String source) {
+        String named = source + " " + caFile;
         try (InputStream in = Files.newInputStream(caFile)) {
             Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509")
                     .generateCertificates(in);
             if (certificates.isEmpty()) {
-                throw new IllegalArgumentException("--ca-file " + caFile + " holds no certificate: give the PEM file "
+                throw new IllegalArgumentException(named + " holds no certificate: give the PEM file "
                         + "of the CA that signed the server's certificate");
             }
             KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -49,10 +59,11 @@ public final class TrustedCa {
             context.init(null, trust.getTrustManagers(), null);
             return context;
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("--ca-file " + caFile + " does not exist");
+            throw new IllegalArgumentException(named + " does not exist");
+        } catch (AccessDeniedException e) {
+            throw new IllegalArgumentException(named + " cannot be read (permission denied)");
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("--ca-file " + caFile + " is not a PEM file of certificates: "
-                    + e.getMessage());
+            throw new IllegalArgumentException(named + " is not a PEM file of certificates: " + e.getMessage());
         }
     }
 

@@ -12,19 +12,34 @@ import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.util.concurrent.CompletionException;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
-/** A small blocking client of the REST API. The token is sent, never printed. */
+/**
+ * A small blocking client of the REST API. The token is sent, never printed. Over https it trusts the JDK's
+ * public roots, or, given a CA file's {@link SSLContext}, only that file's certificates. Thread-safe.
+ */
 public final class ApiClient {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     private final URI base;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** The CA file trusted instead of the JDK's roots and where it was given, for messages; null: the roots. */
+    private final String caFile;
+    private final HttpClient http;
 
-    ApiClient(URI base, String token) {
+    ApiClient(URI base, String token, SSLContext trust, String caFile) {
         this.base = base;
         this.token = token;
+        this.caFile = caFile;
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        this.http = (trust == null ? builder : builder.sslContext(trust)).build();
+    }
+
+    /** The server this client talks to. */
+    URI base() {
+        return base;
     }
 
     public JsonObject get(String path) {
@@ -134,6 +149,9 @@ public final class ApiClient {
                         refused.getResponse().statusCode(), "the server refused the WebSocket upgrade (HTTP "
                                 + refused.getResponse().statusCode() + ")");
             }
+            if (e.getCause() instanceof SSLHandshakeException handshake) {
+                throw untrusted(handshake);
+            }
             throw new ApiException(0, "cannot reach the server at " + base + ": " + e.getCause().getMessage()
                     + " (set --url or TETHER_URL)");
         }
@@ -149,12 +167,26 @@ public final class ApiClient {
             return http.send(request, body);
         } catch (ConnectException e) {
             throw new ApiException(0, "cannot reach the server at " + base + ": is it running? (set --url or TETHER_URL)");
+        } catch (SSLHandshakeException e) {
+            throw untrusted(e);
         } catch (IOException e) {
             throw new ApiException(0, "request to " + base + " failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(0, "interrupted");
         }
+    }
+
+    /** A TLS handshake that failed, most often over a certificate this client does not trust: says what to do. */
+    private ApiException untrusted(SSLHandshakeException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return new ApiException(0, "TLS handshake with " + base + " failed: " + root.getMessage() + (caFile == null
+                ? ". If a private CA signed the server's certificate, pass --ca-file FILE with that CA's PEM "
+                        + "certificate (or set TETHER_CA_FILE, or save it with tether login --ca-file FILE)"
+                : ". Is the server's certificate signed by a CA in " + caFile + "?"));
     }
 
     private ApiException error(HttpResponse<String> response) {
@@ -183,7 +215,7 @@ public final class ApiClient {
     }
 
     private static String hint(int status) {
-        return status == 401 ? "; check TETHER_TOKEN or --token-file" : "";
+        return status == 401 ? "; check TETHER_TOKEN or --token-file, or sign in again with tether login" : "";
     }
 
     private static JsonObject parse(String body) {

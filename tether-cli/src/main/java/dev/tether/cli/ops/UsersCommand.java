@@ -6,9 +6,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,54 +13,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tether login}, {@code tether users ...} and {@code tether tokens ...}: operators and their tokens. */
+/** {@code tether users ...} and {@code tether tokens ...}: operators and their tokens. */
 public final class UsersCommand {
 
     private UsersCommand() {
-    }
-
-    @Command(name = "login", mixinStandardHelpOptions = true,
-            description = "Sign in as a user: the personal API token is kept in ~/.config/tether/token (0600) and "
-                    + "used by later commands when --token-file and TETHER_TOKEN are not set.")
-    public static final class Login implements Callable<Integer> {
-        @Mixin
-        ApiOptions api;
-
-        @Option(names = "--user", required = true, paramLabel = "NAME", description = "User name.")
-        String user;
-
-        @Option(names = "--password-stdin", description = "Read the password from stdin instead of asking.")
-        boolean passwordStdin;
-
-        @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "30d", converter = Durations.class,
-                description = "How long the token lasts (default 30d).")
-        Duration ttl;
-
-        @Override
-        public Integer call() throws IOException {
-            String password = Passwords.read(passwordStdin, "Password for " + user + ": ");
-            JsonObject issued = api.anonymousClient().post("/api/v1/login", new JsonObject().put("user", user)
-                    .put("password", password).put("ttl_s", ttl.toSeconds()).put("name", "tether login"));
-            Path file = ApiOptions.loginTokenFile();
-            Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
-            Files.deleteIfExists(file);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, issued.getString("token") + "\n");
-            System.out.println("signed in as " + user + " until " + issued.getString("expires_at") + "; token kept in "
-                    + file);
-            return 0;
-        }
-    }
-
-    @Command(name = "logout", mixinStandardHelpOptions = true, description = "Forget the token tether login kept.")
-    public static final class Logout implements Callable<Integer> {
-        @Override
-        public Integer call() throws IOException {
-            boolean removed = Files.deleteIfExists(ApiOptions.loginTokenFile());
-            System.out.println(removed ? "signed out" : "not signed in");
-            return 0;
-        }
     }
 
     @Command(name = "users", mixinStandardHelpOptions = true, description = "Manage operators (admin only).",

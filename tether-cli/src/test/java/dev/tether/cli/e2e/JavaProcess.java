@@ -72,6 +72,11 @@ class JavaProcess implements AutoCloseable {
         builder.environment().remove("TETHER_ADMIN_TOKEN");
         builder.environment().remove("TETHER_TOKEN");
         builder.environment().remove("TETHER_DB_PASSWORD");
+        builder.environment().remove("TETHER_URL");
+        builder.environment().remove("TETHER_PROFILE");
+        builder.environment().remove("TETHER_CA_FILE");
+        // The CLI keeps its profiles under XDG_CONFIG_HOME: never the real ~/.config of whoever runs the tests.
+        builder.environment().put("XDG_CONFIG_HOME", logDir.resolve("config").toAbsolutePath().toString());
         builder.environment().putAll(env);
         return new JavaProcess(name, log, builder.start());
     }

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -18,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A server serving TLS from PEM files of a private CA; agents that trust that
- * CA with --ca-file connect, agents that trust another CA refuse and say why.
+ * A server serving TLS from PEM files of a private CA; agents and operator
+ * commands that trust that CA with --ca-file connect, those that trust another
+ * CA (or only the JDK's roots) refuse and say why.
  */
 class TlsEndToEndTest {
 
@@ -70,6 +72,76 @@ class TlsEndToEndTest {
                 "state"));
         await("agent online over wss").atMost(Duration.ofSeconds(30))
                 .until(() -> "online".equals(status(http, url, created.getString("id"))));
+    }
+
+    @Test
+    void operatorCommandsTrustThePrivateCaOnlyWithCaFileAndLoginKeepsItInTheProfile() throws Exception {
+        TestPki ours = TestPki.authority("Tether Test CA");
+        Path[] serverPem = ours.issueServer(dir);
+        Path ourCa = ours.writeCertificate(dir.resolve("ca.pem"));
+        Path otherCa = TestPki.authority("Some Other CA").writeCertificate(dir.resolve("other-ca.pem"));
+        server = JavaProcess.start("tls-server-ops", LOGS, Map.of("TETHER_ADMIN_TOKEN", Fleet.ADMIN_TOKEN), Fleet.MAIN,
+                List.of("server", "--listen", "127.0.0.1:0", "--data-dir", dir.resolve("data").toString(),
+                        "--tls-cert", serverPem[0].toString(), "--tls-key", serverPem[1].toString()));
+        URI url = URI.create("https://127.0.0.1:" + server.awaitListeningPort(Duration.ofSeconds(60)));
+        HttpClient http = HttpClient.newBuilder().sslContext(ours.clientContext()).build();
+        await("server ready over TLS").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> get(http, url, "/readyz").statusCode() == 200);
+        assertThat(http.send(HttpRequest.newBuilder(url.resolve("/api/v1/users"))
+                .header("Authorization", "Bearer " + Fleet.ADMIN_TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"ops\",\"role\":\"admin\","
+                        + "\"password\":\"correct-horse-battery\"}")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+        Map<String, String> admin = Map.of("XDG_CONFIG_HOME", dir.resolve("config").toString(),
+                "TETHER_URL", url.toString(), "TETHER_TOKEN", Fleet.ADMIN_TOKEN);
+
+        Cli roots = cli("ops-roots", admin, null, "agents", "ls");
+        Cli flag = cli("ops-flag", admin, null, "agents", "ls", "--ca-file", ourCa.toString());
+        Cli env = cli("ops-env", with(admin, "TETHER_CA_FILE", ourCa.toString()), null, "agents", "ls");
+        Cli wrongCa = cli("ops-other-ca", admin, null, "agents", "ls", "--ca-file", otherCa.toString());
+
+        assertThat(roots.exit()).as(roots.output()).isEqualTo(1);
+        assertThat(roots.output()).contains("TLS handshake with " + url, "--ca-file FILE", "TETHER_CA_FILE");
+        assertThat(flag.exit()).as(flag.output()).isZero();
+        assertThat(flag.output()).contains("NAME");
+        assertThat(env.exit()).as(env.output()).isZero();
+        assertThat(wrongCa.exit()).as(wrongCa.output()).isEqualTo(1);
+        assertThat(wrongCa.output()).contains("signed by a CA in --ca-file " + otherCa);
+
+        Map<String, String> signedIn = Map.of("XDG_CONFIG_HOME", dir.resolve("config").toString());
+        Path password = Files.writeString(dir.resolve("password"), "correct-horse-battery\n");
+        Cli login = cli("ops-login", signedIn, password, "login", url.toString(), "--user", "ops",
+                "--password-stdin", "--ca-file", ourCa.toString());
+        Cli listed = cli("ops-profile", signedIn, null, "agents", "ls");
+        String token = new JsonObject(Files.readString(dir.resolve("config/tether/profiles/default.json")))
+                .getString("token");
+        Cli logout = cli("ops-logout", signedIn, null, "logout");
+
+        assertThat(login.exit()).as(login.output()).isZero();
+        assertThat(listed.exit()).as(listed.output()).isZero();
+        assertThat(listed.output()).contains("NAME");
+        assertThat(logout.exit()).as(logout.output()).isZero();
+        assertThat(logout.output()).doesNotContain("warning");
+        assertThat(http.send(HttpRequest.newBuilder(url.resolve("/api/v1/agents")).header("Authorization",
+                "Bearer " + token).build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+    }
+
+    private record Cli(int exit, String output) {
+    }
+
+    private static Cli cli(String name, Map<String, String> env, Path stdin, String... args) throws Exception {
+        JavaProcess process = JavaProcess.start(name, LOGS, env, Fleet.MAIN, List.of(args), stdin);
+        try {
+            return new Cli(process.waitForExit(Duration.ofSeconds(60)), process.output());
+        } finally {
+            process.close();
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String name, String value) {
+        Map<String, String> all = new HashMap<>(env);
+        all.put(name, value);
+        return all;
     }
 
     @Test

@@ -142,12 +142,16 @@ class BadInputTest {
     @Test
     void oversizedFrameClosesWith1009AndIsCounted() {
         TestAgent offender = welcomedOffender();
+        double before = server.api().metric("tether_connection_closes_total{code=\"1009\"}");
 
         offender.sendBytes(new byte[Limits.MAX_FRAME_BYTES + 1]);
 
-        assertThat(offender.awaitCloseCode()).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
-        assertThat(server.api().get("/metrics").body())
-                .containsPattern("tether_connection_closes_total\\{code=\"1009\"\\} [1-9]");
+        // The server refuses the frame at its header and closes with 1009 while the rest of the megabyte is still
+        // arriving; closing a socket over unread bytes resets it, and about 1 run in 60 the reset destroys the close
+        // frame before this client reads it (1006). What the server decided is asserted by its count below, and
+        // the 1009 reaching the agent by oversizedMessageInSmallFragmentsClosesWith1009, where nothing is unread.
+        assertThat(offender.awaitCloseCode()).isIn(CloseCodes.MESSAGE_TOO_BIG, 1006);
+        assertThat(server.api().metric("tether_connection_closes_total{code=\"1009\"}")).isEqualTo(before + 1);
     }
 
     @Test
