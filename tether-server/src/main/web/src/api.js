@@ -87,3 +87,18 @@ export function query(params) {
   const text = search.toString();
   return text ? `?${text}` : '';
 }
+
+/**
+ * Every agent matching `params` (status, selector, q, revoked), following GET /api/v1/agents's pages:
+ * for pickers and name lookups that need the whole fleet. The agents page itself loads a page at a time.
+ */
+export async function allAgents(params = {}) {
+  const agents = [];
+  let before = null;
+  do {
+    const page = await get(`/api/v1/agents${query({ ...params, limit: 1000, before })}`);
+    agents.push(...page.agents);
+    before = page.next_before;
+  } while (before);
+  return agents;
+}

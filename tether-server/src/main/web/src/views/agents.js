@@ -1,49 +1,67 @@
-// The fleet at a glance: counts, filters, and a table whose statuses change live as agents
-// connect and disconnect (agent.online / agent.offline from the event stream; no polling).
+// The fleet at a glance: a page of agents at a time in name order (Load more for the next), filtered by the
+// server (status, label selector, part of the name), with counts of what is loaded and statuses that change
+// live as agents connect and disconnect (agent.online / agent.offline from the event stream; no polling).
 
-import { enc, get } from '../api.js';
+import { enc, get, query } from '../api.js';
 import { chips, errorText, h, labelList, notice, pill, render, timeEl } from '../dom.js';
 import * as events from '../events.js';
 import { setQuery } from '../router.js';
 
+/** Agents asked for per page; "Load more" asks for the next. */
+const PAGE = 100;
+
 export const agentsView = {
   title: 'Agents',
-  mount(el, { query }) {
-    const state = { agents: new Map(), status: query.status || 'all', label: query.label || '', q: query.q || '', loaded: false };
-    const counts = h('div', { class: 'counts', role: 'group', 'aria-label': 'Agent counts' });
+  mount(el, { query: params }) {
+    const state = { agents: new Map(), next: null, status: params.status || 'all', label: params.label || '', q: params.q || '', loaded: false };
+    const counts = h('div', { class: 'counts', role: 'group', 'aria-label': 'Agent counts (of the agents loaded)' });
+    let typing = null;
     const search = h('input', {
-      type: 'search', class: 'input search', placeholder: 'Search agents  (press /)', title: 'Matches name, id, hostname, OS, version and labels', value: state.q,
-      'aria-label': 'Search agents', 'data-search': '', on: { input: () => { state.q = search.value; update(); } },
+      type: 'search', class: 'input search', placeholder: 'Search names  (press /)', title: 'Matches part of an agent\'s name, in any case', value: state.q,
+      maxlength: '63', 'aria-label': 'Search agents by name', 'data-search': '',
+      on: { input: () => { clearTimeout(typing); typing = setTimeout(() => { state.q = search.value.trim(); load(true); }, 250); } },
     });
     const statusGroup = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'Filter by status' },
       ['all', 'online', 'offline'].map((value) => h('label', { class: 'segment' },
         h('input', { type: 'radio', name: 'status', value, checked: state.status === value,
-          on: { change: () => { state.status = value; update(); } } }),
+          on: { change: () => { state.status = value; load(true); } } }),
         h('span', {}, value[0].toUpperCase() + value.slice(1)))));
     const labelSelect = h('select', { class: 'input', 'aria-label': 'Filter by label',
-      on: { change: () => { state.label = labelSelect.value; update(); } } });
+      on: { change: () => { state.label = labelSelect.value; load(true); } } });
     const body = h('div', { class: 'table-wrap' }, notice('loading', 'Loading agents…'));
+    const more = h('button', { class: 'btn', type: 'button', hidden: true, 'data-more': '', on: { click: () => load(false) } }, 'Load more');
     render(el, h('section', { class: 'page' },
       h('div', { class: 'page-head' }, h('h1', {}, 'Agents'), counts),
       h('div', { class: 'toolbar' }, search, statusGroup, labelSelect),
-      body));
+      body, h('div', { class: 'more' }, more)));
 
     let disposed = false;
-    async function load() {
+    let generation = 0;
+    /** The first page again (`reset`: a filter changed), or the page after the last one loaded. */
+    async function load(reset) {
+      const mine = ++generation;
+      more.disabled = true;
       try {
-        const list = await get('/api/v1/agents');
-        if (disposed) return;
-        state.agents = new Map(list.agents.map((agent) => [agent.id, agent]));
+        const page = await get(`/api/v1/agents${query({ limit: PAGE, before: reset ? '' : state.next,
+          status: state.status === 'all' ? '' : state.status, selector: state.label, q: state.q })}`);
+        if (disposed || mine !== generation) return;
+        if (reset) state.agents = new Map();
+        page.agents.forEach((agent) => state.agents.set(agent.id, agent));
+        state.next = page.next_before;
         state.loaded = true;
         update();
       } catch (e) {
-        if (!disposed) render(body, notice('error', 'Could not load the agents', h('p', {}, errorText(e)),
-          h('button', { class: 'btn', type: 'button', on: { click: load } }, 'Retry')));
+        if (!disposed && mine === generation) render(body, notice('error', 'Could not load the agents', h('p', {}, errorText(e)),
+          h('button', { class: 'btn', type: 'button', on: { click: () => load(true) } }, 'Retry')));
+      } finally {
+        if (mine === generation) more.disabled = false;
       }
     }
 
     async function refresh(agentId, hint) {
       const known = state.agents.get(agentId);
+      // An agent not loaded is added only when every page is: otherwise it belongs to a page not loaded yet.
+      if (!known && state.next) return;
       if (known && hint) {
         // Show the change at once; the full record follows.
         state.agents.set(agentId, { ...known, ...hint });
@@ -51,7 +69,7 @@ export const agentsView = {
       }
       try {
         const agent = await get(`/api/v1/agents/${enc(agentId)}`);
-        if (!disposed) {
+        if (!disposed && (known || matches(agent))) {
           state.agents.set(agent.id, agent);
           update();
         }
@@ -60,39 +78,41 @@ export const agentsView = {
       }
     }
 
+    /** The server filtered what it sent; this keeps rows whose status changed live within the filters. */
     function matches(agent) {
       if (state.status !== 'all' && agent.status !== state.status) return false;
-      const labels = labelList({ ...agent.reported_labels, ...agent.labels });
-      if (state.label && !labels.includes(state.label)) return false;
-      if (state.q) {
-        const haystack = [agent.name, agent.id, agent.hostname, agent.os, agent.arch, agent.agent_version, ...labels]
-          .filter(Boolean).join(' ').toLowerCase();
-        return state.q.toLowerCase().split(/\s+/).filter(Boolean).every((word) => haystack.includes(word));
-      }
-      return true;
+      if (state.label && !labelList(agent.labels).includes(state.label)) return false;
+      return !state.q || agent.name.toLowerCase().includes(state.q.toLowerCase());
+    }
+
+    function filtered() {
+      return state.status !== 'all' || state.label || state.q;
     }
 
     function update() {
       setQuery({ status: state.status === 'all' ? '' : state.status, label: state.label, q: state.q });
       const all = [...state.agents.values()];
       const online = all.filter((agent) => agent.status === 'online').length;
+      const plus = state.next ? '+' : '';
       render(counts,
-        countButton('online', online, 'Online'),
-        countButton('offline', all.length - online, 'Offline'),
-        countButton('all', all.length, 'Total'));
+        countButton('online', online, 'Online', plus),
+        countButton('offline', all.length - online, 'Offline', plus),
+        countButton('all', all.length, 'Total', plus));
       updateLabels(all);
+      more.hidden = !state.next;
+      more.textContent = `Load more (${all.length} shown)`;
       if (!state.loaded) return;
-      if (!all.length) {
+      if (!all.length && !filtered()) {
         render(body, emptyFleet());
         return;
       }
-      const shown = all.filter(matches).sort((a, b) => (a.status === b.status ? a.name.localeCompare(b.name)
-        : a.status === 'online' ? -1 : 1));
+      const shown = all.filter(matches).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       if (!shown.length) {
         render(body, notice('empty', 'No agents match these filters',
           h('button', { class: 'btn', type: 'button', on: { click: clearFilters } }, 'Clear filters')));
         return;
       }
+      const caption = `Agents: ${shown.length} shown${state.next ? ', more to load' : ''}`;
       const tbody = body.querySelector('tbody');
       const ids = shown.map((agent) => agent.id);
       if (tbody && [...tbody.rows].map((tr) => tr.dataset.agentId).join() === ids.join()) {
@@ -101,25 +121,28 @@ export const agentsView = {
           const signature = JSON.stringify(agent);
           if (tbody.rows[i].dataset.signature !== signature) tbody.rows[i].replaceWith(row(agent));
         });
-        body.querySelector('caption').textContent = `Agents: ${shown.length} of ${all.length} shown`;
+        body.querySelector('caption').textContent = caption;
         return;
       }
       render(body, h('table', { class: 'table agents-table' },
-        h('caption', { class: 'sr-only' }, `Agents: ${shown.length} of ${all.length} shown`),
+        h('caption', { class: 'sr-only' }, caption),
         h('thead', {}, h('tr', {}, ['Status', 'Name', 'Labels', 'Hostname', 'OS / arch', 'Version', 'Node', 'Last seen']
           .map((title) => h('th', { scope: 'col' }, title)))),
         h('tbody', {}, shown.map(row))));
     }
 
-    function countButton(status, count, label) {
+    function countButton(status, count, label, suffix = '') {
       return h('button', { type: 'button', class: ['count', `count-${status}`, state.status === status && 'active'],
         'aria-pressed': String(state.status === status), dataset: { count: status },
-        on: { click: () => { state.status = status; statusGroup.querySelector(`input[value=${status}]`).checked = true; update(); } } },
-      h('span', { class: 'count-value' }, String(count)), h('span', { class: 'count-label' }, label));
+        title: suffix ? 'Of the agents loaded so far' : '',
+        on: { click: () => { state.status = status; statusGroup.querySelector(`input[value=${status}]`).checked = true; load(true); } } },
+      h('span', { class: 'count-value' }, `${count}${suffix}`), h('span', { class: 'count-label' }, label));
     }
 
+    /** Server-assigned labels of the agents loaded, as key=value: what a selector can match. */
     function updateLabels(all) {
-      const labels = [...new Set(all.flatMap((agent) => labelList({ ...agent.reported_labels, ...agent.labels })))].sort();
+      const labels = [...new Set(all.flatMap((agent) => labelList(agent.labels)))]
+        .filter((label) => !/[,]/.test(label) && label.indexOf('=', label.indexOf('=') + 1) < 0).sort();
       const options = ['', ...labels];
       if (state.label && !labels.includes(state.label)) options.push(state.label);
       const current = [...labelSelect.options].map((option) => option.value);
@@ -135,16 +158,17 @@ export const agentsView = {
       state.q = '';
       search.value = '';
       statusGroup.querySelector('input[value=all]').checked = true;
-      update();
+      load(true);
     }
 
     const unsubscribe = [
       events.on('agent.online', (event) => refresh(event.agent_id, { status: 'online', last_seen: event.at })),
       events.on('agent.offline', (event) => refresh(event.agent_id, { status: 'offline', node: null, last_seen: event.at })),
     ];
-    load();
+    load(true);
     return () => {
       disposed = true;
+      clearTimeout(typing);
       unsubscribe.forEach((fn) => fn());
     };
   },

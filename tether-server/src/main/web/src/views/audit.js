@@ -1,6 +1,6 @@
 // The audit log: who did what, when, from where; filters by actor, action, target and time.
 
-import { get, query } from '../api.js';
+import { allAgents, get, query } from '../api.js';
 import { errorText, h, notice, render, when } from '../dom.js';
 import { setQuery } from '../router.js';
 
@@ -54,8 +54,8 @@ export const auditView = {
       }
     }
 
-    get('/api/v1/agents').then((list) => {
-      names = new Map(list.agents.map((agent) => [agent.id, agent.name]));
+    allAgents().then((agents) => {
+      names = new Map(agents.map((agent) => [agent.id, agent.name]));
     }, () => {}).finally(() => !disposed && load(false));
     return () => {
       disposed = true;

@@ -1,7 +1,7 @@
 // Run a command on agents chosen by hand or by label selector, and watch each agent's output
 // live (GET /api/v1/commands/{id}/output?follow=true) with its state and exit code; cancel.
 
-import { enc, get, post, query } from '../api.js';
+import { allAgents, enc, get, post, query } from '../api.js';
 import { errorText, h, notice, pill, render, timeEl } from '../dom.js';
 import { navigate } from '../router.js';
 
@@ -58,9 +58,9 @@ export const runView = {
 
     async function loadAgents() {
       try {
-        const list = await get('/api/v1/agents');
+        const all = await allAgents({ revoked: false });
         if (disposed) return;
-        const agents = list.agents.filter((agent) => !agent.revoked).sort((a, b) => a.name.localeCompare(b.name));
+        const agents = all.sort((a, b) => a.name.localeCompare(b.name));
         if (!agents.length) {
           render(agentList, notice('empty', 'No agents to run on', h('p', {}, 'Enrol an agent first.')));
           return;

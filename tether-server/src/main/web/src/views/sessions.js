@@ -1,17 +1,27 @@
 // Recorded shell sessions: a list, and a player (play, pause, seek, speed) for one recording.
 
 import 'asciinema-player/dist/bundle/asciinema-player.css';
-import { enc, get } from '../api.js';
+import { allAgents, enc, get } from '../api.js';
 import { between, bytes, errorText, h, notice, pill, render, when } from '../dom.js';
 import { endReason, sessionTable } from './agent.js';
 
 const SPEEDS = [0.5, 1, 2, 4, 8];
 let AsciinemaPlayer = null;
 
+/** One agent's name, or its id when it is gone (deleted) or cannot be read. */
+async function nameOf(agentId) {
+  try {
+    return (await get(`/api/v1/agents/${enc(agentId)}`)).name;
+  } catch {
+    return agentId;
+  }
+}
+
+/** Every agent's name by id, for a list of sessions on any agent (follows every page of agents). */
 async function agentNames() {
   try {
-    const list = await get('/api/v1/agents');
-    return new Map(list.agents.map((agent) => [agent.id, agent.name]));
+    const agents = await allAgents();
+    return new Map(agents.map((agent) => [agent.id, agent.name]));
   } catch {
     return new Map();
   }
@@ -100,8 +110,7 @@ export const sessionView = {
         return;
       }
       if (disposed) return;
-      const names = await agentNames();
-      const agentName = names.get(session.agent_id) || session.agent_id;
+      const agentName = await nameOf(session.agent_id);
       title.textContent = `Session on ${agentName}`;
       render(meta,
         [['Agent', h('a', { href: `/agents/${enc(agentName)}` }, agentName)], ['Opened by', `${session.actor}${session.source ? ` from ${session.source}` : ''}`],

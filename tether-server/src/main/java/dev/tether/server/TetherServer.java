@@ -90,13 +90,15 @@ public final class TetherServer implements AutoCloseable {
     private final HttpServer http;
     private final Hub hub;
     private final Cluster cluster;
+    private final Router router;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TetherServer(Deque<AutoCloseable> resources, HttpServer http, Hub hub, Cluster cluster) {
+    private TetherServer(Deque<AutoCloseable> resources, HttpServer http, Hub hub, Cluster cluster, Router router) {
         this.resources = resources;
         this.http = http;
         this.hub = hub;
         this.cluster = cluster;
+        this.router = router;
     }
 
     public static TetherServer start(ServerConfig config) throws Exception {
@@ -201,7 +203,7 @@ public final class TetherServer implements AutoCloseable {
         dispatcher.start(vertx, cluster::leader);
         shells.start(vertx);
 
-        TetherServer server = new TetherServer(resources, http, hub, cluster);
+        TetherServer server = new TetherServer(resources, http, hub, cluster, router);
         LOG.info("listening on {}://{}:{}", config.tls() ? "https" : "http", config.host(), server.port());
         if (config.dev()) {
             DevMode.printBanner(config.console(), config, server.port(), tokens.devToken());
@@ -295,6 +297,14 @@ public final class TetherServer implements AutoCloseable {
     /** The port the server listens on (the actual one when the config asked for 0). */
     public int port() {
         return http.actualPort();
+    }
+
+    /**
+     * The router of the REST API and the web UI (the agent, enrolment and terminal endpoints are upgraded before
+     * it): what {@link Router#getRoutes()} lists is what is mounted, which the OpenAPI document is checked against.
+     */
+    public Router router() {
+        return router;
     }
 
     /** This node's name in the cluster. */

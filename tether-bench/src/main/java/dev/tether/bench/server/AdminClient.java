@@ -36,6 +36,8 @@ public final class AdminClient {
     private static final int MAX_ATTEMPTS = 5;
     /** The events API's largest page. */
     private static final int EVENTS_PAGE = 500;
+    /** Agents per request while listing them all: the most the server gives. */
+    private static final int AGENTS_PAGE = 1000;
 
     private final URI base;
     private final String token;
@@ -88,12 +90,26 @@ public final class AdminClient {
         });
     }
 
+    /** Every agent the server knows, following {@code GET /api/v1/agents}'s pages ({@code next_before}). */
+    private List<Map<?, ?>> agents() throws IOException, InterruptedException {
+        List<Map<?, ?>> agents = new ArrayList<>();
+        Object before = null;
+        do {
+            String query = "?limit=" + AGENTS_PAGE
+                    + (before == null ? "" : "&before=" + URLEncoder.encode((String) before, StandardCharsets.UTF_8));
+            Map<String, Object> reply = Json.parseObject(send(get("/api/v1/agents" + query), 200));
+            for (Object agent : (List<?>) reply.get("agents")) {
+                agents.add((Map<?, ?>) agent);
+            }
+            before = reply.get("next_before");
+        } while (before != null);
+        return agents;
+    }
+
     /** Every agent the server knows: id to status ("online" or "offline"). */
     public Map<String, String> agentStatuses() throws IOException, InterruptedException {
-        Map<String, Object> reply = Json.parseObject(send(get("/api/v1/agents"), 200));
         Map<String, String> statuses = new HashMap<>();
-        for (Object o : (List<?>) reply.get("agents")) {
-            Map<?, ?> agent = (Map<?, ?>) o;
+        for (Map<?, ?> agent : agents()) {
             statuses.put((String) agent.get("id"), (String) agent.get("status"));
         }
         return statuses;
@@ -104,10 +120,8 @@ public final class AdminClient {
      * {@code GET /api/v1/agents}); offline agents and agents without a holder are left out.
      */
     public Map<String, String> agentHolders() throws IOException, InterruptedException {
-        Map<String, Object> reply = Json.parseObject(send(get("/api/v1/agents"), 200));
         Map<String, String> holders = new HashMap<>();
-        for (Object o : (List<?>) reply.get("agents")) {
-            Map<?, ?> agent = (Map<?, ?>) o;
+        for (Map<?, ?> agent : agents()) {
             if ("online".equals(agent.get("status")) && agent.get("node") instanceof String node) {
                 holders.put((String) agent.get("id"), node);
             }

@@ -14,19 +14,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code tether agents ...}: list, inspect, create, revoke and configure agents. */
+/** {@code tether agents ...}: list, inspect, create, relabel, revoke, delete and configure agents. */
 @Command(name = "agents", mixinStandardHelpOptions = true,
         description = "Manage agents through the REST API.",
         subcommands = {
                 AgentsCommand.Ls.class,
                 AgentsCommand.Show.class,
                 AgentsCommand.Create.class,
+                AgentsCommand.Label.class,
                 AgentsCommand.Revoke.class,
+                AgentsCommand.Delete.class,
                 AgentsCommand.Approve.class,
                 AgentsCommand.Reject.class,
                 AgentsCommand.Config.class,
@@ -38,16 +43,47 @@ public final class AgentsCommand {
         return "/api/v1/agents/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
     }
 
-    @Command(name = "ls", description = "List agents with their status.")
+    @Command(name = "ls", description = {"List agents with their status, in name order.",
+            "Every page is fetched unless --limit says how many to show."})
     static final class Ls implements Callable<Integer> {
+        /** Agents asked for per request while following the pages: the most the server gives. */
+        static final int PAGE = 1000;
+        static final List<String> STATUSES = List.of("online", "offline", "pending");
+
         @Mixin
         ApiOptions api;
 
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--selector", paramLabel = "SELECTOR", description = "Only agents whose labels match, e.g. env=prod,!canary.")
+        String selector;
+
+        @Option(names = "--status", paramLabel = "STATUS", description = "Only agents that are online, offline or pending.")
+        String status;
+
+        @Option(names = "--revoked", arity = "1", paramLabel = "true|false", description = "Only revoked agents (true) or the others (false).")
+        Boolean revoked;
+
+        @Option(names = {"-q", "--query"}, paramLabel = "TEXT", description = "Only agents whose name contains TEXT (any case).")
+        String query;
+
+        @Option(names = "--limit", paramLabel = "N", description = "Show at most N agents (default: all).")
+        Integer limit;
+
         @Override
         public Integer call() {
-            JsonObject body = api.client().get("/api/v1/agents");
+            if (limit != null && limit < 1) {
+                throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+            }
+            if (status != null && !STATUSES.contains(status)) {
+                throw new IllegalArgumentException("--status must be one of " + String.join(", ", STATUSES)
+                        + ", got '" + status + "'" + ("revoked".equals(status) ? "; for revoked agents use --revoked true" : ""));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            JsonObject body = fetch(api.client());
             if (api.json()) {
-                System.out.println(body.encodePrettily());
+                out.println(body.encodePrettily());
                 return 0;
             }
             JsonArray agents = body.getJsonArray("agents", new JsonArray());
@@ -58,10 +94,100 @@ public final class AgentsCommand {
                 table.row(a.getString("name"), a.getString("id"), status(a), a.getString("hostname"), platform,
                         a.getString("agent_version"), a.getString("last_seen"), labels(a.getJsonObject("labels")));
             }
-            table.print(System.out);
+            table.lines().forEach(out::println);
             long online = agents.stream().filter(o -> "online".equals(((JsonObject) o).getString("status"))).count();
-            System.out.println();
-            System.out.println(agents.size() + (agents.size() == 1 ? " agent, " : " agents, ") + online + " online");
+            out.println();
+            out.println(agents.size() + (agents.size() == 1 ? " agent, " : " agents, ") + online + " online"
+                    + (body.getValue("next_before") == null ? "" : " (more: raise --limit)"));
+            return 0;
+        }
+
+        /** Follows next_before until the last page or --limit agents; next_before stays set when more are left. */
+        private JsonObject fetch(ApiClient client) {
+            JsonArray all = new JsonArray();
+            String before = null;
+            do {
+                int wanted = limit == null ? PAGE : Math.min(PAGE, limit - all.size());
+                JsonObject page = client.get("/api/v1/agents?" + query(wanted, before));
+                page.getJsonArray("agents", new JsonArray()).forEach(all::add);
+                before = page.getString("next_before");
+            } while (before != null && (limit == null || all.size() < limit));
+            return new JsonObject().put("agents", all).put("next_before", before);
+        }
+
+        private String query(int wanted, String before) {
+            StringBuilder query = new StringBuilder("limit=").append(wanted);
+            append(query, "before", before);
+            append(query, "selector", selector);
+            append(query, "status", status);
+            append(query, "revoked", revoked == null ? null : revoked.toString());
+            append(query, "q", this.query);
+            return query.toString();
+        }
+
+        private static void append(StringBuilder query, String name, String value) {
+            if (value != null) {
+                query.append('&').append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Command(name = "label", description = {"Change an agent's labels: KEY=VALUE sets one, KEY- removes one;",
+            "the others are kept."})
+    static final class Label implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "AGENT", description = "Agent id or name.")
+        String agent;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "KEY=VALUE|KEY-", description = "Labels to set or remove.")
+        List<String> changes;
+
+        @Override
+        public Integer call() {
+            JsonObject result = api.client().patch(path(agent), new JsonObject().put("labels", changes(changes)));
+            spec.commandLine().getOut().println(api.json() ? result.encodePrettily()
+                    : result.getString("name") + ": " + labels(result.getJsonObject("labels")));
+            return 0;
+        }
+
+        static JsonObject changes(List<String> changes) {
+            JsonObject labels = new JsonObject();
+            for (String change : changes) {
+                int eq = change.indexOf('=');
+                if (eq > 0) {
+                    labels.put(change.substring(0, eq), change.substring(eq + 1));
+                } else if (eq < 0 && change.length() > 1 && change.endsWith("-")) {
+                    labels.putNull(change.substring(0, change.length() - 1));
+                } else {
+                    throw new IllegalArgumentException("invalid label change '" + change
+                            + "': write KEY=VALUE to set a label or KEY- to remove it, e.g. env=prod canary-");
+                }
+            }
+            return labels;
+        }
+    }
+
+    @Command(name = "delete", description = {"Delete a revoked agent with its jobs, events and shell sessions.",
+            "Revoke it first; an agent with unfinished jobs is refused."})
+    static final class Delete implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "AGENT", description = "Agent id or name.")
+        String agent;
+
+        @Override
+        public Integer call() {
+            JsonObject result = api.client().delete(path(agent));
+            spec.commandLine().getOut().println(api.json() ? result.encodePrettily() : "deleted " + agent);
             return 0;
         }
     }

@@ -51,6 +51,15 @@ public final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body.encode())));
     }
 
+    public JsonObject patch(String path, JsonObject body) {
+        return send(request(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body.encode())));
+    }
+
+    public JsonObject delete(String path) {
+        return send(request(path).DELETE());
+    }
+
     public JsonObject put(String path, String jsonBody) {
         return send(request(path).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(jsonBody)));

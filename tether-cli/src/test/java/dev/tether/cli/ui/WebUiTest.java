@@ -12,10 +12,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,7 +141,7 @@ class WebUiTest {
         String node = fleet.api("GET", "/api/v1/cluster/nodes", null).getString("self");
         browser.textUntil("tr[data-agent-name='web-1'] td[data-field=node]", node::equals, "the node holding web-1");
 
-        browser.find("input[type=search]").sendKeys("staging");
+        browser.find("input[type=search]").sendKeys("WEB-2");
         browser.until(d -> browser.all("tbody tr").size() == 1, "search narrows to web-2");
         assertThat(browser.find("tbody tr").getAttribute("data-agent-name")).isEqualTo("web-2");
         browser.find("input[type=search]").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
@@ -367,6 +369,86 @@ class WebUiTest {
                 .stream().allMatch(row -> row.getText().contains("shell.session")), "filtered to shell sessions");
     }
 
+    /**
+     * More agents than the table's page (100): it shows one page and a Load more button, and its search, status
+     * and label filters are the server's (an agent on no page loaded yet is found). The Run page's picker still
+     * offers every agent. The extra agents sort after the others and are deleted at the end, so the other steps
+     * see the small fleet.
+     */
+    @Test
+    void theAgentsTableLoadsAPageAtATimeAndFiltersOnTheServer() throws Exception {
+        web1.ensureOnline(SHELL);
+        List<String> extra = new ArrayList<>();
+        try {
+            for (int i = 0; i < 150; i++) {
+                extra.add(fleet.api("POST", "/api/v1/agents", new JsonObject().put("name", "zz-page-%03d".formatted(i))
+                        .put("labels", new JsonObject().put("batch", "paging")).encode()).getString("id"));
+            }
+            int total = agents().size();
+            List<String> firstPage = fleet.api("GET", "/api/v1/agents?limit=100", null).getJsonArray("agents")
+                    .stream().map(agent -> ((JsonObject) agent).getString("name")).toList();
+            signInAsAdmin();
+            browser.until(d -> rowNames().equals(firstPage), "the first 100 agents in name order");
+            assertThat(browser.present("tr[data-agent-name='zz-page-149']")).isFalse();
+            assertThat(browser.find("[data-count=all] .count-value").getText()).isEqualTo("100+");
+            browser.screenshot("10-agents-paged");
+
+            browser.find("[data-more]").click();
+            browser.until(d -> rowNames().size() == total, "every agent after Load more");
+            browser.find("tr[data-agent-name='zz-page-149']");
+            assertThat(loadMoreShown()).as("no Load more on the last page").isFalse();
+            assertCountsMatchTheServer();
+
+            browser.open(base + "/agents");
+            browser.until(d -> rowNames().size() == 100, "the first page again");
+            browser.find("input[type=search]").sendKeys("PAGE-14");
+            browser.until(d -> rowNames().equals(IntStream.range(140, 150).mapToObj("zz-page-%03d"::formatted)
+                    .toList()), "the server's matches for page-14, none of them loaded before");
+            assertThat(loadMoreShown()).as("one page of matches, no Load more").isFalse();
+            browser.find("input[type=search]").sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+            browser.until(d -> rowNames().size() == 100, "the first page without the search");
+
+            browser.script("document.querySelector('.toolbar input[name=status][value=online]').click()");
+            List<String> online = agents().stream().filter(agent -> "online".equals(agent.getString("status")))
+                    .map(agent -> agent.getString("name")).sorted().toList();
+            assertThat(online).contains("web-1");
+            browser.until(d -> rowNames().equals(online), "the online agents only");
+            assertThat(browser.driver().getCurrentUrl()).contains("status=online");
+
+            browser.script("document.querySelector('.toolbar input[name=status][value=all]').click()");
+            browser.until(d -> rowNames().equals(firstPage), "the first page of every agent again");
+            new org.openqa.selenium.support.ui.Select(browser.find("select[aria-label='Filter by label']"))
+                    .selectByValue("batch=paging");
+            browser.until(d -> rowNames().equals(IntStream.range(0, 100).mapToObj("zz-page-%03d"::formatted)
+                    .toList()), "the first page of batch=paging");
+            browser.find("[data-more]").click();
+            browser.until(d -> rowNames().size() == 150 && rowNames().stream().allMatch(n -> n.startsWith("zz-page-")),
+                    "all of batch=paging");
+
+            browser.open(base + "/run");
+            long unrevoked = agents().stream().filter(agent -> !agent.getBoolean("revoked")).count();
+            browser.until(d -> browser.all(".agent-picks .pick").size() == unrevoked,
+                    "every agent not revoked to pick from, past the first page");
+            browser.find(".pick[data-name='zz-page-149']");
+        } finally {
+            for (String id : extra) {
+                fleet.api("POST", "/api/v1/agents/" + id + "/revoke", "{}");
+                fleet.api("DELETE", "/api/v1/agents/" + id, null);
+            }
+        }
+    }
+
+    private boolean loadMoreShown() {
+        return browser.all("[data-more]").stream().anyMatch(WebElement::isDisplayed);
+    }
+
+    /** The names in the agents table, top to bottom, read in one go (the table re-renders on events). */
+    @SuppressWarnings("unchecked")
+    private List<String> rowNames() {
+        return (List<String>) browser.script("return [...document.querySelectorAll('tbody tr')]"
+                + ".map((row) => row.dataset.agentName)");
+    }
+
     @Test
     void revokingAnAgentAsksForItsNameFirst() throws Exception {
         fleet.createAgent("retired-1", Map.of("env", "test"));
@@ -438,7 +520,7 @@ class WebUiTest {
     }
 
     private List<JsonObject> agents() throws Exception {
-        return fleet.api("GET", "/api/v1/agents", null).getJsonArray("agents").stream()
+        return fleet.api("GET", "/api/v1/agents?limit=1000", null).getJsonArray("agents").stream()
                 .map(JsonObject.class::cast).toList();
     }
 

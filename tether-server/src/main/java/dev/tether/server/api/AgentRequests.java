@@ -5,7 +5,9 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -44,6 +46,40 @@ final class AgentRequests {
             }
         }
         return new NewAgent(text, labels(body.getValue("labels")));
+    }
+
+    /** A JSON merge of labels: keys to set, and keys to remove (given as null). */
+    record LabelPatch(Map<String, String> set, Set<String> remove) {
+    }
+
+    /** {@code {"labels": {"k": "v", "gone": null}}}, each key and value checked as at enrolment. */
+    static LabelPatch labelPatch(RoutingContext ctx) {
+        JsonObject body = jsonObject(ctx);
+        for (String field : body.fieldNames()) {
+            if (!field.equals("labels")) {
+                throw ApiException.badRequest("unknown_field", "unknown field '" + shorten(field)
+                        + "': send {\"labels\": {\"key\": \"value\", \"removed\": null}}");
+            }
+        }
+        if (!(body.getValue("labels") instanceof JsonObject labels) || labels.isEmpty()) {
+            throw ApiException.badRequest("invalid_labels", "labels must be an object of keys to set (a string value)"
+                    + " or remove (null), such as {\"labels\": {\"env\": \"prod\", \"old\": null}}");
+        }
+        if (labels.size() > 2 * MAX_LABELS) {
+            throw ApiException.badRequest("invalid_labels", "at most " + 2 * MAX_LABELS + " labels in one change, got "
+                    + labels.size());
+        }
+        Map<String, String> set = new LinkedHashMap<>();
+        Set<String> remove = new LinkedHashSet<>();
+        for (Map.Entry<String, Object> entry : labels) {
+            String key = labelKey(entry.getKey());
+            if (entry.getValue() == null) {
+                remove.add(key);
+            } else {
+                set.put(key, labelValue(key, entry.getValue()));
+            }
+        }
+        return new LabelPatch(set, remove);
     }
 
     private static Map<String, String> labels(Object value) {

@@ -21,6 +21,7 @@ import dev.tether.server.hub.Hub;
 import dev.tether.server.metrics.ServerMetrics;
 import dev.tether.server.shell.Recordings;
 import dev.tether.server.shell.ShellSessionStore;
+import dev.tether.server.store.AgentRemoval;
 import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.ConfigStore;
 import dev.tether.server.store.Database;
@@ -44,7 +45,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * metrics, their configuration and their events,
  * commands and jobs with their output, the server's event stream, recorded
  * shell sessions and the audit log (the terminal WebSocket itself is
- * {@link dev.tether.server.shell.ShellEndpoint}).
+ * {@link dev.tether.server.shell.ShellEndpoint}), all described by the OpenAPI document at
+ * {@code /api/v1/openapi.json} ({@link OpenApiRoutes}).
  * Every error is JSON {@code {"error": code, "message": text}}.
  */
 public final class ApiRouter {
@@ -76,7 +78,7 @@ public final class ApiRouter {
         router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.route("/api/v1/*").handler(new AuditTrail(audit, executor));
         signIn.mount(router);
-        new AgentRoutes(agents, hub, db).mount(router);
+        new AgentRoutes(agents, new AgentRemoval(database), recordings, hub, db).mount(router);
         new QuarantineRoutes(agents, new PayloadQuarantine(database, metrics), db).mount(router);
         new AgentMetricsRoutes(agents, hub, db).mount(router);
         new ConfigRoutes(agents, new ConfigStore(database), hub, db).mount(router);
@@ -91,6 +93,7 @@ public final class ApiRouter {
         new ClusterRoutes(cluster, db).mount(router);
         new BackupRoutes(database, dataDir, db).mount(router);
         userRoutes.mount(router);
+        new OpenApiRoutes().mount(router);
         new EnrollmentRoutes(enrollment, new EnrollmentTokenStore(database), agents, audit, hub, db).mount(router);
         new UiHandler(web).mount(router);
         router.route().failureHandler(ctx -> ApiResponses.failure(ctx, failureOf(ctx)));
@@ -113,7 +116,7 @@ public final class ApiRouter {
         HttpMethod method = ctx.request().method();
         String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
         boolean hasBody = !"0".equals(ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH));
-        if ((method == HttpMethod.POST || method == HttpMethod.PUT) && hasBody && type != null && !isJson(type)) {
+        if ((method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) && hasBody && type != null && !isJson(type)) {
             ApiResponses.error(ctx, 415, "unsupported_media_type",
                     "send the body as JSON with 'Content-Type: application/json'");
             return;

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Audits the administrative actions whose routes do not write an entry of
- * their own (agents created, revoked and configured; commands created and
+ * their own (agents created, relabelled, revoked, configured and deleted; commands created and
  * cancelled; jobs cancelled): when such a request succeeds, an entry with the
  * actor, the target from the path, the source address and a few particulars
  * (never a secret, never a command's arguments) is appended. Shell sessions,
@@ -34,6 +34,8 @@ final class AuditTrail implements Handler<RoutingContext> {
             new Action(HttpMethod.POST, Pattern.compile("^/api/v1/agents$"), "agent.create"),
             new Action(HttpMethod.POST, Pattern.compile("^/api/v1/agents/([^/]+)/revoke$"), "agent.revoke"),
             new Action(HttpMethod.PUT, Pattern.compile("^/api/v1/agents/([^/]+)/config$"), "agent.config"),
+            new Action(HttpMethod.PATCH, Pattern.compile("^/api/v1/agents/([^/]+)$"), "agent.labels"),
+            new Action(HttpMethod.DELETE, Pattern.compile("^/api/v1/agents/([^/]+)$"), "agent.delete"),
             new Action(HttpMethod.POST, Pattern.compile("^/api/v1/commands$"), "command.create"),
             new Action(HttpMethod.POST, Pattern.compile("^/api/v1/commands/([^/]+)/cancel$"), "command.cancel"),
             new Action(HttpMethod.POST, Pattern.compile("^/api/v1/jobs/([^/]+)/cancel$"), "job.cancel"));
@@ -89,6 +91,7 @@ final class AuditTrail implements Handler<RoutingContext> {
         }
         switch (action) {
             case "agent.create" -> details.put("name", body.getValue("name")).put("labels", body.getValue("labels"));
+            case "agent.labels" -> details.put("labels", body.getValue("labels"));
             case "command.create" -> details.put("type", body.getValue("type", "exec"))
                     .put("agents", body.getValue("agents")).put("selector", body.getValue("selector"));
             default -> {

@@ -75,6 +75,17 @@ public final class Recordings implements AutoCloseable {
         return expired.size();
     }
 
+    /** Deletes these recordings (file names from {@link ShellSessionRecord#recording}); blocking, logs failures. */
+    public void delete(List<String> names) {
+        for (String name : names) {
+            try {
+                Files.deleteIfExists(file(name));
+            } catch (IOException e) {
+                LOG.warn("cannot delete the recording {}: {}", name, e.toString());
+            }
+        }
+    }
+
     /** Finishes the recordings' pending writes (briefly) and stops the writer. */
     @Override
     public void close() throws InterruptedException {

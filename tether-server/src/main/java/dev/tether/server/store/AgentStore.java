@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -74,6 +76,69 @@ public final class AgentStore {
                     "SELECT " + COLUMNS + " FROM agents ORDER BY name")) {
                 return readAll(select);
             }
+        });
+    }
+
+    /**
+     * Up to {@code limit} agents matching {@code filter}, in name order, after the agent named {@code afterName}
+     * (null: from the first). Keyset paging: an agent added or removed between pages moves no other agent
+     * between pages, so a client following the pages sees every agent that existed throughout exactly once.
+     */
+    public List<AgentRecord> page(AgentFilter filter, String afterName, int limit) {
+        AgentFilter.Sql where = filter.toSql(db.dialect());
+        return db.withConnection("list agents", connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM agents"
+                    + " WHERE " + (afterName == null ? "1 = 1" : "name > ?") + where.conditions()
+                    + " ORDER BY name LIMIT ?")) {
+                int index = 1;
+                if (afterName != null) {
+                    select.setString(index++, afterName);
+                }
+                for (String parameter : where.parameters()) {
+                    select.setString(index++, parameter);
+                }
+                select.setInt(index, limit);
+                return readAll(select);
+            }
+        });
+    }
+
+    /**
+     * Sets and removes server-assigned labels in one transaction (a JSON merge: the rest are kept).
+     *
+     * @param set labels to add or change
+     * @param remove keys to remove
+     * @param maxLabels how many labels the agent may have afterwards
+     * @return the agent afterwards, empty when it does not exist
+     * @throws IllegalArgumentException when the agent would have more than {@code maxLabels} labels (nothing
+     *     is changed)
+     */
+    public Optional<AgentRecord> updateLabels(String id, Map<String, String> set, Set<String> remove,
+            int maxLabels) {
+        return db.inTransaction("update agent labels", connection -> {
+            Map<String, String> labels;
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT labels FROM agents WHERE id = ?" + db.dialect().forUpdate())) {
+                select.setString(1, id);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        return Optional.empty();
+                    }
+                    labels = new TreeMap<>(JsonColumns.decodeMap(row.getString(1)));
+                }
+            }
+            labels.keySet().removeAll(remove);
+            labels.putAll(set);
+            if (labels.size() > maxLabels) {
+                throw new IllegalArgumentException("an agent has at most " + maxLabels + " labels; this would leave "
+                        + labels.size() + ": remove some with \"key\": null");
+            }
+            try (PreparedStatement update = connection.prepareStatement("UPDATE agents SET labels = ? WHERE id = ?")) {
+                update.setString(1, JsonColumns.encodeMap(labels));
+                update.setString(2, id);
+                update.executeUpdate();
+            }
+            return selectOne(connection, "id", id);
         });
     }
 

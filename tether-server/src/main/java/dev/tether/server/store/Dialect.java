@@ -87,6 +87,22 @@ public enum Dialect {
                 : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
     }
 
+    /**
+     * An SQL expression for the text value of one key of a JSON object column (labels are stored as JSON text
+     * on both databases), null when the key is absent; its one parameter is {@link #jsonKey}.
+     */
+    public String jsonText(String column) {
+        return this == POSTGRESQL ? "(CAST(" + column + " AS jsonb) ->> ?)" : "json_extract(" + column + ", ?)";
+    }
+
+    /**
+     * The parameter of {@link #jsonText} for {@code key}: the key itself on PostgreSQL, a JSON path on SQLite.
+     * Label keys hold only A-Z a-z 0-9 . _ / -, never a quote, so the quoted path needs no escaping.
+     */
+    public String jsonKey(String key) {
+        return this == POSTGRESQL ? key : "$.\"" + key + "\"";
+    }
+
     /** A JDBC URL safe to log: password parameters are masked. */
     public static String redact(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");

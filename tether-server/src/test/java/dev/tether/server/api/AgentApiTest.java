@@ -101,6 +101,42 @@ class AgentApiTest {
     }
 
     @Test
+    void badLabelChangesAreRefusedAndChangeNothing() {
+        api.enrol("relabel", new JsonObject().put("env", "prod"));
+        String path = "/api/v1/agents/relabel";
+
+        assertError(api.patch(path, "{\"labels\": {\"env\": 1}}"), 400, "invalid_labels");
+        assertError(api.patch(path, "{\"labels\": {\"-env\": \"x\"}}"), 400, "invalid_labels");
+        assertError(api.patch(path, "{\"labels\": {\"env\": \"a\\u0000b\"}}"), 400, "invalid_labels");
+        assertError(api.patch(path, "{\"labels\": {\"env\": \"" + "v".repeat(256) + "\"}}"), 400,
+                "invalid_labels");
+        assertError(api.patch(path, "{\"labels\": {}}"), 400, "invalid_labels");
+        assertError(api.patch(path, "{\"labels\": [\"env\"]}"), 400, "invalid_labels");
+        assertError(api.patch(path, "{\"name\": \"renamed\"}"), 400, "unknown_field");
+        assertError(api.patch(path, "{\"labels\": "), 400, "invalid_json");
+        assertError(api.send("PATCH", path, "labels=x", "text/plain"), 415, "unsupported_media_type");
+        assertError(api.patch("/api/v1/agents/nobody", "{\"labels\": {\"a\": \"b\"}}"), 404, "not_found");
+        JsonObject many = new JsonObject();
+        for (int i = 0; i < AgentRequests.MAX_LABELS; i++) {
+            many.put("k" + i, "v");
+        }
+        Response tooMany = api.patch(path, new JsonObject().put("labels", many).encode());
+        assertError(tooMany, 400, "invalid_labels");
+        assertThat(tooMany.json().getString("message")).contains("at most 64 labels").contains("65");
+
+        assertThat(api.get(path).json().getJsonObject("labels").getMap()).containsOnlyKeys("env");
+        many.remove("k0");
+        assertThat(api.patch(path, new JsonObject().put("labels", many).encode()).status()).isEqualTo(200);
+        assertThat(api.get(path).json().getJsonObject("labels").getMap()).hasSize(AgentRequests.MAX_LABELS);
+    }
+
+    @Test
+    void deletingAnUnknownAgentIsNotFoundAndTheCollectionCannotBeDeleted() {
+        assertError(api.delete("/api/v1/agents/nobody"), 404, "not_found");
+        assertError(api.send("PATCH", "/api/v1/agents", "{}", "application/json"), 405, "method_not_allowed");
+    }
+
+    @Test
     void unknownAgentIsNotFound() {
         assertError(api.get("/api/v1/agents/nobody"), 404, "not_found");
         assertError(api.get("/api/v1/agents/nobody/config"), 404, "not_found");

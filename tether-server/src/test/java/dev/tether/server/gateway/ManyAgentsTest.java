@@ -45,7 +45,7 @@ class ManyAgentsTest {
                 agents.add(future.get());
             }
 
-            JsonArray listed = server.api().get("/api/v1/agents").json().getJsonArray("agents");
+            JsonArray listed = server.api().get("/api/v1/agents?limit=" + AGENTS).json().getJsonArray("agents");
             assertThat(listed).hasSize(AGENTS).allSatisfy(agent ->
                     assertThat(((JsonObject) agent).getString("status")).isEqualTo("online"));
             JsonObject events = server.api().get("/api/v1/agents/fleet-7/events?limit=500").json();

@@ -42,6 +42,14 @@ public final class Api {
         return send("PUT", path, json, "application/json");
     }
 
+    public Response patch(String path, String json) {
+        return send("PATCH", path, json, "application/json");
+    }
+
+    public Response delete(String path) {
+        return send("DELETE", path, null, null);
+    }
+
     public Response send(String method, String path, String body, String contentType) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(10))

@@ -2,6 +2,7 @@ package dev.tether.server.testing;
 
 import dev.tether.server.ServerConfig;
 import dev.tether.server.TetherServer;
+import io.vertx.ext.web.Router;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +48,11 @@ public final class TestServer implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** The server's HTTP router: its routes are what is mounted. */
+    public Router router() {
+        return server.router();
     }
 
     public Api api() {

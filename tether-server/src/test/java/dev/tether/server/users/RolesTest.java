@@ -89,6 +89,36 @@ class RolesTest {
     }
 
     @Test
+    void onlyAnAdminChangesAnAgentsLabelsOrDeletesAnAgentAndBothAreAudited() {
+        admin.enrol("retired-1", new JsonObject().put("env", "staging"));
+        admin.post("/api/v1/agents/retired-1/revoke", "");
+        String relabel = "{\"labels\": {\"env\": \"prod\"}}";
+        for (String user : new String[] {"vera", "otto"}) {
+            Api caller = admin.withToken(login(user));
+            Api.Response patch = caller.patch("/api/v1/agents/retired-1", relabel);
+            assertThat(patch.status()).as(user + " PATCH").isEqualTo(403);
+            assertThat(patch.json().getString("message")).contains("needs the admin role");
+            assertThat(caller.delete("/api/v1/agents/retired-1").status()).as(user + " DELETE").isEqualTo(403);
+        }
+        assertThat(admin.get("/api/v1/agents/retired-1").json().getJsonObject("labels").getString("env"))
+                .isEqualTo("staging");
+
+        Api ada = admin.withToken(login("ada"));
+        assertThat(ada.patch("/api/v1/agents/retired-1", relabel).status()).isEqualTo(200);
+        assertThat(ada.delete("/api/v1/agents/retired-1").status()).isEqualTo(200);
+
+        await().until(() -> admin.get("/api/v1/audit?actor=ada&target=retired-1").json()
+                .getJsonArray("entries").size() == 2);
+        JsonArray entries = admin.get("/api/v1/audit?actor=ada&target=retired-1").json().getJsonArray("entries");
+        assertThat(entries.getJsonObject(0).getString("action")).isEqualTo("agent.delete");
+        assertThat(entries.getJsonObject(1).getString("action")).isEqualTo("agent.labels");
+        assertThat(entries.getJsonObject(1).getJsonObject("details").getJsonObject("labels").getString("env"))
+                .isEqualTo("prod");
+        assertThat(admin.get("/api/v1/audit?target=retired-1&action=agent.labels").json().getJsonArray("entries"))
+                .hasSize(1);
+    }
+
+    @Test
     void aScopedOperatorActsOnStagingAndGets403OnProd() {
         String token = login("otto");
         Api otto = admin.withToken(token);
