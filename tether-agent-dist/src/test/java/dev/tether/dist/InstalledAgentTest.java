@@ -69,6 +69,10 @@ class InstalledAgentTest {
                 agent.destroy();
                 assertThat(agent.waitFor(20, TimeUnit.SECONDS)).as("the agent stops on SIGTERM").isTrue();
             }
+            List<String> log = Files.readAllLines(dir.resolve("agent.log"));
+            assertThat(log).as("the agent's log, one JSON object a line (TETHER_LOG_FORMAT=json)").isNotEmpty()
+                    .allSatisfy(line -> assertThat(Json.members(line)).containsKeys("time", "level", "message"));
+            assertThat(log).anySatisfy(line -> assertThat(line).contains("enrolled as agent dist-agent"));
         }
     }
 
@@ -90,6 +94,7 @@ class InstalledAgentTest {
         builder.environment().clear();
         builder.environment().put("PATH", bin.toString());
         builder.environment().put("HOME", dir.toString());
+        builder.environment().put("TETHER_LOG_FORMAT", "json");
         return builder.start();
     }
 

@@ -70,6 +70,11 @@ class PackageContentsTest {
                 Map.of("-", "", "PATH", "/usr/bin:/bin"), null, Duration.ofSeconds(30));
         assertThat(noServer.exit()).isEqualTo(2);
         assertThat(noServer.err()).contains("--server");
+        Commands.Result badFormat = Commands.run(List.of(unpacked.resolve("bin/tether-agent").toString(), "--server",
+                "https://tether.example"), Map.of("-", "", "PATH", "/usr/bin:/bin", "TETHER_LOG_FORMAT", "xml"), null,
+                Duration.ofSeconds(30));
+        assertThat(badFormat.exit()).isEqualTo(2);
+        assertThat(badFormat.err()).contains("tether-agent: TETHER_LOG_FORMAT is 'xml'; use text or json");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.cli.logging.LogSettings;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -15,7 +16,12 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(System.getenv(), args).execute(args));
+        Map<String, String> env = System.getenv();
+        // Before anything logs: the log format and level are read when logback starts.
+        if (!LogSettings.applyOrExplain("tether-agent", env, System.err)) {
+            System.exit(ErrorReporter.USAGE);
+        }
+        System.exit(commandLine(env, args).execute(args));
     }
 
     static CommandLine commandLine(Map<String, String> env, String... args) {

@@ -4,11 +4,19 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.encoder.EncoderBase;
-import io.vertx.core.json.JsonObject;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.event.KeyValuePair;
 
 /**
@@ -22,7 +30,7 @@ import org.slf4j.event.KeyValuePair;
  * not empty, {@code exception} (the stack trace as the text format prints it, causes included) when there is
  * one. Nested objects keep every MDC key and key-value pair apart from the fixed fields, whatever their names.
  *
- * <p>Every string is escaped by Vert.x's JSON encoder (quotes, backslashes, and control characters, NUL and line
+ * <p>Every string is escaped by Jackson's generator (the agent's package has no Vert.x) (quotes, backslashes, and control characters, NUL and line
  * breaks included, as {@code \n} or {@code \u0000}), so no message can break the line or forge a field; an
  * unpaired surrogate becomes {@code ?} in the UTF-8 output.
  *
@@ -40,6 +48,7 @@ public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
     static final int MAX_FIELD_CHARS = 8192;
     /** Longest stack trace kept whole, in chars. */
     static final int MAX_EXCEPTION_CHARS = 32768;
+    private static final JsonFactory FACTORY = new JsonFactory();
 
     @Override
     public byte[] headerBytes() {
@@ -48,7 +57,14 @@ public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
 
     @Override
     public byte[] encode(ILoggingEvent event) {
-        return (json(event).encode() + "\n").getBytes(StandardCharsets.UTF_8);
+        StringWriter line = new StringWriter(256);
+        try (JsonGenerator json = FACTORY.createGenerator(line)) {
+            write(event, json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // Encoded from chars, so an unpaired surrogate becomes '?' here instead of failing the generator.
+        return (line + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -56,36 +72,60 @@ public final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
         return null;
     }
 
-    static JsonObject json(ILoggingEvent event) {
+    private static void write(ILoggingEvent event, JsonGenerator json) throws IOException {
         Fields fields = new Fields();
-        JsonObject json = new JsonObject()
-                .put("time", Instant.ofEpochMilli(event.getTimeStamp()).toString())
-                .put("level", event.getLevel().toString())
-                .put("logger", fields.bounded(event.getLoggerName(), MAX_FIELD_CHARS))
-                .put("thread", fields.bounded(event.getThreadName(), MAX_FIELD_CHARS))
-                .put("message", fields.bounded(event.getFormattedMessage(), MAX_FIELD_CHARS));
+        json.writeStartObject();
+        json.writeStringField("time", Instant.ofEpochMilli(event.getTimeStamp()).toString());
+        json.writeStringField("level", event.getLevel().toString());
+        json.writeStringField("logger", fields.bounded(event.getLoggerName(), MAX_FIELD_CHARS));
+        json.writeStringField("thread", fields.bounded(event.getThreadName(), MAX_FIELD_CHARS));
+        json.writeStringField("message", fields.bounded(event.getFormattedMessage(), MAX_FIELD_CHARS));
         Map<String, String> mdc = event.getMDCPropertyMap();
         if (mdc != null && !mdc.isEmpty()) {
-            JsonObject values = new JsonObject();
-            mdc.forEach((key, value) -> values.put(fields.bounded(key, MAX_FIELD_CHARS),
-                    fields.bounded(value, MAX_FIELD_CHARS)));
-            json.put("mdc", values);
+            json.writeObjectFieldStart("mdc");
+            for (Map.Entry<String, String> entry : new TreeMap<>(mdc).entrySet()) {
+                json.writeStringField(fields.bounded(entry.getKey(), MAX_FIELD_CHARS),
+                        fields.bounded(entry.getValue(), MAX_FIELD_CHARS));
+            }
+            json.writeEndObject();
         }
         List<KeyValuePair> pairs = event.getKeyValuePairs();
         if (pairs != null && !pairs.isEmpty()) {
-            JsonObject values = new JsonObject();
+            // A later pair of the same key wins, as it would in a map.
+            Map<String, Object> values = new LinkedHashMap<>();
             pairs.forEach(pair -> values.put(fields.bounded(String.valueOf(pair.key), MAX_FIELD_CHARS),
                     fields.value(pair.value)));
-            json.put("kv", values);
+            json.writeObjectFieldStart("kv");
+            for (Map.Entry<String, Object> entry : values.entrySet()) {
+                json.writeFieldName(entry.getKey());
+                writeValue(json, entry.getValue());
+            }
+            json.writeEndObject();
         }
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
-            json.put("exception", fields.bounded(ThrowableProxyUtil.asString(thrown), MAX_EXCEPTION_CHARS));
+            json.writeStringField("exception", fields.bounded(ThrowableProxyUtil.asString(thrown), MAX_EXCEPTION_CHARS));
         }
         if (fields.cut) {
-            json.put("truncated", true);
+            json.writeBooleanField("truncated", true);
         }
-        return json;
+        json.writeEndObject();
+    }
+
+    private static void writeValue(JsonGenerator json, Object value) throws IOException {
+        switch (value) {
+            case null -> json.writeNull();
+            case Boolean b -> json.writeBoolean(b);
+            case Integer i -> json.writeNumber(i);
+            case Long l -> json.writeNumber(l);
+            case Short s -> json.writeNumber(s);
+            case Byte b -> json.writeNumber(b);
+            case Double d when Double.isFinite(d) -> json.writeNumber(d);
+            case Float f when Float.isFinite(f) -> json.writeNumber(f);
+            case BigInteger i -> json.writeNumber(i);
+            case BigDecimal d -> json.writeNumber(d);
+            default -> json.writeString(value.toString());
+        }
     }
 
     /** Cuts strings to their bound for one event, remembering whether it cut any. Not thread safe. */
