@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.agent.json.Json;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -14,12 +17,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,20 +88,100 @@ class InstalledAgentTest {
     }
 
     /**
+     * A self_update to a jar that cannot start: the agent replaces its jar and exits 75, the unit (here a
+     * {@link Supervisor}) restarts it, the launcher puts the previous jar back after two failed starts, and the
+     * agent is online again on its old version and reports the rollback.
+     */
+    @Test
+    void aSelfUpdateToABrokenJarRollsBackAndTheAgentComesBackOnline() throws Exception {
+        Path unpacked = AgentPackage.unpack(Files.createDirectory(dir.resolve("unpacked")));
+        Path root = dir.resolve("root");
+        byte[] broken = brokenJar();
+        HttpServer downloads = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        downloads.createContext("/broken.jar", exchange -> {
+            exchange.sendResponseHeaders(200, broken.length);
+            exchange.getResponseBody().write(broken);
+            exchange.close();
+        });
+        downloads.start();
+        try (TetherServer server = TetherServer.start(Files.createDirectory(dir.resolve("server")))) {
+            String token = server.post("/api/v1/enrollment-tokens", Map.of("description", "package test"))
+                    .get("token").text();
+            Commands.run(List.of(unpacked.resolve("install-agent.sh").toString(), "--root", root.toString(),
+                            "--server", server.url().toString(), "--insecure", "--token-stdin", "--name", "dist-agent"),
+                    Map.of(), token + "\n", Duration.ofSeconds(60)).assertExit(0);
+            Path jar = root.resolve("opt/tether-agent/lib/tether-agent.jar");
+            byte[] installed = Files.readAllBytes(jar);
+
+            try (Supervisor unit = new Supervisor(() -> startInstalled(root), 8)) {
+                awaitOnline(server, unit.current());
+                String url = "http://127.0.0.1:" + downloads.getAddress().getPort() + "/broken.jar";
+                Map<String, Json.Member> created = server.post("/api/v1/commands", Map.of("agents",
+                        List.of("dist-agent"), "type", "self_update", "params", Map.of("url", url, "sha256",
+                                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(broken)))));
+                String command = created.get("id").text();
+                await().atMost(Duration.ofSeconds(60)).until(
+                        () -> server.get("/api/v1/commands/" + command).get("state").text(), "completed"::equals);
+                Matcher jobId = Pattern.compile("\"id\":\"([^\"]+)\"").matcher(created.get("jobs").text());
+                assertThat(jobId.find()).isTrue();
+                String job = server.text("/api/v1/jobs/" + jobId.group(1)).replace("\\", "");
+                assertThat(job).as("the job's result names both versions").contains(
+                        "\"version_before\":\"" + AgentPackage.VERSION + "\"", "\"version_after\":\"9.9.9-broken\"");
+
+                try {
+                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() ->
+                            server.text("/api/v1/agents/dist-agent/events?type=agent.update_rolled_back")
+                                    .contains("9.9.9-broken"));
+                } catch (Throwable e) {
+                    throw new AssertionError("no rollback reported; events: "
+                            + server.text("/api/v1/agents/dist-agent/events?limit=10") + "\nstarts: " + unit.starts()
+                            + "\nagent log:\n" + Files.readString(dir.resolve("agent.log")), e);
+                }
+                assertThat(Files.readAllBytes(jar)).as("the installed jar is back").isEqualTo(installed);
+                Map<String, Json.Member> record = awaitOnline(server, unit.current());
+                assertThat(record.get("agent_version").text()).isEqualTo(AgentPackage.VERSION);
+                assertThat(unit.starts()).as("the exit after the update and two failed starts").isGreaterThanOrEqualTo(4);
+                assertThat(root.resolve("opt/tether-agent/lib/tether-agent.jar.trial")).doesNotExist();
+                assertThat(unit.stop()).as("the agent stops on SIGTERM").isTrue();
+            }
+        } finally {
+            downloads.stop(0);
+        }
+        assertThat(Files.readString(dir.resolve("agent.log"))).contains("going back to the previous one");
+    }
+
+    /** A jar whose manifest names a main class it does not hold: the JVM cannot start it. */
+    private static byte[] brokenJar() throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "dev.tether.cli.NotThere");
+        manifest.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, "9.9.9-broken");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
+            jar.putNextEntry(new ZipEntry("README"));
+            jar.write("not an agent".getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
      * Starts {@code opt/tether-agent/bin/tether-agent} as its unit would, with the settings of
-     * {@code etc/tether/agent.env}, in an environment whose PATH has only the two programs the launcher uses: no
+     * {@code etc/tether/agent.env}, in an environment whose PATH has only the programs the launcher uses: no
      * {@code java} anywhere on it, no JAVA_HOME.
      */
     private Process startInstalled(Path root) throws IOException {
-        Path bin = Files.createDirectory(dir.resolve("path-without-java"));
-        for (String tool : List.of("dirname", "readlink")) {
-            Files.createSymbolicLink(bin.resolve(tool), Path.of("/usr/bin", tool));
+        Path bin = dir.resolve("path-without-java");
+        if (!Files.isDirectory(bin)) {
+            Files.createDirectory(bin);
+            for (String tool : List.of("dirname", "readlink", "head", "sed", "mv", "rm")) {
+                Files.createSymbolicLink(bin.resolve(tool), Path.of("/usr/bin", tool));
+            }
         }
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c",
                 "set -a; . \"$1/etc/tether/agent.env\"; set +a; exec \"$1/opt/tether-agent/bin/tether-agent\"",
                 "sh", root.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("agent.log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()));
         builder.environment().clear();
         builder.environment().put("PATH", bin.toString());
         builder.environment().put("HOME", dir.toString());

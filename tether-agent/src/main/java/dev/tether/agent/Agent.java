@@ -7,6 +7,7 @@ import dev.tether.agent.connection.ConnectionManager;
 import dev.tether.agent.events.AgentEvents;
 import dev.tether.agent.events.GroupPublisher;
 import dev.tether.agent.jobs.Jobs;
+import dev.tether.agent.jobs.UpdateTrial;
 import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.agent.process.ChildEnvironment;
 import dev.tether.agent.shell.ShellRegistry;
@@ -144,6 +145,9 @@ public final class Agent implements AutoCloseable {
             beforeConnect.accept(agent);
             log.info("tether agent {} starting (boot {}): {}", version, bootId, config);
             agent.connection.start();
+            Agent started = agent;
+            UpdateTrial.ofRunningJar(version, started::publishEvent)
+                    .start(started.connection::connected, () -> started.restartAction.run());
             return agent;
         } catch (RuntimeException | Error e) {
             if (agent != null) {

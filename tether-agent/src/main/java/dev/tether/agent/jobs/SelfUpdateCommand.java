@@ -1,5 +1,6 @@
 package dev.tether.agent.jobs;
 
+import dev.tether.agent.Agent;
 import dev.tether.agent.JobResult;
 import dev.tether.agent.json.Json;
 import dev.tether.agent.state.FileModes;
@@ -25,6 +26,9 @@ import java.util.Locale;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * The built-in {@code self_update} command: params {@code {"url": "http(s)://...",
@@ -40,7 +44,9 @@ import java.util.function.Supplier;
  * {@code <jar>.previous}, the new one is copied beside the jar and renamed over
  * it, so the path holds the old or the new jar, never a torn one. The running
  * JVM keeps reading the old file, which it holds open.
- * <li>The job succeeds; once its report is durable the agent waits up to 5 s for
+ * <li>The new jar is on trial ({@link UpdateTrial}): it goes back to the old one unless it reaches a server
+ * within a minute of its start.
+ * <li>The job succeeds (its result names the version before); once its report is durable the agent waits up to 5 s for
  * the server to acknowledge it and exits with {@code Agent.RESTART_EXIT_CODE}
  * (75), which the systemd unit restarts.
  * </ol>
@@ -66,8 +72,17 @@ final class SelfUpdateCommand implements JobWork {
         this.restart = restart;
     }
 
-    /** The jar (or classes directory) the agent's classes were loaded from. */
+    /**
+     * The jar (or classes directory) the agent's classes were loaded from: the class path's one jar when the
+     * JVM was started with {@code -jar} (a class-data archive reports the code source of the machine that made
+     * it, not this one's), else the code source of this class.
+     */
     static Path codeSource() {
+        String classPath = System.getProperty("java.class.path", "");
+        if (!classPath.isEmpty() && !classPath.contains(java.io.File.pathSeparator) && classPath.endsWith(".jar")
+                && Files.isRegularFile(Path.of(classPath))) {
+            return Path.of(classPath).toAbsolutePath();
+        }
         try {
             return Path.of(SelfUpdateCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException | RuntimeException e) {
@@ -104,10 +119,20 @@ final class SelfUpdateCommand implements JobWork {
             if (!Files.isRegularFile(jar) || !jar.getFileName().toString().endsWith(".jar")) {
                 return JobResult.failure("self_update needs the agent to run from its jar; it runs from " + jar);
             }
-            Path previous = replace(jar, download);
-            job.stdout("replaced " + jar + " (the old jar is " + previous + "); restarting\n");
+            String before = Agent.version();
+            String after = manifestVersion(download);
+            UpdateTrial.begin(jar, before, after);
+            Path previous;
+            try {
+                previous = replace(jar, download);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(UpdateTrial.marker(jar));
+                throw e;
+            }
+            job.stdout("replaced " + jar + " (the old jar is " + previous + "); restarting; the new jar goes back to "
+                    + "the old one unless it reaches the server within " + UpdateTrial.TIMEOUT.toSeconds() + " s\n");
             job.afterEnd(this::restartSoon);
-            return JobResult.success(result(jar, previous, actual));
+            return JobResult.success(result(jar, previous, actual, before, after));
         } finally {
             Files.deleteIfExists(download);
         }
@@ -174,14 +199,29 @@ final class SelfUpdateCommand implements JobWork {
         return previous;
     }
 
+    /** The Implementation-Version of a jar's manifest, or "unknown" when it has none or cannot be read. */
+    static String manifestVersion(Path jarFile) {
+        try (JarFile jar = new JarFile(jarFile.toFile())) {
+            Manifest manifest = jar.getManifest();
+            String version = manifest == null ? null
+                    : manifest.getMainAttributes().getValue(Attributes.Name.IMPLEMENTATION_VERSION);
+            return version == null || version.isBlank() ? "unknown" : version.strip();
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     private static boolean isZip(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return Arrays.equals(in.readNBytes(4), new byte[] {'P', 'K', 3, 4});
         }
     }
 
-    private static String result(Path jar, Path previous, String sha256) {
+    private static String result(Path jar, Path previous, String sha256, String versionBefore,
+            String versionAfter) {
         Map<String, Object> result = new LinkedHashMap<>();
+        result.put("version_before", versionBefore);
+        result.put("version_after", versionAfter);
         result.put("jar", jar.toString());
         result.put("previous", previous.toString());
         result.put("sha256", sha256);

@@ -82,7 +82,10 @@ class SelfUpdateCommandTest {
         assertThat(result.succeeded()).as(result.error()).isTrue();
         assertThat(Files.readAllBytes(jar)).isEqualTo(NEW_JAR);
         assertThat(Files.readString(dir.resolve("tether.jar.previous"))).endsWith("old");
-        assertThat(result.resultJson()).contains("\"restarting\":true");
+        assertThat(result.resultJson()).contains("\"restarting\":true", "\"version_before\":\"dev\"",
+                "\"version_after\":\"unknown\"");
+        assertThat(Files.readString(dir.resolve("tether.jar.trial"))).as("the new jar is on trial")
+                .isEqualTo("dev\nunknown\n");
         assertThat(store.stateDir().resolve("updates")).isEmptyDirectory();
         assertThat(restarted).isFalse();
         job.afterEndActions().forEach(Runnable::run);
@@ -98,6 +101,7 @@ class SelfUpdateCommandTest {
                 + sha256(NEW_JAR) + "; the download was deleted and the agent keeps running");
         assertThat(Files.readString(jar)).endsWith("old");
         assertThat(store.stateDir().resolve("updates")).isEmptyDirectory();
+        assertThat(dir.resolve("tether.jar.trial")).doesNotExist();
     }
 
     @Test
