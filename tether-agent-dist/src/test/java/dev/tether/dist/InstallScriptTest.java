@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,20 @@ class InstallScriptTest {
                 "TETHER_AGENT_LABEL='env=staging'", "TETHER_AGENT_NAME='web 1'", "TETHER_AGENT_ENABLE_SHELL='false'",
                 "TETHER_AGENT_ENROLL_TOKEN_FILE=");
         assertThat(Files.readString(root.resolve("etc/tether/enroll-token"))).isEqualTo("tet_abc-DEF_123\n");
+    }
+
+    @Test
+    void systemdAcceptsTheInstalledUnit() throws Exception {
+        Path analyze = Path.of("/usr/bin/systemd-analyze");
+        Assumptions.assumeTrue(Files.isExecutable(analyze), "no systemd-analyze here");
+        install("--server", "https://tether.example").assertExit(0);
+        Commands.Result verify = Commands.run(List.of(analyze.toString(), "verify",
+                root.resolve("etc/systemd/system/tether-agent.service").toString()), Map.of(), null,
+                Duration.ofSeconds(60));
+        // systemd before 254 does not know the restart backoff keys and says so; anything else is a mistake.
+        assertThat((verify.out() + verify.err()).lines()
+                .filter(line -> !line.contains("RestartSteps") && !line.contains("RestartMaxDelaySec"))
+                .toList()).isEmpty();
     }
 
     @Test
