@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -187,7 +188,9 @@ class FlagDefaultsTest {
         assertThat(config.key()).isEqualTo("tak_test-key-0123456789");
     }
 
+    // Were the check to let the value through, the server would start and never return: fail instead of hanging.
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aBadLogFormatStopsTheServerBeforeItStartsNamingTheValidValues() {
         java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
 
