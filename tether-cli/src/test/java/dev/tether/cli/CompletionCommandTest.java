@@ -56,7 +56,7 @@ class CompletionCommandTest {
         Path script = script("bash");
 
         assertThat(candidates(script, "ag")).containsExactlyInAnyOrder("agent", "agents");
-        assertThat(candidates(script, "agents", "l")).containsExactly("ls");
+        assertThat(candidates(script, "agents", "l")).containsExactlyInAnyOrder("ls", "label");
         assertThat(candidates(script, "agents", "ls", "--pro")).containsExactly("--profile");
         assertThat(candidates(script, "login", "--ca")).containsExactly("--ca-file");
         assertThat(candidates(script, "completion", "")).containsExactlyInAnyOrder("bash", "zsh");

@@ -331,7 +331,8 @@ class ProfilesTest {
         private void respond(HttpExchange exchange, int status, JsonObject answer) throws IOException {
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " "
+            // The path without its query: these tests are about which server gets which token.
+            requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " "
                     + (auth == null ? "-" : auth) + (exchange.getRequestURI().getPath().endsWith("/login") ? " "
                     + body : ""));
             byte[] bytes = answer.encode().getBytes(StandardCharsets.UTF_8);

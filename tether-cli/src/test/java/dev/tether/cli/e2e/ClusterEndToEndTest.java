@@ -270,7 +270,7 @@ class ClusterEndToEndTest {
     /** Agent id → node, for every online agent. */
     private static Map<String, String> holders(ServerApi api) throws Exception {
         Map<String, String> holders = new HashMap<>();
-        for (Object o : api.ok("GET", "/api/v1/agents", null).getJsonArray("agents")) {
+        for (Object o : api.ok("GET", "/api/v1/agents?limit=1000", null).getJsonArray("agents")) {
             JsonObject agent = (JsonObject) o;
             if ("online".equals(agent.getString("status")) && agent.getString("node") != null) {
                 holders.put(agent.getString("id"), agent.getString("node"));

@@ -233,7 +233,7 @@ class CommandsEndToEndTest {
     }
 
     private long onlineCount() throws Exception {
-        return api.ok("GET", "/api/v1/agents", null).getJsonArray("agents").stream()
+        return api.ok("GET", "/api/v1/agents?limit=1000", null).getJsonArray("agents").stream()
                 .filter(a -> "online".equals(((JsonObject) a).getString("status"))).count();
     }
 
