@@ -4,6 +4,9 @@ import dev.tether.agent.config.ConfigApplier;
 import dev.tether.agent.config.ConfigListeners;
 import dev.tether.agent.connection.AgentIdentity;
 import dev.tether.agent.connection.ConnectionManager;
+import dev.tether.agent.connection.LinkStatus;
+import dev.tether.agent.control.ControlSocket;
+import dev.tether.agent.control.StatusReport;
 import dev.tether.agent.events.AgentEvents;
 import dev.tether.agent.events.GroupPublisher;
 import dev.tether.agent.jobs.Jobs;
@@ -22,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -72,7 +76,10 @@ public final class Agent implements AutoCloseable {
     private final AgentReceiver receiver;
     private final Jobs jobs;
     private final ShellRegistry shells;
+    private final LinkStatus link;
     private final Clock clock;
+    /** Null until started, and when it could not be bound. */
+    private volatile ControlSocket control;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** What a restart after a self-update does: exit with {@link #RESTART_EXIT_CODE}; tests replace it. */
     private volatile Runnable restartAction = () -> Runtime.getRuntime().exit(RESTART_EXIT_CODE);
@@ -91,8 +98,39 @@ public final class Agent implements AutoCloseable {
                 children, this::restartAfterUpdate));
         this.receiver = new AgentReceiver(store, configs, jobs);
         this.shells = ShellRegistry.create(config.shell(), children, store.stateDir());
+        this.link = new LinkStatus(journal(store), clock.millis());
         this.connection = new ConnectionManager(config, identity, channel, () -> store.state().configVersion(),
-                this::capabilities, receiver, shells, metrics, clock, new SplittableRandom());
+                this::capabilities, receiver, shells, metrics, link, clock, new SplittableRandom());
+    }
+
+    /** The connection's history goes to the state database, for {@code tether agent status} when stopped. */
+    private static LinkStatus.Journal journal(StateStore store) {
+        return new LinkStatus.Journal() {
+            @Override
+            public void connected(String server, long atMs) {
+                store.link().connected(server, atMs);
+            }
+
+            @Override
+            public void ended(String why, long atMs) {
+                store.link().ended(why, atMs);
+            }
+        };
+    }
+
+    /** Answers {@code tether agent status} and {@code tether agent emit}. */
+    private ControlSocket.Handler controlHandler() {
+        return new ControlSocket.Handler() {
+            @Override
+            public Map<String, Object> status() {
+                return StatusReport.running(store.stateDir(), store.snapshot(), link.now(), version());
+            }
+
+            @Override
+            public void emit(String type, String json) {
+                publishEvent(type, json);
+            }
+        };
     }
 
     /** {@code cmd:<type>} for each command type, and {@code shell} when shells are enabled. */
@@ -135,6 +173,8 @@ public final class Agent implements AutoCloseable {
             refuseRunAsAccess(config, store);
             reconcileConfigFiles(store);
             store.recordBoot(bootId, version, clock.millis());
+            // A session the last process did not see end (it was killed) ended no later than now.
+            store.link().ended(null, clock.millis());
             StoredState state = store.state();
             ReliableChannel channel = ReliableChannel.create(store.outbox(), state.appliedServerSeq(),
                     state.appliedServerStamp());
@@ -145,12 +185,14 @@ public final class Agent implements AutoCloseable {
             beforeConnect.accept(agent);
             log.info("tether agent {} starting (boot {}): {}", version, bootId, config);
             agent.connection.start();
+            agent.control = ControlSocket.open(store.stateDir(), agent.controlHandler());
             Agent started = agent;
             UpdateTrial.ofRunningJar(version, started::publishEvent)
                     .start(started.connection::connected, () -> started.restartAction.run());
             return agent;
         } catch (RuntimeException | Error e) {
             if (agent != null) {
+                closeControl(agent.control);
                 agent.jobs.stop();
                 agent.shells.close();
                 agent.connection.close();
@@ -158,6 +200,12 @@ public final class Agent implements AutoCloseable {
             listeners.close();
             store.close();
             throw e;
+        }
+    }
+
+    private static void closeControl(ControlSocket control) {
+        if (control != null) {
+            control.close();
         }
     }
 
@@ -321,6 +369,7 @@ public final class Agent implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        closeControl(control);
         shells.terminateAll();
         try {
             jobs.stop();

@@ -25,14 +25,17 @@ import picocli.CommandLine.Option;
 
 /** {@code tether agent}: runs the agent daemon in the foreground until SIGTERM or Ctrl-C. */
 @Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        subcommands = {AgentStatusCommand.class, AgentEmitCommand.class},
         description = {"Run the Tether agent: keeps one outbound WebSocket to the server.",
-                "The key is read from --key-file or the TETHER_AGENT_KEY environment variable, never from the command line."})
+                "The key is read from --key-file or the TETHER_AGENT_KEY environment variable, never from the command line.",
+                "'status' shows how the agent on this host is doing; 'emit' publishes an event through it."})
 final class AgentCommand implements Callable<Integer> {
 
     static final String KEY_ENV = "TETHER_AGENT_KEY";
 
-    @Option(names = "--server", required = true, paramLabel = "URL", split = ",",
-            description = {"Server URL, e.g. https://tether.example.com (http:// needs --insecure).",
+    /** Required to run the agent, not for its subcommands: checked in {@link #config()}. */
+    @Option(names = "--server", paramLabel = "URL", split = ",",
+            description = {"Server URL, e.g. https://tether.example.com (http:// needs --insecure); required.",
                     "Repeat it (or separate URLs with commas) for the nodes of a cluster: the agent tries them in "
                             + "an order of its own and moves to the next when one fails or goes away."})
     List<URI> servers;
@@ -130,6 +133,10 @@ final class AgentCommand implements Callable<Integer> {
 
     AgentConfig config() throws IOException, InterruptedException {
         refuseSecretArguments();
+        if (servers == null || servers.isEmpty()) {
+            throw new IllegalArgumentException("Missing required option: '--server=URL' (or $TETHER_AGENT_SERVER): "
+                    + "the URL of the Tether server, e.g. --server https://tether.example.com");
+        }
         Path state = stateDir != null ? stateDir : defaultStateDir();
         // Checked before enrolling, so a bad URL is reported before the token is sent anywhere.
         AgentConfig.checkServers(servers, insecure);
@@ -237,7 +244,8 @@ final class AgentCommand implements Callable<Integer> {
         }
     }
 
-    private static Path defaultStateDir() {
+    /** Where the agent keeps its state when --state-dir is not given. */
+    static Path defaultStateDir() {
         if ("root".equals(System.getProperty("user.name"))) {
             return Path.of("/var/lib/tether-agent");
         }

@@ -135,8 +135,12 @@ final class FlagDefaults implements IDefaultValueProvider {
         } catch (IOException e) {
             throw new ConfigFileException("cannot read config file " + configFile + ": " + e.getMessage());
         }
+        // A subcommand (tether agent status) reads the same file as its command: the command's flags are known.
         Set<String> known = new TreeSet<>();
-        command.options().stream().filter(FlagDefaults::configurable).forEach(o -> known.add(o.longestName()));
+        for (CommandSpec c = command; c != null && c.defaultValueProvider() == this; c = c.parent()) {
+            command = c;
+            c.options().stream().filter(FlagDefaults::configurable).forEach(o -> known.add(o.longestName()));
+        }
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {

@@ -73,6 +73,7 @@ public final class ConnectionManager implements AutoCloseable {
     private final Receiver receiver;
     private final ShellTraffic shells;
     private final HostMetrics metrics;
+    private final LinkStatus link;
     private final Clock clock;
     private final Retries retries;
     private final HttpClient client;
@@ -100,10 +101,11 @@ public final class ConnectionManager implements AutoCloseable {
      * @param configVersion the applied configuration version, read for each Hello
      * @param capabilities what the agent can do, read for each Hello
      * @param shells the shell sessions, which outlive connections; their ids are in each Hello
+     * @param link told when a session begins and when a session or an attempt ends
      */
     public ConnectionManager(AgentConfig config, AgentIdentity identity, ReliableChannel channel,
             LongSupplier configVersion, Supplier<List<String>> capabilities, Receiver receiver, ShellTraffic shells,
-            HostMetrics metrics, Clock clock, RandomGenerator random) {
+            HostMetrics metrics, LinkStatus link, Clock clock, RandomGenerator random) {
         this.identity = identity;
         this.channel = channel;
         this.configVersion = configVersion;
@@ -111,6 +113,7 @@ public final class ConnectionManager implements AutoCloseable {
         this.receiver = receiver;
         this.shells = shells;
         this.metrics = metrics;
+        this.link = link;
         this.clock = clock;
         this.servers = ServerRotation.shuffled(config.connectUris(), random);
         this.target = servers.peek();
@@ -204,6 +207,7 @@ public final class ConnectionManager implements AutoCloseable {
                 log.error("unexpected failure in the connection loop", e);
                 end = new SessionEnd.Failed("unexpected error: " + e);
             }
+            link.ended(target, stopped() ? null : summary(end, target), clock.millis());
             if (stopped() || end instanceof SessionEnd.Stopped) {
                 break;
             }
@@ -343,6 +347,21 @@ public final class ConnectionManager implements AutoCloseable {
         return delay;
     }
 
+    /** One line on how a session or an attempt ended, kept for {@code tether agent status}; null: stopping. */
+    static String summary(SessionEnd end, URI target) {
+        return switch (end) {
+            case SessionEnd.Rejected rejected -> "the server refused the upgrade with HTTP " + rejected.status()
+                    + hint(rejected.status())
+                    + (rejected.retryAfter() == null ? "" : " (retry after " + readable(rejected.retryAfter()) + ")");
+            case SessionEnd.Failed failed -> "connection to " + target + " failed: " + failed.reason();
+            case SessionEnd.Closed closed -> "the server closed the connection (close " + closed.code()
+                    + (closed.reason() == null || closed.reason().isEmpty() ? "" : " '" + closed.reason() + "'") + ")";
+            case SessionEnd.GoAway goAway -> "the server asked this agent to reconnect"
+                    + (goAway.reason().isEmpty() ? "" : " (" + goAway.reason() + ")");
+            case SessionEnd.Stopped stopped -> null;
+        };
+    }
+
     /** " to URL" naming the server dialed next, when there is more than one; else nothing. */
     private String nextServer() {
         return servers.size() == 1 ? "" : " to " + servers.peek();
@@ -372,6 +391,7 @@ public final class ConnectionManager implements AutoCloseable {
         @Override
         public void established(Session session, Welcome welcome) {
             unauthorizedLogged = false;
+            link.connected(target, welcome.getSessionId(), clock.millis());
             log.info("connected to {} as agent {}{} (session {}, protocol {})", target, welcome.getAgentId(),
                     welcome.getAgentName().isEmpty() ? "" : " '" + welcome.getAgentName() + "'",
                     welcome.getSessionId(), welcome.getProtocolVersion());

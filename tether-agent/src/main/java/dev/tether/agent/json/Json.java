@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,30 @@ public final class Json {
                 members.put(name, member(parser, json));
             }
             return members;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not well-formed JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The elements of a JSON array, one level deep, as {@link #members(String)} gives an object's.
+     *
+     * @throws IllegalArgumentException when {@code json} is not one well-formed JSON array
+     */
+    public static List<Member> elements(String json) {
+        String problem = problem(json);
+        if (problem != null) {
+            throw new IllegalArgumentException("not well-formed JSON: " + problem);
+        }
+        try (JsonParser parser = FACTORY.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_ARRAY) {
+                throw new IllegalArgumentException("not a JSON array");
+            }
+            List<Member> elements = new ArrayList<>();
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+                elements.add(member(parser, json));
+            }
+            return elements;
         } catch (IOException e) {
             throw new IllegalArgumentException("not well-formed JSON: " + e.getMessage(), e);
         }

@@ -23,10 +23,10 @@ import java.util.List;
  * <h2>On-disk format</h2>
  * SQLite 3 in WAL mode with {@code synchronous=FULL}, so a commit is on disk when
  * it returns; file mode 0600 (SQLite gives the {@code -wal} and {@code -shm}
- * files the same mode). {@code PRAGMA user_version} holds the schema version, 4
+ * files the same mode). {@code PRAGMA user_version} holds the schema version, 5
  * (version 1 had no {@code job} table, version 2 no stamps and no host id, version 3
- * no {@code job.start_ticks} and {@code job.boot_id}; opening an older file adds what
- * it lacks):
+ * no {@code job.start_ticks} and {@code job.boot_id}, version 4 not the connection's
+ * history of {@link LinkJournal}; opening an older file adds what it lacks):
  * <pre>
  * agent  (id                 INTEGER PRIMARY KEY CHECK (id = 1), -- exactly one row
  *         agent_id           TEXT,              -- from the last Welcome; NULL before the first
@@ -39,7 +39,8 @@ import java.util.List;
  *         applied_server_stamp INTEGER NOT NULL, -- the stamp of the payload at applied_server_seq, 0: unknown
  *         acked_seq          INTEGER NOT NULL,  -- highest agent-to-server seq the server acknowledged
  *         acked_stamp        INTEGER NOT NULL,  -- that payload's stamp, 0: unknown
- *         host_id            TEXT)              -- the machine this state belongs to; NULL until first checked
+ *         host_id            TEXT,              -- the machine this state belongs to; NULL until first checked
+ *         server_url, connected_ms, disconnected_ms) -- the last session, see {@link LinkJournal}
  * outbox (seq                INTEGER PRIMARY KEY,
  *         envelope           BLOB NOT NULL,     -- a protobuf Envelope, seq and stamp set, ack and ts_ms unset
  *         stamp              INTEGER NOT NULL)  -- the envelope's stamp (random, non-zero; 0: stored by schema 2)
@@ -47,6 +48,7 @@ import java.util.List;
  *         boot_id            TEXT NOT NULL,
  *         agent_version      TEXT NOT NULL)
  * job    (...)                                  -- the jobs this agent accepted, see {@link JobStore}
+ * link_error (...)                              -- why the last connections ended, see {@link LinkJournal}
  * </pre>
  * The applied seq is only ever written in the same transaction as the effect of
  * the payload it numbers; an outbox row is written before its payload is sent and
@@ -64,7 +66,7 @@ public final class StateStore implements AutoCloseable {
     public static final String DATABASE_FILE = "agent.db";
     public static final String LOCK_FILE = "agent.lock";
 
-    private static final int SCHEMA_VERSION = 4;
+    static final int SCHEMA_VERSION = 5;
     private static final int BOOTS_KEPT = 20;
 
     private final Path stateDir;
@@ -73,6 +75,7 @@ public final class StateStore implements AutoCloseable {
     private final FileLock instanceLock;
     private final SqliteOutbox outbox;
     private final JobStore jobs;
+    private final LinkJournal link;
     private final AppliedSeq applied = new AppliedSeq();
 
     private StateStore(Path stateDir, Database database, FileChannel lockChannel, FileLock instanceLock) {
@@ -82,6 +85,7 @@ public final class StateStore implements AutoCloseable {
         this.instanceLock = instanceLock;
         this.outbox = new SqliteOutbox(database);
         this.jobs = new JobStore(database, outbox, applied);
+        this.link = new LinkJournal(database);
     }
 
     /**
@@ -166,6 +170,9 @@ public final class StateStore implements AutoCloseable {
             if (version < 4) {
                 JobStore.addSpawnColumns(c);
             }
+            if (version < 5) {
+                LinkJournal.addVersion5(c);
+            }
             try (Statement s = c.createStatement()) {
                 s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
             }
@@ -217,16 +224,28 @@ public final class StateStore implements AutoCloseable {
         return jobs;
     }
 
+    /** The connection's history, kept for {@code tether agent status}. */
+    public LinkJournal link() {
+        return link;
+    }
+
     public StoredState state() {
-        return database.read("read the agent state", c -> {
-            try (Statement s = c.createStatement();
-                    ResultSet r = s.executeQuery("SELECT agent_id, agent_name, session_id, config_version, "
-                            + "config_json, applied_server_seq, applied_server_stamp FROM agent WHERE id = 1")) {
-                r.next();
-                return new StoredState(r.getString(1), r.getString(2), r.getString(3), r.getLong(4),
-                        r.getString(5), r.getLong(6), r.getLong(7));
-            }
-        });
+        return database.read("read the agent state", StateStore::readState);
+    }
+
+    static StoredState readState(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT agent_id, agent_name, session_id, config_version, "
+                        + "config_json, applied_server_seq, applied_server_stamp FROM agent WHERE id = 1")) {
+            r.next();
+            return new StoredState(r.getString(1), r.getString(2), r.getString(3), r.getLong(4),
+                    r.getString(5), r.getLong(6), r.getLong(7));
+        }
+    }
+
+    /** What the state says now, for {@code tether agent status}. */
+    public StateSnapshot snapshot() {
+        return database.read("read the agent state", StateSnapshot::read);
     }
 
     /** Records who the server says this agent is, from a Welcome. */

@@ -90,7 +90,8 @@ class ConnectionManagerTest {
         ReliableChannel channel = ReliableChannel.create(store.outbox(), store.state().appliedServerSeq());
         manager = new ConnectionManager(server.agentConfig(stateDir).build(),
                 AgentIdentity.detect("test", "boot-1", Map.of()), channel, configVersion, List::of, receiver,
-                new QueuedShellTraffic(), new HostMetrics(stateDir), Clock.systemUTC(), new SplittableRandom(1));
+                new QueuedShellTraffic(), new HostMetrics(stateDir), new LinkStatus(LinkStatus.Journal.NONE, 0),
+                Clock.systemUTC(), new SplittableRandom(1));
         manager.start();
     }
 

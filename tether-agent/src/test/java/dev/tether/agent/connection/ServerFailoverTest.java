@@ -129,6 +129,7 @@ class ServerFailoverTest {
         ReliableChannel channel = ReliableChannel.create(store.outbox(), store.state().appliedServerSeq());
         manager = new ConnectionManager(config, AgentIdentity.detect("test", "boot-1", Map.of()), channel, () -> 0,
                 List::of, new IgnoringReceiver(), new QueuedShellTraffic(), new HostMetrics(stateDir),
+                new LinkStatus(LinkStatus.Journal.NONE, 0),
                 Clock.systemUTC(), new SplittableRandom(GIVEN_ORDER_SEED));
         manager.start();
     }
