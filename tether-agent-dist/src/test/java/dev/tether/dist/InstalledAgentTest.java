@@ -76,10 +76,25 @@ class InstalledAgentTest {
                 assertThat(server.text("/api/v1/commands/" + command + "/output")).contains("from-42");
 
                 assertThat(shell(server, "PATH=/usr/bin:/bin; stty size; exit 3")).isEqualTo(new ShellEnd("24 80", 3));
+
+                Commands.Result status = installed(root, "", "status");
+                status.assertExit(0);
+                assertThat(status.out()).contains("dist-agent (id ", "running       yes, pid " + agent.pid(),
+                        "connected     yes, to ", "outbox        empty");
+                installed(root, "", "emit", "hook.ran", "{\"step\":1}").assertExit(0);
+                installed(root, "{\"step\":2}", "emit", "hook.ran", "-").assertExit(0);
+                await().atMost(Duration.ofSeconds(30)).until(() -> server.text(
+                        "/api/v1/agents/dist-agent/events?type=hook.ran").split("\"step\"").length - 1 == 2);
             } finally {
                 agent.destroy();
                 assertThat(agent.waitFor(20, TimeUnit.SECONDS)).as("the agent stops on SIGTERM").isTrue();
             }
+            Commands.Result stopped = installed(root, "", "status");
+            stopped.assertExit(4);
+            assertThat(stopped.out()).contains("running       no (last run: version " + AgentPackage.VERSION);
+            Commands.Result notRunning = installed(root, "", "emit", "hook.ran", "{}");
+            notRunning.assertExit(1);
+            assertThat(notRunning.err()).contains("the agent is not running", "not stored");
             List<String> log = Files.readAllLines(dir.resolve("agent.log"));
             assertThat(log).as("the agent's log, one JSON object a line (TETHER_LOG_FORMAT=json)").isNotEmpty()
                     .allSatisfy(line -> assertThat(Json.members(line)).containsKeys("time", "level", "message"));
@@ -187,6 +202,16 @@ class InstalledAgentTest {
         builder.environment().put("HOME", dir.toString());
         builder.environment().put("TETHER_LOG_FORMAT", "json");
         return builder.start();
+    }
+
+    /** Runs the installed launcher's {@code args} (status, emit) on its own runtime, with no JDK on the PATH. */
+    private Commands.Result installed(Path root, String input, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                root.resolve("opt/tether-agent/bin/tether-agent").toString()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--state-dir", root.resolve("var/lib/tether-agent").toString()));
+        return Commands.run(command, Map.of("-", "", "PATH", dir.resolve("path-without-java").toString(),
+                "HOME", dir.toString()), input, Duration.ofSeconds(60));
     }
 
     private Map<String, Json.Member> awaitOnline(TetherServer server, Process agent) throws IOException {

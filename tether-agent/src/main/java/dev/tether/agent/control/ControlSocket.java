@@ -115,6 +115,10 @@ public final class ControlSocket implements AutoCloseable {
                 answer = answer(exchange);
             } catch (Refused e) {
                 answer = error(e.getMessage());
+            } catch (RuntimeException | Error e) {
+                // The socket goes on serving: one failed request must not leave the operator without status.
+                log.error("a control request failed", e);
+                answer = error("the agent failed to answer: " + e);
             }
             exchange.write(ControlProtocol.line(answer));
         }

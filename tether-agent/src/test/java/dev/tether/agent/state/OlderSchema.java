@@ -17,10 +17,16 @@ final class OlderSchema {
     private OlderSchema() {
     }
 
-    /** Rewrites {@code stateDir}'s database (closed) to schema {@code version} (1 to 3). */
+    /** Rewrites {@code stateDir}'s database (closed) to schema {@code version} (1 to 4). */
     static void downgrade(Path stateDir, int version) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + stateDir.resolve(StateStore.DATABASE_FILE));
                 Statement s = c.createStatement()) {
+            if (version < 5) {
+                for (String column : List.of("server_url", "connected_ms", "disconnected_ms")) {
+                    s.executeUpdate("ALTER TABLE agent DROP COLUMN " + column);
+                }
+                s.executeUpdate("DROP TABLE link_error");
+            }
             if (version < 4) {
                 for (String column : List.of("start_ticks", "boot_id", "spawn_token")) {
                     s.executeUpdate("ALTER TABLE job DROP COLUMN " + column);
