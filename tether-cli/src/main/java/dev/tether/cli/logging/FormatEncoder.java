@@ -6,13 +6,13 @@ import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.EncoderBase;
 
 /**
- * The encoder of the shipped logback.xml: the human {@code pattern} for the format {@code text}, one JSON object
+ * The encoder of the shipped configuration ({@link TetherLogConfigurator}): the human {@code pattern} for the format {@code text}, one JSON object
  * a line ({@link JsonLogEncoder}) for {@code json}. One appender with this encoder, rather than an appender per
  * format picked by name, because logback reports an appender nobody references on the console at every start.
  * A format it does not know is reported as a logback error and falls back to text ({@link LogSettings} refuses
  * such a value before logging starts).
  *
- * <p>Configured, then started, by logback; thread safe once started (as its delegate is).
+ * <p>Configured, then started, by the configurator; thread safe once started (as its delegate is).
  */
 public final class FormatEncoder extends EncoderBase<ILoggingEvent> {
 

@@ -8,14 +8,14 @@ import java.util.Properties;
 
 /**
  * The logging settings taken from the environment, checked before anything logs (the configuration itself is
- * {@code logback.xml}, which reads them):
+ * {@link TetherLogConfigurator}, which reads them):
  * <ul>
  *   <li>{@value #FORMAT_ENV}: {@code text} (the default, for people) or {@code json} (one object a line,
- *       {@link JsonLogEncoder}), the format of logback.xml's {@link FormatEncoder};</li>
+ *       {@link JsonLogEncoder}), the format of the {@link FormatEncoder};</li>
  *   <li>{@value #LEVEL_ENV}: the level of Tether's own loggers, {@code info} by default (any case; logback
  *       itself would take a misspelt level for {@code debug} without a word);</li>
  *   <li>{@value #ACCESS_ENV}: {@code on} (the default) or {@code off}, the server's access log (the logger
- *       {@code tether.access}), passed to logback.xml as the level in {@value #ACCESS_LEVEL_PROPERTY}.</li>
+ *       {@code tether.access}), passed to the configuration as the level in {@value #ACCESS_LEVEL_PROPERTY}.</li>
  * </ul>
  * Any other value stops the command with a message naming the valid ones. Every entry point that logs
  * ({@code tether}'s {@code Main}, and any launcher of its own) calls {@link #applyOrExplain} first thing in
@@ -55,7 +55,7 @@ public final class LogSettings {
     }
 
     /**
-     * Checks the variables and sets the system properties logback.xml reads.
+     * Checks the variables and sets the system properties the configuration reads.
      *
      * @throws IllegalArgumentException naming the variable, its value and the values it takes
      */
