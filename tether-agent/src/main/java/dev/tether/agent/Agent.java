@@ -21,6 +21,7 @@ import dev.tether.agent.state.StoredState;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -84,8 +87,8 @@ public final class Agent implements AutoCloseable {
     /** What a restart after a self-update does: exit with {@link #RESTART_EXIT_CODE}; tests replace it. */
     private volatile Runnable restartAction = () -> Runtime.getRuntime().exit(RESTART_EXIT_CODE);
 
-    private Agent(AgentConfig config, StateStore store, ReliableChannel channel, ConfigListeners listeners,
-            AgentIdentity identity, Clock clock) {
+    private Agent(AgentConfig config, HttpClient client, StateStore store, ReliableChannel channel,
+            ConfigListeners listeners, AgentIdentity identity, Clock clock) {
         this.store = store;
         this.channel = channel;
         this.events = new GroupPublisher(channel::publish);
@@ -99,7 +102,7 @@ public final class Agent implements AutoCloseable {
         this.receiver = new AgentReceiver(store, configs, jobs);
         this.shells = ShellRegistry.create(config.shell(), children, store.stateDir());
         this.link = new LinkStatus(journal(store), clock.millis());
-        this.connection = new ConnectionManager(config, identity, channel, () -> store.state().configVersion(),
+        this.connection = new ConnectionManager(config, client, identity, channel, () -> store.state().configVersion(),
                 this::capabilities, receiver, shells, metrics, link, clock, new SplittableRandom());
     }
 
@@ -165,7 +168,18 @@ public final class Agent implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         String version = version();
         String bootId = UUID.randomUUID().toString();
-        StateStore store = StateStore.open(config.stateDir());
+        // Built beside the state store's opening: the TLS context parses the trusted certificates (about a tenth
+        // of a second), the store loads SQLite and commits; on two cores the two overlap.
+        CompletableFuture<HttpClient> client = CompletableFuture.supplyAsync(
+                () -> ConnectionManager.httpClient(config),
+                work -> Thread.ofPlatform().daemon().name("tether-tls-init").start(work));
+        StateStore store;
+        try {
+            store = StateStore.open(config.stateDir());
+        } catch (RuntimeException | Error e) {
+            client.thenAccept(HttpClient::shutdownNow);
+            throw e;
+        }
         ConfigListeners listeners = new ConfigListeners();
         Agent agent = null;
         try {
@@ -179,7 +193,7 @@ public final class Agent implements AutoCloseable {
             ReliableChannel channel = ReliableChannel.create(store.outbox(), state.appliedServerSeq(),
                     state.appliedServerStamp());
             channel.publish(AgentEvents.started(version, bootId, clock.millis()));
-            agent = new Agent(config, store, channel, listeners,
+            agent = new Agent(config, built(client), store, channel, listeners,
                     AgentIdentity.detect(version, bootId, config.labels()), clock);
             agent.jobs.endLeftOverJobs();
             beforeConnect.accept(agent);
@@ -196,9 +210,26 @@ public final class Agent implements AutoCloseable {
                 agent.jobs.stop();
                 agent.shells.close();
                 agent.connection.close();
+            } else {
+                client.thenAccept(HttpClient::shutdownNow);
             }
             listeners.close();
             store.close();
+            throw e;
+        }
+    }
+
+    /** The client built in the background, or what building it threw (a CA file that cannot be used). */
+    private static HttpClient built(CompletableFuture<HttpClient> client) {
+        try {
+            return client.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw e;
         }
     }

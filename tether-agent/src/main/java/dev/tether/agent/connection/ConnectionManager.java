@@ -106,6 +106,17 @@ public final class ConnectionManager implements AutoCloseable {
     public ConnectionManager(AgentConfig config, AgentIdentity identity, ReliableChannel channel,
             LongSupplier configVersion, Supplier<List<String>> capabilities, Receiver receiver, ShellTraffic shells,
             HostMetrics metrics, LinkStatus link, Clock clock, RandomGenerator random) {
+        this(config, httpClient(config), identity, channel, configVersion, capabilities, receiver, shells, metrics,
+                link, clock, random);
+    }
+
+    /**
+     * As above, dialing with {@code client} (from {@link #httpClient}, built ahead: making the TLS context reads
+     * and parses the trusted certificates, a good part of the agent's start). The manager owns the client.
+     */
+    public ConnectionManager(AgentConfig config, HttpClient client, AgentIdentity identity, ReliableChannel channel,
+            LongSupplier configVersion, Supplier<List<String>> capabilities, Receiver receiver, ShellTraffic shells,
+            HostMetrics metrics, LinkStatus link, Clock clock, RandomGenerator random) {
         this.identity = identity;
         this.channel = channel;
         this.configVersion = configVersion;
@@ -118,10 +129,15 @@ public final class ConnectionManager implements AutoCloseable {
         this.servers = ServerRotation.shuffled(config.connectUris(), random);
         this.target = servers.peek();
         this.retries = new Retries(config.backoff(), random);
-        this.client = TrustedCa.httpClient(config.caFile()).connectTimeout(Limits.HANDSHAKE_TIMEOUT).build();
+        this.client = client;
         this.dialer = new Dialer(client, config.key(), identity.version());
         this.thread = new Thread(this::loop, "tether-connection");
         this.thread.setDaemon(true);
+    }
+
+    /** The client the manager dials with: trusting {@code config}'s CA file, or the system's roots. */
+    public static HttpClient httpClient(AgentConfig config) {
+        return TrustedCa.httpClient(config.caFile()).connectTimeout(Limits.HANDSHAKE_TIMEOUT).build();
     }
 
     public void start() {
