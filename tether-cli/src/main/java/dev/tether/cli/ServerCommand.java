@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
                 "Without --db it keeps everything in SQLite under --data-dir (zero setup)."})
 final class ServerCommand implements Callable<Integer> {
 
+    /** The admin token to accept (see {@code AdminTokens}); never a flag, so it stays out of {@code ps}. */
+    static final String ADMIN_TOKEN_ENV = "TETHER_ADMIN_TOKEN";
     private static final String DEV_LISTEN = "127.0.0.1:8080";
     private static final Path DEV_DATA_DIR = Path.of("tether-data");
 
@@ -151,7 +153,7 @@ final class ServerCommand implements Callable<Integer> {
                 insecureHttp || dev,
                 dev,
                 heartbeatInterval != null ? heartbeatInterval : defaults.heartbeatInterval(),
-                blankToNull(System.getenv("TETHER_ADMIN_TOKEN")),
+                blankToNull(System.getenv(ADMIN_TOKEN_ENV)),
                 System.out,
                 shellSettings(defaults.shell()),
                 maxHandshakesPerSecond != null ? maxHandshakesPerSecond : defaults.maxHandshakesPerSecond(),

@@ -49,7 +49,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -122,7 +124,7 @@ public final class TetherServer implements AutoCloseable {
             push(resources, SqliteLock.acquire(jdbcUrl));
         }
         String nodeName = config.cluster().nodeName();
-        Database db = push(resources, Database.open(jdbcUrl, config.dbPassword(), dbThreads + KEY_CHECK_THREADS,
+        Database db = push(resources, openDatabase(jdbcUrl, config.dbPassword(), dbThreads + KEY_CHECK_THREADS,
                 ClusterSettings.applicationName(nodeName)));
         DbExecutor executor = push(resources, DbExecutor.create(dbThreads));
         DbExecutor keyChecks = push(resources, DbExecutor.create(KEY_CHECK_THREADS));
@@ -285,12 +287,38 @@ public final class TetherServer implements AutoCloseable {
      * would create it 0644 (less the umask), and gives its -wal and -shm files the database's mode.
      */
     private static void createDataDir(Path dataDir, String jdbcUrl) throws IOException {
-        PrivateFiles.directory(dataDir);
-        if (jdbcUrl == null) {
-            Path sqlite = dataDir.resolve(SQLITE_FILE);
-            PrivateFiles.file(sqlite);
-            PrivateFiles.narrow(Path.of(sqlite + "-wal"), PrivateFiles.FILE);
-            PrivateFiles.narrow(Path.of(sqlite + "-shm"), PrivateFiles.FILE);
+        try {
+            PrivateFiles.directory(dataDir);
+            if (jdbcUrl == null) {
+                Path sqlite = dataDir.resolve(SQLITE_FILE);
+                PrivateFiles.file(sqlite);
+                PrivateFiles.narrow(Path.of(sqlite + "-wal"), PrivateFiles.FILE);
+                PrivateFiles.narrow(Path.of(sqlite + "-shm"), PrivateFiles.FILE);
+            }
+        } catch (FileSystemException e) {
+            // A volume or directory owned by another user, or a read-only mount: say whose it must be.
+            String user = System.getProperty("user.name");
+            throw new IllegalArgumentException("cannot write the data dir " + dataDir.toAbsolutePath() + " as user "
+                    + user + " (" + e.getMessage() + "): make it writable by " + user + " (chown -R " + user + " "
+                    + dataDir.toAbsolutePath() + "), or choose another with --data-dir", e);
+        }
+    }
+
+    /** The database, or an error that says what failed and where to look instead of the pool's stack trace. */
+    private static Database openDatabase(String jdbcUrl, String password, int callers, String applicationName) {
+        try {
+            return Database.open(jdbcUrl, password, callers, applicationName);
+        } catch (RuntimeException e) {
+            String reason = e.getMessage();
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof SQLException sql) {
+                    reason = sql.getMessage();
+                    break;
+                }
+            }
+            throw new IllegalStateException("cannot open the database " + Dialect.redact(jdbcUrl) + ": " + reason
+                    + " (check --db, that the database runs and takes connections from this host, and its password)",
+                    e);
         }
     }
 
