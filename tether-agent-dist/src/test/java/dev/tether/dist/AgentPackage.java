@@ -45,6 +45,14 @@ final class AgentPackage {
                 "build tether-cli first (./mvnw verify builds it before this module)");
     }
 
+    /**
+     * The class data the installed agent maps: the AOT cache when the build's JDK (which made the runtime) is 25
+     * or later, else the class-data archive.
+     */
+    static String classDataFile() {
+        return Runtime.version().feature() >= 25 ? "tether-agent.aot" : "tether-agent.jsa";
+    }
+
     /** Unpacks the tarball into {@code dir}; returns the package's own directory there. */
     static Path unpack(Path dir) throws IOException, InterruptedException {
         Commands.Result tar = Commands.run(List.of("tar", "-xzf", tarball().toString(), "-C", dir.toString()),

@@ -66,8 +66,8 @@ class InstalledAgentTest {
                 assertThat(record.get("reported_labels").text()).contains("\"installed-by\":\"test\"");
                 assertThat(mode(root.resolve("var/lib/tether-agent/agent.key"))).isEqualTo("rw-------");
                 assertThat(Files.readString(Path.of("/proc/" + agent.pid() + "/maps")))
-                        .as("the shipped class-data archive is mapped (it matches the installed jar)")
-                        .contains(root.resolve("opt/tether-agent/lib/tether-agent.jsa").toString());
+                        .as("the shipped AOT cache or class-data archive is mapped (it matches the installed jar)")
+                        .contains(root.resolve("opt/tether-agent/lib/" + AgentPackage.classDataFile()).toString());
 
                 String command = server.post("/api/v1/commands", Map.of("agents", List.of("dist-agent"),
                         "argv", List.of("/bin/sh", "-c", "echo from-$((6 * 7))"))).get("id").text();

@@ -53,7 +53,10 @@ class PackageContentsTest {
     void theTarballRunsOnItsOwnRuntime() throws Exception {
         Path unpacked = AgentPackage.unpack(dir);
         assertThat(unpacked.resolve("bin/tether-agent")).isExecutable();
-        assertThat(unpacked.resolve("lib/tether-agent.jsa")).isNotEmptyFile();
+        assertThat(unpacked.resolve("lib/" + AgentPackage.classDataFile())).isNotEmptyFile();
+        assertThat(Files.getLastModifiedTime(unpacked.resolve("lib/" + AgentPackage.classDataFile())))
+                .as("the class data is not older than the jar, or the launcher would not use it")
+                .isGreaterThanOrEqualTo(Files.getLastModifiedTime(unpacked.resolve("lib/tether-agent.jar")));
         assertThat(Files.readString(unpacked.resolve("VERSION")).strip()).isEqualTo(AgentPackage.VERSION);
         assertThat(unpacked.resolve("LICENSE")).isNotEmptyFile();
 
