@@ -71,6 +71,8 @@ final class AgentEmitCommand implements Callable<Integer> {
         } catch (ControlClient.NotRunning e) {
             return fail(e.getMessage() + "; the event was not stored: start the agent (systemctl start "
                     + "tether-agent) and run this again");
+        } catch (ControlClient.Denied e) {
+            return fail(e.getMessage() + "; nothing was sent");
         } catch (ControlClient.Refused e) {
             return fail("the agent refused the event: " + e.getMessage());
         } catch (IOException e) {

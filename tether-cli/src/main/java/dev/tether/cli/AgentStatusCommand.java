@@ -53,6 +53,8 @@ final class AgentStatusCommand implements Callable<Integer> {
             } catch (StateStoreException stateError) {
                 return fail(stateError.getMessage());
             }
+        } catch (ControlClient.Denied e) {
+            return fail(e.getMessage());
         } catch (ControlClient.Refused | IOException e) {
             return fail("could not ask the agent: " + e.getMessage());
         }

@@ -33,6 +33,13 @@ public final class ControlClient {
         }
     }
 
+    /** This user may not talk to the agent: the state dir or the socket is not theirs. Nothing was sent. */
+    public static final class Denied extends Exception {
+        Denied(String message) {
+            super(message);
+        }
+    }
+
     /** The agent answered with an error. */
     public static final class Refused extends Exception {
         Refused(String message) {
@@ -49,7 +56,7 @@ public final class ControlClient {
     }
 
     /** The running agent's status as JSON (see {@link StatusReport}). */
-    public String status() throws NotRunning, Refused, IOException {
+    public String status() throws NotRunning, Denied, Refused, IOException {
         Map<String, Member> answer = call(Json.object(Map.of("op", ControlProtocol.STATUS)), new byte[0]);
         Member status = answer.get("status");
         if (status == null || status.kind() != Member.Kind.OBJECT) {
@@ -64,7 +71,7 @@ public final class ControlClient {
      *
      * @throws Refused when the agent refused it (a bad type, malformed JSON, too large); it stored nothing
      */
-    public void emit(String type, byte[] json) throws NotRunning, Refused, IOException {
+    public void emit(String type, byte[] json) throws NotRunning, Denied, Refused, IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("op", ControlProtocol.EMIT);
         header.put("type", type);
@@ -72,7 +79,12 @@ public final class ControlClient {
         call(Json.object(header), json);
     }
 
-    private Map<String, Member> call(String header, byte[] body) throws NotRunning, Refused, IOException {
+    private Map<String, Member> call(String header, byte[] body) throws NotRunning, Denied, Refused, IOException {
+        Path stateDir = socket.getParent();
+        if (Files.isDirectory(stateDir) && !Files.isExecutable(stateDir)) {
+            throw new Denied("cannot reach the agent in " + stateDir + ": permission denied; run this as the "
+                    + "agent's user or as root (sudo -u tether tether-agent ...)");
+        }
         if (!Files.exists(socket)) {
             throw new NotRunning("the agent is not running: there is no control socket " + socket);
         }
@@ -91,6 +103,9 @@ public final class ControlClient {
             Throwable cause = e.getCause();
             if (cause instanceof NotRunning notRunning) {
                 throw notRunning;
+            }
+            if (cause instanceof Denied denied) {
+                throw denied;
             }
             if (cause instanceof IOException io) {
                 throw io;
@@ -111,14 +126,14 @@ public final class ControlClient {
         return answer;
     }
 
-    private String exchange(String header, byte[] body) throws IOException, NotRunning {
+    private String exchange(String header, byte[] body) throws IOException, NotRunning, Denied {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
             } catch (SocketException e) {
                 String reason = String.valueOf(e.getMessage());
                 if (reason.contains("ermission denied")) {
-                    throw new IOException("cannot connect to " + socket + ": permission denied; run this as the "
+                    throw new Denied("cannot connect to " + socket + ": permission denied; run this as the "
                             + "agent's user or as root (sudo -u tether tether-agent ...)");
                 }
                 throw new NotRunning("the agent is not running: nothing answers on " + socket + " (" + reason + ")");

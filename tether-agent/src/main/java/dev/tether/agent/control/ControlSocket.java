@@ -132,7 +132,8 @@ public final class ControlSocket implements AutoCloseable {
             if (user.equals(owner) || user.equals("root") || user.equals("0")) {
                 return null;
             }
-            return "user " + user + " may not use this agent's control socket: run as " + owner + " or root";
+            return "user " + user + " may not use this agent's control socket: run as "
+                    + (owner.equals("root") ? "root" : owner + " or root");
         } catch (IOException | UnsupportedOperationException e) {
             return null;
         }

@@ -52,6 +52,10 @@ public record StateSnapshot(StoredState state, long outboxDepth, Pending oldestP
             throw new StateStoreException("no agent state in " + stateDir + ": it is not a directory; pass the "
                     + "agent's --state-dir (the installed agent's is /var/lib/tether-agent)");
         }
+        if (!Files.isReadable(stateDir) || !Files.isExecutable(stateDir)) {
+            throw new StateStoreException("cannot read " + stateDir + ": permission denied; run this as the agent's "
+                    + "user or as root (sudo -u tether tether-agent status)");
+        }
         if (!Files.exists(file)) {
             throw new StateStoreException("no agent state in " + stateDir + " (no " + StateStore.DATABASE_FILE
                     + "): has an agent ever run with this --state-dir?");
