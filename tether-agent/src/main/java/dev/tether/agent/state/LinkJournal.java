@@ -14,7 +14,7 @@ import java.util.List;
  * the agent is stopped; the running agent reports it too. Each write is one small transaction, made only when
  * a session begins or ends (at most once per reconnect delay).
  *
- * <p>Schema 5:
+ * <p>Added to a schema-4 file without raising its version (an agent of before it ignores it):
  * <pre>
  * agent.server_url      TEXT     -- the server of the last session
  * agent.connected_ms    INTEGER  -- when it began; NULL before the first
@@ -43,7 +43,16 @@ public final class LinkJournal {
         this.database = database;
     }
 
-    static void addVersion5(Connection c) throws SQLException {
+    /** Whether the file has the history (an agent of before it did not add it). */
+    static boolean present(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(
+                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'link_error'")) {
+            return r.next();
+        }
+    }
+
+    static void addTables(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.executeUpdate("ALTER TABLE agent ADD COLUMN server_url TEXT");
             s.executeUpdate("ALTER TABLE agent ADD COLUMN connected_ms INTEGER");

@@ -20,7 +20,7 @@ import java.util.Locale;
  * @param state the agent row
  * @param outboxDepth payloads stored and not yet acknowledged by the server
  * @param oldestPending the oldest of them, null when there is none
- * @param link the connection's history; empty when the state was written by an agent before schema 5
+ * @param link the connection's history; empty when the state was written by an agent from before it
  * @param boots the last process starts, newest first
  */
 public record StateSnapshot(StoredState state, long outboxDepth, Pending oldestPending, LinkJournal.Link link,
@@ -83,7 +83,7 @@ public record StateSnapshot(StoredState state, long outboxDepth, Pending oldestP
         StoredState state = StateStore.readState(c);
         long depth = Database.queryLong(c, "SELECT COUNT(*) FROM outbox");
         return new StateSnapshot(state, depth, oldestPending(c),
-                version >= 5 ? LinkJournal.read(c) : LinkJournal.Link.NONE, boots(c));
+                LinkJournal.present(c) ? LinkJournal.read(c) : LinkJournal.Link.NONE, boots(c));
     }
 
     private static Pending oldestPending(Connection c) throws SQLException {

@@ -23,10 +23,13 @@ import java.util.List;
  * <h2>On-disk format</h2>
  * SQLite 3 in WAL mode with {@code synchronous=FULL}, so a commit is on disk when
  * it returns; file mode 0600 (SQLite gives the {@code -wal} and {@code -shm}
- * files the same mode). {@code PRAGMA user_version} holds the schema version, 5
- * (version 1 had no {@code job} table, version 2 no stamps and no host id, version 3
- * no {@code job.start_ticks} and {@code job.boot_id}, version 4 not the connection's
- * history of {@link LinkJournal}; opening an older file adds what it lacks):
+ * files the same mode). {@code PRAGMA user_version} holds the schema version, 4: the
+ * oldest schema an agent must know to use the file (version 1 had no {@code job} table,
+ * version 2 no stamps and no host id, version 3 no {@code job.start_ticks} and
+ * {@code job.boot_id}; opening an older file adds what it lacks). What an agent of the
+ * same version can ignore is added without raising it (the connection's history of
+ * {@link LinkJournal}), so an agent rolled back after a self-update opens its successor's
+ * state:
  * <pre>
  * agent  (id                 INTEGER PRIMARY KEY CHECK (id = 1), -- exactly one row
  *         agent_id           TEXT,              -- from the last Welcome; NULL before the first
@@ -66,7 +69,12 @@ public final class StateStore implements AutoCloseable {
     public static final String DATABASE_FILE = "agent.db";
     public static final String LOCK_FILE = "agent.lock";
 
-    static final int SCHEMA_VERSION = 5;
+    /**
+     * The oldest schema an agent must know to use this file. Changes an older agent can live with (a table or a
+     * column it does not read) are added without raising it, so that an agent rolled back after a self-update
+     * still opens the state its successor wrote; see {@link #addCompatible}.
+     */
+    static final int SCHEMA_VERSION = 4;
     private static final int BOOTS_KEPT = 20;
 
     private final Path stateDir;
@@ -155,6 +163,7 @@ public final class StateStore implements AutoCloseable {
                     + ", this agent knows " + SCHEMA_VERSION + "); upgrade this agent");
         }
         if (version == SCHEMA_VERSION) {
+            addCompatible();
             return;
         }
         database.write("migrate the schema from version " + version + " to " + SCHEMA_VERSION, c -> {
@@ -170,14 +179,25 @@ public final class StateStore implements AutoCloseable {
             if (version < 4) {
                 JobStore.addSpawnColumns(c);
             }
-            if (version < 5) {
-                LinkJournal.addVersion5(c);
-            }
             try (Statement s = c.createStatement()) {
                 s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             return null;
         });
+        addCompatible();
+    }
+
+    /**
+     * Adds what an older agent of the same {@link #SCHEMA_VERSION} can live with, when it is missing: the
+     * connection's history of {@link LinkJournal} (an agent of before it ignores it).
+     */
+    private void addCompatible() {
+        if (!database.read("look for the connection's history", LinkJournal::present)) {
+            database.write("add the connection's history", c -> {
+                LinkJournal.addTables(c);
+                return null;
+            });
+        }
     }
 
     private static void createVersion1(Connection c) throws SQLException {

@@ -21,12 +21,11 @@ final class OlderSchema {
     static void downgrade(Path stateDir, int version) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + stateDir.resolve(StateStore.DATABASE_FILE));
                 Statement s = c.createStatement()) {
-            if (version < 5) {
-                for (String column : List.of("server_url", "connected_ms", "disconnected_ms")) {
-                    s.executeUpdate("ALTER TABLE agent DROP COLUMN " + column);
-                }
-                s.executeUpdate("DROP TABLE link_error");
+            // The connection's history came after version 4 without raising it: every older file lacks it.
+            for (String column : List.of("server_url", "connected_ms", "disconnected_ms")) {
+                s.executeUpdate("ALTER TABLE agent DROP COLUMN " + column);
             }
+            s.executeUpdate("DROP TABLE link_error");
             if (version < 4) {
                 for (String column : List.of("start_ticks", "boot_id", "spawn_token")) {
                     s.executeUpdate("ALTER TABLE job DROP COLUMN " + column);

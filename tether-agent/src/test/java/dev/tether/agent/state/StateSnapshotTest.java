@@ -91,6 +91,31 @@ class StateSnapshotTest {
         }
     }
 
+    /**
+     * The history is added without raising the schema version: an agent rolled back after a self-update (one that
+     * knows schema 4 and refuses anything higher) must still open the state its successor wrote.
+     */
+    @Test
+    void theHistoryIsAddedToASchema4FileWithoutRaisingItsVersion() throws Exception {
+        StateStore.open(temp).close();
+        assertThat(userVersion()).isEqualTo(4);
+        OlderSchema.downgrade(temp, 4);
+
+        try (StateStore store = StateStore.open(temp)) {
+            store.link().connected("wss://a", 100);
+        }
+
+        assertThat(userVersion()).as("an agent that knows schema 4 still opens it").isEqualTo(4);
+        assertThat(StateSnapshot.read(temp).link().server()).isEqualTo("wss://a");
+    }
+
+    private int userVersion() throws Exception {
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + temp.resolve("agent.db"));
+                var s = c.createStatement(); var r = s.executeQuery("PRAGMA user_version")) {
+            return r.getInt(1);
+        }
+    }
+
     @Test
     void noStateANewerStateOrAnUnreadableOneIsExplained() throws Exception {
         assertThatThrownBy(() -> StateSnapshot.read(temp.resolve("nowhere")))
