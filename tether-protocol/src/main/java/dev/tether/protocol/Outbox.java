@@ -33,7 +33,9 @@ public interface Outbox {
 
     /**
      * Deletes every envelope with {@code seq <= upToSeq} and, when {@code upToSeq} is above the acknowledged
-     * point, makes it the acknowledged point (with the stamp of its payload). Idempotent.
+     * point, makes it the acknowledged point (with the stamp of its payload). Idempotent. Unlike
+     * {@link #append}, it need not be durable when it returns: an acknowledgement lost in a crash only sends
+     * those payloads again, and the peer, which applied them, drops them as duplicates.
      */
     void acknowledge(long upToSeq);
 

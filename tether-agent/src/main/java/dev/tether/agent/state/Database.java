@@ -83,6 +83,21 @@ final class Database implements AutoCloseable {
      * fails, the work ({@code Error}s included), the {@code BEGIN} (the lock is busy) or the {@code COMMIT}.
      */
     <T> T write(String what, Work<T> work) {
+        return write(what, work, true);
+    }
+
+    /**
+     * Runs {@code work} in one transaction that is committed without waiting for the disk
+     * ({@code synchronous=NORMAL} for this transaction only): a crash or power loss may undo it, never half of
+     * it, and the next durable commit makes it durable too (the WAL is synced as a whole). For writes whose
+     * loss only repeats work, such as deleting payloads the peer acknowledged: a lost delete replays them and
+     * the peer drops them as duplicates.
+     */
+    <T> T writeLazily(String what, Work<T> work) {
+        return write(what, work, false);
+    }
+
+    private <T> T write(String what, Work<T> work, boolean durable) {
         lock.lock();
         try {
             if (writing) {
@@ -92,6 +107,9 @@ final class Database implements AutoCloseable {
             T result;
             writing = true;
             try {
+                if (!durable) {
+                    execute(c, "PRAGMA synchronous = NORMAL");
+                }
                 execute(c, "BEGIN IMMEDIATE");
                 result = work.run(c);
                 execute(c, "COMMIT");
@@ -103,6 +121,9 @@ final class Database implements AutoCloseable {
                 throw e;
             } finally {
                 writing = false;
+                if (!durable) {
+                    restoreFullSync(c);
+                }
             }
             return result;
         } catch (SQLException e) {
@@ -110,6 +131,26 @@ final class Database implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Back to {@code synchronous=FULL} after a lazy write. When even that fails the connection is dropped: a
+     * fresh one starts in FULL, and no later durable write may run on one left in NORMAL.
+     */
+    private void restoreFullSync(Connection c) {
+        if (connection != c) {
+            return;
+        }
+        try {
+            execute(c, "PRAGMA synchronous = FULL");
+        } catch (SQLException | RuntimeException | Error e) {
+            drop(c);
+        }
+    }
+
+    /** The connection's {@code synchronous} setting: 2 is FULL (tests). */
+    int synchronousMode() {
+        return read("read the sync mode", c -> Database.queryLong(c, "PRAGMA synchronous").intValue());
     }
 
     /** Runs {@code work} outside an explicit transaction (each statement is its own). */

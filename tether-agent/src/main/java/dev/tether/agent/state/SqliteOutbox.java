@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The agent's {@link Outbox}: the {@code outbox} table of {@code agent.db}, with
  * the seq counter in {@code agent.last_seq} and the acknowledged point in
  * {@code agent.acked_seq}/{@code acked_stamp} (see {@link StateStore} for the
- * format). A row's stamp is both in its envelope and in {@code outbox.stamp}. Every method is one SQLite transaction and durable when it returns;
- * an append of many envelopes is one transaction. Thread safe (through the
+ * format). A row's stamp is both in its envelope and in {@code outbox.stamp}. Every method is one SQLite
+ * transaction, durable when it returns except {@link #acknowledge} (see there); an append of many envelopes is
+ * one transaction. Thread safe (through the
  * store's lock).
  */
 public final class SqliteOutbox implements Outbox {
@@ -110,13 +111,16 @@ public final class SqliteOutbox implements Outbox {
         }
     }
 
+    /** Committed without waiting for the disk: see {@link Database#writeLazily}. */
     @Override
     public void acknowledge(long upToSeq) {
         // Most acks repeat what is already deleted: skip the fsync of an empty transaction.
         if (firstPendingSeq() > upToSeq) {
             return;
         }
-        database.write("delete acknowledged payloads up to seq " + upToSeq, c -> {
+        // Not synced: a delete lost in a crash only sends those payloads again, and the peer, which applied
+        // them, drops them as duplicates. A synced delete was an fsync per ack, taken between the publishers'.
+        database.writeLazily("delete acknowledged payloads up to seq " + upToSeq, c -> {
             try (PreparedStatement s = c.prepareStatement("UPDATE agent SET acked_seq = ?, acked_stamp = "
                     + "(SELECT stamp FROM outbox WHERE seq = ?) WHERE id = 1 AND acked_seq < ? "
                     + "AND EXISTS (SELECT 1 FROM outbox WHERE seq = ?)")) {

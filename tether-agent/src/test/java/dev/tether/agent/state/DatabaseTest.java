@@ -82,6 +82,39 @@ class DatabaseTest {
     }
 
     @Test
+    void aLazyWriteCommitsAndEveryLaterWriteIsSyncedAgain() {
+        assertThat(db.synchronousMode()).as("FULL").isEqualTo(2);
+
+        db.writeLazily("insert 1", c -> insert(c, 1));
+
+        assertThat(logged()).containsExactly(1);
+        assertThat(db.synchronousMode()).as("FULL again after the lazy write").isEqualTo(2);
+    }
+
+    @Test
+    void aLazyWriteThatFailsAnyWayCommitsNothingAndLeavesTheConnectionSynced() throws SQLException {
+        assertThatThrownBy(() -> db.writeLazily("fail hard", c -> {
+            insert(c, 1);
+            throw new StackOverflowError("thrown by the test after writing");
+        })).isInstanceOf(StackOverflowError.class);
+        assertThat(db.synchronousMode()).isEqualTo(2);
+
+        try (Connection holder = DriverManager.getConnection("jdbc:sqlite:" + file())) {
+            try (Statement begin = holder.createStatement()) {
+                begin.execute("BEGIN IMMEDIATE");
+            }
+            assertThatThrownBy(() -> db.writeLazily("insert 2", c -> insert(c, 2)))
+                    .isInstanceOf(StateStoreException.class).hasMessageContaining("locked");
+            try (Statement rollback = holder.createStatement()) {
+                rollback.execute("ROLLBACK");
+            }
+        }
+
+        assertThat(logged()).isEmpty();
+        assertThat(db.synchronousMode()).as("a failed BEGIN must not leave the connection unsynced").isEqualTo(2);
+    }
+
+    @Test
     void aWriteInsideAWriteIsRefusedAndTheOuterOneRollsBack() {
         assertThatThrownBy(() -> db.write("outer", c -> {
             insert(c, 1);
