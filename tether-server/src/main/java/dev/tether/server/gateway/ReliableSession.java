@@ -319,8 +319,16 @@ final class ReliableSession {
     private void sendOutbound() {
         while (true) {
             if (connection.writeQueueFull()) {
-                writeBlockedSince = System.nanoTime() | 1;
+                if (writeBlockedSince == 0) {
+                    // Since the first time: a wake-up while blocked must not restart the write timeout.
+                    writeBlockedSince = System.nanoTime() | 1;
+                    services.hub().writesBlocked(connection);
+                }
                 return;
+            }
+            if (writeBlockedSince != 0) {
+                // The drain came between the check and the mark above: writes flow.
+                writeBlockedSince = 0;
             }
             List<Envelope> batch = channel.nextBatch(SEND_BATCH);
             if (batch.isEmpty()) {

@@ -21,10 +21,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One live connection per agent: {@link #register} replaces an older one,
  * which is closed with {@link CloseCodes#REPLACED}. Presence lives in memory.
- * One periodic scan (every {@link #scanPeriod}) closes connections whose
+ * One periodic tick (every {@link #scanPeriod}) closes connections whose
  * handshake is too slow ({@link CloseCodes#HANDSHAKE_TIMEOUT}), whose peer fell
  * silent for {@link Limits#MISSED_HEARTBEATS} intervals ({@link CloseCodes#DEAD_PEER})
- * or whose writes stalled for {@link Limits#WRITE_TIMEOUT}: no timer per connection.
+ * or whose writes stalled for {@link Limits#WRITE_TIMEOUT}: no timer per connection,
+ * and no scan of them all either. A {@link LivenessWheel} visits only the connections
+ * whose deadline falls in the tick, and the few whose writes are blocked
+ * ({@link #writesBlocked}) are looked at every tick.
  * {@code last_seen} goes to the database in batches (see {@link LastSeenFlusher}).
  * Each connection's last heartbeat is sampled into a per-agent hour of history
  * every {@link HeartbeatHistory#SAMPLE_PERIOD} (see {@link HeartbeatHistory}).
@@ -44,8 +47,11 @@ public final class Hub implements AutoCloseable {
     private final Duration handshakeTimeout;
     private final LastSeenFlusher lastSeen;
     private final HeartbeatHistory history = new HeartbeatHistory();
-    /** Every open connection, established or not: what the scan looks at. */
+    /** Every open connection, established or not. */
     private final Set<LiveConnection> connections = ConcurrentHashMap.newKeySet();
+    /** Connections whose writes blocked: checked every tick until they flow again or the timeout closes them. */
+    private final Set<LiveConnection> stalled = ConcurrentHashMap.newKeySet();
+    private final LivenessWheel wheel;
     /** The established connection of each agent connected here. */
     private final Map<String, LiveConnection> live = new ConcurrentHashMap<>();
     /** Agents that connected here before: their next connection is a reconnect. Bounded by the agent count. */
@@ -69,6 +75,8 @@ public final class Hub implements AutoCloseable {
         this.heartbeatInterval = heartbeatInterval;
         this.handshakeTimeout = handshakeTimeout;
         this.lastSeen = new LastSeenFlusher(sessions, dbExecutor);
+        this.wheel = new LivenessWheel(scanPeriod().toNanos(),
+                Math.max(deadAfterNanos(), handshakeTimeout.toNanos()) + scanPeriod().toNanos(), new WheelRules());
         metrics.gaugeConnectedAgents(live::size);
         metrics.gaugeReliablePending("from_agents", this::reportedOutboxDepth);
     }
@@ -124,6 +132,17 @@ public final class Hub implements AutoCloseable {
     /** Watches a connection from its upgrade on (handshake timeout, dead peer). */
     public void track(LiveConnection connection) {
         connections.add(connection);
+        wheel.add(connection);
+    }
+
+    /**
+     * The connection's writes just blocked ({@link LiveConnection#writeBlockedSinceNanos} is set): it is
+     * closed when they stay blocked for {@link Limits#WRITE_TIMEOUT}. Any thread.
+     */
+    public void writesBlocked(LiveConnection connection) {
+        if (connections.contains(connection)) {
+            stalled.add(connection);
+        }
     }
 
     /**
@@ -160,6 +179,7 @@ public final class Hub implements AutoCloseable {
 
     public boolean unregister(LiveConnection connection) {
         connections.remove(connection);
+        stalled.remove(connection);
         if (live.remove(connection.agentId(), connection)) {
             lastSeen.departed(connection.agentId(), connection.lastSeenMillis());
             return true;
@@ -255,37 +275,87 @@ public final class Hub implements AutoCloseable {
         return depth;
     }
 
-    /** One pass of the liveness checks. */
+    /**
+     * One tick of the liveness checks: the connections due by {@code nowNanos}, and those whose writes are
+     * blocked. A visit comes up to one tick after a deadline, so the dead-peer rule takes one tick less than
+     * its intervals: a peer silent since t is closed between t + 3 intervals - 1 tick and t + 3 intervals.
+     */
     void scan(long nowNanos) {
-        // Less one scan period, so a peer silent since t is closed by t + 3 intervals at the latest.
-        long deadAfter = heartbeatInterval.toNanos() * Limits.MISSED_HEARTBEATS - scanPeriod().toNanos();
-        for (LiveConnection connection : connections) {
+        wheel.advance(nowNanos);
+        for (LiveConnection connection : stalled) {
             try {
-                check(connection, nowNanos, deadAfter);
+                if (!connections.contains(connection) || connection.writeBlockedSinceNanos() == 0
+                        || closeIfDead(connection, nowNanos)) {
+                    stalled.remove(connection);
+                }
             } catch (RuntimeException e) {
-                LOG.warn("liveness check of agent {} failed", connection.agentId(), e);
+                LOG.warn("write check of agent {} failed", connection.agentId(), e);
             }
         }
     }
 
-    private void check(LiveConnection connection, long nowNanos, long deadAfterNanos) {
+    private long deadAfterNanos() {
+        return heartbeatInterval.toNanos() * Limits.MISSED_HEARTBEATS - scanPeriod().toNanos();
+    }
+
+    /** @return whether the connection was closed */
+    private boolean closeIfDead(LiveConnection connection, long nowNanos) {
         if (!connection.established()) {
             if (nowNanos - connection.openedNanos() > handshakeTimeout.toNanos()) {
                 connection.close(CloseCodes.HANDSHAKE_TIMEOUT,
                         "no handshake within " + handshakeTimeout.toMillis() + " ms");
+                return true;
             }
-            return;
+            return false;
         }
         long silentNanos = nowNanos - connection.lastFrameNanos();
-        if (silentNanos > deadAfterNanos) {
+        if (silentNanos > deadAfterNanos()) {
             connection.close(CloseCodes.DEAD_PEER, "no frame for " + silentNanos / 1_000_000 + " ms ("
                     + Limits.MISSED_HEARTBEATS + " heartbeat intervals): dead peer");
-            return;
+            return true;
         }
         long blockedSince = connection.writeBlockedSinceNanos();
-        if (blockedSince != 0 && nowNanos - blockedSince > Limits.WRITE_TIMEOUT.toNanos()) {
-            connection.close(CloseCodes.DEAD_PEER, "writes blocked for " + Limits.WRITE_TIMEOUT.toSeconds()
-                    + " s: the agent is not reading");
+        if (blockedSince != 0) {
+            if (nowNanos - blockedSince > Limits.WRITE_TIMEOUT.toNanos()) {
+                connection.close(CloseCodes.DEAD_PEER, "writes blocked for " + Limits.WRITE_TIMEOUT.toSeconds()
+                        + " s: the agent is not reading");
+                return true;
+            }
+            stalled.add(connection);
+        }
+        return false;
+    }
+
+    /** The hub's rules as the wheel applies them. */
+    private final class WheelRules implements LivenessWheel.Rules {
+
+        @Override
+        public boolean watched(LiveConnection connection) {
+            return connections.contains(connection);
+        }
+
+        @Override
+        public boolean closeIfDead(LiveConnection connection, long nowNanos) {
+            try {
+                return Hub.this.closeIfDead(connection, nowNanos);
+            } catch (RuntimeException e) {
+                LOG.warn("liveness check of agent {} failed", connection.agentId(), e);
+                return false;
+            }
+        }
+
+        /**
+         * The dead-peer deadline; for a connection still in its handshake, the earlier of the handshake's and
+         * that one (its last frame can only move later, so the deadline it gets once established is not
+         * earlier than this).
+         */
+        @Override
+        public long dueNanos(LiveConnection connection) {
+            long silentDue = connection.lastFrameNanos() + deadAfterNanos() + 1;
+            if (connection.established()) {
+                return silentDue;
+            }
+            return Math.min(silentDue, connection.openedNanos() + handshakeTimeout.toNanos() + 1);
         }
     }
 

@@ -72,29 +72,70 @@ class HubTest {
         assertThat(hub.presence("p1")).isPresent();
     }
 
-    @Test
-    void handshakeThatTakesTooLongIsClosedWith4004() {
-        RecordingConnection slow = tracked("a1");
-        slow.established = false;
-
-        hub.scan(NOW + HANDSHAKE_TIMEOUT.toNanos() - 1);
-        assertThat(slow.closes()).isEmpty();
-        hub.scan(NOW + HANDSHAKE_TIMEOUT.toNanos() + 1);
-
-        assertThat(slow.closes()).containsExactly("4004 no handshake within 15000 ms");
+    /** Runs the hub's tick every scan period from {@code fromNanos}; the first tick at which it was closed. */
+    private long tickUntilClosed(RecordingConnection connection, long fromNanos, long untilNanos) {
+        long period = hub.scanPeriod().toNanos();
+        for (long now = fromNanos; now <= untilNanos; now += period) {
+            hub.scan(now);
+            if (!connection.closes().isEmpty()) {
+                return now;
+            }
+        }
+        return -1;
     }
 
     @Test
-    void connectionSilentForThreeIntervalsIsClosedAsDeadPeerByTheLastScanBeforeTheDeadline() {
+    void handshakeThatTakesTooLongIsClosedWith4004WithinATickOfTheTimeout() {
+        RecordingConnection slow = tracked("a1");
+        slow.established = false;
+
+        long closedAt = tickUntilClosed(slow, NOW, NOW + HANDSHAKE_TIMEOUT.toNanos() * 2);
+
+        assertThat(slow.closes()).containsExactly("4004 no handshake within 15000 ms");
+        assertThat(closedAt - NOW).isGreaterThan(HANDSHAKE_TIMEOUT.toNanos())
+                .isLessThanOrEqualTo(HANDSHAKE_TIMEOUT.toNanos() + hub.scanPeriod().toNanos());
+    }
+
+    @Test
+    void connectionSilentForThreeIntervalsIsClosedAsDeadPeerWithinTheLastTickBeforeTheDeadline() {
         RecordingConnection silent = registered("a1");
         long deadline = NOW + INTERVAL.toNanos() * Limits.MISSED_HEARTBEATS;
-        long lastScanBefore = deadline - hub.scanPeriod().toNanos();
 
-        hub.scan(lastScanBefore);
-        assertThat(silent.closes()).isEmpty();
-        hub.scan(lastScanBefore + 1_000_000);
+        long closedAt = tickUntilClosed(silent, NOW, deadline * 2);
 
         assertThat(silent.closes()).hasSize(1).first().asString().startsWith("4005 no frame for");
+        assertThat(closedAt).isGreaterThan(deadline - hub.scanPeriod().toNanos()).isLessThanOrEqualTo(deadline);
+    }
+
+    @Test
+    void aConnectionSilentRightAfterItsHandshakeIsClosedAtTheDeadPeerDeadlineNotTheHandshakes() {
+        RecordingConnection connection = tracked("a1");
+        connection.established = false;
+        hub.scan(NOW);
+        connection.established = true;
+        assertThat(hub.register(connection)).isTrue();
+
+        long closedAt = tickUntilClosed(connection, NOW + hub.scanPeriod().toNanos(), NOW + HANDSHAKE_TIMEOUT.toNanos());
+
+        assertThat(connection.closes()).hasSize(1).first().asString().startsWith("4005");
+        assertThat(closedAt).isLessThanOrEqualTo(NOW + INTERVAL.toNanos() * Limits.MISSED_HEARTBEATS);
+    }
+
+    @Test
+    void heartbeatsKeepAConnectionOpenAndTheWheelVisitsItRarely() {
+        RecordingConnection alive = registered("a1");
+        long period = hub.scanPeriod().toNanos();
+
+        for (long now = NOW; now <= NOW + INTERVAL.toNanos() * 30; now += period) {
+            if ((now - NOW) % INTERVAL.toNanos() == 0) {
+                alive.lastFrameNanos = now;
+            }
+            hub.scan(now);
+        }
+
+        assertThat(alive.closes()).isEmpty();
+        assertThat(alive.livenessChecks).as("about one check per dead-peer deadline, not one per tick (300 ticks)")
+                .isBetween(10, 40);
     }
 
     @Test
@@ -116,6 +157,45 @@ class HubTest {
         hub.scan(NOW + Limits.WRITE_TIMEOUT.toNanos() + 1);
 
         assertThat(stalled.closes()).hasSize(1).first().asString().contains("the agent is not reading");
+    }
+
+    @Test
+    void writesThatBlockLaterAreWatchedEveryTickWhileTheConnectionKeepsHeartbeating() {
+        RecordingConnection connection = registered("a1");
+        long period = hub.scanPeriod().toNanos();
+        hub.scan(NOW);
+        long blockedAt = NOW + 5 * period;
+        long closedAt = -1;
+        for (long now = NOW + period; now <= blockedAt + Limits.WRITE_TIMEOUT.toNanos() * 2; now += period) {
+            connection.lastFrameNanos = now;
+            if (now == blockedAt) {
+                connection.writeBlockedSinceNanos = blockedAt;
+                hub.writesBlocked(connection);
+            }
+            hub.scan(now);
+            if (!connection.closes().isEmpty()) {
+                closedAt = now;
+                break;
+            }
+        }
+
+        assertThat(connection.closes()).hasSize(1).first().asString().contains("the agent is not reading");
+        assertThat(closedAt - blockedAt).isGreaterThan(Limits.WRITE_TIMEOUT.toNanos())
+                .isLessThanOrEqualTo(Limits.WRITE_TIMEOUT.toNanos() + period);
+    }
+
+    @Test
+    void writesThatFlowAgainAreNoLongerWatched() {
+        RecordingConnection connection = registered("a1");
+        connection.writeBlockedSinceNanos = NOW;
+        hub.writesBlocked(connection);
+        hub.scan(NOW + 1);
+        connection.writeBlockedSinceNanos = 0;
+        connection.lastFrameNanos = NOW + Limits.WRITE_TIMEOUT.toNanos() * 2;
+
+        hub.scan(NOW + Limits.WRITE_TIMEOUT.toNanos() * 2);
+
+        assertThat(connection.closes()).isEmpty();
     }
 
     @Test

@@ -17,6 +17,8 @@ final class RecordingConnection implements LiveConnection {
     volatile Heartbeat heartbeat;
     final List<String> closes = new ArrayList<>();
     int wakes;
+    /** How often the hub's liveness rules looked at this connection (each look reads the write stall). */
+    volatile int livenessChecks;
     final List<Envelope> sentLive = new ArrayList<>();
 
     RecordingConnection(String agentId, long nowNanos) {
@@ -67,6 +69,7 @@ final class RecordingConnection implements LiveConnection {
 
     @Override
     public long writeBlockedSinceNanos() {
+        livenessChecks++;
         return writeBlockedSinceNanos;
     }
 
