@@ -3,6 +3,7 @@ package dev.tether.server.metrics;
 import dev.tether.protocol.CloseCodes;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -62,6 +63,11 @@ import java.util.function.Supplier;
  */
 public final class ServerMetrics implements AutoCloseable {
 
+    private static final int FRAMES_IN = 0;
+    private static final int FRAMES_OUT = 1;
+    private static final int BYTES_IN = 2;
+    private static final int BYTES_OUT = 3;
+
     /** Registered at 0 at start, so a scrape shows every series before its first increment. */
     private static final List<String> FINAL_JOB_STATES = List.of("succeeded", "failed", "cancelled", "timed_out",
             "expired", "lost");
@@ -76,10 +82,8 @@ public final class ServerMetrics implements AutoCloseable {
     private final Counter handshakesFailed = handshakes("failed");
     private final Counter reconnects = Counter.builder("tether.reconnects")
             .description("Connections of agents that had connected before in this process").register(registry);
-    private final Counter framesIn = frames("in");
-    private final Counter framesOut = frames("out");
-    private final Counter bytesIn = bytes("in");
-    private final Counter bytesOut = bytes("out");
+    /** Frames and bytes of every agent connection: per thread, summed at scrape time. */
+    private final ThreadCounters traffic = new ThreadCounters(4);
     private final Counter unknownPayloads = Counter.builder("tether.unknown.payloads")
             .description("Payloads of a type newer than this server, ignored").register(registry);
     private final Counter commands = Counter.builder("tether.commands")
@@ -103,6 +107,7 @@ public final class ServerMetrics implements AutoCloseable {
     /** @param version this build's, exported as {@code tether_build_info{version}} */
     public ServerMetrics(String version) {
         // The process as an operator's dashboards expect it: memory and GC, threads, CPU, open files, uptime.
+        registerTraffic();
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -164,13 +169,11 @@ public final class ServerMetrics implements AutoCloseable {
     }
 
     public void frameIn(int byteCount) {
-        framesIn.increment();
-        bytesIn.increment(byteCount);
+        traffic.add(FRAMES_IN, 1, BYTES_IN, byteCount);
     }
 
     public void frameOut(int byteCount) {
-        framesOut.increment();
-        bytesOut.increment(byteCount);
+        traffic.add(FRAMES_OUT, 1, BYTES_OUT, byteCount);
     }
 
     /**
@@ -301,13 +304,15 @@ public final class ServerMetrics implements AutoCloseable {
                 .description("Agent handshakes, by result").register(registry);
     }
 
-    private Counter frames(String direction) {
-        return Counter.builder("tether.frames").tag("direction", direction)
-                .description("WebSocket messages on agent connections").register(registry);
+    private void registerTraffic() {
+        trafficCounter("tether.frames", "in", FRAMES_IN, null, "WebSocket messages on agent connections");
+        trafficCounter("tether.frames", "out", FRAMES_OUT, null, "WebSocket messages on agent connections");
+        trafficCounter("tether.bytes", "in", BYTES_IN, "bytes", "Payload bytes on agent connections");
+        trafficCounter("tether.bytes", "out", BYTES_OUT, "bytes", "Payload bytes on agent connections");
     }
 
-    private Counter bytes(String direction) {
-        return Counter.builder("tether.bytes").tag("direction", direction).baseUnit("bytes")
-                .description("Payload bytes on agent connections").register(registry);
+    private void trafficCounter(String name, String direction, int index, String unit, String description) {
+        FunctionCounter.builder(name, traffic, counters -> counters.sum(index)).tag("direction", direction)
+                .baseUnit(unit).description(description).register(registry);
     }
 }
