@@ -63,6 +63,11 @@ public final class AgentConnection implements LiveConnection {
     private final MessageRate rate = new MessageRate(openedNanos);
     /** Reading is paused because the inbound queue is full; written on the event loop only. */
     private volatile boolean readPaused;
+    /**
+     * Pauses so far; written on the event loop only. A resume the lane asked for before the latest pause is
+     * stale (the queue it saw with room has filled since) and is dropped; the lane asks again once it drained.
+     */
+    private volatile int pauses;
 
     // Written on the event loop (state, frames) or the lane (state, connectedAt); read anywhere.
     private volatile State state = State.AWAITING_HELLO;
@@ -174,6 +179,7 @@ public final class AgentConnection implements LiveConnection {
         } else if ((queued >= ReliableSession.PAUSE_READING_AT
                 || queuedBytes >= ReliableSession.PAUSE_READING_AT_BYTES) && !readPaused) {
             readPaused = true;
+            pauses++;
             socket.pauseReading();
         }
     }
@@ -222,8 +228,9 @@ public final class AgentConnection implements LiveConnection {
         if (!readPaused) {
             return;
         }
+        int seen = pauses;
         socket.onEventLoop(() -> {
-            if (readPaused && !closed.get()) {
+            if (readPaused && !closed.get() && pauses == seen) {
                 readPaused = false;
                 socket.resumeReading();
             }

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -30,14 +31,14 @@ import org.slf4j.LoggerFactory;
  * bounded by the channel's writability, answers pings, and runs the close handshake (a close frame, then the
  * TCP close when the agent answers or after {@link #CLOSING_TIMEOUT}).
  *
- * <p>There is no queue of its own: writes go to the channel's outbound buffer, whose size is what
- * {@link #unwrittenBytes} reports. Writes made while the event loop reads are flushed once when the read
+ * <p>Writes have no queue of their own: they go to the channel's outbound buffer, whose size is what
+ * {@link #unwrittenBytes} reports. Reading has none either, except while paused (see {@link #held}). Writes made while the event loop reads are flushed once when the read
  * ends ({@code channelReadComplete}); writes from other threads (the agent's lane, shells) queue one flush on
  * the event loop, coalesced by {@link #flushQueued}.
  *
- * <p>Threads: handler methods run on the channel's event loop, which owns {@link #assembler},
- * {@link #reading} and {@link #closeSent}; {@link #write}, {@link #close}, {@link #pauseReading},
- * {@link #resumeReading} and {@link #writeBlocked} may be called from any thread.
+ * <p>Threads: handler methods, {@link #pauseReading} and {@link #resumeReading} run on the channel's event
+ * loop, which owns {@link #assembler}, {@link #held} and the flags; {@link #writeMessage}, {@link #close},
+ * {@link #writeBlocked} and {@link #unwrittenBytes} may be called from any thread.
  */
 final class AgentSocket extends ChannelInboundHandlerAdapter {
 
@@ -61,6 +62,13 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     private boolean reading;
     /** This side sent its close frame. Event loop only. */
     private boolean closeSent;
+    /** Reading is paused: frames still decoded from the last read wait in {@link #held}. Event loop only. */
+    private boolean paused;
+    /**
+     * Frames that arrived while paused, in order: what one read of the socket held beyond the pause, as the read
+     * stops at the pause. Null while nothing is held, which is always for an idle agent. Event loop only.
+     */
+    private ArrayDeque<WebSocketFrame> held;
 
     AgentSocket(AgentConnection connection) {
         this.connection = connection;
@@ -81,6 +89,17 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
             return;
         }
         reading = true;
+        if (paused) {
+            if (held == null) {
+                held = new ArrayDeque<>();
+            }
+            held.add(frame);
+            return;
+        }
+        handle(frame);
+    }
+
+    private void handle(WebSocketFrame frame) {
         try {
             onFrame(frame);
         } finally {
@@ -150,6 +169,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         assembler.discard();
+        releaseHeld();
         connection.connectionLost();
     }
 
@@ -159,15 +179,39 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(evt);
     }
 
-    // ------------------------------------------------------------ flow control (any thread)
+    private void releaseHeld() {
+        if (held != null) {
+            held.forEach(WebSocketFrame::release);
+            held = null;
+        }
+    }
 
-    /** Stops reading from the socket; the agent's TCP window fills and it stops sending. */
+    // ------------------------------------------------------------ flow control
+
+    /**
+     * Stops handling frames, at once, and reading from the socket; the agent's TCP window fills and it stops
+     * sending. Event loop only.
+     */
     void pauseReading() {
+        paused = true;
         channel.config().setAutoRead(false);
     }
 
+    /** Handles the frames held since the pause (unless one pauses again), then reads on. Event loop only. */
     void resumeReading() {
-        channel.config().setAutoRead(true);
+        paused = false;
+        while (held != null && !paused && channel.isActive()) {
+            WebSocketFrame frame = held.poll();
+            if (frame == null) {
+                held = null;
+            } else {
+                handle(frame);
+            }
+        }
+        if (!paused) {
+            channel.config().setAutoRead(true);
+            channel.flush();
+        }
     }
 
     /** Whether the outbound buffer is past its high-water mark (until it falls below the low one). */
