@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -21,7 +22,7 @@ import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +32,11 @@ import org.slf4j.LoggerFactory;
  * bounded by the channel's writability, answers pings, and runs the close handshake (a close frame, then the
  * TCP close when the agent answers or after {@link #CLOSING_TIMEOUT}).
  *
- * <p>Writes have no queue of their own: they go to the channel's outbound buffer, whose size is what
- * {@link #unwrittenBytes} reports. Reading has none either, except while paused (see {@link #held}). Writes made while the event loop reads are flushed once when the read
- * ends ({@code channelReadComplete}); writes from other threads (the agent's lane, shells) queue one flush on
- * the event loop, coalesced by {@link #flushQueued}.
+ * <p>Writes have no queue of their own: they go to the channel's outbound buffer, whose size (with what
+ * other threads are handing over) is what {@link #unwrittenBytes} reports. Reading has none either, except
+ * while paused (see {@link #held}). Writes made while the event loop reads are flushed once when the read
+ * ends ({@code channelReadComplete}); writes from other threads (the agent's lane, shells) arrive in event
+ * loop tasks, and the first of a run queues one flush behind them ({@link #flushQueued}).
  *
  * <p>Threads: handler methods, {@link #pauseReading} and {@link #resumeReading} run on the channel's event
  * loop, which owns {@link #assembler}, {@link #held} and the flags; {@link #writeMessage}, {@link #close},
@@ -47,8 +49,8 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     /** RFC 6455: the code reported for a close frame without one; never sent. */
     static final int NO_STATUS = 1005;
     private static final Logger LOG = LoggerFactory.getLogger(AgentSocket.class);
-    private static final AtomicIntegerFieldUpdater<AgentSocket> FLUSH_QUEUED =
-            AtomicIntegerFieldUpdater.newUpdater(AgentSocket.class, "flushQueued");
+    private static final AtomicLongFieldUpdater<AgentSocket> IN_TRANSIT =
+            AtomicLongFieldUpdater.newUpdater(AgentSocket.class, "inTransit");
 
     private final AgentConnection connection;
     private final MessageAssembler assembler = new MessageAssembler(Limits.MAX_FRAME_BYTES);
@@ -56,8 +58,10 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     private final Runnable flush = this::flushQueuedWrites;
     /** Set once the handler is in the pipeline, before anything else can call in. */
     private volatile Channel channel;
-    /** 1 while a flush task is queued on the event loop; any thread, by {@link #FLUSH_QUEUED}. */
-    private volatile int flushQueued;
+    /** Bytes other threads wrote that are on their way to the event loop; any thread, by {@link #IN_TRANSIT}. */
+    private volatile long inTransit;
+    /** A flush task is queued on the event loop behind the writes not yet flushed. Event loop only. */
+    private boolean flushQueued;
     /** Inside a read, writes wait for {@code channelReadComplete}'s flush. Event loop only. */
     private boolean reading;
     /** This side sent its close frame. Event loop only. */
@@ -110,10 +114,12 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     private void onFrame(WebSocketFrame frame) {
         if (frame instanceof CloseWebSocketFrame close) {
             onCloseFrame(close);
-        } else if (frame instanceof PingWebSocketFrame) {
+            return;
+        }
+        connection.frameArrived();
+        if (frame instanceof PingWebSocketFrame) {
             write(new PongWebSocketFrame(frame.content().retain()));
         } else if (!(frame instanceof PongWebSocketFrame) && !closeSent) {
-            connection.frameArrived();
             try {
                 ByteBuf message = assembler.accept(frame);
                 if (message != null) {
@@ -222,7 +228,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     /** Bytes written and not yet taken by the socket, including writes still on their way to the event loop. */
     long unwrittenBytes() {
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        return out == null ? 0 : out.totalPendingWriteBytes();
+        return inTransit + (out == null ? 0 : out.totalPendingWriteBytes());
     }
 
     /** Runs {@code task} on the channel's event loop. */
@@ -245,15 +251,34 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         write(new BinaryWebSocketFrame(payload));
     }
 
+    /**
+     * Writes on the event loop: other threads hand the frame over in a task, so the flush queued behind it is
+     * sure to come after it (a flush queued by an earlier writer may run before a write Netty queued for us).
+     */
     private void write(WebSocketFrame frame) {
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            writeOnLoop(frame);
+            return;
+        }
+        long bytes = frame.content().readableBytes();
+        IN_TRANSIT.addAndGet(this, bytes);
+        loop.execute(() -> {
+            IN_TRANSIT.addAndGet(this, -bytes);
+            writeOnLoop(frame);
+        });
+    }
+
+    private void writeOnLoop(WebSocketFrame frame) {
         channel.write(frame, channel.voidPromise());
-        if (!(channel.eventLoop().inEventLoop() && reading) && FLUSH_QUEUED.compareAndSet(this, 0, 1)) {
+        if (!reading && !flushQueued) {
+            flushQueued = true;
             channel.eventLoop().execute(flush);
         }
     }
 
     private void flushQueuedWrites() {
-        flushQueued = 0;
+        flushQueued = false;
         channel.flush();
     }
 
