@@ -9,16 +9,10 @@ import dev.tether.protocol.ProtocolException;
 import dev.tether.protocol.ProtocolVersion;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Heartbeat;
-import dev.tether.protocol.v1.HeartbeatAck;
 import dev.tether.server.hub.LiveConnection;
 import dev.tether.server.text.AgentText;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrame;
+import io.netty.buffer.ByteBuf;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +21,17 @@ import org.slf4j.LoggerFactory;
  * handshake, answers heartbeats, and hands reliable traffic to its
  * {@link ReliableSession}. One {@code handleX} per message type.
  *
+ * <p>The WebSocket itself is an {@link AgentSocket}, the one handler of a bare Netty pipeline (see
+ * {@link WebSocketTakeover}); this class holds the protocol and a few fields of state.
+ *
  * <p>Every end goes through one path that runs once: {@link #close} when this
- * side ends it (protocol error, replaced, revoked, dead peer, shutdown), or the
- * WebSocket's close handler when the agent or the network did. Either counts
+ * side ends it (protocol error, replaced, revoked, dead peer, shutdown), or
+ * {@link #closedByAgent}/{@link #connectionLost} when the agent or the network did. Either counts
  * the close code once, takes the agent offline and releases its lane.
  *
- * <p>Threads: frames are handled on the connection's event loop, which owns
- * {@link #assembler} and writes {@link #readPaused}; database work runs on the
- * agent's lane (see {@link ReliableSession}); {@link #close}, {@link #wake}
+ * <p>Threads: messages are handled on the channel's event loop, which owns
+ * {@link #rate} and writes {@link #readPaused}; database work runs on the
+ * agent's lane (see {@link ReliableSession}); {@link #close}, {@link #send}, {@link #wake}
  * and the {@link LiveConnection} getters may be called from any thread.
  */
 public final class AgentConnection implements LiveConnection {
@@ -49,10 +46,12 @@ public final class AgentConnection implements LiveConnection {
     static final long MAX_UNWRITTEN_BYTES = (long) ReliableSession.SEND_BATCH * Limits.MAX_FRAME_BYTES
             + 16L * 1024 * 1024;
 
+    /** RFC 6455: the code reported for a connection that ended without a close frame; never sent. */
+    static final int ABNORMAL_CLOSURE = 1006;
+
     private enum State { AWAITING_HELLO, HANDSHAKING, OPEN }
 
-    private final ServerWebSocket ws;
-    private final Context context;
+    private final AgentSocket socket = new AgentSocket(this);
     private final String agentId;
     private final ConnectionServices services;
     private final ReliableSession session;
@@ -60,14 +59,15 @@ public final class AgentConnection implements LiveConnection {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Ends the gateway's admission of the handshake (idempotent): at {@link #markEstablished} or the end. */
     private final Runnable admitted;
-    /** Bytes handed to the socket and not yet written out; any thread. */
-    private final AtomicLong unwritten = new AtomicLong();
-    /** Event loop only. */
-    private final MessageAssembler assembler = new MessageAssembler(Limits.MAX_FRAME_BYTES);
     /** Event loop only. */
     private final MessageRate rate = new MessageRate(openedNanos);
     /** Reading is paused because the inbound queue is full; written on the event loop only. */
     private volatile boolean readPaused;
+    /**
+     * Pauses so far; written on the event loop only. A resume the lane asked for before the latest pause is
+     * stale (the queue it saw with room has filled since) and is dropped; the lane asks again once it drained.
+     */
+    private volatile int pauses;
 
     // Written on the event loop (state, frames) or the lane (state, connectedAt); read anywhere.
     private volatile State state = State.AWAITING_HELLO;
@@ -77,42 +77,39 @@ public final class AgentConnection implements LiveConnection {
     private volatile Heartbeat lastHeartbeat;
     private volatile long lastHeartbeatMillis;
 
-    private AgentConnection(ServerWebSocket ws, Context context, String agentId, ConnectionServices services,
-            Runnable admitted) {
-        this.ws = ws;
+    /** Call on the event loop of the agent's HTTP connection; the socket goes into its pipeline. */
+    AgentConnection(String agentId, ConnectionServices services, Runnable admitted) {
         this.admitted = admitted;
-        this.context = context;
         this.agentId = agentId;
         this.services = services;
         this.session = new ReliableSession(this, agentId, services, services.lanes().acquire(agentId));
     }
 
-    /** Takes over an upgraded WebSocket of an authenticated agent; call on its event loop. */
-    /** @param admitted ends the gateway's admission of this handshake; run once it is established or failed */
-    static AgentConnection open(ServerWebSocket ws, Context context, String agentId, ConnectionServices services,
-            Runnable admitted) {
-        AgentConnection connection = new AgentConnection(ws, context, agentId, services, admitted);
-        ws.frameHandler(connection::onFrame);
-        ws.exceptionHandler(connection::onException);
-        ws.closeHandler(v -> connection.onClosed());
-        ws.drainHandler(v -> connection.session.writable());
-        services.hub().track(connection);
-        return connection;
+    /** The handler to put in the channel's pipeline. */
+    AgentSocket socket() {
+        return socket;
+    }
+
+    /** The socket is in place and reading on its event loop: the hub may reach the agent now. */
+    void opened() {
+        services.hub().track(this);
     }
 
     // ------------------------------------------------------------ reading (event loop)
 
-    private void onFrame(WebSocketFrame frame) {
+    /** A data frame arrived (the agent is alive, whatever the frame holds). */
+    void frameArrived() {
+        lastFrameNanos = System.nanoTime();
+        lastSeenMillis = System.currentTimeMillis();
+    }
+
+    /** One complete message, read from the socket's buffer without a copy; the caller releases it. */
+    void onMessage(ByteBuf message) {
         if (closed.get()) {
             return;
         }
-        lastFrameNanos = System.nanoTime();
-        lastSeenMillis = System.currentTimeMillis();
         try {
-            Buffer message = assembler.accept(frame);
-            if (message != null) {
-                onMessage(message);
-            }
+            handleMessage(message);
         } catch (ProtocolException e) {
             close(e.closeCode(), e.closeReason());
         } catch (RuntimeException e) {
@@ -121,9 +118,9 @@ public final class AgentConnection implements LiveConnection {
         }
     }
 
-    private void onMessage(Buffer message) throws ProtocolException {
-        services.metrics().frameIn(message.length());
-        FrameCodec.Decoded decoded = CODEC.decode(message.getBytes());
+    private void handleMessage(ByteBuf message) throws ProtocolException {
+        services.metrics().frameIn(message.readableBytes());
+        FrameCodec.Decoded decoded = CODEC.decode(message.nioBuffer());
         Envelope envelope = AgentText.sanitiseFromAgent(decoded.envelope());
         if (MessageRate.counts(envelope) && !rate.take(lastFrameNanos)) {
             throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
@@ -164,11 +161,7 @@ public final class AgentConnection implements LiveConnection {
         lastHeartbeat = envelope.getHeartbeat();
         lastHeartbeatMillis = lastSeenMillis;
         session.noteAck(envelope.getAck());
-        send(Envelope.newBuilder()
-                .setHeartbeatAck(HeartbeatAck.getDefaultInstance())
-                .setAck(session.lastAckSent())
-                .setTsMs(System.currentTimeMillis())
-                .build());
+        write(OutboundFrames.heartbeatAck(socket.alloc(), session.lastAckSent(), System.currentTimeMillis()));
     }
 
     private void handleAck(Envelope envelope) throws ProtocolException {
@@ -186,7 +179,8 @@ public final class AgentConnection implements LiveConnection {
         } else if ((queued >= ReliableSession.PAUSE_READING_AT
                 || queuedBytes >= ReliableSession.PAUSE_READING_AT_BYTES) && !readPaused) {
             readPaused = true;
-            ws.pause();
+            pauses++;
+            socket.pauseReading();
         }
     }
 
@@ -234,10 +228,11 @@ public final class AgentConnection implements LiveConnection {
         if (!readPaused) {
             return;
         }
-        context.runOnContext(v -> {
-            if (readPaused && !closed.get()) {
+        int seen = pauses;
+        socket.onEventLoop(() -> {
+            if (readPaused && !closed.get() && pauses == seen) {
                 readPaused = false;
-                ws.resume();
+                socket.resumeReading();
             }
         });
     }
@@ -245,22 +240,37 @@ public final class AgentConnection implements LiveConnection {
     // ------------------------------------------------------------ writing (any thread)
 
     /**
-     * Writes one envelope; a failed write surfaces as the WebSocket's close. Past {@link #MAX_UNWRITTEN_BYTES}
+     * Writes one envelope; a failed write surfaces as the connection's end. Past {@link #MAX_UNWRITTEN_BYTES}
      * written and not yet taken by the socket, the agent is not reading: it is closed, not buffered for.
      */
     void send(Envelope envelope) {
-        byte[] bytes = FrameCodec.encode(envelope);
-        services.metrics().frameOut(bytes.length);
-        if (unwritten.addAndGet(bytes.length) > MAX_UNWRITTEN_BYTES) {
+        write(OutboundFrames.envelope(socket.alloc(), envelope));
+    }
+
+    private void write(ByteBuf message) {
+        if (closed.get()) {
+            message.release();
+            return;
+        }
+        int length = message.readableBytes();
+        services.metrics().frameOut(length);
+        if (socket.unwrittenBytes() + length > MAX_UNWRITTEN_BYTES) {
+            message.release();
             close(CloseCodes.DEAD_PEER, "more than " + MAX_UNWRITTEN_BYTES / (1024 * 1024)
                     + " MiB waiting to be written: the agent is not reading");
             return;
         }
-        ws.writeFinalBinaryFrame(Buffer.buffer(bytes)).onComplete(done -> unwritten.addAndGet(-bytes.length));
+        socket.writeMessage(message);
     }
 
+    /** Whether the socket's outbound buffer is over its high-water mark: reliable sending waits. */
     boolean writeQueueFull() {
-        return !ws.isClosed() && ws.writeQueueFull();
+        return socket.writeBlocked();
+    }
+
+    /** The socket's outbound buffer fell below its low-water mark. */
+    void writable() {
+        session.writable();
     }
 
     /**
@@ -276,7 +286,7 @@ public final class AgentConnection implements LiveConnection {
         connectedAtMillis = System.currentTimeMillis();
         state = State.OPEN;
         services.metrics().handshakeSucceeded();
-        LOG.info("agent {} connected from {}", agentId, ws.remoteAddress());
+        LOG.info("agent {} connected from {}", agentId, socket.remoteAddress());
         return true;
     }
 
@@ -287,23 +297,21 @@ public final class AgentConnection implements LiveConnection {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        ws.close((short) code, CloseCodes.fitReason(reason));
+        socket.close(code, CloseCodes.fitReason(reason));
         ended(code, reason, true);
     }
 
-    private void onClosed() {
+    /** The agent sent a close frame; the socket answers it. */
+    void closedByAgent(int code, String reason) {
         if (closed.compareAndSet(false, true)) {
-            Short code = ws.closeStatusCode();
-            ended(code == null ? 1006 : code, ws.closeReason(), false);
+            ended(code, reason, false);
         }
     }
 
-    private void onException(Throwable failure) {
-        if (failure instanceof CorruptedWebSocketFrameException corrupt) {
-            // Netty's decoder stopped reading (an oversized or malformed frame) and left the close to us.
-            close(corrupt.closeStatus().code(), corrupt.getMessage());
-        } else {
-            LOG.debug("agent {}: connection error", agentId, failure);
+    /** The TCP connection ended (without a close frame, when this runs first: 1006). */
+    void connectionLost() {
+        if (closed.compareAndSet(false, true)) {
+            ended(ABNORMAL_CLOSURE, null, false);
         }
     }
 

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * key that failed too often, and {@link HandshakeAdmission} answers 503 when
  * more agents connect per second than the server admits; both say in
  * {@code Retry-After} when to come back.
- * An accepted upgrade becomes an {@link AgentConnection}.
+ * An accepted upgrade is taken from Vert.x ({@link WebSocketTakeover}) and becomes an
+ * {@link AgentConnection} on a bare Netty pipeline.
  *
  * <p>Thread safe; handles requests on their event loops.
  */
@@ -122,7 +123,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
         Context context = Vertx.currentContext();
         keyChecks.call(context, () -> agents.findByKeyHash(keyHash))
                 .onSuccess(owner -> {
-                    if (!authenticated(request, context, keyHash, source, owner, admitted)) {
+                    if (!authenticated(request, keyHash, source, owner, admitted)) {
                         admitted.run();
                     }
                 })
@@ -159,7 +160,7 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
      * @param admitted ends the admission; the upgrade's failure runs it, and the connection once it is up
      * @return whether the upgrade was started (false: refused, and the admission is the caller's to end)
      */
-    private boolean authenticated(HttpServerRequest request, Context context, String keyHash, String source,
+    private boolean authenticated(HttpServerRequest request, String keyHash, String source,
             Optional<KeyOwner> owner, Runnable admitted) {
         if (owner.isEmpty() || !Secrets.hashesEqual(owner.get().keyHash(), keyHash)) {
             throttle.failed(source, keyHash, System.nanoTime());
@@ -190,13 +191,23 @@ public final class AgentGateway implements Handler<HttpServerRequest> {
             services.metrics().handshakeFailed("gone");
             return false;
         }
-        request.toWebSocket()
-                .onSuccess(ws -> AgentConnection.open(ws, context, agentId, services, admitted))
-                .onFailure(failure -> {
-                    admitted.run();
-                    LOG.debug("agent {}: upgrade failed", agentId, failure);
-                    services.metrics().handshakeFailed("upgrade_failed");
-                });
+        String acceptKey = WebSocketTakeover.acceptKey(request);
+        if (acceptKey == null) {
+            services.metrics().handshakeFailed("upgrade_failed");
+            request.response().putHeader("Sec-WebSocket-Version", WebSocketTakeover.VERSION);
+            RawReplies.error(request, 400, "bad_request", "not a WebSocket upgrade this server speaks: send "
+                    + "'Connection: Upgrade', a Sec-WebSocket-Key and 'Sec-WebSocket-Version: 13'");
+            return false;
+        }
+        AgentConnection connection = new AgentConnection(agentId, services, admitted);
+        WebSocketTakeover.takeOver(request, acceptKey, connection.socket()).addListener(reading -> {
+            if (reading.isSuccess()) {
+                connection.opened();
+            } else {
+                LOG.warn("agent {}: could not move its connection to another event loop", agentId, reading.cause());
+                connection.connectionLost();
+            }
+        });
         return true;
     }
 

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog {
 
     public static final String LOGGER = "tether.access";
+    /** The pipeline name of a connection's tracker; a connection taken over from Vert.x keeps it to its end. */
+    public static final String TRACKER = ExchangeTracker.NAME;
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
 
     private final HttpTimers timers;

@@ -1,0 +1,306 @@
+package dev.tether.server.gateway;
+
+import dev.tether.protocol.CloseCodes;
+import dev.tether.protocol.Limits;
+import dev.tether.protocol.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty side of one agent's WebSocket, the one handler of its pipeline after
+ * {@link WebSocketTakeover}: joins frames into messages for its {@link AgentConnection}, writes envelopes
+ * bounded by the channel's writability, answers pings, and runs the close handshake (a close frame, then the
+ * TCP close when the agent answers or after {@link #CLOSING_TIMEOUT}).
+ *
+ * <p>Writes have no queue of their own: they go to the channel's outbound buffer, whose size (with what
+ * other threads are handing over) is what {@link #unwrittenBytes} reports. Reading has none either, except
+ * while paused (see {@link #held}). Writes made while the event loop reads are flushed once when the read
+ * ends ({@code channelReadComplete}); writes from other threads (the agent's lane, shells) arrive in event
+ * loop tasks, and the first of a run queues one flush behind them ({@link #flushQueued}).
+ *
+ * <p>Threads: handler methods, {@link #pauseReading} and {@link #resumeReading} run on the channel's event
+ * loop, which owns {@link #assembler}, {@link #held} and the flags; {@link #writeMessage}, {@link #close},
+ * {@link #writeBlocked} and {@link #unwrittenBytes} may be called from any thread.
+ */
+final class AgentSocket extends ChannelInboundHandlerAdapter {
+
+    /** How long a closing WebSocket waits for the agent's close frame before dropping the TCP connection. */
+    static final Duration CLOSING_TIMEOUT = Duration.ofSeconds(2);
+    /** RFC 6455: the code reported for a close frame without one; never sent. */
+    static final int NO_STATUS = 1005;
+    private static final Logger LOG = LoggerFactory.getLogger(AgentSocket.class);
+    private static final AtomicLongFieldUpdater<AgentSocket> IN_TRANSIT =
+            AtomicLongFieldUpdater.newUpdater(AgentSocket.class, "inTransit");
+
+    private final AgentConnection connection;
+    private final MessageAssembler assembler = new MessageAssembler(Limits.MAX_FRAME_BYTES);
+    /** Flushes what other threads wrote; one per connection so queueing a flush allocates nothing. */
+    private final Runnable flush = this::flushQueuedWrites;
+    /** Set once the handler is in the pipeline, before anything else can call in. */
+    private volatile Channel channel;
+    /** Bytes other threads wrote that are on their way to the event loop; any thread, by {@link #IN_TRANSIT}. */
+    private volatile long inTransit;
+    /** A flush task is queued on the event loop behind the writes not yet flushed. Event loop only. */
+    private boolean flushQueued;
+    /** Inside a read, writes wait for {@code channelReadComplete}'s flush. Event loop only. */
+    private boolean reading;
+    /** This side sent its close frame. Event loop only. */
+    private boolean closeSent;
+    /** Reading is paused: frames still decoded from the last read wait in {@link #held}. Event loop only. */
+    private boolean paused;
+    /**
+     * Frames that arrived while paused, in order: what one read of the socket held beyond the pause, as the read
+     * stops at the pause. Null while nothing is held, which is always for an idle agent. Event loop only.
+     */
+    private ArrayDeque<WebSocketFrame> held;
+
+    AgentSocket(AgentConnection connection) {
+        this.connection = connection;
+    }
+
+    // ------------------------------------------------------------ reading (event loop)
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof WebSocketFrame frame)) {
+            // Nothing but frames comes past the decoder; anything else is not ours to keep.
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        reading = true;
+        if (paused) {
+            if (held == null) {
+                held = new ArrayDeque<>();
+            }
+            held.add(frame);
+            return;
+        }
+        handle(frame);
+    }
+
+    private void handle(WebSocketFrame frame) {
+        try {
+            onFrame(frame);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onFrame(WebSocketFrame frame) {
+        if (frame instanceof CloseWebSocketFrame close) {
+            onCloseFrame(close);
+            return;
+        }
+        connection.frameArrived();
+        if (frame instanceof PingWebSocketFrame) {
+            write(new PongWebSocketFrame(frame.content().retain()));
+        } else if (!(frame instanceof PongWebSocketFrame) && !closeSent) {
+            try {
+                ByteBuf message = assembler.accept(frame);
+                if (message != null) {
+                    try {
+                        connection.onMessage(message);
+                    } finally {
+                        message.release();
+                    }
+                }
+            } catch (ProtocolException e) {
+                connection.close(e.closeCode(), e.closeReason());
+            }
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        ctx.flush();
+    }
+
+    /** The agent closes: answer with its code, as RFC 6455 asks, then drop the connection once that is out. */
+    private void onCloseFrame(CloseWebSocketFrame close) {
+        int code = close.statusCode() < 0 ? NO_STATUS : close.statusCode();
+        connection.closedByAgent(code, close.reasonText());
+        if (closeSent) {
+            channel.close();
+        } else {
+            closeSent = true;
+            channel.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? CloseCodes.NORMAL : code, null))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            connection.writable();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException corrupt) {
+            // The frame decoder stopped reading (an oversized or malformed frame) and left the close to us.
+            connection.close(corrupt.closeStatus().code(), corrupt.getMessage());
+        } else {
+            LOG.debug("agent {}: connection error", connection.agentId(), cause);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        assembler.discard();
+        releaseHeld();
+        connection.connectionLost();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // Vert.x's shutdown notice: the hub closes agents itself (1001) before the HTTP server shuts down.
+        ReferenceCountUtil.release(evt);
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.forEach(WebSocketFrame::release);
+            held = null;
+        }
+    }
+
+    // ------------------------------------------------------------ flow control
+
+    /**
+     * Stops handling frames, at once, and reading from the socket; the agent's TCP window fills and it stops
+     * sending. Event loop only.
+     */
+    void pauseReading() {
+        paused = true;
+        channel.config().setAutoRead(false);
+    }
+
+    /** Handles the frames held since the pause (unless one pauses again), then reads on. Event loop only. */
+    void resumeReading() {
+        paused = false;
+        while (held != null && !paused && channel.isActive()) {
+            WebSocketFrame frame = held.poll();
+            if (frame == null) {
+                held = null;
+            } else {
+                handle(frame);
+            }
+        }
+        if (!paused) {
+            channel.config().setAutoRead(true);
+            channel.flush();
+        }
+    }
+
+    /** Whether the outbound buffer is past its high-water mark (until it falls below the low one). */
+    boolean writeBlocked() {
+        return channel.isActive() && !channel.isWritable();
+    }
+
+    /** Bytes written and not yet taken by the socket, including writes still on their way to the event loop. */
+    long unwrittenBytes() {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return inTransit + (out == null ? 0 : out.totalPendingWriteBytes());
+    }
+
+    /** Runs {@code task} on the channel's event loop. */
+    void onEventLoop(Runnable task) {
+        channel.eventLoop().execute(task);
+    }
+
+    ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    // ------------------------------------------------------------ writing (any thread)
+
+    /** Writes one binary message; {@code payload} becomes the channel's. */
+    void writeMessage(ByteBuf payload) {
+        write(new BinaryWebSocketFrame(payload));
+    }
+
+    /**
+     * Writes on the event loop: other threads hand the frame over in a task, so the flush queued behind it is
+     * sure to come after it (a flush queued by an earlier writer may run before a write Netty queued for us).
+     */
+    private void write(WebSocketFrame frame) {
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            writeOnLoop(frame);
+            return;
+        }
+        long bytes = frame.content().readableBytes();
+        IN_TRANSIT.addAndGet(this, bytes);
+        loop.execute(() -> {
+            IN_TRANSIT.addAndGet(this, -bytes);
+            writeOnLoop(frame);
+        });
+    }
+
+    private void writeOnLoop(WebSocketFrame frame) {
+        channel.write(frame, channel.voidPromise());
+        if (!reading && !flushQueued) {
+            flushQueued = true;
+            channel.eventLoop().execute(flush);
+        }
+    }
+
+    private void flushQueuedWrites() {
+        flushQueued = false;
+        channel.flush();
+    }
+
+    /**
+     * Sends a close frame with this code and reason, then closes the TCP connection when the agent answers it,
+     * or after {@link #CLOSING_TIMEOUT} at the latest; idempotent.
+     */
+    void close(int code, String reason) {
+        if (channel.eventLoop().inEventLoop()) {
+            sendClose(code, reason);
+        } else {
+            channel.eventLoop().execute(() -> sendClose(code, reason));
+        }
+    }
+
+    private void sendClose(int code, String reason) {
+        if (closeSent || !channel.isActive()) {
+            return;
+        }
+        closeSent = true;
+        Channel ch = channel;
+        ch.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        ch.eventLoop().schedule(() -> ch.close(), CLOSING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}
