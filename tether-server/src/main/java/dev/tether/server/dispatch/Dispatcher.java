@@ -133,7 +133,7 @@ public final class Dispatcher implements AutoCloseable {
         committed(db.inTransaction("create command", connection -> {
             ranNanos[0] = System.nanoTime();
             JobStore.checkPendingIn(connection, resolved, MAX_PENDING_JOBS_PER_AGENT);
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             CommandStore.insertIn(connection, command);
             JobStore.insertIn(connection, queued);
             after.commandState(command, State.RUNNING, false, queued.size(), null, now);
@@ -164,7 +164,7 @@ public final class Dispatcher implements AutoCloseable {
         Dialect dialect = db.dialect();
         long now = System.currentTimeMillis();
         committed(db.inTransaction("cancel job", connection -> {
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             Cancellation.cancelJobIn(connection, dialect, jobId, now, after);
             after.writeEventsIn(connection, dialect);
             return after;
@@ -181,7 +181,7 @@ public final class Dispatcher implements AutoCloseable {
         Dialect dialect = db.dialect();
         long now = System.currentTimeMillis();
         committed(db.inTransaction("cancel command", connection -> {
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             Cancellation.cancelCommandIn(connection, dialect, commandId, now, after);
             after.writeEventsIn(connection, dialect);
             return after;
@@ -200,7 +200,7 @@ public final class Dispatcher implements AutoCloseable {
         Dialect dialect = db.dialect();
         long now = System.currentTimeMillis();
         committed(db.inTransaction("mark jobs delivered", connection -> {
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             for (JobRecord job : delivered) {
                 JobTransitions.deliverIn(connection, job, now, after);
             }
@@ -215,6 +215,8 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Tells everyone concerned what a committed transaction changed; never blocks. */
     public void committed(AfterCommit after) {
+        // The tails first: a woken session then sends what was just committed without reading it back.
+        after.outboxAppends().committed();
         if (after.hasEvents()) {
             broadcaster.wake();
         }

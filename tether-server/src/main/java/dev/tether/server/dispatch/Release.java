@@ -44,7 +44,7 @@ final class Release {
         int sent = 0;
         List<JobRecord> inLockOrder = jobs.stream()
                 .sorted(Comparator.comparing(JobRecord::agentId).thenComparing(JobRecord::position)).toList();
-        try (ServerOutbox.Appender outbox = new ServerOutbox.Appender(connection);
+        try (ServerOutbox.Appender outbox = new ServerOutbox.Appender(connection, after.outboxAppends());
                 PreparedStatement markSent = JobTransitions.prepareSent(connection)) {
             for (JobRecord job : inLockOrder) {
                 if (job.deadlineAt() != null && job.deadlineAt() <= nowMillis) {
@@ -66,7 +66,7 @@ final class Release {
     /** Appends a CancelJob for the job to its agent's outbox. */
     static void sendCancelIn(Connection connection, JobRecord job, long nowMillis, AfterCommit after)
             throws SQLException {
-        append(connection, job, cancel(job), nowMillis);
+        append(connection, job, cancel(job), nowMillis, after);
         after.wake(job.agentId());
     }
 
@@ -75,10 +75,11 @@ final class Release {
                 .setCancelJob(CancelJob.newBuilder().setJobId(job.id()));
     }
 
-    private static long append(Connection connection, JobRecord job, Envelope.Builder envelope, long nowMillis)
-            throws SQLException {
+    private static long append(Connection connection, JobRecord job, Envelope.Builder envelope, long nowMillis,
+            AfterCommit after) throws SQLException {
         Envelope payload = envelope.setCorrelationId(job.id()).build();
-        return ServerOutbox.appendIn(connection, job.agentId(), List.of(payload), nowMillis).get(0).getSeq();
+        return ServerOutbox.appendIn(connection, after.outboxAppends(), job.agentId(), List.of(payload), nowMillis)
+                .get(0).getSeq();
     }
 
     /** What every job of the command is sent, but the job's own fields. */

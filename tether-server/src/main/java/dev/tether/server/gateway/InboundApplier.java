@@ -13,6 +13,7 @@ import dev.tether.server.store.Database;
 import dev.tether.server.store.Dialect;
 import dev.tether.server.store.EventStore;
 import dev.tether.server.store.Fence;
+import dev.tether.server.store.OutboxTails;
 import dev.tether.server.store.EventStore.NewEvent;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -109,7 +110,7 @@ final class InboundApplier {
         long last = fresh.get(fresh.size() - 1).getSeq();
         Dialect dialect = db.dialect();
         Batch batch = db.inTransaction("apply agent payloads", connection -> {
-            Batch applied = new Batch();
+            Batch applied = new Batch(db.outboxTails());
             for (Envelope envelope : fresh) {
                 applyOne(connection, agentId, envelope, now, applied);
                 if (forgetFailures) {
@@ -147,11 +148,15 @@ final class InboundApplier {
 
     /** What one transaction collects; created inside it, so a retried transaction starts afresh. */
     private static final class Batch {
-        final AfterCommit after = new AfterCommit();
+        final AfterCommit after;
         final List<NewEvent> events = new ArrayList<>();
         final List<StatusReport> statuses = new ArrayList<>();
         final List<Envelope> configApplied = new ArrayList<>();
         int noOps;
+
+        Batch(OutboxTails tails) {
+            after = new AfterCommit(tails);
+        }
 
         void event(String agentId, NewEvent event) {
             events.add(event);

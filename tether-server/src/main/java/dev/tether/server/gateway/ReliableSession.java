@@ -13,6 +13,7 @@ import dev.tether.server.store.AgentSessionStore.SessionStart;
 import dev.tether.server.store.ConfigStore;
 import dev.tether.server.store.Fence;
 import dev.tether.server.store.FencedException;
+import dev.tether.server.store.OutboxTails;
 import dev.tether.server.store.ServerOutbox;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,6 +89,8 @@ final class ReliableSession {
     private long appliedInHello;
     /** This connection's claim on the agent; null until the handshake took it. Written on the lane. */
     private volatile Fence fence;
+    /** Lane only: what the agent's outbox reads try first; null until the handshake opened it. */
+    private OutboxTails.Tail tail;
 
     ReliableSession(AgentConnection connection, String agentId, ConnectionServices services, Lane lane) {
         this.connection = connection;
@@ -154,6 +157,9 @@ final class ReliableSession {
                 if (channel != null) {
                     channel.end();
                 }
+                if (tail != null) {
+                    services.db().outboxTails().close(tail);
+                }
                 if (wentOffline && agentName != null && released()) {
                     services.presence().offline(agentId, agentName, closeCode);
                 }
@@ -205,7 +211,9 @@ final class ReliableSession {
         if (previousHolder != null && !previousHolder.equals(services.hub().nodeName())) {
             services.hub().peers().tookOver(agentId, previousHolder, fence.epoch());
         }
-        channel = ReliableChannel.create(new ServerOutbox(services.db(), fence), start.appliedAgentSeq(),
+        // Opened before the resume: a renumbering there empties it, and appends committed from now on fill it.
+        tail = services.db().outboxTails().open(agentId);
+        channel = ReliableChannel.create(new ServerOutbox(services.db(), fence, tail), start.appliedAgentSeq(),
                 start.appliedAgentStamp());
         refuseImpossibleResumePoint(hello);
         Welcome welcome = welcome(start, hello, protocolVersion);

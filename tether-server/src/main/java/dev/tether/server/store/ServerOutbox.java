@@ -34,14 +34,25 @@ public final class ServerOutbox implements Outbox {
 
     private final Database db;
     private final String agentId;
-    /** Checked by every acknowledgement and read: a connection that was taken over acts no more. */
+    /** Checked by every acknowledgement and database read: a connection that was taken over acts no more. */
     private final Fence fence;
+    /** What reads try first; null: always the database. */
+    private final OutboxTails.Tail tail;
 
-    /** The outbox as one connection sees it: its acks and reads are fenced by {@code fence}. */
-    public ServerOutbox(Database db, Fence fence) {
+    /**
+     * The outbox as one connection sees it: its acks and database reads are fenced by {@code fence}, and reads
+     * are served from {@code tail} when it holds them (a new connection of the agent closes the tail).
+     */
+    public ServerOutbox(Database db, Fence fence, OutboxTails.Tail tail) {
         this.db = db;
         this.agentId = fence.agentId();
         this.fence = fence;
+        this.tail = tail;
+    }
+
+    /** The outbox as one connection sees it, read from the database only. */
+    public ServerOutbox(Database db, Fence fence) {
+        this(db, fence, null);
     }
 
     /** The outbox outside any connection (tests, tools): never fenced. */
@@ -51,18 +62,30 @@ public final class ServerOutbox implements Outbox {
 
     @Override
     public List<Envelope> append(List<Envelope> envelopes) {
-        return db.inTransaction("append to outbox", connection ->
-                appendIn(connection, agentId, envelopes, System.currentTimeMillis()));
+        OutboxTails tails = db.outboxTails();
+        Appended appended = db.inTransaction("append to outbox", connection -> {
+            OutboxTails.Appends appends = tails.appends();
+            return new Appended(appendIn(connection, appends, agentId, envelopes, System.currentTimeMillis()),
+                    appends);
+        });
+        appended.appends().committed();
+        return appended.stored();
     }
 
-    /** {@link #append} inside the caller's transaction, so an effect and its outgoing payload commit together. */
-    public static List<Envelope> appendIn(Connection connection, String agentId, List<Envelope> envelopes,
-            long nowMillis) throws SQLException {
+    private record Appended(List<Envelope> stored, OutboxTails.Appends appends) {
+    }
+
+    /**
+     * {@link #append} inside the caller's transaction, so an effect and its outgoing payload commit together;
+     * the caller hands {@code appends} to the tails once the transaction committed.
+     */
+    public static List<Envelope> appendIn(Connection connection, OutboxTails.Appends appends, String agentId,
+            List<Envelope> envelopes, long nowMillis) throws SQLException {
         if (envelopes.isEmpty()) {
             return List.of();
         }
         List<Envelope> stored = new ArrayList<>(envelopes.size());
-        try (Appender appender = new Appender(connection)) {
+        try (Appender appender = new Appender(connection, appends)) {
             for (Envelope envelope : envelopes) {
                 stored.add(appender.append(agentId, envelope, nowMillis));
             }
@@ -79,8 +102,11 @@ public final class ServerOutbox implements Outbox {
 
         private final PreparedStatement bump;
         private final PreparedStatement insert;
+        private final OutboxTails.Appends appends;
 
-        public Appender(Connection connection) throws SQLException {
+        /** @param appends told of every envelope appended, while the agent's counter is held */
+        public Appender(Connection connection, OutboxTails.Appends appends) throws SQLException {
+            this.appends = appends;
             this.bump = connection.prepareStatement(
                     "UPDATE agents SET out_seq = out_seq + 1 WHERE id = ? RETURNING out_seq");
             try {
@@ -109,6 +135,7 @@ public final class ServerOutbox implements Outbox {
             insert.setLong(4, nowMillis);
             insert.setLong(5, withSeq.getStamp());
             insert.executeUpdate();
+            appends.appended(agentId, withSeq);
             return withSeq;
         }
 
@@ -129,8 +156,9 @@ public final class ServerOutbox implements Outbox {
      * @param envelope the new envelope, payload set and seq unset
      * @return false when the row is gone: the agent acknowledged it meanwhile
      */
-    public static boolean rewriteIn(Connection connection, String agentId, long seq, Envelope envelope)
-            throws SQLException {
+    public static boolean rewriteIn(Connection connection, OutboxTails.Appends appends, String agentId, long seq,
+            Envelope envelope) throws SQLException {
+        appends.rewritten(agentId);
         try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE outbox SET envelope = ? WHERE agent_id = ? AND seq = ?")) {
             update.setBytes(1, envelope.toBuilder().setSeq(seq).build().toByteArray());
@@ -140,9 +168,16 @@ public final class ServerOutbox implements Outbox {
         }
     }
 
-    /** {@inheritDoc} Nothing when the fence is stale: a connection that was taken over sends nothing more. */
+    /**
+     * {@inheritDoc} From the tail when it holds what is asked for, else from the database: nothing there when
+     * the fence is stale, so a connection that was taken over sends nothing more.
+     */
     @Override
     public List<Envelope> read(long fromSeq, int max) {
+        List<Envelope> cached = tail == null ? null : tail.read(fromSeq, max);
+        if (cached != null) {
+            return cached;
+        }
         return db.withConnection("read outbox", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT o.envelope, o.seq, o.stamp FROM outbox o JOIN agents a ON a.id = o.agent_id"
@@ -223,6 +258,7 @@ public final class ServerOutbox implements Outbox {
     public long renumberAfter(long peerApplied, long peerStamp) {
         return db.inTransaction("renumber outbox", connection -> {
             fence.checkIn(connection);
+            db.outboxTails().rewriting(agentId);
             return OutboxRenumbering.renumberIn(connection, agentId, peerApplied, peerStamp);
         });
     }

@@ -117,10 +117,10 @@ abstract class StoreTest {
         outbox.append(List.of(config(1), config(2)));
         outbox.acknowledge(1);
 
-        boolean rewritten = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 2,
-                config(20)));
-        boolean gone = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 1,
-                config(10)));
+        boolean rewritten = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection,
+                db.outboxTails().appends(), agentId, 2, config(20)));
+        boolean gone = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection,
+                db.outboxTails().appends(), agentId, 1, config(10)));
 
         assertThat(rewritten).isTrue();
         assertThat(gone).isFalse();
@@ -167,7 +167,8 @@ abstract class StoreTest {
         ServerOutbox outbox = new ServerOutbox(db, agentId);
         List<Envelope> stored = outbox.append(List.of(config(1), config(2), config(3)));
         outbox.acknowledge(2);
-        db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 3, config(30)));
+        db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, db.outboxTails().appends(),
+                agentId, 3, config(30)));
 
         assertThat(outbox.stampAt(2)).isEqualTo(stored.get(1).getStamp()).isNotZero();
         assertThat(outbox.stampAt(1)).isZero();
