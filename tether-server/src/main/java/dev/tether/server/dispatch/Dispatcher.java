@@ -137,7 +137,7 @@ public final class Dispatcher implements AutoCloseable {
             CommandStore.insertIn(connection, command);
             JobStore.insertIn(connection, queued);
             after.commandState(command, State.RUNNING, false, queued.size(), null, now);
-            Release.sendIn(connection, command, queued.subList(0, first), now, after);
+            Release.sendIn(connection, dialect, command, queued.subList(0, first), now, after);
             after.commandCreated();
             after.writeEventsIn(connection, dialect);
             ranNanos[1] = System.nanoTime();

@@ -3,6 +3,7 @@ package dev.tether.server.dispatch;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * Every change of a job row, in the caller's transaction. State changes are
@@ -91,18 +92,34 @@ final class JobTransitions {
         }
     }
 
-    /** Records the seq of the job's CommandRequest: it is no longer held back. */
-    /** The statement {@link #sentIn} runs, prepared once for many jobs. */
-    static PreparedStatement prepareSent(Connection connection) throws SQLException {
-        return connection.prepareStatement("UPDATE jobs SET outbox_seq = ? WHERE id = ? AND outbox_seq IS NULL");
-    }
+    /** Jobs per statement in {@link #sentIn}: 2 parameters each, far below SQLite's and PostgreSQL's limits. */
+    static final int SENT_PER_STATEMENT = 1000;
 
-    /** Records the outbox seq a job was sent with, through {@link #prepareSent}'s statement. */
-    static void sentIn(PreparedStatement markSent, String jobId, long seq) throws SQLException {
-        markSent.setLong(1, seq);
-        markSent.setString(2, jobId);
-        if (markSent.executeUpdate() != 1) {
-            throw new SQLException("job " + jobId + " was sent twice");
+    /**
+     * Records the seq of each job's CommandRequest: they are no longer held back. A few statements for any
+     * number of jobs: a command to 10,000 agents marks them in ten.
+     *
+     * @param seqs the seq of each job's request, in the order of {@code jobIds}
+     * @throws SQLException when a job was sent already (the transaction must roll back)
+     */
+    static void sentIn(Connection connection, List<String> jobIds, List<Long> seqs) throws SQLException {
+        for (int from = 0; from < jobIds.size(); from += SENT_PER_STATEMENT) {
+            int to = Math.min(from + SENT_PER_STATEMENT, jobIds.size());
+            try (PreparedStatement update = connection.prepareStatement("WITH sent (id, seq) AS (VALUES "
+                    + "(?, ?), ".repeat(to - from - 1) + "(?, ?))"
+                    + " UPDATE jobs SET outbox_seq = (SELECT sent.seq FROM sent WHERE sent.id = jobs.id)"
+                    + " WHERE id IN (SELECT id FROM sent) AND outbox_seq IS NULL")) {
+                int index = 1;
+                for (int i = from; i < to; i++) {
+                    update.setString(index++, jobIds.get(i));
+                    update.setLong(index++, seqs.get(i));
+                }
+                int marked = update.executeUpdate();
+                if (marked != to - from) {
+                    throw new SQLException((to - from - marked) + " of jobs " + jobIds.subList(from, to)
+                            + " were sent twice");
+                }
+            }
         }
     }
 

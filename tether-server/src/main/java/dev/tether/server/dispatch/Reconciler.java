@@ -139,7 +139,7 @@ final class Reconciler {
             if (next.isEmpty()) {
                 return;
             }
-            room -= Release.sendIn(connection, command, next, nowMillis, after);
+            room -= Release.sendIn(connection, dialect, command, next, nowMillis, after);
         }
     }
 }
