@@ -95,16 +95,17 @@ public final class JobStore {
         });
     }
 
-    /** Jobs of the agent whose CommandRequest has a seq up to {@code seq} and no acknowledgement recorded. */
-    List<JobRecord> unacknowledged(String agentId, long seq) {
-        return db.withConnection("find acknowledged jobs", connection -> {
-            try (PreparedStatement select = connection.prepareStatement(ROWS + " WHERE j.agent_id = ?"
-                    + " AND j.state = 'queued' AND j.outbox_seq IS NOT NULL AND j.outbox_seq <= ?")) {
-                select.setString(1, agentId);
-                select.setLong(2, seq);
-                return readAll(select);
-            }
-        });
+    /**
+     * Jobs of the agent whose CommandRequest has a seq up to {@code seq} and no acknowledgement recorded, in the
+     * caller's transaction.
+     */
+    static List<JobRecord> unacknowledgedIn(Connection connection, String agentId, long seq) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(ROWS + " WHERE j.agent_id = ?"
+                + " AND j.state = 'queued' AND j.outbox_seq IS NOT NULL AND j.outbox_seq <= ?")) {
+            select.setString(1, agentId);
+            select.setLong(2, seq);
+            return readAll(select);
+        }
     }
 
     public long runningCount() {

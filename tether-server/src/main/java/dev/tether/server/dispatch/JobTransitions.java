@@ -92,32 +92,29 @@ final class JobTransitions {
         }
     }
 
-    /** Jobs per statement in {@link #sentIn}: 2 parameters each, far below SQLite's and PostgreSQL's limits. */
-    static final int SENT_PER_STATEMENT = 1000;
-
     /**
-     * Records the seq of each job's CommandRequest: they are no longer held back. A few statements for any
-     * number of jobs: a command to 10,000 agents marks them in ten.
+     * Records the seq of each job's CommandRequest: they are no longer held back. One statement prepared once and
+     * run as a batch (one round trip per batch on PostgreSQL; a correlated multi-row UPDATE measured slower on
+     * SQLite than running the row statement 1,000 times).
      *
      * @param seqs the seq of each job's request, in the order of {@code jobIds}
      * @throws SQLException when a job was sent already (the transaction must roll back)
      */
     static void sentIn(Connection connection, List<String> jobIds, List<Long> seqs) throws SQLException {
-        for (int from = 0; from < jobIds.size(); from += SENT_PER_STATEMENT) {
-            int to = Math.min(from + SENT_PER_STATEMENT, jobIds.size());
-            try (PreparedStatement update = connection.prepareStatement("WITH sent (id, seq) AS (VALUES "
-                    + "(?, ?), ".repeat(to - from - 1) + "(?, ?))"
-                    + " UPDATE jobs SET outbox_seq = (SELECT sent.seq FROM sent WHERE sent.id = jobs.id)"
-                    + " WHERE id IN (SELECT id FROM sent) AND outbox_seq IS NULL")) {
-                int index = 1;
-                for (int i = from; i < to; i++) {
-                    update.setString(index++, jobIds.get(i));
-                    update.setLong(index++, seqs.get(i));
-                }
-                int marked = update.executeUpdate();
-                if (marked != to - from) {
-                    throw new SQLException((to - from - marked) + " of jobs " + jobIds.subList(from, to)
-                            + " were sent twice");
+        if (jobIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE jobs SET outbox_seq = ? WHERE id = ? AND outbox_seq IS NULL")) {
+            for (int i = 0; i < jobIds.size(); i++) {
+                update.setLong(1, seqs.get(i));
+                update.setString(2, jobIds.get(i));
+                update.addBatch();
+            }
+            int[] marked = update.executeBatch();
+            for (int i = 0; i < marked.length; i++) {
+                if (marked[i] == 0) {
+                    throw new SQLException("job " + jobIds.get(i) + " was sent twice");
                 }
             }
         }

@@ -31,14 +31,15 @@ import org.slf4j.LoggerFactory;
  * payloads in batches, and sending the agent's outbox, over a
  * {@link ReliableChannel} backed by a {@link ServerOutbox}.
  *
- * <p>Acknowledgements also move jobs to delivered (see {@link #markDelivered}); the agent coming online
+ * <p>Acknowledgements also move jobs to delivered (see {@link #newlyDelivered}); the agent coming online
  * and going offline are recorded as server events.
  *
  * <p>Threads: the event loop {@link #enqueue}s envelopes and {@link #noteAck}s;
  * everything else runs on the agent's {@link Lane}, which owns {@link #channel}.
  * All work is one coalesced task, {@link #service}: drain what has arrived
- * into one transaction (effects and applied seq together), mark it applied,
- * then send acks and outbox payloads. Because the channel is touched only on
+ * into one transaction (effects and applied seq together, with what the agent
+ * acknowledged meanwhile: its outbox rows and its jobs delivered), mark it
+ * applied, then send acks and outbox payloads. Because the channel is touched only on
  * the lane, its lock (held during outbox I/O) never blocks the event loop.
  *
  * <p>Bounds: the inbound queue pauses reading at {@link #PAUSE_READING_AT}
@@ -91,6 +92,8 @@ final class ReliableSession {
     private volatile Fence fence;
     /** Lane only: what the agent's outbox reads try first; null until the handshake opened it. */
     private OutboxTails.Tail tail;
+    /** Lane only: the channel's outbox, whose acknowledgements each turn writes; null before the handshake. */
+    private ServerOutbox outbox;
 
     ReliableSession(AgentConnection connection, String agentId, ConnectionServices services, Lane lane) {
         this.connection = connection;
@@ -213,8 +216,8 @@ final class ReliableSession {
         }
         // Opened before the resume: a renumbering there empties it, and appends committed from now on fill it.
         tail = services.db().outboxTails().open(agentId);
-        channel = ReliableChannel.create(new ServerOutbox(services.db(), fence, tail), start.appliedAgentSeq(),
-                start.appliedAgentStamp());
+        outbox = new ServerOutbox(services.db(), fence, tail);
+        channel = ReliableChannel.create(outbox, start.appliedAgentSeq(), start.appliedAgentStamp());
         refuseImpossibleResumePoint(hello);
         Welcome welcome = welcome(start, hello, protocolVersion);
         ReliableChannel.Resumption resumption = channel.resume(hello.getAppliedServerSeq(),
@@ -227,6 +230,8 @@ final class ReliableSession {
             connection.close(CloseCodes.REVOKED, "agent key revoked");
             return;
         }
+        // The resume wrote its acknowledgement; from here on they are written with each turn's transaction.
+        outbox.deferAcknowledgements();
         lastAckSent = channel.takeAck();
         connection.send(Envelope.newBuilder().setWelcome(welcome).setAck(lastAckSent)
                 .setTsMs(System.currentTimeMillis()).build());
@@ -279,26 +284,33 @@ final class ReliableSession {
         if (connection.isClosed() || channel == null) {
             return;
         }
-        applyInbound();
         long ack = peerAck.get();
+        // Checked now, written with the payloads applied below: one transaction for the turn.
         channel.onAck(ack);
-        markDelivered(ack);
+        applyInbound(new PeerAcks(outbox.takeUnwrittenAck(), newlyDelivered(ack)));
         sendOutbound();
         if (inboundSize.get() < PAUSE_READING_AT / 2 && inboundBytes.get() < PAUSE_READING_AT_BYTES / 2) {
             connection.resumeReading();
         }
     }
 
-    /** Jobs whose CommandRequest the agent acknowledged (by an ack, or in Hello) become delivered. */
-    private void markDelivered(long ack) {
+    /**
+     * The seq up to which jobs whose CommandRequest the agent acknowledged (by an ack, or in Hello) are to become
+     * delivered, counted as done: the transaction that does it runs in this turn or the connection fails. 0 when
+     * nothing is new.
+     */
+    private long newlyDelivered(long ack) {
         long acknowledged = Math.max(ack, appliedInHello);
-        if (acknowledged > deliveredUpTo) {
-            services.dispatcher().acknowledged(agentId, acknowledged);
-            deliveredUpTo = acknowledged;
+        if (acknowledged <= deliveredUpTo) {
+            return 0;
         }
+        deliveredUpTo = acknowledged;
+        return acknowledged;
     }
 
-    private void applyInbound() throws ProtocolException {
+    /** Applies what arrived; the first transaction also records {@code acks}, which get one of their own else. */
+    private void applyInbound(PeerAcks acks) throws ProtocolException {
+        PeerAcks unwritten = acks;
         List<Envelope> batch = new ArrayList<>();
         Envelope envelope;
         while ((envelope = inbound.poll()) != null) {
@@ -308,18 +320,20 @@ final class ReliableSession {
                 batch.add(envelope);
             }
             if (batch.size() == APPLY_BATCH) {
-                commit(batch);
+                commit(batch, unwritten);
+                unwritten = PeerAcks.NONE;
                 batch.clear();
             }
         }
-        commit(batch);
+        commit(batch, unwritten);
     }
 
-    private void commit(List<Envelope> fresh) {
+    private void commit(List<Envelope> fresh, PeerAcks acks) {
         if (fresh.isEmpty()) {
+            services.applier().acknowledge(fence, acks);
             return;
         }
-        services.applier().apply(fence, fresh, channel.applied());
+        services.applier().apply(fence, fresh, channel.applied(), acks);
         Envelope last = fresh.getLast();
         channel.markApplied(last.getSeq(), last.getStamp());
     }

@@ -38,6 +38,10 @@ public final class ServerOutbox implements Outbox {
     private final Fence fence;
     /** What reads try first; null: always the database. */
     private final OutboxTails.Tail tail;
+    /** Whether acknowledgements are only recorded; guarded by this. */
+    private boolean deferring;
+    /** The highest acknowledgement recorded and not yet taken, 0 when none; guarded by this. */
+    private long unwrittenAck;
 
     /**
      * The outbox as one connection sees it: its acks and database reads are fenced by {@code fence}, and reads
@@ -199,31 +203,69 @@ public final class ServerOutbox implements Outbox {
         });
     }
 
-    /** {@inheritDoc} @throws FencedException when the connection holding the fence was taken over */
+    /**
+     * {@inheritDoc} Once {@link #deferAcknowledgements} was called, only recorded: the session writes it with
+     * {@link #acknowledgeIn} in its next transaction ({@link #takeUnwrittenAck}).
+     *
+     * @throws FencedException when the connection holding the fence was taken over
+     */
     @Override
     public void acknowledge(long upToSeq) {
+        synchronized (this) {
+            if (deferring) {
+                unwrittenAck = Math.max(unwrittenAck, upToSeq);
+                return;
+            }
+        }
         db.inTransaction("acknowledge outbox", connection -> {
-            fence.checkIn(connection);
-            try (PreparedStatement point = connection.prepareStatement("UPDATE agents SET out_acked_seq = ?,"
-                    + " out_acked_stamp = (SELECT o.stamp FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)"
-                    + " WHERE id = ? AND out_acked_seq < ?"
-                    + " AND EXISTS (SELECT 1 FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)")) {
-                point.setLong(1, upToSeq);
-                point.setString(2, agentId);
-                point.setLong(3, upToSeq);
-                point.setString(4, agentId);
-                point.setLong(5, upToSeq);
-                point.setString(6, agentId);
-                point.setLong(7, upToSeq);
-                point.executeUpdate();
-            }
-            try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM outbox WHERE agent_id = ? AND seq <= ?")) {
-                delete.setString(1, agentId);
-                delete.setLong(2, upToSeq);
-                return delete.executeUpdate();
-            }
+            acknowledgeIn(connection, fence, upToSeq);
+            return null;
         });
+    }
+
+    /**
+     * From now on {@link #acknowledge} only records the point: a session writes it together with the payloads
+     * it applies (one transaction per turn instead of two). Deleting acknowledged rows later changes nothing
+     * that is sent: the channel reads only past the acknowledged point, and a reconnect acknowledges again.
+     */
+    public synchronized void deferAcknowledgements() {
+        deferring = true;
+    }
+
+    /** The acknowledged point recorded and not yet taken; 0 when there is none. */
+    public synchronized long takeUnwrittenAck() {
+        long ack = unwrittenAck;
+        unwrittenAck = 0;
+        return ack;
+    }
+
+    /**
+     * {@link #acknowledge} in the caller's transaction: fenced, it locks the agent row (write job rows first).
+     *
+     * @throws FencedException when the connection holding the fence was taken over
+     */
+    public static void acknowledgeIn(Connection connection, Fence fence, long upToSeq) throws SQLException {
+        String agentId = fence.agentId();
+        fence.checkIn(connection);
+        try (PreparedStatement point = connection.prepareStatement("UPDATE agents SET out_acked_seq = ?,"
+                + " out_acked_stamp = (SELECT o.stamp FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)"
+                + " WHERE id = ? AND out_acked_seq < ?"
+                + " AND EXISTS (SELECT 1 FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)")) {
+            point.setLong(1, upToSeq);
+            point.setString(2, agentId);
+            point.setLong(3, upToSeq);
+            point.setString(4, agentId);
+            point.setLong(5, upToSeq);
+            point.setString(6, agentId);
+            point.setLong(7, upToSeq);
+            point.executeUpdate();
+        }
+        try (PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM outbox WHERE agent_id = ? AND seq <= ?")) {
+            delete.setString(1, agentId);
+            delete.setLong(2, upToSeq);
+            delete.executeUpdate();
+        }
     }
 
     @Override
