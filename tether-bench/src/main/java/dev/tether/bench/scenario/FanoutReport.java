@@ -150,6 +150,7 @@ final class FanoutReport {
         s.put("steps", settings.steps());
         s.put("rounds", settings.rounds());
         s.put("warm_up", settings.warmUp());
+        s.put("store", settings.store());
         s.put("argv", TetherFanout.ARGV);
         json.put("settings", s);
         List<Object> t = new ArrayList<>();

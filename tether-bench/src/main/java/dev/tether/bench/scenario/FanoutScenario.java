@@ -60,14 +60,21 @@ public final class FanoutScenario implements Callable<Integer> {
     @Option(names = "--no-peer", description = "skip the Mosquitto side")
     boolean noPeer;
 
+    @Option(names = "--store", paramLabel = "sqlite|postgresql", defaultValue = "sqlite",
+            description = "the server's database; postgresql starts a throwaway PostgreSQL "
+                    + "(default: ${DEFAULT-VALUE})")
+    String store;
+
     @Override
     public Integer call() throws Exception {
-        if (agents < 1 || agents > TARGET_AGENTS || rounds < 1 || warmUp < 0) {
+        if (agents < 1 || agents > TARGET_AGENTS || rounds < 1 || warmUp < 0
+                || !List.of("sqlite", "postgresql").contains(store)) {
             throw new IllegalArgumentException("--agents must be 1-" + TARGET_AGENTS
-                    + " (one command lists at most that many agents), --rounds at least 1, --warm-up at least 0");
+                    + " (one command lists at most that many agents), --rounds at least 1, --warm-up at least 0,"
+                    + " --store sqlite or postgresql");
         }
         try (BenchRun bench = BenchRun.open("fanout", run, System.out, agents)) {
-            Settings settings = new Settings(agents, steps(), rounds, warmUp, roundTimeout, maxInFlight);
+            Settings settings = new Settings(agents, steps(), rounds, warmUp, roundTimeout, maxInFlight, store);
             List<TetherFanout.Step> tether = TetherFanout.measure(bench, settings);
             List<MosquittoFanout.Step> peer = noPeer ? List.of() : MosquittoFanout.measure(bench, settings);
             FanoutReport report = new FanoutReport(bench, settings, tether, peer);
@@ -80,8 +87,10 @@ public final class FanoutScenario implements Callable<Integer> {
     /**
      * @param rounds commands measured per size
      * @param warmUp unmeasured commands at the first size
+     * @param store the server's database, sqlite or postgresql
      */
-    record Settings(int agents, List<Integer> steps, int rounds, int warmUp, Duration roundTimeout, int maxInFlight) {
+    record Settings(int agents, List<Integer> steps, int rounds, int warmUp, Duration roundTimeout, int maxInFlight,
+            String store) {
     }
 
     List<Integer> steps() {

@@ -1,6 +1,7 @@
 package dev.tether.bench.scenario;
 
 import dev.tether.bench.generator.GeneratorSet;
+import dev.tether.bench.peer.ThrowawayPostgres;
 import dev.tether.bench.probe.CpuWindow;
 import dev.tether.bench.report.Histogram;
 import dev.tether.bench.server.AdminClient;
@@ -60,7 +61,11 @@ final class TetherFanout {
 
     static List<Step> measure(BenchRun run, FanoutScenario.Settings settings) throws IOException,
             InterruptedException, TimeoutException {
-        ServerProcess server = run.startServer(Duration.ofSeconds(30));
+        ThrowawayPostgres postgres = settings.store().equals("postgresql") ? run.own(ThrowawayPostgres.start(
+                run.results().json().resolveSibling("fanout-" + run.runId()).resolve("postgres"),
+                ServerProcess.freePort(), Map.of())) : null;
+        ServerProcess server = run.startServer(Duration.ofSeconds(30),
+                postgres != null ? List.of("--db", postgres.jdbcUrl()) : List.of(), Map.of());
         AdminClient admin = run.admin(server);
         List<Credentials> enrolled = run.agents(server, settings.agents());
         GeneratorSet fleet = run.generators(run.fleetConfig(server, 0, settings.maxInFlight(), 0), enrolled);

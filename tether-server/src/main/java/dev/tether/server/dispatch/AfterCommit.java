@@ -3,6 +3,7 @@ package dev.tether.server.dispatch;
 import dev.tether.server.events.EventLog;
 import dev.tether.server.events.ServerEvent;
 import dev.tether.server.store.Dialect;
+import dev.tether.server.store.OutboxTails;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,8 +20,10 @@ import java.util.TreeMap;
  * What one transaction changed that others must hear about: the server events
  * it stores (with {@link #writeEventsIn}, its last statement), and, once it
  * committed, the agents whose outbox grew, the commands to reconcile or whose
- * followers to wake, and metrics. Created inside the transaction's work, so a
- * transaction that runs again starts from an empty one.
+ * followers to wake, and metrics; and the outbox rows it appended, which go to
+ * the agents' {@link OutboxTails tails} before the agents are woken. Created
+ * inside the transaction's work, so a transaction that runs again starts from
+ * an empty one.
  *
  * <p>Not thread safe: owned by the thread running the transaction, then handed
  * to {@link Dispatcher#committed}.
@@ -34,6 +37,12 @@ public final class AfterCommit {
     private final Map<JobState, Integer> finalTransitions = new EnumMap<>(JobState.class);
     private final Map<String, Integer> ignoredJobEvents = new TreeMap<>();
     private int commandsCreated;
+    private final OutboxTails.Appends outboxAppends;
+
+    /** @param tails told of every outbox row the transaction appends or rewrites */
+    public AfterCommit(OutboxTails tails) {
+        this.outboxAppends = tails.appends();
+    }
 
     /** A job moved to {@code to}: a {@code job.state} event, and its command's followers and reconcile. */
     void jobChanged(JobRecord job, JobState to, Integer exitCode, String error, long nowMillis) {
@@ -118,6 +127,11 @@ public final class AfterCommit {
     /** Stores the collected events; must be the transaction's last statement (see {@link EventLog}). */
     public void writeEventsIn(Connection connection, Dialect dialect) throws SQLException {
         EventLog.insertIn(connection, dialect, events);
+    }
+
+    /** Report every outbox append and rewrite of the transaction here. */
+    OutboxTails.Appends outboxAppends() {
+        return outboxAppends;
     }
 
     boolean hasEvents() {

@@ -80,8 +80,8 @@ final class Cancellation {
         if (job.outboxSeq() == null) {
             JobTransitions.finishIn(connection, job, Ending.byServer(JobState.CANCELLED, HELD_BACK, false), nowMillis,
                     after);
-        } else if (job.state() == JobState.QUEUED && ServerOutbox.rewriteIn(connection, job.agentId(),
-                job.outboxSeq(), Release.cancel(job).build())) {
+        } else if (job.state() == JobState.QUEUED && ServerOutbox.rewriteIn(connection, after.outboxAppends(),
+                job.agentId(), job.outboxSeq(), Release.cancel(job).build())) {
             JobTransitions.finishIn(connection, job, Ending.byServer(JobState.CANCELLED, UNACKNOWLEDGED, true),
                     nowMillis, after);
             Release.sendCancelIn(connection, job, nowMillis, after);

@@ -12,6 +12,8 @@ import dev.tether.server.store.AgentStore;
 import dev.tether.server.store.Database;
 import dev.tether.server.store.Dialect;
 import io.vertx.core.Vertx;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@link Reconciler reconcile} and counts metrics, none of which blocks.
  *
  * <p>{@link #create}, {@link #cancelJob}, {@link #cancelCommand} and
- * {@link #acknowledged} block (run them on the database executor). Thread safe.
+ * {@link #acknowledgedIn} block (run them on the database executor). Thread safe.
  */
 public final class Dispatcher implements AutoCloseable {
 
@@ -133,11 +135,11 @@ public final class Dispatcher implements AutoCloseable {
         committed(db.inTransaction("create command", connection -> {
             ranNanos[0] = System.nanoTime();
             JobStore.checkPendingIn(connection, resolved, MAX_PENDING_JOBS_PER_AGENT);
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             CommandStore.insertIn(connection, command);
             JobStore.insertIn(connection, queued);
             after.commandState(command, State.RUNNING, false, queued.size(), null, now);
-            Release.sendIn(connection, command, queued.subList(0, first), now, after);
+            Release.sendIn(connection, dialect, command, queued.subList(0, first), now, after);
             after.commandCreated();
             after.writeEventsIn(connection, dialect);
             ranNanos[1] = System.nanoTime();
@@ -164,7 +166,7 @@ public final class Dispatcher implements AutoCloseable {
         Dialect dialect = db.dialect();
         long now = System.currentTimeMillis();
         committed(db.inTransaction("cancel job", connection -> {
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             Cancellation.cancelJobIn(connection, dialect, jobId, now, after);
             after.writeEventsIn(connection, dialect);
             return after;
@@ -181,7 +183,7 @@ public final class Dispatcher implements AutoCloseable {
         Dialect dialect = db.dialect();
         long now = System.currentTimeMillis();
         committed(db.inTransaction("cancel command", connection -> {
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             Cancellation.cancelCommandIn(connection, dialect, commandId, now, after);
             after.writeEventsIn(connection, dialect);
             return after;
@@ -189,24 +191,16 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * The agent acknowledged every server → agent seq up to {@code upToSeq}: its jobs sent up to there
-     * and still queued become delivered. Cheap when there are none (one indexed read).
+     * The agent acknowledged every server → agent seq up to {@code upToSeq}: its jobs sent up to there and still
+     * queued become delivered, in the caller's transaction, which hands {@code after} to {@link #committed} (an
+     * agent's session marks them with the payloads it applies). Cheap when there are none (one indexed read).
      */
-    public void acknowledged(String agentId, long upToSeq) {
-        List<JobRecord> delivered = jobs.unacknowledged(agentId, upToSeq);
-        if (delivered.isEmpty()) {
-            return;
-        }
-        Dialect dialect = db.dialect();
+    public void acknowledgedIn(Connection connection, String agentId, long upToSeq, AfterCommit after)
+            throws SQLException {
         long now = System.currentTimeMillis();
-        committed(db.inTransaction("mark jobs delivered", connection -> {
-            AfterCommit after = new AfterCommit();
-            for (JobRecord job : delivered) {
-                JobTransitions.deliverIn(connection, job, now, after);
-            }
-            after.writeEventsIn(connection, dialect);
-            return after;
-        }));
+        for (JobRecord job : JobStore.unacknowledgedIn(connection, agentId, upToSeq)) {
+            JobTransitions.deliverIn(connection, job, now, after);
+        }
     }
 
     private static long millis(long nanos) {
@@ -215,6 +209,8 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Tells everyone concerned what a committed transaction changed; never blocks. */
     public void committed(AfterCommit after) {
+        // The tails first: a woken session then sends what was just committed without reading it back.
+        after.outboxAppends().committed();
         if (after.hasEvents()) {
             broadcaster.wake();
         }

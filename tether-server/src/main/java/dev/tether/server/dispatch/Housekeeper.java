@@ -134,7 +134,7 @@ final class Housekeeper implements Runnable {
     private AfterCommit expireAll(List<JobRecord> due, long nowMillis) {
         Dialect dialect = db.dialect();
         return db.inTransaction("expire jobs", connection -> {
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             for (JobRecord job : due) {
                 boolean sent = job.outboxSeq() != null;
                 JobTransitions.finishIn(connection, job,

@@ -3,6 +3,7 @@ package dev.tether.server.dispatch;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * Every change of a job row, in the caller's transaction. State changes are
@@ -91,18 +92,31 @@ final class JobTransitions {
         }
     }
 
-    /** Records the seq of the job's CommandRequest: it is no longer held back. */
-    /** The statement {@link #sentIn} runs, prepared once for many jobs. */
-    static PreparedStatement prepareSent(Connection connection) throws SQLException {
-        return connection.prepareStatement("UPDATE jobs SET outbox_seq = ? WHERE id = ? AND outbox_seq IS NULL");
-    }
-
-    /** Records the outbox seq a job was sent with, through {@link #prepareSent}'s statement. */
-    static void sentIn(PreparedStatement markSent, String jobId, long seq) throws SQLException {
-        markSent.setLong(1, seq);
-        markSent.setString(2, jobId);
-        if (markSent.executeUpdate() != 1) {
-            throw new SQLException("job " + jobId + " was sent twice");
+    /**
+     * Records the seq of each job's CommandRequest: they are no longer held back. One statement prepared once and
+     * run as a batch (one round trip per batch on PostgreSQL; a correlated multi-row UPDATE measured slower on
+     * SQLite than running the row statement 1,000 times).
+     *
+     * @param seqs the seq of each job's request, in the order of {@code jobIds}
+     * @throws SQLException when a job was sent already (the transaction must roll back)
+     */
+    static void sentIn(Connection connection, List<String> jobIds, List<Long> seqs) throws SQLException {
+        if (jobIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE jobs SET outbox_seq = ? WHERE id = ? AND outbox_seq IS NULL")) {
+            for (int i = 0; i < jobIds.size(); i++) {
+                update.setLong(1, seqs.get(i));
+                update.setString(2, jobIds.get(i));
+                update.addBatch();
+            }
+            int[] marked = update.executeBatch();
+            for (int i = 0; i < marked.length; i++) {
+                if (marked[i] == 0) {
+                    throw new SQLException("job " + jobIds.get(i) + " was sent twice");
+                }
+            }
         }
     }
 

@@ -89,7 +89,7 @@ final class Reconciler {
         Dialect dialect = db.dialect();
         long now = System.currentTimeMillis();
         committed.accept(db.inTransaction("reconcile command", connection -> {
-            AfterCommit after = new AfterCommit();
+            AfterCommit after = new AfterCommit(db.outboxTails());
             reconcileIn(connection, dialect, commandId, now, after);
             after.writeEventsIn(connection, dialect);
             return after;
@@ -139,7 +139,7 @@ final class Reconciler {
             if (next.isEmpty()) {
                 return;
             }
-            room -= Release.sendIn(connection, command, next, nowMillis, after);
+            room -= Release.sendIn(connection, dialect, command, next, nowMillis, after);
         }
     }
 }

@@ -7,13 +7,15 @@ import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.ExecSpec;
 import dev.tether.server.dispatch.JobTransitions.Ending;
 import dev.tether.server.store.ConfigStore;
+import dev.tether.server.store.Dialect;
+import dev.tether.server.store.OutboxAppender;
 import dev.tether.server.store.ServerOutbox;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
@@ -38,35 +40,37 @@ final class Release {
     }
 
     /** @return how many of the jobs were sent (the others expired) */
-    static int sendIn(Connection connection, CommandRecord command, List<JobRecord> jobs, long nowMillis,
-            AfterCommit after) throws SQLException {
+    static int sendIn(Connection connection, Dialect dialect, CommandRecord command, List<JobRecord> jobs,
+            long nowMillis, AfterCommit after) throws SQLException {
         CommandRequest template = template(command);
-        int sent = 0;
         List<JobRecord> inLockOrder = jobs.stream()
                 .sorted(Comparator.comparing(JobRecord::agentId).thenComparing(JobRecord::position)).toList();
-        try (ServerOutbox.Appender outbox = new ServerOutbox.Appender(connection);
-                PreparedStatement markSent = JobTransitions.prepareSent(connection)) {
-            for (JobRecord job : inLockOrder) {
-                if (job.deadlineAt() != null && job.deadlineAt() <= nowMillis) {
-                    JobTransitions.finishIn(connection, job,
-                            Ending.byServer(JobState.EXPIRED, DEADLINE_PASSED, false), nowMillis, after);
-                    continue;
-                }
-                CommandRequest request = request(connection, command, template, job, nowMillis);
-                Envelope payload = Envelope.newBuilder().setCommand(request).setCorrelationId(job.id()).build();
-                long seq = outbox.append(job.agentId(), payload, nowMillis).getSeq();
-                JobTransitions.sentIn(markSent, job.id(), seq);
-                after.wake(job.agentId());
-                sent++;
+        List<String> sending = new ArrayList<>(jobs.size());
+        List<OutboxAppender.Addressed> requests = new ArrayList<>(jobs.size());
+        for (JobRecord job : inLockOrder) {
+            if (job.deadlineAt() != null && job.deadlineAt() <= nowMillis) {
+                JobTransitions.finishIn(connection, job,
+                        Ending.byServer(JobState.EXPIRED, DEADLINE_PASSED, false), nowMillis, after);
+                continue;
             }
+            CommandRequest request = request(connection, command, template, job, nowMillis);
+            requests.add(new OutboxAppender.Addressed(job.agentId(),
+                    Envelope.newBuilder().setCommand(request).setCorrelationId(job.id()).build()));
+            sending.add(job.id());
         }
-        return sent;
+        List<Envelope> stored;
+        try (OutboxAppender outbox = new OutboxAppender(connection, dialect, after.outboxAppends())) {
+            stored = outbox.appendAll(requests, nowMillis);
+        }
+        JobTransitions.sentIn(connection, sending, stored.stream().map(Envelope::getSeq).toList());
+        requests.forEach(request -> after.wake(request.agentId()));
+        return sending.size();
     }
 
     /** Appends a CancelJob for the job to its agent's outbox. */
     static void sendCancelIn(Connection connection, JobRecord job, long nowMillis, AfterCommit after)
             throws SQLException {
-        append(connection, job, cancel(job), nowMillis);
+        append(connection, job, cancel(job), nowMillis, after);
         after.wake(job.agentId());
     }
 
@@ -75,10 +79,11 @@ final class Release {
                 .setCancelJob(CancelJob.newBuilder().setJobId(job.id()));
     }
 
-    private static long append(Connection connection, JobRecord job, Envelope.Builder envelope, long nowMillis)
-            throws SQLException {
+    private static long append(Connection connection, JobRecord job, Envelope.Builder envelope, long nowMillis,
+            AfterCommit after) throws SQLException {
         Envelope payload = envelope.setCorrelationId(job.id()).build();
-        return ServerOutbox.appendIn(connection, job.agentId(), List.of(payload), nowMillis).get(0).getSeq();
+        return ServerOutbox.appendIn(connection, after.outboxAppends(), job.agentId(), List.of(payload), nowMillis)
+                .get(0).getSeq();
     }
 
     /** What every job of the command is sent, but the job's own fields. */

@@ -13,6 +13,8 @@ import dev.tether.server.store.Database;
 import dev.tether.server.store.Dialect;
 import dev.tether.server.store.EventStore;
 import dev.tether.server.store.Fence;
+import dev.tether.server.store.OutboxTails;
+import dev.tether.server.store.ServerOutbox;
 import dev.tether.server.store.EventStore.NewEvent;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -39,9 +41,13 @@ import org.slf4j.LoggerFactory;
  * this server → counted no-ops. Each stored agent event is also an
  * {@code agent.event} on the server's event stream.
  *
+ * <p>The same transaction records what the agent acknowledged meanwhile
+ * ({@link PeerAcks}): its jobs delivered and its outbox acknowledged.
+ *
  * <p>Order of work in the transaction, which keeps PostgreSQL row locks in one
- * order everywhere: job rows first, then the agent's own row (status, config,
- * applied seq), then the server events, last.
+ * order everywhere: job rows first (the payloads' and the delivered ones), then
+ * the agent's own row (status, config, applied seq, the outbox's acknowledged
+ * point) and its outbox rows, then the server events, last.
  *
  * <p>Each {@link #apply} that succeeds is timed in {@code tether_reliable_apply_duration_seconds}.
  *
@@ -74,24 +80,60 @@ final class InboundApplier {
      * @throws RuntimeException when a payload could not be applied and was not quarantined: the agent's
      *     applied seq in the database may then have moved past some of {@code fresh}
      */
-    void apply(Fence fence, List<Envelope> fresh, long appliedBefore) {
+    void apply(Fence fence, List<Envelope> fresh, long appliedBefore, PeerAcks acks) {
         long start = System.nanoTime();
         try {
-            applyTogether(fence, fresh, appliedBefore, false);
+            applyTogether(fence, fresh, appliedBefore, false, acks);
         } catch (RuntimeException e) {
             if (!ApplyFailures.causedByPayload(e)) {
                 throw e;
             }
             applyOneByOne(fence, fresh, appliedBefore);
+            acknowledge(fence, acks);
         }
         metrics.reliableApplied(System.nanoTime() - start);
+    }
+
+    /**
+     * Records what the agent acknowledged, in one transaction: its jobs delivered, then its outbox.
+     *
+     * @throws dev.tether.server.store.FencedException when another connection took the agent over
+     */
+    void acknowledge(Fence fence, PeerAcks acks) {
+        if (!acks.any()) {
+            return;
+        }
+        Dialect dialect = db.dialect();
+        AfterCommit after = db.inTransaction("record agent acknowledgements", connection -> {
+            AfterCommit changed = new AfterCommit(db.outboxTails());
+            deliveredIn(connection, fence, acks, changed);
+            acknowledgedIn(connection, fence, acks);
+            changed.writeEventsIn(connection, dialect);
+            return changed;
+        });
+        dispatcher.committed(after);
+    }
+
+    /** Jobs the agent acknowledged become delivered: job rows, so before the agent's row (see the lock order). */
+    private void deliveredIn(Connection connection, Fence fence, PeerAcks acks, AfterCommit after)
+            throws SQLException {
+        if (acks.deliveredUpTo() > 0) {
+            dispatcher.acknowledgedIn(connection, fence.agentId(), acks.deliveredUpTo(), after);
+        }
+    }
+
+    /** The agent's outbox up to what it acknowledged: fenced, on the agent's row. */
+    private static void acknowledgedIn(Connection connection, Fence fence, PeerAcks acks) throws SQLException {
+        if (acks.outboxUpTo() > 0) {
+            ServerOutbox.acknowledgeIn(connection, fence, acks.outboxUpTo());
+        }
     }
 
     private void applyOneByOne(Fence fence, List<Envelope> fresh, long appliedBefore) {
         long applied = appliedBefore;
         for (Envelope envelope : fresh) {
             try {
-                applyTogether(fence, List.of(envelope), applied, true);
+                applyTogether(fence, List.of(envelope), applied, true, PeerAcks.NONE);
             } catch (RuntimeException e) {
                 if (!ApplyFailures.causedByPayload(e)) {
                     throw e;
@@ -102,23 +144,29 @@ final class InboundApplier {
         }
     }
 
-    /** @param forgetFailures whether the payloads may have failed before (one by one after a failed batch) */
-    private void applyTogether(Fence fence, List<Envelope> fresh, long appliedBefore, boolean forgetFailures) {
+    /**
+     * @param forgetFailures whether the payloads may have failed before (one by one after a failed batch)
+     * @param acks recorded in the same transaction
+     */
+    private void applyTogether(Fence fence, List<Envelope> fresh, long appliedBefore, boolean forgetFailures,
+            PeerAcks acks) {
         String agentId = fence.agentId();
         long now = System.currentTimeMillis();
         long last = fresh.get(fresh.size() - 1).getSeq();
         Dialect dialect = db.dialect();
         Batch batch = db.inTransaction("apply agent payloads", connection -> {
-            Batch applied = new Batch();
+            Batch applied = new Batch(db.outboxTails());
             for (Envelope envelope : fresh) {
                 applyOne(connection, agentId, envelope, now, applied);
                 if (forgetFailures) {
                     PayloadQuarantine.appliedIn(connection, agentId, envelope.getSeq());
                 }
             }
+            deliveredIn(connection, fence, acks, applied.after);
             applied.updateAgentRow(connection, agentId, now);
             EventStore.insertIn(connection, agentId, applied.events);
             AgentSessionStore.advanceAppliedIn(connection, fence, appliedBefore, last, fresh.getLast().getStamp());
+            acknowledgedIn(connection, fence, acks);
             applied.after.writeEventsIn(connection, dialect);
             return applied;
         });
@@ -147,11 +195,15 @@ final class InboundApplier {
 
     /** What one transaction collects; created inside it, so a retried transaction starts afresh. */
     private static final class Batch {
-        final AfterCommit after = new AfterCommit();
+        final AfterCommit after;
         final List<NewEvent> events = new ArrayList<>();
         final List<StatusReport> statuses = new ArrayList<>();
         final List<Envelope> configApplied = new ArrayList<>();
         int noOps;
+
+        Batch(OutboxTails tails) {
+            after = new AfterCommit(tails);
+        }
 
         void event(String agentId, NewEvent event) {
             events.add(event);

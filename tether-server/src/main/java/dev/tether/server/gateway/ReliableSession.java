@@ -13,6 +13,7 @@ import dev.tether.server.store.AgentSessionStore.SessionStart;
 import dev.tether.server.store.ConfigStore;
 import dev.tether.server.store.Fence;
 import dev.tether.server.store.FencedException;
+import dev.tether.server.store.OutboxTails;
 import dev.tether.server.store.ServerOutbox;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,14 +31,15 @@ import org.slf4j.LoggerFactory;
  * payloads in batches, and sending the agent's outbox, over a
  * {@link ReliableChannel} backed by a {@link ServerOutbox}.
  *
- * <p>Acknowledgements also move jobs to delivered (see {@link #markDelivered}); the agent coming online
+ * <p>Acknowledgements also move jobs to delivered (see {@link #newlyDelivered}); the agent coming online
  * and going offline are recorded as server events.
  *
  * <p>Threads: the event loop {@link #enqueue}s envelopes and {@link #noteAck}s;
  * everything else runs on the agent's {@link Lane}, which owns {@link #channel}.
  * All work is one coalesced task, {@link #service}: drain what has arrived
- * into one transaction (effects and applied seq together), mark it applied,
- * then send acks and outbox payloads. Because the channel is touched only on
+ * into one transaction (effects and applied seq together, with what the agent
+ * acknowledged meanwhile: its outbox rows and its jobs delivered), mark it
+ * applied, then send acks and outbox payloads. Because the channel is touched only on
  * the lane, its lock (held during outbox I/O) never blocks the event loop.
  *
  * <p>Bounds: the inbound queue pauses reading at {@link #PAUSE_READING_AT}
@@ -88,6 +90,10 @@ final class ReliableSession {
     private long appliedInHello;
     /** This connection's claim on the agent; null until the handshake took it. Written on the lane. */
     private volatile Fence fence;
+    /** Lane only: what the agent's outbox reads try first; null until the handshake opened it. */
+    private OutboxTails.Tail tail;
+    /** Lane only: the channel's outbox, whose acknowledgements each turn writes; null before the handshake. */
+    private ServerOutbox outbox;
 
     ReliableSession(AgentConnection connection, String agentId, ConnectionServices services, Lane lane) {
         this.connection = connection;
@@ -154,6 +160,9 @@ final class ReliableSession {
                 if (channel != null) {
                     channel.end();
                 }
+                if (tail != null) {
+                    services.db().outboxTails().close(tail);
+                }
                 if (wentOffline && agentName != null && released()) {
                     services.presence().offline(agentId, agentName, closeCode);
                 }
@@ -205,8 +214,10 @@ final class ReliableSession {
         if (previousHolder != null && !previousHolder.equals(services.hub().nodeName())) {
             services.hub().peers().tookOver(agentId, previousHolder, fence.epoch());
         }
-        channel = ReliableChannel.create(new ServerOutbox(services.db(), fence), start.appliedAgentSeq(),
-                start.appliedAgentStamp());
+        // Opened before the resume: a renumbering there empties it, and appends committed from now on fill it.
+        tail = services.db().outboxTails().open(agentId);
+        outbox = new ServerOutbox(services.db(), fence, tail);
+        channel = ReliableChannel.create(outbox, start.appliedAgentSeq(), start.appliedAgentStamp());
         refuseImpossibleResumePoint(hello);
         Welcome welcome = welcome(start, hello, protocolVersion);
         ReliableChannel.Resumption resumption = channel.resume(hello.getAppliedServerSeq(),
@@ -219,6 +230,8 @@ final class ReliableSession {
             connection.close(CloseCodes.REVOKED, "agent key revoked");
             return;
         }
+        // The resume wrote its acknowledgement; from here on they are written with each turn's transaction.
+        outbox.deferAcknowledgements();
         lastAckSent = channel.takeAck();
         connection.send(Envelope.newBuilder().setWelcome(welcome).setAck(lastAckSent)
                 .setTsMs(System.currentTimeMillis()).build());
@@ -271,26 +284,33 @@ final class ReliableSession {
         if (connection.isClosed() || channel == null) {
             return;
         }
-        applyInbound();
         long ack = peerAck.get();
+        // Checked now, written with the payloads applied below: one transaction for the turn.
         channel.onAck(ack);
-        markDelivered(ack);
+        applyInbound(new PeerAcks(outbox.takeUnwrittenAck(), newlyDelivered(ack)));
         sendOutbound();
         if (inboundSize.get() < PAUSE_READING_AT / 2 && inboundBytes.get() < PAUSE_READING_AT_BYTES / 2) {
             connection.resumeReading();
         }
     }
 
-    /** Jobs whose CommandRequest the agent acknowledged (by an ack, or in Hello) become delivered. */
-    private void markDelivered(long ack) {
+    /**
+     * The seq up to which jobs whose CommandRequest the agent acknowledged (by an ack, or in Hello) are to become
+     * delivered, counted as done: the transaction that does it runs in this turn or the connection fails. 0 when
+     * nothing is new.
+     */
+    private long newlyDelivered(long ack) {
         long acknowledged = Math.max(ack, appliedInHello);
-        if (acknowledged > deliveredUpTo) {
-            services.dispatcher().acknowledged(agentId, acknowledged);
-            deliveredUpTo = acknowledged;
+        if (acknowledged <= deliveredUpTo) {
+            return 0;
         }
+        deliveredUpTo = acknowledged;
+        return acknowledged;
     }
 
-    private void applyInbound() throws ProtocolException {
+    /** Applies what arrived; the first transaction also records {@code acks}, which get one of their own else. */
+    private void applyInbound(PeerAcks acks) throws ProtocolException {
+        PeerAcks unwritten = acks;
         List<Envelope> batch = new ArrayList<>();
         Envelope envelope;
         while ((envelope = inbound.poll()) != null) {
@@ -300,18 +320,20 @@ final class ReliableSession {
                 batch.add(envelope);
             }
             if (batch.size() == APPLY_BATCH) {
-                commit(batch);
+                commit(batch, unwritten);
+                unwritten = PeerAcks.NONE;
                 batch.clear();
             }
         }
-        commit(batch);
+        commit(batch, unwritten);
     }
 
-    private void commit(List<Envelope> fresh) {
+    private void commit(List<Envelope> fresh, PeerAcks acks) {
         if (fresh.isEmpty()) {
+            services.applier().acknowledge(fence, acks);
             return;
         }
-        services.applier().apply(fence, fresh, channel.applied());
+        services.applier().apply(fence, fresh, channel.applied(), acks);
         Envelope last = fresh.getLast();
         channel.markApplied(last.getSeq(), last.getStamp());
     }

@@ -28,12 +28,18 @@ public final class ConfigStore {
 
     /** Stores {@code json} as the agent's next configuration version and queues it for delivery. */
     public ConfigState put(String agentId, String json, long nowMillis) {
-        return db.inTransaction("store config", connection -> {
+        Stored stored = db.inTransaction("store config", connection -> {
+            OutboxTails.Appends appends = db.outboxTails().appends();
             long version = storeNextVersionIn(connection, agentId, json, nowMillis);
             Envelope envelope = Envelope.newBuilder().setConfigUpdate(update(version, json)).build();
-            ServerOutbox.appendIn(connection, agentId, List.of(envelope), nowMillis);
-            return select(connection, agentId).orElseThrow();
+            ServerOutbox.appendIn(connection, appends, agentId, List.of(envelope), nowMillis);
+            return new Stored(select(connection, agentId).orElseThrow(), appends);
         });
+        stored.appends().committed();
+        return stored.state();
+    }
+
+    private record Stored(ConfigState state, OutboxTails.Appends appends) {
     }
 
     /**

@@ -63,6 +63,8 @@ public final class Database implements AutoCloseable {
     private final String applicationName;
     /** SQLite's writes, committed in groups; null on PostgreSQL, which commits concurrent transactions itself. */
     private final GroupCommit groupCommit;
+    /** The newest committed outbox rows of the agents connected here; see {@link OutboxTails}. */
+    private final OutboxTails outboxTails;
 
     private Database(HikariDataSource pool, Dialect dialect, String jdbcUrl, String password,
             String applicationName) {
@@ -72,6 +74,7 @@ public final class Database implements AutoCloseable {
         this.password = password;
         this.applicationName = applicationName;
         this.groupCommit = dialect == Dialect.SQLITE ? GroupCommit.start(pool) : null;
+        this.outboxTails = OutboxTails.forDialect(dialect);
     }
 
     /**
@@ -126,6 +129,11 @@ public final class Database implements AutoCloseable {
 
     public Dialect dialect() {
         return dialect;
+    }
+
+    /** What every transaction appending to or rewriting an agent's outbox reports to, and sessions send from. */
+    public OutboxTails outboxTails() {
+        return outboxTails;
     }
 
     /**

@@ -34,14 +34,29 @@ public final class ServerOutbox implements Outbox {
 
     private final Database db;
     private final String agentId;
-    /** Checked by every acknowledgement and read: a connection that was taken over acts no more. */
+    /** Checked by every acknowledgement and database read: a connection that was taken over acts no more. */
     private final Fence fence;
+    /** What reads try first; null: always the database. */
+    private final OutboxTails.Tail tail;
+    /** Whether acknowledgements are only recorded; guarded by this. */
+    private boolean deferring;
+    /** The highest acknowledgement recorded and not yet taken, 0 when none; guarded by this. */
+    private long unwrittenAck;
 
-    /** The outbox as one connection sees it: its acks and reads are fenced by {@code fence}. */
-    public ServerOutbox(Database db, Fence fence) {
+    /**
+     * The outbox as one connection sees it: its acks and database reads are fenced by {@code fence}, and reads
+     * are served from {@code tail} when it holds them (a new connection of the agent closes the tail).
+     */
+    public ServerOutbox(Database db, Fence fence, OutboxTails.Tail tail) {
         this.db = db;
         this.agentId = fence.agentId();
         this.fence = fence;
+        this.tail = tail;
+    }
+
+    /** The outbox as one connection sees it, read from the database only. */
+    public ServerOutbox(Database db, Fence fence) {
+        this(db, fence, null);
     }
 
     /** The outbox outside any connection (tests, tools): never fenced. */
@@ -51,18 +66,30 @@ public final class ServerOutbox implements Outbox {
 
     @Override
     public List<Envelope> append(List<Envelope> envelopes) {
-        return db.inTransaction("append to outbox", connection ->
-                appendIn(connection, agentId, envelopes, System.currentTimeMillis()));
+        OutboxTails tails = db.outboxTails();
+        Appended appended = db.inTransaction("append to outbox", connection -> {
+            OutboxTails.Appends appends = tails.appends();
+            return new Appended(appendIn(connection, appends, agentId, envelopes, System.currentTimeMillis()),
+                    appends);
+        });
+        appended.appends().committed();
+        return appended.stored();
     }
 
-    /** {@link #append} inside the caller's transaction, so an effect and its outgoing payload commit together. */
-    public static List<Envelope> appendIn(Connection connection, String agentId, List<Envelope> envelopes,
-            long nowMillis) throws SQLException {
+    private record Appended(List<Envelope> stored, OutboxTails.Appends appends) {
+    }
+
+    /**
+     * {@link #append} inside the caller's transaction, so an effect and its outgoing payload commit together;
+     * the caller hands {@code appends} to the tails once the transaction committed.
+     */
+    public static List<Envelope> appendIn(Connection connection, OutboxTails.Appends appends, String agentId,
+            List<Envelope> envelopes, long nowMillis) throws SQLException {
         if (envelopes.isEmpty()) {
             return List.of();
         }
         List<Envelope> stored = new ArrayList<>(envelopes.size());
-        try (Appender appender = new Appender(connection)) {
+        try (Appender appender = new Appender(connection, appends)) {
             for (Envelope envelope : envelopes) {
                 stored.add(appender.append(agentId, envelope, nowMillis));
             }
@@ -79,8 +106,11 @@ public final class ServerOutbox implements Outbox {
 
         private final PreparedStatement bump;
         private final PreparedStatement insert;
+        private final OutboxTails.Appends appends;
 
-        public Appender(Connection connection) throws SQLException {
+        /** @param appends told of every envelope appended, while the agent's counter is held */
+        public Appender(Connection connection, OutboxTails.Appends appends) throws SQLException {
+            this.appends = appends;
             this.bump = connection.prepareStatement(
                     "UPDATE agents SET out_seq = out_seq + 1 WHERE id = ? RETURNING out_seq");
             try {
@@ -109,6 +139,7 @@ public final class ServerOutbox implements Outbox {
             insert.setLong(4, nowMillis);
             insert.setLong(5, withSeq.getStamp());
             insert.executeUpdate();
+            appends.appended(agentId, withSeq);
             return withSeq;
         }
 
@@ -129,8 +160,9 @@ public final class ServerOutbox implements Outbox {
      * @param envelope the new envelope, payload set and seq unset
      * @return false when the row is gone: the agent acknowledged it meanwhile
      */
-    public static boolean rewriteIn(Connection connection, String agentId, long seq, Envelope envelope)
-            throws SQLException {
+    public static boolean rewriteIn(Connection connection, OutboxTails.Appends appends, String agentId, long seq,
+            Envelope envelope) throws SQLException {
+        appends.rewritten(agentId);
         try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE outbox SET envelope = ? WHERE agent_id = ? AND seq = ?")) {
             update.setBytes(1, envelope.toBuilder().setSeq(seq).build().toByteArray());
@@ -140,9 +172,16 @@ public final class ServerOutbox implements Outbox {
         }
     }
 
-    /** {@inheritDoc} Nothing when the fence is stale: a connection that was taken over sends nothing more. */
+    /**
+     * {@inheritDoc} From the tail when it holds what is asked for, else from the database: nothing there when
+     * the fence is stale, so a connection that was taken over sends nothing more.
+     */
     @Override
     public List<Envelope> read(long fromSeq, int max) {
+        List<Envelope> cached = tail == null ? null : tail.read(fromSeq, max);
+        if (cached != null) {
+            return cached;
+        }
         return db.withConnection("read outbox", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT o.envelope, o.seq, o.stamp FROM outbox o JOIN agents a ON a.id = o.agent_id"
@@ -164,31 +203,69 @@ public final class ServerOutbox implements Outbox {
         });
     }
 
-    /** {@inheritDoc} @throws FencedException when the connection holding the fence was taken over */
+    /**
+     * {@inheritDoc} Once {@link #deferAcknowledgements} was called, only recorded: the session writes it with
+     * {@link #acknowledgeIn} in its next transaction ({@link #takeUnwrittenAck}).
+     *
+     * @throws FencedException when the connection holding the fence was taken over
+     */
     @Override
     public void acknowledge(long upToSeq) {
+        synchronized (this) {
+            if (deferring) {
+                unwrittenAck = Math.max(unwrittenAck, upToSeq);
+                return;
+            }
+        }
         db.inTransaction("acknowledge outbox", connection -> {
-            fence.checkIn(connection);
-            try (PreparedStatement point = connection.prepareStatement("UPDATE agents SET out_acked_seq = ?,"
-                    + " out_acked_stamp = (SELECT o.stamp FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)"
-                    + " WHERE id = ? AND out_acked_seq < ?"
-                    + " AND EXISTS (SELECT 1 FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)")) {
-                point.setLong(1, upToSeq);
-                point.setString(2, agentId);
-                point.setLong(3, upToSeq);
-                point.setString(4, agentId);
-                point.setLong(5, upToSeq);
-                point.setString(6, agentId);
-                point.setLong(7, upToSeq);
-                point.executeUpdate();
-            }
-            try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM outbox WHERE agent_id = ? AND seq <= ?")) {
-                delete.setString(1, agentId);
-                delete.setLong(2, upToSeq);
-                return delete.executeUpdate();
-            }
+            acknowledgeIn(connection, fence, upToSeq);
+            return null;
         });
+    }
+
+    /**
+     * From now on {@link #acknowledge} only records the point: a session writes it together with the payloads
+     * it applies (one transaction per turn instead of two). Deleting acknowledged rows later changes nothing
+     * that is sent: the channel reads only past the acknowledged point, and a reconnect acknowledges again.
+     */
+    public synchronized void deferAcknowledgements() {
+        deferring = true;
+    }
+
+    /** The acknowledged point recorded and not yet taken; 0 when there is none. */
+    public synchronized long takeUnwrittenAck() {
+        long ack = unwrittenAck;
+        unwrittenAck = 0;
+        return ack;
+    }
+
+    /**
+     * {@link #acknowledge} in the caller's transaction: fenced, it locks the agent row (write job rows first).
+     *
+     * @throws FencedException when the connection holding the fence was taken over
+     */
+    public static void acknowledgeIn(Connection connection, Fence fence, long upToSeq) throws SQLException {
+        String agentId = fence.agentId();
+        fence.checkIn(connection);
+        try (PreparedStatement point = connection.prepareStatement("UPDATE agents SET out_acked_seq = ?,"
+                + " out_acked_stamp = (SELECT o.stamp FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)"
+                + " WHERE id = ? AND out_acked_seq < ?"
+                + " AND EXISTS (SELECT 1 FROM outbox o WHERE o.agent_id = ? AND o.seq = ?)")) {
+            point.setLong(1, upToSeq);
+            point.setString(2, agentId);
+            point.setLong(3, upToSeq);
+            point.setString(4, agentId);
+            point.setLong(5, upToSeq);
+            point.setString(6, agentId);
+            point.setLong(7, upToSeq);
+            point.executeUpdate();
+        }
+        try (PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM outbox WHERE agent_id = ? AND seq <= ?")) {
+            delete.setString(1, agentId);
+            delete.setLong(2, upToSeq);
+            delete.executeUpdate();
+        }
     }
 
     @Override
@@ -223,6 +300,7 @@ public final class ServerOutbox implements Outbox {
     public long renumberAfter(long peerApplied, long peerStamp) {
         return db.inTransaction("renumber outbox", connection -> {
             fence.checkIn(connection);
+            db.outboxTails().rewriting(agentId);
             return OutboxRenumbering.renumberIn(connection, agentId, peerApplied, peerStamp);
         });
     }

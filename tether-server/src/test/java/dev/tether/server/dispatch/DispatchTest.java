@@ -380,6 +380,64 @@ abstract class DispatchTest {
                 .isEqualTo(commandId);
     }
 
+    @Test
+    void commandsBackToBackReachAnAgentThatReconnectsBetweenThemEachOnceInSeqOrder() {
+        Api.Enrolled enrolled = api.enrol("reconnecting");
+        TestAgent first = rawAgent(enrolled);
+        List<String> jobs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            jobs.add(jobOf(api.exec(List.of("reconnecting"), "true"), 0));
+        }
+        Envelope applied = first.await(PayloadCase.COMMAND);
+        // Seqs 2 and 3 may be on the wire or in the first session's tail: only seq 1 was applied.
+        first.send(Envelope.newBuilder().setAck(applied.getSeq()).setAckOnly(Ack.getDefaultInstance()).build());
+        first.close();
+        for (int i = 0; i < 2; i++) {
+            jobs.add(jobOf(api.exec(List.of("reconnecting"), "true"), 0));
+        }
+
+        TestAgent second = TestAgent.connect(server.port(), enrolled.key());
+        connections.add(second);
+        second.hello(TestAgent.defaultHello().setAppliedServerSeq(applied.getSeq()));
+        List<Envelope> received = new ArrayList<>(List.of(applied));
+        for (int i = 0; i < 4; i++) {
+            received.add(second.await(PayloadCase.COMMAND));
+        }
+        for (int i = 0; i < 2; i++) {
+            jobs.add(jobOf(api.exec(List.of("reconnecting"), "true"), 0));
+            received.add(second.await(PayloadCase.COMMAND));
+        }
+
+        assertThat(received).extracting(envelope -> envelope.getCommand().getJobId())
+                .containsExactlyElementsOf(jobs);
+        assertThat(received).extracting(Envelope::getSeq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+        assertThat(second.next(Duration.ofMillis(300))).as("nothing sent twice").isNull();
+    }
+
+    @Test
+    void cancellingRightAfterTheFanOutSendsEachSeqOnceTheRequestOrItsRewriteThenTheSecondCancel() {
+        Api.Enrolled enrolled = api.enrol("cancelled-early");
+        TestAgent connection = rawAgent(enrolled);
+        for (int round = 0; round < 5; round++) {
+            String job = jobOf(api.exec(List.of("cancelled-early"), "true"), 0);
+            assertThat(api.post("/api/v1/jobs/" + job + "/cancel", "{}").status()).isEqualTo(200);
+
+            List<Envelope> forJob = new ArrayList<>();
+            while (forJob.size() < 2) {
+                Envelope next = connection.next(Duration.ofSeconds(10));
+                assertThat(next).as("the request (or the CancelJob it became) and the second CancelJob").isNotNull();
+                if (next.getCorrelationId().equals(job)) {
+                    forJob.add(next);
+                }
+            }
+            assertThat(forJob.get(1).getSeq()).isEqualTo(forJob.get(0).getSeq() + 1);
+            assertThat(forJob.get(1).hasCancelJob()).isTrue();
+            connection.send(Envelope.newBuilder().setAck(forJob.get(1).getSeq())
+                    .setAckOnly(Ack.getDefaultInstance()).build());
+            assertThat(connection.next(Duration.ofMillis(200))).as("nothing more for job " + job).isNull();
+        }
+    }
+
     private TestAgent rawAgent(Api.Enrolled enrolled) {
         TestAgent connection = TestAgent.connect(server.port(), enrolled.key());
         connection.hello();

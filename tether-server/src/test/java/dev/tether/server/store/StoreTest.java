@@ -69,6 +69,59 @@ abstract class StoreTest {
     }
 
     @Test
+    void aFanOutBeyondOneStatementGivesEveryAgentItsNextSeqAndStoresEachRowAsGiven() {
+        List<String> fleet = new ArrayList<>();
+        for (int i = 0; i <= OutboxAppender.ROWS_PER_STATEMENT; i++) {
+            fleet.add(agents.create("fleet-" + i, Map.of(), "fleet-hash-" + i, 1000).id());
+        }
+        new ServerOutbox(db, fleet.get(7)).append(List.of(config(1), config(2)));
+        List<OutboxAppender.Addressed> requests = fleet.stream()
+                .map(id -> new OutboxAppender.Addressed(id, config(id.hashCode()))).toList();
+
+        List<Envelope> stored = appendAll(requests);
+
+        for (int i = 0; i < fleet.size(); i++) {
+            long expectedSeq = i == 7 ? 3 : 1;
+            assertThat(stored.get(i).getSeq()).isEqualTo(expectedSeq);
+            assertThat(new ServerOutbox(db, fleet.get(i)).read(expectedSeq, 10)).containsExactly(stored.get(i));
+            assertThat(stored.get(i).getConfigUpdate().getVersion()).isEqualTo(fleet.get(i).hashCode());
+        }
+    }
+
+    @Test
+    void severalEnvelopesForOneAgentInOneFanOutGetConsecutiveSeqsInTheOrderGiven() {
+        String other = agents.create("other-agent", Map.of(), "hash-2", 1000).id();
+
+        List<Envelope> stored = appendAll(List.of(new OutboxAppender.Addressed(agentId, config(1)),
+                new OutboxAppender.Addressed(other, config(10)), new OutboxAppender.Addressed(agentId, config(2)),
+                new OutboxAppender.Addressed(agentId, config(3))));
+
+        assertThat(seqs(stored)).containsExactly(1L, 1L, 2L, 3L);
+        assertThat(new ServerOutbox(db, agentId).read(1, 10)).extracting(e -> e.getConfigUpdate().getVersion())
+                .containsExactly(1L, 2L, 3L);
+        assertThat(new ServerOutbox(db, other).lastSeq()).isEqualTo(1);
+    }
+
+    @Test
+    void aFanOutNamingAnAgentThatDoesNotExistStoresNothing() {
+        assertThatThrownBy(() -> appendAll(List.of(new OutboxAppender.Addressed(agentId, config(1)),
+                new OutboxAppender.Addressed("no-such-agent", config(2)))))
+                .hasMessageContaining("no agent no-such-agent");
+
+        assertThat(new ServerOutbox(db, agentId).lastSeq()).isZero();
+        assertThat(ServerOutbox.pendingTotal(db)).isZero();
+    }
+
+    private List<Envelope> appendAll(List<OutboxAppender.Addressed> requests) {
+        return db.inTransaction("fan out", connection -> {
+            try (OutboxAppender appender = new OutboxAppender(connection, db.dialect(),
+                    db.outboxTails().appends())) {
+                return appender.appendAll(requests, 1000);
+            }
+        });
+    }
+
+    @Test
     void migratingAgainChangesNothing() {
         db.migrate();
 
@@ -117,10 +170,10 @@ abstract class StoreTest {
         outbox.append(List.of(config(1), config(2)));
         outbox.acknowledge(1);
 
-        boolean rewritten = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 2,
-                config(20)));
-        boolean gone = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 1,
-                config(10)));
+        boolean rewritten = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection,
+                db.outboxTails().appends(), agentId, 2, config(20)));
+        boolean gone = db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection,
+                db.outboxTails().appends(), agentId, 1, config(10)));
 
         assertThat(rewritten).isTrue();
         assertThat(gone).isFalse();
@@ -167,7 +220,8 @@ abstract class StoreTest {
         ServerOutbox outbox = new ServerOutbox(db, agentId);
         List<Envelope> stored = outbox.append(List.of(config(1), config(2), config(3)));
         outbox.acknowledge(2);
-        db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, agentId, 3, config(30)));
+        db.inTransaction("rewrite", connection -> ServerOutbox.rewriteIn(connection, db.outboxTails().appends(),
+                agentId, 3, config(30)));
 
         assertThat(outbox.stampAt(2)).isEqualTo(stored.get(1).getStamp()).isNotZero();
         assertThat(outbox.stampAt(1)).isZero();
