@@ -21,14 +21,40 @@ final class CastJson {
 
     /** One event line, ending with a newline, written over whatever {@code out} held. */
     static void event(Line out, double seconds, String kind, String text) {
+        start(out, seconds, kind);
+        string(out, text);
+        out.ascii("\"]\n");
+    }
+
+    /**
+     * The event line of {@code text} when it is ASCII, written from its bytes without decoding them (most terminal
+     * output is: the UTF-8 decoding of ASCII is itself); false, and {@code out} holds nothing, when it is not.
+     */
+    static boolean asciiEvent(Line out, double seconds, String kind, byte[] text) {
+        start(out, seconds, kind);
+        out.ensure(text.length);
+        for (byte b : text) {
+            if (b < 0) {
+                out.size = 0;
+                return false;
+            }
+            if (b >= 0x20 && b != '"' && b != '\\') {
+                out.bytes[out.size++] = b;
+            } else {
+                escape(out, (char) b);
+            }
+        }
+        out.ascii("\"]\n");
+        return true;
+    }
+
+    private static void start(Line out, double seconds, String kind) {
         out.size = 0;
         out.ascii("[");
         out.ascii(String.format(Locale.ROOT, "%.6f", seconds));
         out.ascii(",\"");
         string(out, kind);
         out.ascii("\",\"");
-        string(out, text);
-        out.ascii("\"]\n");
     }
 
     /**
@@ -38,8 +64,10 @@ final class CastJson {
     static void string(Line out, String text) {
         int length = text.length();
         out.ensure(length * 3);
+        char[] chars = out.chars(length);
+        text.getChars(0, length, chars, 0);
         for (int i = 0; i < length; i++) {
-            char c = text.charAt(i);
+            char c = chars[i];
             if (c < 0x80) {
                 if (c >= 0x20 && c != '"' && c != '\\') {
                     out.bytes[out.size++] = (byte) c;
@@ -52,8 +80,8 @@ final class CastJson {
             } else if (c == 0x2028 || c == 0x2029) {
                 // Valid JSON, but not valid JavaScript source: escaped for players that eval.
                 escape(out, c);
-            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(text.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, text.charAt(++i));
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(chars[i + 1])) {
+                int cp = Character.toCodePoint(c, chars[++i]);
                 out.bytes[out.size++] = (byte) (0xf0 | cp >> 18);
                 out.bytes[out.size++] = (byte) (0x80 | cp >> 12 & 0x3f);
                 out.bytes[out.size++] = (byte) (0x80 | cp >> 6 & 0x3f);
@@ -96,6 +124,8 @@ final class CastJson {
 
         private byte[] bytes = new byte[256];
         private int size;
+        /** The characters of the text being escaped (indexing a String costs a check per character). */
+        private char[] chars = new char[256];
 
         byte[] bytes() {
             return bytes;
@@ -103,6 +133,13 @@ final class CastJson {
 
         int size() {
             return size;
+        }
+
+        private char[] chars(int length) {
+            if (chars.length < length) {
+                chars = new char[Math.max(length, chars.length * 2)];
+            }
+            return chars;
         }
 
         /** Room for {@code more} bytes past the end, at least; the escapes of a character take up to six. */

@@ -79,7 +79,13 @@ final class Recorder {
 
     CompletableFuture<Void> output(byte[] data) {
         double at = elapsed();
-        return submit(() -> event(at, "o", output.decode(data)));
+        return submit(() -> {
+            if (output.holdsPartial() || !CastJson.asciiEvent(line, at, "o", data)) {
+                event(at, "o", output.decode(data));
+            } else if (data.length > 0) {
+                writeEvent();
+            }
+        });
     }
 
     void input(byte[] data) {
@@ -134,6 +140,14 @@ final class Recorder {
             return;
         }
         CastJson.event(line, at, kind, text);
+        writeEvent();
+    }
+
+    /** Writes the event in {@link #line}, unless it would pass the byte cap. */
+    private void writeEvent() throws IOException {
+        if (writer == null || truncated) {
+            return;
+        }
         int size = line.size();
         if (written + size > maxBytes) {
             truncated = true;

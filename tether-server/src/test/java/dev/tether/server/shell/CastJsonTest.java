@@ -46,4 +46,19 @@ class CastJsonTest {
         assertThat(new JsonArray(written.strip()).getString(2))
                 .isEqualTo(new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void anAsciiChunkIsWrittenFromItsBytesExactlyAsItsTextAndAnyOtherIsLeftToTheText() {
+        String ascii = "\u001b[1;31mred\u001b[0m \"q\" \\ \r\n\t\0\u007f end";
+        CastJson.Line fromBytes = new CastJson.Line();
+        CastJson.Line fromText = new CastJson.Line();
+
+        assertThat(CastJson.asciiEvent(fromBytes, 3.5, "o", ascii.getBytes(StandardCharsets.US_ASCII))).isTrue();
+        CastJson.event(fromText, 3.5, "o", ascii);
+
+        assertThat(new String(fromBytes.bytes(), 0, fromBytes.size(), StandardCharsets.UTF_8))
+                .isEqualTo(new String(fromText.bytes(), 0, fromText.size(), StandardCharsets.UTF_8));
+        assertThat(CastJson.asciiEvent(fromBytes, 3.5, "o", "caf\u00e9".getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThat(fromBytes.size()).isZero();
+    }
 }
