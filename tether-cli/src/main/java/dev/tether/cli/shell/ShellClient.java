@@ -36,7 +36,7 @@ final class ShellClient implements WebSocket.Listener {
     private volatile Integer exitCode;
     private volatile String signal;
     private volatile String error;
-    /** Set by {@link #onOpen}; read by the writer thread to abort when the terminal cannot be written. */
+    /** Set by {@link #onOpen}; read by whichever thread finds the terminal cannot be written, to abort. */
     private volatile WebSocket socket;
 
     ShellClient(LocalTerminal terminal) {

@@ -19,16 +19,22 @@ import java.util.function.Consumer;
  * the backpressure: the caller asks for the next frame only after, so the
  * server, then the agent, slow down), and the writer thread writes whatever
  * has gathered in one system call, straight from the ring, so a burst of small
- * frames costs one write and no frame is copied twice or allocated.
+ * frames costs one write and no frame is copied twice or allocated. A small
+ * frame that finds the ring empty is written by the caller ({@link #write}).
  *
  * <p>Thread safe: {@link #write} is called by one thread at a time (the
  * WebSocket's callbacks), {@link #finish} by the command's thread; {@link #lock}
  * guards {@link #read}, {@link #written}, {@link #closed} and {@link #failed}.
+ * The terminal is written by one thread at a time: the caller only while the
+ * ring is empty and the writer thread idle, and nothing enters the ring until
+ * the caller returns.
  */
 final class TerminalWriter implements AutoCloseable {
 
     /** Output taken from the socket and not yet written to the terminal, at most. */
     static final int RING_BYTES = 1 << 20;
+    /** Output up to this size, arriving while the ring is empty, is written without the writer thread. */
+    static final int DIRECT_WRITE_BYTES = 4096;
 
     private final WritableByteChannel terminal;
     private final Consumer<IOException> onFailure;
@@ -60,8 +66,25 @@ final class TerminalWriter implements AutoCloseable {
         return writer;
     }
 
-    /** Copies {@code data} into the ring, waiting while it is full; returns once all of it is in. */
+    /**
+     * Copies {@code data} into the ring, waiting while it is full; returns once all of it is in. A small write
+     * while the ring is empty (an echoed keystroke, a prompt) is written on the caller's thread instead: the
+     * writer thread's wake-up would be the echo's largest cost on a busy machine, and with nothing queued there
+     * is nothing to overlap.
+     */
     void write(ByteBuffer data) throws InterruptedException {
+        if (data.remaining() <= DIRECT_WRITE_BYTES && idle()) {
+            // Nothing can enter the ring meanwhile: only this (the one calling) thread puts output in.
+            boolean ok = writeFully(data);
+            lock.lock();
+            try {
+                failed |= !ok;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
         while (data.hasRemaining()) {
             lock.lock();
             try {
@@ -80,6 +103,16 @@ final class TerminalWriter implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /** Whether the ring is empty and the writer thread has finished its last write. */
+    private boolean idle() {
+        lock.lock();
+        try {
+            return written == read && !failed && !closed;
+        } finally {
+            lock.unlock();
         }
     }
 
