@@ -95,6 +95,10 @@ public final class ShellScenario implements Callable<Integer> {
                     + "each inside script(1), throughput and echo only")
     List<String> clients;
 
+    @Option(names = "--nul", description = "throughput of NUL bytes, as 'head -c N /dev/zero' sends them (default: "
+            + "'x', through tr): terminal output that is not text, which the recording must escape")
+    boolean nul;
+
     @Option(names = "--quick", description = "throughput and echo only, in minutes: no idle shells, and at most "
             + QUICK_BYTES + " bytes (512 MiB) per throughput run")
     boolean quick;
@@ -198,11 +202,11 @@ public final class ShellScenario implements Callable<Integer> {
         if (bytes > 0) {
             for (ShellSide side : sides) {
                 if (warmUpBytes > 0) {
-                    ShellMeasures.throughput(side, Math.min(warmUpBytes, bytes), throughputTimeout);
+                    ShellMeasures.throughput(side, Math.min(warmUpBytes, bytes), nul, throughputTimeout);
                 }
                 List<ThroughputRun> done = new ArrayList<>();
                 for (int i = 0; i < runs; i++) {
-                    ThroughputRun r = ShellMeasures.throughput(side, bytes, throughputTimeout);
+                    ThroughputRun r = ShellMeasures.throughput(side, bytes, nul, throughputTimeout);
                     bench.out().printf("%s: throughput run %d: %,d bytes in %.2f s, %.1f MB/s%n", side.name(), i + 1,
                             r.bytes(), r.seconds(), r.megabytesPerSecond());
                     done.add(r);
@@ -250,6 +254,7 @@ public final class ShellScenario implements Callable<Integer> {
         s.put("agent_jvm_options", agentJvmOptionList());
         s.put("clients", clients);
         s.put("quick", quick);
+        s.put("payload", nul ? "NUL" : "x");
         s.put("ssh", !noSsh);
         s.put("tether", !noTether);
         return s;
