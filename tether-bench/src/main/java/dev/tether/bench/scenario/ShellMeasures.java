@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * output.
  *
  * <ul>
- * <li>throughput: {@code printf START; head -c N /dev/zero | tr '\000' '\170'; printf END}; the bytes
+ * <li>throughput: {@code printf START; head -c N /dev/zero | tr '\000' '\170'; printf END} (or NULs,
+ *     without the {@code tr}, as {@code head -c N /dev/zero} alone sends them); the bytes
  *     between the markers are counted exactly (no newlines, so the terminal
  *     translates nothing), timed from the send to the arrival of the end;
  * <li>echo: {@code stty raw -echo; exec dd bs=1 count=K}, then one byte at a
@@ -93,11 +94,11 @@ final class ShellMeasures {
      * recording) is dropped after a run that counted right, and kept after
      * one that did not, to see where the bytes went.
      */
-    static ThroughputRun throughput(ShellSide side, long bytes, Duration timeout) throws Exception {
+    static ThroughputRun throughput(ShellSide side, long bytes, boolean nul, Duration timeout) throws Exception {
         Terminal terminal = openAtPrompt(side, 0);
         boolean counted = false;
         try {
-            ThroughputRun run = throughputOn(terminal, side, bytes, timeout);
+            ThroughputRun run = throughputOn(terminal, side, bytes, nul, timeout);
             counted = true;
             exit(terminal);
             return run;
@@ -109,16 +110,17 @@ final class ShellMeasures {
         }
     }
 
-    private static ThroughputRun throughputOn(Terminal terminal, ShellSide side, long bytes, Duration timeout)
-            throws Exception {
+    private static ThroughputRun throughputOn(Terminal terminal, ShellSide side, long bytes, boolean nul,
+            Duration timeout) throws Exception {
         TerminalOutput out = terminal.output();
         TerminalOutput.Marker start = out.expect("<S42>");
         TerminalOutput.Marker end = out.expect("<E42>");
         CpuWindow server = CpuWindow.open(probes(side.daemons()));
         CpuWindow client = CpuWindow.open(probes(Stream.concat(Stream.of(ProcessHandle.current()),
                 side.clientProcesses(terminal).stream()).toList()));
+        String toText = nul ? "" : " | tr '\\000' '\\170'";
         long sent = System.nanoTime();
-        terminal.type("printf '<%s>' S$((40+2)); head -c " + bytes + " /dev/zero | tr '\\000' '\\170'; "
+        terminal.type("printf '<%s>' S$((40+2)); head -c " + bytes + " /dev/zero" + toText + "; "
                 + "printf '<%s>' E$((40+2))\r");
         TerminalOutput.Sighting first = start.await(STEP_TIMEOUT);
         TerminalOutput.Sighting last = end.await(timeout);

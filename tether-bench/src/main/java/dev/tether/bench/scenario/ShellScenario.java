@@ -26,11 +26,23 @@ import picocli.CommandLine.Option;
  * same measures on both through a PTY: bulk output throughput, keystroke echo
  * round trip, and the memory of many idle shells. See {@link ShellMeasures}
  * for how each is taken.
+ *
+ * <p>Two client paths, each compared within itself: {@code direct}, the
+ * bench's own WebSocket client against {@code ssh -tt} on pipes; and
+ * {@code script}, the real {@code tether shell} against {@code ssh -tt}, each
+ * inside {@code script} so that it writes to a terminal in raw mode, as for a
+ * user ({@link ScriptSide}; throughput and echo only).
  */
 @Command(name = "shell", mixinStandardHelpOptions = true,
         description = {"Remote shells through Tether against ssh to 127.0.0.1: bulk output MB/s, keystroke echo "
                 + "round trip, memory of N idle shells (loopback only; sshd runs with throwaway keys)."})
 public final class ShellScenario implements Callable<Integer> {
+
+    static final long QUICK_BYTES = 512L << 20;
+
+    /** Client paths, how the terminals are driven: see the class comment. */
+    static final String DIRECT = "direct";
+    static final String SCRIPT = "script";
 
     @Mixin
     RunOptions run;
@@ -77,6 +89,20 @@ public final class ShellScenario implements Callable<Integer> {
                     + "ergonomics, as the tether launcher runs them)")
     String agentJvmOptions;
 
+    @Option(names = "--clients", paramLabel = "PATH", split = ",", defaultValue = "direct,script",
+            description = "client paths to measure, comma separated (default: ${DEFAULT-VALUE}): direct = the "
+                    + "bench's WebSocket client and ssh -tt on pipes; script = the real 'tether shell' and ssh -tt, "
+                    + "each inside script(1), throughput and echo only")
+    List<String> clients;
+
+    @Option(names = "--nul", description = "throughput of NUL bytes, as 'head -c N /dev/zero' sends them (default: "
+            + "'x', through tr): terminal output that is not text, which the recording must escape")
+    boolean nul;
+
+    @Option(names = "--quick", description = "throughput and echo only, in minutes: no idle shells, and at most "
+            + QUICK_BYTES + " bytes (512 MiB) per throughput run")
+    boolean quick;
+
     @Option(names = "--no-ssh", description = "skip the OpenSSH side")
     boolean noSsh;
 
@@ -90,15 +116,23 @@ public final class ShellScenario implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (quick) {
+            idleShells = 0;
+            bytes = Math.min(bytes, QUICK_BYTES);
+        }
         validate();
         ShellReport report = new ShellReport();
         Map<String, Object> sides = new LinkedHashMap<>();
         try (BenchRun bench = BenchRun.open("shell", run, System.out, Math.max(1, idleShells))) {
-            List<ShellSide> compared = new ArrayList<>();
+            List<ShellSide> direct = new ArrayList<>();
+            List<ShellSide> scripted = new ArrayList<>();
+            Path clientLog = bench.results().json().resolveSibling(stem(bench) + "-clients.log");
             if (!noTether) {
                 TetherSide tether = TetherSide.start(bench, TetherSide.agentsFor(idleShells), shell,
                         agentJvmOptionList());
-                compared.add(tether);
+                direct.add(tether);
+                scripted.add(new ScriptSide(ShellReport.TETHER_CLI, tether, tether::cliCommand,
+                        TetherSide.cliEnvironment(), clientLog));
                 sides.put("tether", Map.of("agents", tether.agentCount(),
                         "sessions_per_agent_cap", TetherSide.SESSIONS_PER_AGENT, "shell", shell));
             }
@@ -108,14 +142,24 @@ public final class ShellScenario implements Callable<Integer> {
                         work, Math.max(idleShells, 1)));
                 String cipher = sshd.negotiatedCipher();
                 bench.out().printf("%s, cipher %s%n", sshd, cipher);
-                compared.add(new SshSide(sshd, shell, work.resolve("ssh-clients.log")));
+                SshSide ssh = new SshSide(sshd, shell, work.resolve("ssh-clients.log"));
+                direct.add(ssh);
+                scripted.add(new ScriptSide(ShellReport.OPENSSH_SCRIPT, ssh, slot -> ssh.clientCommand(), Map.of(),
+                        clientLog));
                 sides.put("openssh", Map.of("cipher", cipher, "version", sshVersion(), "shell", shell));
+            }
+            List<ShellSide> compared = new ArrayList<>();
+            if (clients.contains(DIRECT)) {
+                compared.addAll(direct);
+            }
+            if (clients.contains(SCRIPT)) {
+                compared.addAll(scripted);
             }
             for (ShellSide side : compared) {
                 // One shell opened and closed first, so the idle baseline is not of code loaded on first use.
                 ShellMeasures.exit(ShellMeasures.openAtPrompt(side, 0));
             }
-            measure(bench, compared, report);
+            measure(bench, compared, clients.contains(DIRECT) ? direct : List.of(), report);
             print(bench, report);
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("environment", bench.environment());
@@ -140,12 +184,16 @@ public final class ShellScenario implements Callable<Integer> {
         if (noSsh && noTether) {
             throw new IllegalArgumentException("--no-ssh and --no-tether together leave nothing to measure");
         }
+        if (clients.isEmpty() || !List.of(DIRECT, SCRIPT).containsAll(clients)) {
+            throw new IllegalArgumentException("--clients takes direct, script or both, not " + clients);
+        }
     }
 
     /** Side by side per measure, so a change in the machine's load shows in both. */
-    private void measure(BenchRun bench, List<ShellSide> sides, ShellReport report) throws Exception {
+    private void measure(BenchRun bench, List<ShellSide> sides, List<ShellSide> idleSides, ShellReport report)
+            throws Exception {
         if (idleShells > 0) {
-            for (ShellSide side : sides) {
+            for (ShellSide side : idleSides) {
                 bench.out().printf("%s: opening %,d idle shells, %d at a time%n", side.name(), idleShells,
                         openConcurrency);
                 report.idle.put(side.name(), ShellMeasures.idle(bench, side, idleShells, openConcurrency));
@@ -154,11 +202,11 @@ public final class ShellScenario implements Callable<Integer> {
         if (bytes > 0) {
             for (ShellSide side : sides) {
                 if (warmUpBytes > 0) {
-                    ShellMeasures.throughput(side, Math.min(warmUpBytes, bytes), throughputTimeout);
+                    ShellMeasures.throughput(side, Math.min(warmUpBytes, bytes), nul, throughputTimeout);
                 }
                 List<ThroughputRun> done = new ArrayList<>();
                 for (int i = 0; i < runs; i++) {
-                    ThroughputRun r = ShellMeasures.throughput(side, bytes, throughputTimeout);
+                    ThroughputRun r = ShellMeasures.throughput(side, bytes, nul, throughputTimeout);
                     bench.out().printf("%s: throughput run %d: %,d bytes in %.2f s, %.1f MB/s%n", side.name(), i + 1,
                             r.bytes(), r.seconds(), r.megabytesPerSecond());
                     done.add(r);
@@ -204,6 +252,9 @@ public final class ShellScenario implements Callable<Integer> {
         s.put("open_concurrency", openConcurrency);
         s.put("shell", shell);
         s.put("agent_jvm_options", agentJvmOptionList());
+        s.put("clients", clients);
+        s.put("quick", quick);
+        s.put("payload", nul ? "NUL" : "x");
         s.put("ssh", !noSsh);
         s.put("tether", !noTether);
         return s;
@@ -220,7 +271,11 @@ public final class ShellScenario implements Callable<Integer> {
                         + "shells are spread over ceil(N / " + TetherSide.SESSIONS_PER_AGENT + ") agents, whose "
                         + "own memory before the shells is the baseline",
                 "Tether records every session's output (asciicast) as part of relaying it; the throughput "
-                        + "sessions' recordings are deleted after each run");
+                        + "sessions' recordings are deleted after each run",
+                "script clients: script -qec CLIENT /dev/null with the bench on script's pipes; 'Tether CLI' is "
+                        + "java --enable-native-access=ALL-UNNAMED -jar JAR shell AGENT (a new JVM per shell, "
+                        + "started before the timing begins), 'OpenSSH in script' the same ssh -tt command as "
+                        + "OpenSSH; idle shells are not measured through script");
     }
 
     private List<String> agentJvmOptionList() {

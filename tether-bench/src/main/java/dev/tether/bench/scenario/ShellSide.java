@@ -4,6 +4,7 @@ import dev.tether.bench.probe.Footprint;
 import dev.tether.bench.terminal.Terminal;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -46,6 +47,10 @@ interface ShellSide extends AutoCloseable {
 
     /** Drops what the side kept of an ended session (Tether: its recording, a copy of every byte of output). */
     default void discard(Terminal terminal) throws IOException {
+    }
+
+    /** Drops what the side kept of every session started at or after {@code start}. */
+    default void discardSince(Instant start) throws IOException {
     }
 
     @Override

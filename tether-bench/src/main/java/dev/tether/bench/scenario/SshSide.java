@@ -1,11 +1,12 @@
 package dev.tether.bench.scenario;
 
 import dev.tether.bench.peer.OpenSshServer;
-import dev.tether.bench.terminal.SshTerminal;
+import dev.tether.bench.terminal.ProcessTerminal;
 import dev.tether.bench.terminal.Terminal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -38,7 +39,12 @@ final class SshSide implements ShellSide {
 
     @Override
     public Terminal open(int slot, Duration timeout) throws Exception {
-        return SshTerminal.start(sshd.clientCommand("exec " + shell + " -l"), clientLog);
+        return ProcessTerminal.start(clientCommand(), Map.of(), clientLog);
+    }
+
+    /** The {@code ssh -tt} command line of one login. */
+    List<String> clientCommand() {
+        return sshd.clientCommand("exec " + shell + " -l");
     }
 
     private Stream<ProcessHandle> tree() {
@@ -62,6 +68,6 @@ final class SshSide implements ShellSide {
 
     @Override
     public List<ProcessHandle> clientProcesses(Terminal terminal) {
-        return terminal instanceof SshTerminal ssh ? ProcessHandle.of(ssh.pid()).stream().toList() : List.of();
+        return terminal instanceof ProcessTerminal ssh ? ProcessHandle.of(ssh.pid()).stream().toList() : List.of();
     }
 }

@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +40,16 @@ final class TetherSide implements ShellSide {
     private final List<Credentials> credentials;
     private final List<AgentProcess> agents;
     private final Path recordings;
+    private final Path java;
+    private final Path jar;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     private TetherSide(ServerProcess server, AdminClient admin, List<Credentials> credentials,
-            List<AgentProcess> agents, Path recordings) {
+            List<AgentProcess> agents, Path recordings, Path java, Path jar) {
         this.recordings = recordings;
+        this.java = java;
+        this.jar = jar;
         this.server = server;
         this.admin = admin;
         this.credentials = credentials;
@@ -71,7 +77,8 @@ final class TetherSide implements ShellSide {
                     List.of("--enable-shell", "--shell", shell, "--max-shells", Integer.toString(AGENT_MAX_SHELLS))))));
         }
         TetherSide side = new TetherSide(server, bench.admin(server), credentials, agents,
-                bench.options().resolvedDataDir().resolve("recordings"));
+                bench.options().resolvedDataDir().resolve("recordings"), bench.options().resolvedJava(),
+                bench.options().resolvedServerJar());
         bench.out().printf("%d agent process(es) started with --enable-shell --shell %s; waiting for them%n",
                 agentCount, shell);
         bench.await(agentCount + " agents online", ONLINE_TIMEOUT, side::allOnline);
@@ -122,6 +129,32 @@ final class TetherSide implements ShellSide {
         if (terminal instanceof TetherTerminal tether && tether.sessionId() != null) {
             Files.deleteIfExists(recordings.resolve(tether.sessionId() + ".cast"));
         }
+    }
+
+    /** Deletes the recordings of sessions started since {@code start} (one flood each: see {@link #discard}). */
+    @Override
+    public void discardSince(Instant start) throws IOException {
+        FileTime since = FileTime.from(start);
+        try (Stream<Path> files = Files.list(recordings)) {
+            for (Path cast : files.filter(p -> p.getFileName().toString().endsWith(".cast")).toList()) {
+                if (Files.getLastModifiedTime(cast).compareTo(since) >= 0) {
+                    Files.deleteIfExists(cast);
+                }
+            }
+        }
+    }
+
+    /**
+     * The real CLI's command line for a shell on the agent of {@code slot}, as the {@code tether} launcher runs
+     * it (the same java and jar as the server); the token comes from {@link #cliEnvironment}.
+     */
+    List<String> cliCommand(int slot) {
+        return List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "shell",
+                "--url", server.baseUri().toString(), credentials.get(slot % credentials.size()).id());
+    }
+
+    static Map<String, String> cliEnvironment() {
+        return Map.of("TETHER_TOKEN", BenchRun.ADMIN_TOKEN);
     }
 
     @Override

@@ -21,8 +21,9 @@ import picocli.CommandLine;
 
 /**
  * The shell scenario end to end at tiny sizes: the real server and agent from
- * the CLI jar, the real sshd and ssh. Checks the counts, not the speed.
- * Skipped without the jar or without sshd (a missing sshd fails under CI=true).
+ * the CLI jar, the real sshd and ssh, and both clients again inside script.
+ * Checks the counts, not the speed. Skipped without the jar or without sshd
+ * (a missing sshd fails under CI=true).
  */
 class ShellScenarioTest {
 
@@ -35,7 +36,7 @@ class ShellScenarioTest {
     Path dir;
 
     @Test
-    void bothSidesDeliverEveryByteEchoEveryKeystrokeAndCloseEveryIdleShell() throws Exception {
+    void everySideDeliversEveryByteAndEchoesEveryKeystrokeAndTheDirectOnesCloseEveryIdleShell() throws Exception {
         Path jar = TestServers.serverJar();
         assumeTrue(TestPeers.installed(ShellScenarioTest.class, OpenSshServer::binary), "sshd is not installed");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -57,7 +58,7 @@ class ShellScenarioTest {
         assertThat(exit).as(output).isZero();
 
         Map<String, Object> result = result();
-        for (String side : List.of("Tether", "OpenSSH")) {
+        for (String side : List.of("Tether", "OpenSSH", "Tether CLI", "OpenSSH in script")) {
             Map<?, ?> throughput = (Map<?, ?>) ((Map<?, ?>) result.get("throughput")).get(side);
             Map<?, ?> run = (Map<?, ?>) ((List<?>) throughput.get("runs")).get(0);
             assertThat(run.get("bytes")).as(side).isEqualTo(BYTES);
@@ -65,12 +66,17 @@ class ShellScenarioTest {
             assertThat(echo.get("keystrokes_measured")).as(side).isEqualTo((long) KEYSTROKES);
             assertThat(echo.get("echoed")).as(side).isEqualTo((long) (KEYSTROKES + WARM_UP));
             assertThat(echo.get("ended_cleanly")).as(side).isEqualTo(true);
+        }
+        assertThat(((Map<?, ?>) result.get("idle")).keySet().stream().map(String::valueOf).toList())
+                .as("idle shells through script are not measured").containsExactlyInAnyOrder("Tether", "OpenSSH");
+        for (String side : List.of("Tether", "OpenSSH")) {
             Map<?, ?> idle = (Map<?, ?>) ((Map<?, ?>) result.get("idle")).get(side);
             assertThat(idle.get("closed_cleanly")).as(side).isEqualTo((long) IDLE);
             assertThat(((Number) ((Map<?, ?>) idle.get("shells_after")).get("processes")).intValue())
                     .as(side + " shell processes").isGreaterThanOrEqualTo(IDLE);
         }
-        assertThat(output).contains("Bulk output", "Keystroke echo round trip", "Idle shells");
+        assertThat(output).contains("Bulk output", "Keystroke echo round trip", "Idle shells",
+                "Tether CLI / OpenSSH in script", "Tether CLI - OpenSSH in script");
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .anyMatch(n -> n.endsWith("-echo-latency.png")).anyMatch(n -> n.endsWith("-throughput.png"))

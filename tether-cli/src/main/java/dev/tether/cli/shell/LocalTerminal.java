@@ -1,9 +1,14 @@
 package dev.tether.cli.shell;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.channels.WritableByteChannel;
 import org.jline.terminal.Attributes;
+import org.jline.terminal.Attributes.ControlChar;
+import org.jline.terminal.Attributes.OutputFlag;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -14,6 +19,14 @@ import org.jline.terminal.TerminalBuilder;
  * echoed locally) and reports window size changes (SIGWINCH); {@link #close}
  * restores the previous mode. When stdin or stdout is not a terminal (a script
  * piping input) it passes bytes through unchanged with a fixed size.
+ *
+ * <p>JLine only sets the mode and reports the size: the session's bytes go
+ * straight to and from file descriptors 0 and 1, not through JLine's streams
+ * (whose input is read one byte per call, and whose output is copied into a
+ * buffer of its own), so the path costs one system call per read or write.
+ * Raw mode here is the one {@code ssh} sets: besides JLine's (no echo, no line
+ * editing, no CR/NL translation on input), reads return as soon as one byte is
+ * there and output is not post-processed (the remote PTY already did).
  *
  * <p>Not thread safe, except {@link #onResize} callbacks, which run on JLine's signal thread.
  */
@@ -35,7 +48,20 @@ final class LocalTerminal implements AutoCloseable {
         Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build();
         boolean interactive = !Terminal.TYPE_DUMB.equals(terminal.getType())
                 && !Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
-        return new LocalTerminal(terminal, interactive ? terminal.enterRawMode() : null);
+        return new LocalTerminal(terminal, interactive ? enterRawMode(terminal) : null);
+    }
+
+    /** Raw mode as {@code ssh} sets it; returns the mode to restore. */
+    private static Attributes enterRawMode(Terminal terminal) {
+        Attributes saved = terminal.enterRawMode();
+        Attributes raw = terminal.getAttributes();
+        // JLine's raw mode polls (VMIN 0, VTIME 1): a read of file descriptor 0 would return 0, which Java takes
+        // for the end of input.
+        raw.setControlChar(ControlChar.VMIN, 1);
+        raw.setControlChar(ControlChar.VTIME, 0);
+        raw.setOutputFlag(OutputFlag.OPOST, false);
+        terminal.setAttributes(raw);
+        return saved;
     }
 
     boolean interactive() {
@@ -63,12 +89,14 @@ final class LocalTerminal implements AutoCloseable {
         void resized(int rows, int cols);
     }
 
+    /** Standard input, unbuffered: keystrokes or piped input. Not closed by {@link #close}. */
     InputStream input() {
-        return interactive() ? terminal.input() : System.in;
+        return new FileInputStream(FileDescriptor.in);
     }
 
-    OutputStream output() {
-        return interactive() ? terminal.output() : System.out;
+    /** Standard output, unbuffered: each write is one system call. Not closed by {@link #close}. */
+    WritableByteChannel output() {
+        return new FileOutputStream(FileDescriptor.out).getChannel();
     }
 
     /** A line for the user, outside the remote output (raw mode needs the carriage return). */

@@ -3,7 +3,6 @@ package dev.tether.cli.shell;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -11,12 +10,16 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The client end of the terminal WebSocket (see the server's {@code ClientFrames}):
- * binary messages are terminal output, written as they arrive; text messages
- * are JSON control messages. The next message is requested only once the last
- * one is written, so a slow terminal slows the server, which slows the agent.
+ * binary messages are terminal output, handed to a {@link TerminalWriter} as
+ * they arrive (parts of a message too: a UTF-8 sequence split between frames
+ * reaches the terminal whole, as the bytes are never decoded here); text
+ * messages are JSON control messages. The next message is requested only once
+ * the last one is in the writer's ring, so a slow terminal slows the server,
+ * which slows the agent.
  *
  * <p>Threads: callbacks run on the JDK client's threads, one at a time; the
- * results are read through {@link #ended()}.
+ * writer has its own; the results are read through {@link #ended()}, after
+ * {@link #finishOutput()}.
  */
 final class ShellClient implements WebSocket.Listener {
 
@@ -24,7 +27,7 @@ final class ShellClient implements WebSocket.Listener {
     record End(Integer exitCode, String signal, String error, int closeCode, String closeReason) {
     }
 
-    private final OutputStream out;
+    private final TerminalWriter out;
     private final LocalTerminal terminal;
     private final CompletableFuture<End> ended = new CompletableFuture<>();
     private final StringBuilder text = new StringBuilder();
@@ -33,10 +36,30 @@ final class ShellClient implements WebSocket.Listener {
     private volatile Integer exitCode;
     private volatile String signal;
     private volatile String error;
+    /** Set by {@link #onOpen}; read by whichever thread finds the terminal cannot be written, to abort. */
+    private volatile WebSocket socket;
 
     ShellClient(LocalTerminal terminal) {
         this.terminal = terminal;
-        this.out = terminal.output();
+        this.out = TerminalWriter.start(terminal.output(), this::cannotWrite);
+    }
+
+    /** Waits until the output received so far is on the terminal. */
+    void finishOutput() throws InterruptedException {
+        out.finish();
+    }
+
+    /** Drops output not yet written (the command is leaving on an error of its own). */
+    void dropOutput() {
+        out.close();
+    }
+
+    private void cannotWrite(IOException e) {
+        ended.complete(new End(null, null, "cannot write to the terminal: " + e.getMessage(), 0, null));
+        WebSocket ws = socket;
+        if (ws != null) {
+            ws.abort();
+        }
     }
 
     CompletableFuture<End> ended() {
@@ -49,19 +72,16 @@ final class ShellClient implements WebSocket.Listener {
 
     @Override
     public void onOpen(WebSocket webSocket) {
+        socket = webSocket;
         webSocket.request(1);
     }
 
     @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
         try {
-            byte[] bytes = new byte[data.remaining()];
-            data.get(bytes);
-            out.write(bytes);
-            out.flush();
-        } catch (IOException e) {
-            ended.complete(new End(null, null, "cannot write to the terminal: " + e.getMessage(), 0, null));
-            webSocket.abort();
+            out.write(data);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return null;
         }
         webSocket.request(1);

@@ -65,6 +65,8 @@ public final class ShellCommand implements Callable<Integer> {
                     .start(() -> pumpInput(terminal, socket));
             ShellClient.End end = listener.ended().get();
             input.interrupt();
+            // The last output (often the prompt's final line) reaches the terminal before the status and the exit.
+            listener.finishOutput();
             return exitStatus(end, terminal, listener.sessionId());
         }
     }

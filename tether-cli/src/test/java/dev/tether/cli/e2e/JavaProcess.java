@@ -51,17 +51,7 @@ class JavaProcess implements AutoCloseable {
         if (umask != null) {
             command.addAll(List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh"));
         }
-        command.addAll(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "--enable-native-access=ALL-UNNAMED"));
-        if (Fleet.MAIN.equals(mainClass) && !args.isEmpty() && args.get(0).equals("agent")) {
-            command.addAll(AgentClassArchive.options(classPath()));
-        } else {
-            command.addAll(List.of("-cp", classPath()));
-        }
-        command.add(mainClass);
-        command.addAll(args);
+        command.addAll(javaCommand(mainClass, args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
@@ -79,6 +69,22 @@ class JavaProcess implements AutoCloseable {
         builder.environment().put("XDG_CONFIG_HOME", logDir.resolve("config").toAbsolutePath().toString());
         builder.environment().putAll(env);
         return new JavaProcess(name, log, builder.start());
+    }
+
+    /** The JVM's command line for {@code mainClass} from the test class path, as every process here runs it. */
+    static List<String> javaCommand(String mainClass, List<String> args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "--enable-native-access=ALL-UNNAMED"));
+        if (Fleet.MAIN.equals(mainClass) && !args.isEmpty() && args.get(0).equals("agent")) {
+            command.addAll(AgentClassArchive.options(classPath()));
+        } else {
+            command.addAll(List.of("-cp", classPath()));
+        }
+        command.add(mainClass);
+        command.addAll(args);
+        return command;
     }
 
     /** Prepares how agent processes start (see {@link AgentClassArchive}); call before timing one. */

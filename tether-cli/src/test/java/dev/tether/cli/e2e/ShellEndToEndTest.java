@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.server.testing.RequiredTool;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,6 +85,45 @@ class ShellEndToEndTest {
         Fleet.CliResult cli = fleet.cliWithInput("stty size\nexit 3\n", "shell", agent.name());
         assertThat(cli.exit()).as(cli.output()).isEqualTo(3);
         assertThat(cli.output()).contains("24 80");
+    }
+
+    @Test
+    void theCliInATerminalWritesRawOutputWholeExitsWithTheRemoteStatusAndRestoresTheTerminal() throws Exception {
+        RequiredTool.require(Files.isExecutable(Path.of("/usr/bin/script")), "ShellEndToEndTest",
+                "script(1) is not installed: apt-get install util-linux");
+        Fleet.AgentIdentity agent = shellAgent("terminal", fleet.url());
+        int flood = 3 << 20;
+        String remote = "printf '<%s>' S$((40+2)); head -c " + flood + " /dev/zero | tr '\\000' x; "
+                + "printf '<%s>' E$((40+2)); printf 'a\\nb caf\\303\\251'; exit 7";
+        List<String> cli = new ArrayList<>(JavaProcess.javaCommand(Fleet.MAIN,
+                List.of("shell", agent.name(), "--", "sh", "-c", remote)));
+        String line = String.join(" ", cli.stream().map(ShellEndToEndTest::quoted).toList())
+                + "; echo status=$?; stty -a";
+        // script(1) gives the CLI a terminal, as a user's has: the CLI sets raw mode on it, then restores it.
+        ProcessBuilder builder = new ProcessBuilder("script", "-qec", line, "/dev/null").redirectErrorStream(true);
+        builder.environment().putAll(Map.of("TETHER_URL", fleet.url().toString(), "TETHER_TOKEN", Fleet.ADMIN_TOKEN,
+                "XDG_CONFIG_HOME", dir.resolve("config").toString(), "TERM", "xterm-256color"));
+        Process script = builder.start();
+        byte[] output = script.getInputStream().readAllBytes();
+        assertThat(script.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        script.getOutputStream().close();
+        String text = new String(output, StandardCharsets.UTF_8);
+
+        int start = text.indexOf("<S42>") + "<S42>".length();
+        int end = text.indexOf("<E42>");
+        assertThat(end - start).as(text.length() > 2000 ? text.substring(text.length() - 2000) : text)
+                .isEqualTo(flood);
+        assertThat(text.substring(start, end).chars().allMatch(c -> c == 'x')).isTrue();
+        assertThat(text).as("the remote PTY's CR LF, not post-processed again here").contains("a\r\nb caf\u00e9")
+                .doesNotContain("a\r\r\nb");
+        assertThat(text).contains("status=7");
+        String restored = text.substring(text.indexOf("status=7"));
+        assertThat(restored).containsPattern("(?<![-\\w])icanon").containsPattern("(?<![-\\w])echo\\b")
+                .containsPattern("(?<![-\\w])opost").containsPattern("(?<![-\\w])icrnl");
+    }
+
+    private static String quoted(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
     }
 
     @Test

@@ -1,63 +1,158 @@
 package dev.tether.server.shell;
 
-import java.io.IOException;
-import java.io.Writer;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Writes asciicast event lines, {@code [seconds, "kind", "text"]}, straight to
- * a writer: the text is escaped as a JSON string in runs (characters that need
- * no escape are written in bulk), with no intermediate JSON tree or copy. The
- * output of a flooding shell passes through here, so it matters. Stateless.
+ * Writes asciicast event lines, {@code [seconds, "kind", "text"]}, as UTF-8
+ * bytes into a reusable {@link Line}: the text is escaped as a JSON string and
+ * encoded in one pass over its characters, with no intermediate JSON tree,
+ * {@code Writer}, {@code String} or charset encoder. The output of a flooding
+ * shell passes through here, 32 KiB at a time, so it matters: a chunk of
+ * control characters (a flood of NULs) becomes six bytes per character.
+ * Stateless.
  */
 final class CastJson {
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private CastJson() {
     }
 
-    static void event(Writer out, double seconds, String kind, String text) throws IOException {
-        out.write('[');
-        out.write(String.format(Locale.ROOT, "%.6f", seconds));
-        out.write(",\"");
-        out.write(kind);
-        out.write("\",\"");
+    /** One event line, ending with a newline, written over whatever {@code out} held. */
+    static void event(Line out, double seconds, String kind, String text) {
+        start(out, seconds, kind);
         string(out, text);
-        out.write("\"]\n");
+        out.ascii("\"]\n");
     }
 
-    /** The JSON string body of {@code text} (without the quotes). */
-    static void string(Writer out, String text) throws IOException {
-        int run = 0;
-        int length = text.length();
-        for (int i = 0; i < length; i++) {
-            char c = text.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\' && c != 0x2028 && c != 0x2029) {
-                continue;
+    /**
+     * The event line of {@code text} when it is ASCII, written from its bytes without decoding them (most terminal
+     * output is: the UTF-8 decoding of ASCII is itself); false, and {@code out} holds nothing, when it is not.
+     */
+    static boolean asciiEvent(Line out, double seconds, String kind, byte[] text) {
+        start(out, seconds, kind);
+        out.ensure(text.length);
+        for (byte b : text) {
+            if (b < 0) {
+                out.size = 0;
+                return false;
             }
-            out.write(text, run, i - run);
-            escape(out, c);
-            run = i + 1;
+            if (b >= 0x20 && b != '"' && b != '\\') {
+                out.bytes[out.size++] = b;
+            } else {
+                escape(out, (char) b);
+            }
         }
-        out.write(text, run, length - run);
+        out.ascii("\"]\n");
+        return true;
     }
 
-    private static void escape(Writer out, char c) throws IOException {
+    private static void start(Line out, double seconds, String kind) {
+        out.size = 0;
+        out.ascii("[");
+        out.ascii(String.format(Locale.ROOT, "%.6f", seconds));
+        out.ascii(",\"");
+        string(out, kind);
+        out.ascii("\",\"");
+    }
+
+    /**
+     * The JSON string body of {@code text} (without the quotes) in UTF-8; a lone surrogate becomes {@code ?}, as
+     * {@link String#getBytes} makes it.
+     */
+    static void string(Line out, String text) {
+        int length = text.length();
+        out.ensure(length * 3);
+        char[] chars = out.chars(length);
+        text.getChars(0, length, chars, 0);
+        for (int i = 0; i < length; i++) {
+            char c = chars[i];
+            if (c < 0x80) {
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                    out.bytes[out.size++] = (byte) c;
+                } else {
+                    escape(out, c);
+                }
+            } else if (c < 0x800) {
+                out.bytes[out.size++] = (byte) (0xc0 | c >> 6);
+                out.bytes[out.size++] = (byte) (0x80 | c & 0x3f);
+            } else if (c == 0x2028 || c == 0x2029) {
+                // Valid JSON, but not valid JavaScript source: escaped for players that eval.
+                escape(out, c);
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(chars[i + 1])) {
+                int cp = Character.toCodePoint(c, chars[++i]);
+                out.bytes[out.size++] = (byte) (0xf0 | cp >> 18);
+                out.bytes[out.size++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                out.bytes[out.size++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                out.bytes[out.size++] = (byte) (0x80 | cp & 0x3f);
+            } else if (Character.isSurrogate(c)) {
+                out.bytes[out.size++] = '?';
+            } else {
+                out.bytes[out.size++] = (byte) (0xe0 | c >> 12);
+                out.bytes[out.size++] = (byte) (0x80 | c >> 6 & 0x3f);
+                out.bytes[out.size++] = (byte) (0x80 | c & 0x3f);
+            }
+        }
+    }
+
+    private static void escape(Line out, char c) {
+        out.ensure(6);
         switch (c) {
-            case '"' -> out.write("\\\"");
-            case '\\' -> out.write("\\\\");
-            case '\n' -> out.write("\\n");
-            case '\r' -> out.write("\\r");
-            case '\t' -> out.write("\\t");
-            case '\b' -> out.write("\\b");
-            case '\f' -> out.write("\\f");
+            case '"' -> out.ascii("\\\"");
+            case '\\' -> out.ascii("\\\\");
+            case '\n' -> out.ascii("\\n");
+            case '\r' -> out.ascii("\\r");
+            case '\t' -> out.ascii("\\t");
+            case '\b' -> out.ascii("\\b");
+            case '\f' -> out.ascii("\\f");
             default -> {
-                out.write("\\u");
-                out.write(HEX[(c >> 12) & 0xf]);
-                out.write(HEX[(c >> 8) & 0xf]);
-                out.write(HEX[(c >> 4) & 0xf]);
-                out.write(HEX[c & 0xf]);
+                out.ascii("\\u");
+                out.bytes[out.size++] = HEX[(c >> 12) & 0xf];
+                out.bytes[out.size++] = HEX[(c >> 8) & 0xf];
+                out.bytes[out.size++] = HEX[(c >> 4) & 0xf];
+                out.bytes[out.size++] = HEX[c & 0xf];
+            }
+        }
+    }
+
+    /**
+     * A growable byte array holding one line, kept and reused by its one writer: after a 32 KiB chunk it holds
+     * enough for the next. Not thread safe.
+     */
+    static final class Line {
+
+        private byte[] bytes = new byte[256];
+        private int size;
+        /** The characters of the text being escaped (indexing a String costs a check per character). */
+        private char[] chars = new char[256];
+
+        byte[] bytes() {
+            return bytes;
+        }
+
+        int size() {
+            return size;
+        }
+
+        private char[] chars(int length) {
+            if (chars.length < length) {
+                chars = new char[Math.max(length, chars.length * 2)];
+            }
+            return chars;
+        }
+
+        /** Room for {@code more} bytes past the end, at least; the escapes of a character take up to six. */
+        private void ensure(int more) {
+            if (bytes.length - size < more + 6) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more + 6));
+            }
+        }
+
+        private void ascii(String text) {
+            ensure(text.length());
+            for (int i = 0; i < text.length(); i++) {
+                bytes[size++] = (byte) text.charAt(i);
             }
         }
     }

@@ -3,11 +3,9 @@ package dev.tether.server.shell;
 import dev.tether.server.auth.PrivateFiles;
 import dev.tether.server.text.Utf8Text;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.StringWriter;
-import java.io.Writer;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +41,7 @@ import org.slf4j.LoggerFactory;
 final class Recorder {
 
     private static final Logger LOG = LoggerFactory.getLogger(Recorder.class);
-    private static final int WRITE_BUFFER_CHARS = 64 * 1024;
+    private static final int WRITE_BUFFER_BYTES = 64 * 1024;
 
     private final Path file;
     private final Executor io;
@@ -55,7 +53,9 @@ final class Recorder {
     /** Executor thread only. */
     private final Utf8Text output = new Utf8Text();
     private final Utf8Text input = new Utf8Text();
-    private Writer writer;
+    /** Executor thread only: the event being written, reused. */
+    private final CastJson.Line line = new CastJson.Line();
+    private OutputStream writer;
     private boolean failed;
     /** Executor thread only: UTF-8 bytes written so far. */
     private long written;
@@ -79,7 +79,13 @@ final class Recorder {
 
     CompletableFuture<Void> output(byte[] data) {
         double at = elapsed();
-        return submit(() -> event(at, "o", output.decode(data)));
+        return submit(() -> {
+            if (output.holdsPartial() || !CastJson.asciiEvent(line, at, "o", data)) {
+                event(at, "o", output.decode(data));
+            } else if (data.length > 0) {
+                writeEvent();
+            }
+        });
     }
 
     void input(byte[] data) {
@@ -119,24 +125,30 @@ final class Recorder {
 
     private void open(Header header) throws IOException {
         PrivateFiles.directory(file.getParent());
-        writer = new BufferedWriter(new OutputStreamWriter(PrivateFiles.newFile(file), StandardCharsets.UTF_8),
-                WRITE_BUFFER_CHARS);
+        writer = new BufferedOutputStream(PrivateFiles.newFile(file), WRITE_BUFFER_BYTES);
         JsonObject env = new JsonObject().put("TERM", header.term());
-        JsonObject line = new JsonObject().put("version", 2).put("width", header.cols()).put("height", header.rows())
+        JsonObject headerLine = new JsonObject().put("version", 2).put("width", header.cols()).put("height", header.rows())
                 .put("timestamp", header.startedAtMillis() / 1000).put("env", env).put("title", header.title());
         if (!header.command().isEmpty()) {
-            line.put("command", String.join(" ", header.command()));
+            headerLine.put("command", String.join(" ", header.command()));
         }
-        writeLine(line.encode());
+        writeLine(headerLine.encode());
     }
 
     private void event(double at, String kind, String text) throws IOException {
         if (text.isEmpty() || writer == null || truncated) {
             return;
         }
-        StringWriter line = new StringWriter(text.length() + 32);
         CastJson.event(line, at, kind, text);
-        long size = line.toString().getBytes(StandardCharsets.UTF_8).length;
+        writeEvent();
+    }
+
+    /** Writes the event in {@link #line}, unless it would pass the byte cap. */
+    private void writeEvent() throws IOException {
+        if (writer == null || truncated) {
+            return;
+        }
+        int size = line.size();
         if (written + size > maxBytes) {
             truncated = true;
             writer.flush();
@@ -145,7 +157,7 @@ final class Recorder {
             return;
         }
         written += size;
-        writer.write(line.toString());
+        writer.write(line.bytes(), 0, size);
         flushWhenIdle();
     }
 
@@ -156,11 +168,11 @@ final class Recorder {
         }
     }
 
-    private void writeLine(String line) throws IOException {
+    private void writeLine(String text) throws IOException {
         if (writer != null) {
-            written += line.getBytes(StandardCharsets.UTF_8).length + 1;
-            writer.write(line);
-            writer.write('\n');
+            byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
+            written += bytes.length;
+            writer.write(bytes);
             writer.flush();
         }
     }

@@ -29,6 +29,11 @@ public final class Utf8Text {
         return out.flip().toString();
     }
 
+    /** Whether the first bytes of a character wait for the next chunk: the next chunk's text is not its bytes alone. */
+    public boolean holdsPartial() {
+        return carry.length > 0;
+    }
+
     /** What is held back, decoded as it is (the stream ended inside a character). */
     public String finish() {
         ByteBuffer in = ByteBuffer.wrap(carry);

@@ -5,18 +5,22 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A terminal through OpenSSH: the real {@code ssh} client with {@code -tt}
- * (a PTY on the server although our side is a pipe), its standard input and
- * output piped to this process. One platform thread per terminal reads the
- * output into the {@link TerminalOutput}; it ends when ssh closes its output.
+ * A terminal through a client program, its standard input and output piped to
+ * this process: the real {@code ssh -tt} client (a PTY on the server although
+ * our side is a pipe), or a client inside {@code script}, which gives it a PTY
+ * of its own as a user's terminal would ({@link #inScript}). One platform
+ * thread per terminal reads the output into the {@link TerminalOutput}; it
+ * ends when the client closes its output.
  *
  * <p>Thread safe: {@link #send} writes under the stream's own lock.
  */
-public final class SshTerminal implements Terminal {
+public final class ProcessTerminal implements Terminal {
 
     /** Platform threads for a thousand idle terminals: small stacks, they only read. */
     private static final long READER_STACK_BYTES = 256 * 1024;
@@ -27,8 +31,9 @@ public final class SshTerminal implements Terminal {
     private final OutputStream stdin;
     private final TerminalOutput output = new TerminalOutput();
     private final Thread reader;
+    private final Instant started = Instant.now();
 
-    private SshTerminal(Process process) {
+    private ProcessTerminal(Process process) {
         this.process = process;
         this.stdin = process.getOutputStream();
         this.reader = Thread.ofPlatform().daemon().name("ssh-terminal-" + process.pid())
@@ -36,20 +41,44 @@ public final class SshTerminal implements Terminal {
     }
 
     /**
-     * Starts {@code ssh} with the given command line; its standard error is appended to {@code stderrLog}.
+     * Starts the client with the given command line; its standard error is appended to {@code stderrLog}.
+     *
+     * @param environment added to this process's environment, besides {@code TERM=xterm-256color}
      */
-    public static SshTerminal start(List<String> command, Path stderrLog) throws IOException {
+    public static ProcessTerminal start(List<String> command, Map<String, String> environment, Path stderrLog)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()));
         // What the remote side's TERM becomes; the same as Tether's default.
         builder.environment().put("TERM", "xterm-256color");
-        SshTerminal terminal = new SshTerminal(builder.start());
+        builder.environment().putAll(environment);
+        ProcessTerminal terminal = new ProcessTerminal(builder.start());
         terminal.reader.start();
         return terminal;
     }
 
+    /**
+     * The command line that runs {@code client} inside {@code script -qec CMD /dev/null}: the client gets a PTY
+     * (script's), sets it to raw mode as on a user's terminal, and everything it writes there comes out of
+     * script's standard output, which is this process's pipe.
+     */
+    public static List<String> inScript(List<String> client) {
+        return List.of("script", "-qec", String.join(" ", client.stream().map(ProcessTerminal::quote).toList()),
+                "/dev/null");
+    }
+
+    /** {@code word} as one word for {@code sh -c}, in single quotes unless it needs none. */
+    static String quote(String word) {
+        return word.matches("[A-Za-z0-9_@%+=:,./-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
+    }
+
     public long pid() {
         return process.pid();
+    }
+
+    /** When the client was started: what the remote side made of its session is newer. */
+    public Instant started() {
+        return started;
     }
 
     private void read() {
@@ -59,9 +88,9 @@ public final class SshTerminal implements Terminal {
             while ((n = in.read(buffer)) >= 0) {
                 output.accept(buffer, 0, n);
             }
-            output.end("ssh closed its output");
+            output.end("the client closed its output");
         } catch (IOException e) {
-            output.end("reading ssh's output failed: " + e.getMessage());
+            output.end("reading the client's output failed: " + e.getMessage());
         }
     }
 
@@ -109,6 +138,6 @@ public final class SshTerminal implements Terminal {
 
     @Override
     public String toString() {
-        return "ssh pid " + process.pid();
+        return "client pid " + process.pid();
     }
 }
