@@ -33,7 +33,8 @@ final class CastJson {
     static boolean asciiEvent(Line out, double seconds, String kind, byte[] text) {
         start(out, seconds, kind);
         out.ensure(text.length);
-        for (byte b : text) {
+        for (int i = 0; i < text.length; i++) {
+            byte b = text[i];
             if (b < 0) {
                 out.size = 0;
                 return false;
@@ -41,7 +42,7 @@ final class CastJson {
             if (b >= 0x20 && b != '"' && b != '\\') {
                 out.bytes[out.size++] = b;
             } else {
-                escape(out, (char) b);
+                escape(out, (char) b, text.length - i - 1);
             }
         }
         out.ascii("\"]\n");
@@ -72,14 +73,14 @@ final class CastJson {
                 if (c >= 0x20 && c != '"' && c != '\\') {
                     out.bytes[out.size++] = (byte) c;
                 } else {
-                    escape(out, c);
+                    escape(out, c, (length - i - 1) * 3);
                 }
             } else if (c < 0x800) {
                 out.bytes[out.size++] = (byte) (0xc0 | c >> 6);
                 out.bytes[out.size++] = (byte) (0x80 | c & 0x3f);
             } else if (c == 0x2028 || c == 0x2029) {
                 // Valid JSON, but not valid JavaScript source: escaped for players that eval.
-                escape(out, c);
+                escape(out, c, (length - i - 1) * 3);
             } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(chars[i + 1])) {
                 int cp = Character.toCodePoint(c, chars[++i]);
                 out.bytes[out.size++] = (byte) (0xf0 | cp >> 18);
@@ -96,8 +97,12 @@ final class CastJson {
         }
     }
 
-    private static void escape(Line out, char c) {
-        out.ensure(6);
+    /**
+     * @param rest the most bytes the rest of the text can take unescaped: an escape takes more than the one
+     *     to three bytes reserved for its character, so the room for the rest is checked again here
+     */
+    private static void escape(Line out, char c, int rest) {
+        out.ensure(6 + rest);
         switch (c) {
             case '"' -> out.ascii("\\\"");
             case '\\' -> out.ascii("\\\\");

@@ -61,4 +61,52 @@ class CastJsonTest {
         assertThat(CastJson.asciiEvent(fromBytes, 3.5, "o", "caf\u00e9".getBytes(StandardCharsets.UTF_8))).isFalse();
         assertThat(fromBytes.size()).isZero();
     }
+
+    /**
+     * One line reused over many chunks, as a recorder uses it: a chunk with escapes spread through it must fit
+     * whatever size the line was left at (two escapes and a long tail once wrote past the end).
+     */
+    @Test
+    void aReusedLineFitsAnyMixOfEscapesAndPlainCharacters() {
+        java.util.Random random = new java.util.Random(42);
+        CastJson.Line reusedForBytes = new CastJson.Line();
+        CastJson.Line reusedForText = new CastJson.Line();
+        for (int round = 0; round < 2_000; round++) {
+            // A fresh line grows to just what the first estimate asks for: the tightest fit.
+            CastJson.Line fromBytes = round % 2 == 0 ? new CastJson.Line() : reusedForBytes;
+            CastJson.Line fromText = round % 2 == 0 ? new CastJson.Line() : reusedForText;
+            int length = random.nextInt(round % 10 == 0 ? 40_000 : 2_000);
+            double controls = random.nextDouble() * random.nextDouble();
+            StringBuilder text = new StringBuilder(length);
+            for (int i = 0; i < length; i++) {
+                double pick = random.nextDouble();
+                text.append(pick < controls ? (char) random.nextInt(0x20)
+                        : pick < controls + 0.02 ? '"' : (char) (0x20 + random.nextInt(0x5f)));
+            }
+            if (round % 3 == 0) {
+                text.append("\u00e9\u20ac\ud83d\ude00\u2028".repeat(random.nextInt(3)));
+            }
+            String expected = text.toString();
+
+            String written = event(fromText, round, "o", expected);
+            assertThat(new JsonArray(written.strip()).getString(2)).as("round " + round).isEqualTo(expected);
+            byte[] bytes = expected.getBytes(StandardCharsets.UTF_8);
+            if (CastJson.asciiEvent(fromBytes, round, "o", bytes)) {
+                String ascii = new String(fromBytes.bytes(), 0, fromBytes.size(), StandardCharsets.UTF_8);
+                assertThat(ascii).as("round " + round).isEqualTo(written);
+            }
+        }
+    }
+
+    @Test
+    void twoEscapesFollowedByALongPlainTailFitALineSizedForTheChunk() {
+        String text = "\u001b\u001b" + "x".repeat(698);
+
+        String fromText = event(new CastJson.Line(), 0, "o", text);
+        CastJson.Line fromBytes = new CastJson.Line();
+        assertThat(CastJson.asciiEvent(fromBytes, 0, "o", text.getBytes(StandardCharsets.US_ASCII))).isTrue();
+
+        assertThat(new JsonArray(fromText.strip()).getString(2)).isEqualTo(text);
+        assertThat(new String(fromBytes.bytes(), 0, fromBytes.size(), StandardCharsets.UTF_8)).isEqualTo(fromText);
+    }
 }
