@@ -52,6 +52,8 @@ public final class Hub implements AutoCloseable {
     /** Connections whose writes blocked: checked every tick until they flow again or the timeout closes them. */
     private final Set<LiveConnection> stalled = ConcurrentHashMap.newKeySet();
     private final LivenessWheel wheel;
+    /** Silence after which a peer is dead: the intervals less one tick, since a visit may be a tick late. */
+    private final long deadAfterNanos;
     /** The established connection of each agent connected here. */
     private final Map<String, LiveConnection> live = new ConcurrentHashMap<>();
     /** Agents that connected here before: their next connection is a reconnect. Bounded by the agent count. */
@@ -75,8 +77,9 @@ public final class Hub implements AutoCloseable {
         this.heartbeatInterval = heartbeatInterval;
         this.handshakeTimeout = handshakeTimeout;
         this.lastSeen = new LastSeenFlusher(sessions, dbExecutor);
+        this.deadAfterNanos = heartbeatInterval.toNanos() * Limits.MISSED_HEARTBEATS - scanPeriod().toNanos();
         this.wheel = new LivenessWheel(scanPeriod().toNanos(),
-                Math.max(deadAfterNanos(), handshakeTimeout.toNanos()) + scanPeriod().toNanos(), new WheelRules());
+                Math.max(deadAfterNanos, handshakeTimeout.toNanos()) + scanPeriod().toNanos(), new WheelRules());
         metrics.gaugeConnectedAgents(live::size);
         metrics.gaugeReliablePending("from_agents", this::reportedOutboxDepth);
     }
@@ -294,10 +297,6 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    private long deadAfterNanos() {
-        return heartbeatInterval.toNanos() * Limits.MISSED_HEARTBEATS - scanPeriod().toNanos();
-    }
-
     /** @return whether the connection was closed */
     private boolean closeIfDead(LiveConnection connection, long nowNanos) {
         if (!connection.established()) {
@@ -309,7 +308,7 @@ public final class Hub implements AutoCloseable {
             return false;
         }
         long silentNanos = nowNanos - connection.lastFrameNanos();
-        if (silentNanos > deadAfterNanos()) {
+        if (silentNanos > deadAfterNanos) {
             connection.close(CloseCodes.DEAD_PEER, "no frame for " + silentNanos / 1_000_000 + " ms ("
                     + Limits.MISSED_HEARTBEATS + " heartbeat intervals): dead peer");
             return true;
@@ -351,7 +350,7 @@ public final class Hub implements AutoCloseable {
          */
         @Override
         public long dueNanos(LiveConnection connection) {
-            long silentDue = connection.lastFrameNanos() + deadAfterNanos() + 1;
+            long silentDue = connection.lastFrameNanos() + deadAfterNanos + 1;
             if (connection.established()) {
                 return silentDue;
             }
