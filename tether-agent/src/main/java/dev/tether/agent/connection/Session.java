@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every way a session ends goes through {@link #fail}, which runs once: it
  * records the {@link SessionEnd}, stops the writer and sends the close frame.
- * {@link #run()} then waits for the server's close (at most {@link #CLOSE_GRACE}),
- * ends the channel's session and returns the end.
+ * {@link #run()} then waits for the server's close (at most {@link #CLOSE_GRACE};
+ * not at all when the socket failed or the close frame could not be sent, since
+ * no handshake can follow and the wait would only delay the reconnect), ends the
+ * channel's session and returns the end.
  *
  * <p>Thread safe where it must be: {@link #stop}, {@link #wake} and
  * {@link #fail} may be called from any thread; the rest belongs to the reader.
@@ -75,6 +77,8 @@ final class Session {
     private final AtomicReference<SessionEnd> end = new AtomicReference<>();
     /** The close frame this side sent; set once, by {@link #closeOutput}. */
     private final AtomicReference<CompletableFuture<WebSocket>> closeSent = new AtomicReference<>();
+    /** Set by the writer when the socket failed under it: {@link #finish} then cuts at once. */
+    private volatile boolean linkBroken;
     /** Written by the reader; read by the connection manager and the heartbeat thread. */
     private volatile boolean established;
     private volatile long heartbeatIntervalNanos;
@@ -95,8 +99,12 @@ final class Session {
         this.metrics = metrics;
         this.hello = hello;
         this.listener = listener;
-        this.writer = new Writer(socket, channel, shells, clock,
-                reason -> fail(new SessionEnd.Failed(reason), CloseCodes.INTERNAL_ERROR, reason));
+        this.writer = new Writer(socket, channel, shells, clock, (reason, linkBroken) -> {
+            if (linkBroken) {
+                this.linkBroken = true;
+            }
+            fail(new SessionEnd.Failed(reason), CloseCodes.INTERNAL_ERROR, reason);
+        });
     }
 
     /** Runs the session on the calling thread (the reader) until it ends. */
@@ -344,7 +352,13 @@ final class Session {
         if (sendable != code) {
             log.debug("the JDK client cannot send close code {}; sending {} '{}'", code, sendable, reason);
         }
-        socket.sendClose(sendable, CloseCodes.fitReason(reason)).whenComplete((done, error) -> sent.complete(done));
+        socket.sendClose(sendable, CloseCodes.fitReason(reason)).whenComplete((done, error) -> {
+            if (error == null) {
+                sent.complete(done);
+            } else {
+                sent.completeExceptionally(error);
+            }
+        });
     }
 
     /**
@@ -374,11 +388,15 @@ final class Session {
             closeOutput(CloseCodes.NORMAL, "");
         }
         try {
-            CompletableFuture.allOf(inbox.inputClosed(), closeSent.get()).get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            // A close handshake needs our close frame out; when the socket failed or the frame could not be sent
+            // there is none to wait for, and waiting would only delay the reconnect (a cut link, a dead server).
+            if (!linkBroken) {
+                closeSent.get().thenCompose(sent -> inbox.inputClosed()).get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            log.debug("the close handshake did not complete within {} ms; cutting the connection",
+            log.debug("no close handshake (the close frame failed, or no close within {} ms); cutting the connection",
                     CLOSE_GRACE.toMillis());
         }
         socket.abort();

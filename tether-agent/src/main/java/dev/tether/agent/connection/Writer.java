@@ -58,7 +58,11 @@ final class Writer implements Runnable {
 
     /** Told once when a write fails or the control queue overflows. */
     interface FailureListener {
-        void writeFailed(String reason);
+        /**
+         * @param linkBroken true when the socket itself failed (a write threw or never completed): no close
+         *     frame can get through, so there is no close handshake to wait for
+         */
+        void writeFailed(String reason, boolean linkBroken);
     }
 
     private final WebSocket socket;
@@ -107,7 +111,7 @@ final class Writer implements Runnable {
             lock.unlock();
         }
         if (overflow) {
-            failures.writeFailed(MAX_QUEUED_CONTROL_FRAMES + " control frames are waiting: writes are stuck");
+            failures.writeFailed(MAX_QUEUED_CONTROL_FRAMES + " control frames are waiting: writes are stuck", true);
         }
     }
 
@@ -156,15 +160,15 @@ final class Writer implements Runnable {
         } catch (InterruptedException e) {
             // The session is over.
         } catch (TimeoutException e) {
-            failures.writeFailed("a write did not complete within " + Limits.WRITE_TIMEOUT.toSeconds() + " s");
+            failures.writeFailed("a write did not complete within " + Limits.WRITE_TIMEOUT.toSeconds() + " s", true);
         } catch (ExecutionException e) {
-            failures.writeFailed("write failed: " + Dialer.reason(e.getCause()));
+            failures.writeFailed("write failed: " + Dialer.reason(e.getCause()), true);
         } catch (RuntimeException e) {
-            failures.writeFailed("cannot read the outbox: " + e.getMessage());
+            failures.writeFailed("cannot read the outbox: " + e.getMessage(), false);
         } catch (Error e) {
             // Ends the session (1011) instead of leaving it without a writer until heartbeats time out.
             LoggerFactory.getLogger(Writer.class).error("the connection writer failed", e);
-            failures.writeFailed("unexpected error: " + e);
+            failures.writeFailed("unexpected error: " + e, false);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.tether.agent.connection;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tether.protocol.v1.Envelope;
+import java.io.IOException;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A {@link WebSocket} that records what is sent. With {@link #holdSends} each
- * send stays outstanding until {@link #completeSend()}, like a slow network.
+ * send stays outstanding until {@link #completeSend()}, like a slow network;
+ * with {@link #failSends} or {@link #failClose} sends fail, like a cut link.
  */
 final class RecordingWebSocket implements WebSocket {
 
@@ -19,6 +21,11 @@ final class RecordingWebSocket implements WebSocket {
     volatile boolean holdSends;
     volatile int closeCode = -1;
     volatile String closeReason;
+    /** When set, every binary send fails with it. */
+    volatile IOException failSends;
+    /** When set, the close frame fails with it. */
+    volatile IOException failClose;
+    volatile boolean aborted;
 
     @Override
     public CompletableFuture<WebSocket> sendBinary(ByteBuffer data, boolean last) {
@@ -30,7 +37,9 @@ final class RecordingWebSocket implements WebSocket {
             throw new AssertionError(e);
         }
         CompletableFuture<WebSocket> future = new CompletableFuture<>();
-        if (holdSends) {
+        if (failSends != null) {
+            future.completeExceptionally(failSends);
+        } else if (holdSends) {
             outstanding.add(future);
         } else {
             future.complete(this);
@@ -66,7 +75,7 @@ final class RecordingWebSocket implements WebSocket {
     public CompletableFuture<WebSocket> sendClose(int statusCode, String reason) {
         closeCode = statusCode;
         closeReason = reason;
-        return CompletableFuture.completedFuture(this);
+        return failClose != null ? CompletableFuture.failedFuture(failClose) : CompletableFuture.completedFuture(this);
     }
 
     @Override
@@ -90,6 +99,7 @@ final class RecordingWebSocket implements WebSocket {
 
     @Override
     public void abort() {
+        aborted = true;
     }
 
 }

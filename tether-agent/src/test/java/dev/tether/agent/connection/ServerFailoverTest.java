@@ -144,20 +144,4 @@ class ServerFailoverTest {
             return URI.create("http://127.0.0.1:" + socket.getLocalPort());
         }
     }
-
-    /** These tests send the agent no payloads. */
-    private static final class IgnoringReceiver implements Receiver {
-
-        @Override
-        public void welcomed(Welcome welcome) {
-        }
-
-        @Override
-        public void apply(Envelope envelope, boolean unknownPayload) {
-        }
-
-        @Override
-        public void ignore(Envelope envelope, boolean unknownPayload) {
-        }
-    }
 }

@@ -32,7 +32,8 @@ class WriterTest {
     private void start(int window) throws ProtocolException {
         channel = ReliableChannel.create(new MemoryOutbox(), 0, window);
         channel.resume(0, 1);
-        writer = new Writer(socket, channel, shells, Clock.systemUTC(), failures::add);
+        writer = new Writer(socket, channel, shells, Clock.systemUTC(),
+                (reason, linkBroken) -> failures.add(reason + (linkBroken ? " (link broken)" : "")));
         thread = new Thread(writer, "writer-under-test");
         thread.start();
     }
@@ -187,7 +188,7 @@ class WriterTest {
         for (int i = 0; i < Writer.MAX_QUEUED_CONTROL_FRAMES + 2 && failures.isEmpty(); i++) {
             writer.sendControl(heartbeat());
         }
-        assertThat(failures).singleElement().asString().contains("writes are stuck");
+        assertThat(failures).singleElement().asString().contains("writes are stuck").endsWith("(link broken)");
     }
 
     @Test
