@@ -34,7 +34,7 @@ class ClusterShellEndToEndTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     /** Lines the failover test's loop prints, one every 20 ms: it runs through the kill and the failover. */
-    private static final int LINES = 1000;
+    private static final int LINES = 400;
 
     @TempDir
     Path dir;
