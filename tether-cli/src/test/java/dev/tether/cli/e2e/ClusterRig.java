@@ -78,7 +78,7 @@ final class ClusterRig implements AutoCloseable {
         this.jdbcUrl = jdbcUrl;
         this.secretFile = dir.resolve("cluster.secret");
         Files.writeString(secretFile, "0123456789abcdef0123456789abcdef-cluster-test-secret\n");
-        JavaProcess.prepareAgentStarts();
+        JavaProcess.prepareStarts();
     }
 
     /** Starts nodes with these names, one after another, each ready before the next. */

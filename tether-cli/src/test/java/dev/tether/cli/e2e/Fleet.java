@@ -45,7 +45,7 @@ final class Fleet implements AutoCloseable {
         this.logDir = JavaProcess.LOG_ROOT.resolve(testName);
         this.jdbcUrl = jdbcUrl;
         this.heartbeat = heartbeat;
-        JavaProcess.prepareAgentStarts();
+        JavaProcess.prepareStarts();
     }
 
     URI url() {

@@ -78,7 +78,9 @@ class JavaProcess implements AutoCloseable {
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "--enable-native-access=ALL-UNNAMED"));
         if (Fleet.MAIN.equals(mainClass) && !args.isEmpty() && args.get(0).equals("agent")) {
-            command.addAll(AgentClassArchive.options(classPath()));
+            command.addAll(ClassArchives.options(ClassArchives.Kind.AGENT, classPath()));
+        } else if (Fleet.MAIN.equals(mainClass)) {
+            command.addAll(ClassArchives.options(ClassArchives.Kind.SERVER, classPath()));
         } else {
             command.addAll(List.of("-cp", classPath()));
         }
@@ -87,9 +89,10 @@ class JavaProcess implements AutoCloseable {
         return command;
     }
 
-    /** Prepares how agent processes start (see {@link AgentClassArchive}); call before timing one. */
-    static void prepareAgentStarts() {
-        AgentClassArchive.options(classPath());
+    /** Prepares how agent and server processes start (see {@link ClassArchives}); call before timing one. */
+    static void prepareStarts() {
+        ClassArchives.options(ClassArchives.Kind.AGENT, classPath());
+        ClassArchives.options(ClassArchives.Kind.SERVER, classPath());
     }
 
     private static String classPath() {
