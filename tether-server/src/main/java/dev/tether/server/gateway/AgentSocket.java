@@ -11,7 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -118,7 +117,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         }
         connection.frameArrived();
         if (frame instanceof PingWebSocketFrame) {
-            write(new PongWebSocketFrame(frame.content().retain()));
+            write(ServerFrames.pong(channel.alloc(), frame.content()));
         } else if (!(frame instanceof PongWebSocketFrame) && !closeSent) {
             try {
                 ByteBuf message = assembler.accept(frame);
@@ -149,8 +148,8 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
             channel.close();
         } else {
             closeSent = true;
-            channel.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? CloseCodes.NORMAL : code, null))
-                    .addListener(ChannelFutureListener.CLOSE);
+            channel.writeAndFlush(ServerFrames.close(channel.alloc(), close.statusCode() < 0 ? CloseCodes.NORMAL : code,
+                    null)).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -246,22 +245,22 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
 
     // ------------------------------------------------------------ writing (any thread)
 
-    /** Writes one binary message; {@code payload} becomes the channel's. */
-    void writeMessage(ByteBuf payload) {
-        write(new BinaryWebSocketFrame(payload));
+    /** Writes one binary message, a whole frame from {@link ServerFrames}; {@code frame} becomes the channel's. */
+    void writeMessage(ByteBuf frame) {
+        write(frame);
     }
 
     /**
      * Writes on the event loop: other threads hand the frame over in a task, so the flush queued behind it is
      * sure to come after it (a flush queued by an earlier writer may run before a write Netty queued for us).
      */
-    private void write(WebSocketFrame frame) {
+    private void write(ByteBuf frame) {
         EventLoop loop = channel.eventLoop();
         if (loop.inEventLoop()) {
             writeOnLoop(frame);
             return;
         }
-        long bytes = frame.content().readableBytes();
+        long bytes = frame.readableBytes();
         IN_TRANSIT.addAndGet(this, bytes);
         loop.execute(() -> {
             IN_TRANSIT.addAndGet(this, -bytes);
@@ -269,7 +268,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void writeOnLoop(WebSocketFrame frame) {
+    private void writeOnLoop(ByteBuf frame) {
         channel.write(frame, channel.voidPromise());
         if (!reading && !flushQueued) {
             flushQueued = true;
@@ -300,7 +299,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         }
         closeSent = true;
         Channel ch = channel;
-        ch.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        ch.writeAndFlush(ServerFrames.close(ch.alloc(), code, reason));
         ch.eventLoop().schedule(() -> ch.close(), CLOSING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

@@ -31,8 +31,11 @@ final class ExchangeTracker extends ChannelDuplexHandler {
     static final String NAME = "tether-exchange-tracker";
 
     private final AccessLog log;
-    /** Exchanges whose response has not ended, oldest first. */
-    private final Deque<Exchange> open = new ArrayDeque<>();
+    /**
+     * Exchanges whose response has not ended, oldest first. Sized for one (it grows for pipelined requests): an
+     * agent's connection keeps its tracker, and this, for as long as it lasts.
+     */
+    private final Deque<Exchange> open = new ArrayDeque<>(1);
     /** The peer's address as logged; set on the first request. */
     private String remote;
 
