@@ -3,6 +3,8 @@ package dev.tether.server.gateway;
 import dev.tether.protocol.CloseCodes;
 import dev.tether.protocol.Limits;
 import dev.tether.protocol.ProtocolException;
+import dev.tether.server.http.AccessLog;
+import dev.tether.server.http.UpgradedExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -72,6 +74,11 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
      * stops at the pause. Null while nothing is held, which is always for an idle agent. Event loop only.
      */
     private ArrayDeque<WebSocketFrame> held;
+    /**
+     * The access log's exchange of the upgrade, taken from its tracker so the pipeline keeps one handler less:
+     * counts what is written, ends with the connection. Null without an access log. Event loop only.
+     */
+    private UpgradedExchange exchange;
 
     AgentSocket(AgentConnection connection) {
         this.connection = connection;
@@ -82,6 +89,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        exchange = AccessLog.handOver(ctx.pipeline());
     }
 
     @Override
@@ -148,8 +156,8 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
             channel.close();
         } else {
             closeSent = true;
-            channel.writeAndFlush(ServerFrames.close(channel.alloc(), close.statusCode() < 0 ? CloseCodes.NORMAL : code,
-                    null)).addListener(ChannelFutureListener.CLOSE);
+            channel.writeAndFlush(counted(ServerFrames.close(channel.alloc(),
+                    close.statusCode() < 0 ? CloseCodes.NORMAL : code, null))).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -173,6 +181,11 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            // First, as the tracker did from its place nearer the socket.
+            exchange.ended();
+            exchange = null;
+        }
         assembler.discard();
         releaseHeld();
         connection.connectionLost();
@@ -269,11 +282,19 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     }
 
     private void writeOnLoop(ByteBuf frame) {
-        channel.write(frame, channel.voidPromise());
+        channel.write(counted(frame), channel.voidPromise());
         if (!reading && !flushQueued) {
             flushQueued = true;
             channel.eventLoop().execute(flush);
         }
+    }
+
+    /** The frame, its bytes counted in the access log's exchange. Event loop only. */
+    private ByteBuf counted(ByteBuf frame) {
+        if (exchange != null) {
+            exchange.sent(frame.readableBytes());
+        }
+        return frame;
     }
 
     private void flushQueuedWrites() {
@@ -299,7 +320,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         }
         closeSent = true;
         Channel ch = channel;
-        ch.writeAndFlush(ServerFrames.close(ch.alloc(), code, reason));
+        ch.writeAndFlush(counted(ServerFrames.close(ch.alloc(), code, reason)));
         ch.eventLoop().schedule(() -> ch.close(), CLOSING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

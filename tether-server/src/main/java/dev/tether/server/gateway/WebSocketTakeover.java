@@ -30,8 +30,9 @@ import java.util.List;
 /**
  * Takes an authenticated agent's HTTP/1.1 connection away from Vert.x and makes it a bare Netty WebSocket:
  * answers the upgrade (RFC 6455, version 13) with a 101 written through the HTTP encoder, then leaves in the
- * pipeline only the TLS handler (when there is one), the access log's tracker (it logs the session's line when
- * the connection ends), Netty's WebSocket 13 frame decoder and the one handler given. There is no frame
+ * pipeline only the TLS handler (when there is one), the access log's tracker (until the handler takes its
+ * exchange over, {@link AccessLog#handOver}, as {@link AgentSocket} does when it is added; the session's line is
+ * logged when the connection ends), Netty's WebSocket 13 frame decoder and the one handler given. There is no frame
  * encoder: the handler writes whole frames ({@link ServerFrames}). Nothing of Vert.x's
  * connection, request, response or header maps stays reachable from the channel, and Vert.x's per-connection
  * queues are gone: that is what an idle agent used to cost (see docs/decisions-gateway.md).
