@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Envelope.PayloadCase;
+import dev.tether.protocol.v1.Heartbeat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -50,6 +51,19 @@ public final class FrameCodec {
     public Decoded decode(ByteBuffer frame) throws ProtocolException {
         checkSize(frame.remaining());
         return check(parse(CodedInputStream.newInstance(frame)));
+    }
+
+    /**
+     * A heartbeat envelope in the shape protobuf writes one (see {@link HeartbeatReader}), read without the
+     * general parse, as {@link #decode(ByteBuffer)} would decode it; null for any other frame, including a
+     * heartbeat this sender may not send or any frame {@code decode} refuses: decode those in full. The
+     * frame's position is left as it was.
+     */
+    public HeartbeatFrame decodeHeartbeat(ByteBuffer frame) {
+        if (!sender.maySend(Envelope.HEARTBEAT_FIELD_NUMBER) || frame.remaining() > maxFrameBytes) {
+            return null;
+        }
+        return HeartbeatReader.read(frame);
     }
 
     /** A text frame is always an error: Tether frames are binary protobuf. */
@@ -129,5 +143,17 @@ public final class FrameCodec {
      *     (and, when {@code envelope.getSeq() > 0}, still apply it as a no-op so it is acknowledged)
      */
     public record Decoded(Envelope envelope, boolean unknownPayload) {
+    }
+
+    /**
+     * A heartbeat envelope's fields: what {@link Decoded#envelope()} would hold for it (no seq, no
+     * correlation id, no stamp, no unknown fields).
+     */
+    public record HeartbeatFrame(long ack, long tsMs, Heartbeat heartbeat) {
+
+        /** The envelope the full decode gives for the same frame. */
+        public Envelope envelope() {
+            return Envelope.newBuilder().setAck(ack).setTsMs(tsMs).setHeartbeat(heartbeat).build();
+        }
     }
 }

@@ -12,7 +12,8 @@ import dev.tether.protocol.v1.Heartbeat;
 import dev.tether.server.hub.LiveConnection;
 import dev.tether.server.text.AgentText;
 import io.netty.buffer.ByteBuf;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,8 @@ public final class AgentConnection implements LiveConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentConnection.class);
     private static final FrameCodec CODEC = FrameCodec.receivingFrom(Peer.AGENT);
+    private static final AtomicIntegerFieldUpdater<AgentConnection> CLOSED =
+            AtomicIntegerFieldUpdater.newUpdater(AgentConnection.class, "closed");
     /**
      * Bytes written to the agent and not yet taken by its socket at most: reliable sends stop at the socket's
      * write-queue mark (one batch may pass it), but live traffic (shell input within the credit the agent
@@ -56,9 +59,13 @@ public final class AgentConnection implements LiveConnection {
     private final ConnectionServices services;
     private final ReliableSession session;
     private final long openedNanos = System.nanoTime();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    /** Ends the gateway's admission of the handshake (idempotent): at {@link #markEstablished} or the end. */
-    private final Runnable admitted;
+    /** 1 once the connection ended; any thread, set once by {@link #CLOSED} (an updater: one per idle agent). */
+    private volatile int closed;
+    /**
+     * Ends the gateway's admission of the handshake (idempotent): at {@link #markEstablished} or the end; then
+     * dropped, so an established connection does not keep it. Any thread.
+     */
+    private volatile Runnable admitted;
     /** Event loop only. */
     private final MessageRate rate = new MessageRate(openedNanos);
     /** Reading is paused because the inbound queue is full; written on the event loop only. */
@@ -105,7 +112,7 @@ public final class AgentConnection implements LiveConnection {
 
     /** One complete message, read from the socket's buffer without a copy; the caller releases it. */
     void onMessage(ByteBuf message) {
-        if (closed.get()) {
+        if (closed == 1) {
             return;
         }
         try {
@@ -120,11 +127,19 @@ public final class AgentConnection implements LiveConnection {
 
     private void handleMessage(ByteBuf message) throws ProtocolException {
         services.metrics().frameIn(message.readableBytes());
-        FrameCodec.Decoded decoded = CODEC.decode(message.nioBuffer());
+        ByteBuffer frame = message.nioBuffer();
+        // Most of what an agent sends is heartbeats: read those without protobuf's general parse.
+        FrameCodec.HeartbeatFrame heartbeat = CODEC.decodeHeartbeat(frame);
+        if (heartbeat != null) {
+            // Live and without text: it counts against the message rate and needs no sanitising.
+            takeFromRate();
+            handleHeartbeat(heartbeat.ack(), heartbeat.heartbeat());
+            return;
+        }
+        FrameCodec.Decoded decoded = CODEC.decode(frame);
         Envelope envelope = AgentText.sanitiseFromAgent(decoded.envelope());
-        if (MessageRate.counts(envelope) && !rate.take(lastFrameNanos)) {
-            throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
-                    + " messages a second: slow down");
+        if (MessageRate.counts(envelope)) {
+            takeFromRate();
         }
         if (decoded.unknownPayload()) {
             handleUnknown(envelope);
@@ -132,7 +147,7 @@ public final class AgentConnection implements LiveConnection {
         }
         switch (envelope.getPayloadCase()) {
             case HELLO -> handleHello(envelope);
-            case HEARTBEAT -> handleHeartbeat(envelope);
+            case HEARTBEAT -> handleHeartbeat(envelope.getAck(), envelope.getHeartbeat());
             case ACK_ONLY -> handleAck(envelope);
             case SHELL_READY, SHELL_ERROR, SHELL_OUTPUT, SHELL_EXIT, SHELL_CREDIT -> handleShell(envelope);
             default -> {
@@ -156,11 +171,18 @@ public final class AgentConnection implements LiveConnection {
         session.handshake(envelope.getHello(), version);
     }
 
-    private void handleHeartbeat(Envelope envelope) throws ProtocolException {
-        requireHello(envelope);
-        lastHeartbeat = envelope.getHeartbeat();
+    private void takeFromRate() throws ProtocolException {
+        if (!rate.take(lastFrameNanos)) {
+            throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
+                    + " messages a second: slow down");
+        }
+    }
+
+    private void handleHeartbeat(long ack, Heartbeat heartbeat) throws ProtocolException {
+        requireHello(Envelope.PayloadCase.HEARTBEAT);
+        lastHeartbeat = heartbeat;
         lastHeartbeatMillis = lastSeenMillis;
-        session.noteAck(envelope.getAck());
+        session.noteAck(ack);
         write(OutboundFrames.heartbeatAck(socket.alloc(), session.lastAckSent(), System.currentTimeMillis()));
     }
 
@@ -217,9 +239,13 @@ public final class AgentConnection implements LiveConnection {
     }
 
     private void requireHello(Envelope envelope) throws ProtocolException {
+        requireHello(envelope.getPayloadCase());
+    }
+
+    private void requireHello(Envelope.PayloadCase payload) throws ProtocolException {
         if (state == State.AWAITING_HELLO) {
             throw new ProtocolException(CloseCodes.PROTOCOL_ERROR,
-                    "expected hello first, got " + envelope.getPayloadCase().name().toLowerCase());
+                    "expected hello first, got " + payload.name().toLowerCase());
         }
     }
 
@@ -230,7 +256,7 @@ public final class AgentConnection implements LiveConnection {
         }
         int seen = pauses;
         socket.onEventLoop(() -> {
-            if (readPaused && !closed.get() && pauses == seen) {
+            if (readPaused && closed == 0 && pauses == seen) {
                 readPaused = false;
                 socket.resumeReading();
             }
@@ -248,12 +274,12 @@ public final class AgentConnection implements LiveConnection {
     }
 
     private void write(ByteBuf message) {
-        if (closed.get()) {
+        if (closed == 1) {
             message.release();
             return;
         }
         int length = message.readableBytes();
-        services.metrics().frameOut(length);
+        services.metrics().frameOut((int) ServerFrames.payloadBytes(message));
         if (socket.unwrittenBytes() + length > MAX_UNWRITTEN_BYTES) {
             message.release();
             close(CloseCodes.DEAD_PEER, "more than " + MAX_UNWRITTEN_BYTES / (1024 * 1024)
@@ -279,8 +305,8 @@ public final class AgentConnection implements LiveConnection {
      * @return false when the connection closed meanwhile
      */
     boolean markEstablished() {
-        admitted.run();
-        if (closed.get()) {
+        endAdmission();
+        if (closed == 1) {
             return false;
         }
         connectedAtMillis = System.currentTimeMillis();
@@ -290,11 +316,19 @@ public final class AgentConnection implements LiveConnection {
         return true;
     }
 
+    private void endAdmission() {
+        Runnable ticket = admitted;
+        if (ticket != null) {
+            admitted = null;
+            ticket.run();
+        }
+    }
+
     // ------------------------------------------------------------ the end (runs once)
 
     @Override
     public void close(int code, String reason) {
-        if (!closed.compareAndSet(false, true)) {
+        if (!CLOSED.compareAndSet(this, 0, 1)) {
             return;
         }
         socket.close(code, CloseCodes.fitReason(reason));
@@ -303,20 +337,20 @@ public final class AgentConnection implements LiveConnection {
 
     /** The agent sent a close frame; the socket answers it. */
     void closedByAgent(int code, String reason) {
-        if (closed.compareAndSet(false, true)) {
+        if (CLOSED.compareAndSet(this, 0, 1)) {
             ended(code, reason, false);
         }
     }
 
     /** The TCP connection ended (without a close frame, when this runs first: 1006). */
     void connectionLost() {
-        if (closed.compareAndSet(false, true)) {
+        if (CLOSED.compareAndSet(this, 0, 1)) {
             ended(ABNORMAL_CLOSURE, null, false);
         }
     }
 
     private void ended(int code, String reason, boolean byServer) {
-        admitted.run();
+        endAdmission();
         services.metrics().connectionClosed(code);
         if (state != State.OPEN) {
             services.metrics().handshakeFailed(byServer ? failureReason(code) : "closed_by_agent");
@@ -342,7 +376,7 @@ public final class AgentConnection implements LiveConnection {
     }
 
     boolean isClosed() {
-        return closed.get();
+        return closed == 1;
     }
 
     // ------------------------------------------------------------ LiveConnection
@@ -404,7 +438,7 @@ public final class AgentConnection implements LiveConnection {
 
     @Override
     public void sendLive(Envelope envelope) {
-        if (closed.get()) {
+        if (closed == 1) {
             return;
         }
         send(envelope.toBuilder().setAck(session.lastAckSent()).setTsMs(System.currentTimeMillis()).build());

@@ -3,6 +3,8 @@ package dev.tether.server.gateway;
 import dev.tether.protocol.CloseCodes;
 import dev.tether.protocol.Limits;
 import dev.tether.protocol.ProtocolException;
+import dev.tether.server.http.AccessLog;
+import dev.tether.server.http.UpgradedExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -11,7 +13,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -73,6 +74,11 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
      * stops at the pause. Null while nothing is held, which is always for an idle agent. Event loop only.
      */
     private ArrayDeque<WebSocketFrame> held;
+    /**
+     * The access log's exchange of the upgrade, taken from its tracker so the pipeline keeps one handler less:
+     * counts what is written, ends with the connection. Null without an access log. Event loop only.
+     */
+    private UpgradedExchange exchange;
 
     AgentSocket(AgentConnection connection) {
         this.connection = connection;
@@ -83,6 +89,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        exchange = AccessLog.handOver(ctx.pipeline());
     }
 
     @Override
@@ -118,7 +125,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         }
         connection.frameArrived();
         if (frame instanceof PingWebSocketFrame) {
-            write(new PongWebSocketFrame(frame.content().retain()));
+            write(ServerFrames.pong(channel.alloc(), frame.content()));
         } else if (!(frame instanceof PongWebSocketFrame) && !closeSent) {
             try {
                 ByteBuf message = assembler.accept(frame);
@@ -149,8 +156,8 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
             channel.close();
         } else {
             closeSent = true;
-            channel.writeAndFlush(new CloseWebSocketFrame(close.statusCode() < 0 ? CloseCodes.NORMAL : code, null))
-                    .addListener(ChannelFutureListener.CLOSE);
+            channel.writeAndFlush(counted(ServerFrames.close(channel.alloc(),
+                    close.statusCode() < 0 ? CloseCodes.NORMAL : code, null))).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -174,6 +181,11 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            // First, as the tracker did from its place nearer the socket.
+            exchange.ended();
+            exchange = null;
+        }
         assembler.discard();
         releaseHeld();
         connection.connectionLost();
@@ -246,22 +258,22 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
 
     // ------------------------------------------------------------ writing (any thread)
 
-    /** Writes one binary message; {@code payload} becomes the channel's. */
-    void writeMessage(ByteBuf payload) {
-        write(new BinaryWebSocketFrame(payload));
+    /** Writes one binary message, a whole frame from {@link ServerFrames}; {@code frame} becomes the channel's. */
+    void writeMessage(ByteBuf frame) {
+        write(frame);
     }
 
     /**
      * Writes on the event loop: other threads hand the frame over in a task, so the flush queued behind it is
      * sure to come after it (a flush queued by an earlier writer may run before a write Netty queued for us).
      */
-    private void write(WebSocketFrame frame) {
+    private void write(ByteBuf frame) {
         EventLoop loop = channel.eventLoop();
         if (loop.inEventLoop()) {
             writeOnLoop(frame);
             return;
         }
-        long bytes = frame.content().readableBytes();
+        long bytes = frame.readableBytes();
         IN_TRANSIT.addAndGet(this, bytes);
         loop.execute(() -> {
             IN_TRANSIT.addAndGet(this, -bytes);
@@ -269,12 +281,20 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void writeOnLoop(WebSocketFrame frame) {
-        channel.write(frame, channel.voidPromise());
+    private void writeOnLoop(ByteBuf frame) {
+        channel.write(counted(frame), channel.voidPromise());
         if (!reading && !flushQueued) {
             flushQueued = true;
             channel.eventLoop().execute(flush);
         }
+    }
+
+    /** The frame, its bytes counted in the access log's exchange. Event loop only. */
+    private ByteBuf counted(ByteBuf frame) {
+        if (exchange != null) {
+            exchange.sent(frame.readableBytes());
+        }
+        return frame;
     }
 
     private void flushQueuedWrites() {
@@ -300,7 +320,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         }
         closeSent = true;
         Channel ch = channel;
-        ch.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        ch.writeAndFlush(counted(ServerFrames.close(ch.alloc(), code, reason)));
         ch.eventLoop().schedule(() -> ch.close(), CLOSING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connecting. Any failure of a key (unknown, revoked, rejected, used up) takes
  * it out of that recently good set at once, so a key revoked after it
  * authenticated is throttled like one never seen. Keys are tracked by their
- * SHA-256 only.
+ * SHA-256 only; the recently good ones, one per connected agent, by its first
+ * 64 bits (a {@code Long}, not the 64-character hex string): a guessed key
+ * whose hash shares them with a good key's, which takes about 2^64 tries per
+ * good key to find, would only skip the throttle, never the key check.
  *
  * <p>Bounds: at most {@link #MAX_TRACKED} sources and as many keys are tracked
  * for failures, and as many recently good keys are remembered; when a map is
@@ -39,11 +42,12 @@ final class AuthThrottle {
 
     private final Map<String, Window> bySource = new ConcurrentHashMap<>();
     private final Map<String, Window> byKey = new ConcurrentHashMap<>();
-    private final Map<String, Long> goodKeys = new ConcurrentHashMap<>();
+    /** When each recently good key authenticated, by {@link #goodKey}. */
+    private final Map<Long, Long> goodKeys = new ConcurrentHashMap<>();
 
     /** @return 0 when the attempt may go ahead, else the seconds to wait (for Retry-After) */
     long retryAfterSeconds(String source, String keyHash, long nowNanos) {
-        Long good = goodKeys.get(keyHash);
+        Long good = goodKeys.get(goodKey(keyHash));
         if (good != null && nowNanos - good < GOOD_KEY_MEMORY.toNanos()) {
             return 0;
         }
@@ -52,7 +56,7 @@ final class AuthThrottle {
 
     /** Counts a failure against the source and the key, and forgets that the key was ever good. */
     void failed(String source, String keyHash, long nowNanos) {
-        goodKeys.remove(keyHash);
+        goodKeys.remove(goodKey(keyHash));
         count(bySource, source, nowNanos);
         count(byKey, keyHash, nowNanos);
     }
@@ -62,9 +66,18 @@ final class AuthThrottle {
             goodKeys.values().removeIf(at -> nowNanos - at >= GOOD_KEY_MEMORY.toNanos());
         }
         if (goodKeys.size() < MAX_TRACKED) {
-            goodKeys.put(keyHash, nowNanos);
+            goodKeys.put(goodKey(keyHash), nowNanos);
         }
         byKey.remove(keyHash);
+    }
+
+    /** The first 64 bits of a key's SHA-256, from its hex form. */
+    static long goodKey(String keyHash) {
+        long bits = 0;
+        for (int i = 0; i < Long.SIZE / 4 && i < keyHash.length(); i++) {
+            bits = bits << 4 | Character.digit(keyHash.charAt(i), 16) & 0xF;
+        }
+        return bits;
     }
 
     private static long blockedFor(Window window, long nowNanos) {

@@ -3,7 +3,7 @@ package dev.tether.server.gateway;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +27,14 @@ final class Lane implements Executor {
 
     static final int TASKS_PER_TURN = 16;
     private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
+    /** An updater rather than an {@code AtomicBoolean}: a dense node holds one lane per idle agent. */
+    private static final AtomicIntegerFieldUpdater<Lane> SCHEDULED =
+            AtomicIntegerFieldUpdater.newUpdater(Lane.class, "scheduled");
 
     private final Executor pool;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    /** Whether a turn is queued in or running on the pool. */
-    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Whether a turn is queued in or running on the pool (1) or not (0); any thread, by {@link #SCHEDULED}. */
+    private volatile int scheduled;
     /** Connections of the agent using this lane; guarded by the owning {@link AgentLanes} map entry. */
     int users;
 
@@ -46,7 +49,7 @@ final class Lane implements Executor {
     }
 
     private void schedule() {
-        if (scheduled.compareAndSet(false, true)) {
+        if (SCHEDULED.compareAndSet(this, 0, 1)) {
             pool.execute(this::turn);
         }
     }
@@ -63,7 +66,7 @@ final class Lane implements Executor {
         } finally {
             // Cleared whatever happened, or no turn would ever be scheduled again and the agent's later
             // connections would wait for a handshake forever.
-            scheduled.set(false);
+            scheduled = 0;
             // A task added after the last poll but before the flag cleared must not be stranded.
             if (!tasks.isEmpty()) {
                 schedule();

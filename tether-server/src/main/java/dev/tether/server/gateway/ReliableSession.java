@@ -20,9 +20,8 @@ import java.util.List;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,19 +62,31 @@ final class ReliableSession {
     /** Outbox rows read per step. */
     static final int SEND_BATCH = 64;
     private static final Logger LOG = LoggerFactory.getLogger(ReliableSession.class);
+    // Field updaters rather than atomic objects: a dense node holds one session per idle agent.
+    private static final AtomicIntegerFieldUpdater<ReliableSession> INBOUND_SIZE =
+            AtomicIntegerFieldUpdater.newUpdater(ReliableSession.class, "inboundSize");
+    private static final AtomicLongFieldUpdater<ReliableSession> INBOUND_BYTES =
+            AtomicLongFieldUpdater.newUpdater(ReliableSession.class, "inboundBytes");
+    private static final AtomicIntegerFieldUpdater<ReliableSession> SCHEDULED =
+            AtomicIntegerFieldUpdater.newUpdater(ReliableSession.class, "scheduled");
 
     private final AgentConnection connection;
     private final String agentId;
     private final ConnectionServices services;
     private final Lane lane;
-    private final Queue<Envelope> inbound = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger inboundSize = new AtomicInteger();
-    /** Serialized bytes of the envelopes in {@link #inbound}. */
-    private final AtomicLong inboundBytes = new AtomicLong();
-    /** Highest cumulative ack seen from the agent; written on the event loop. */
-    private final AtomicLong peerAck = new AtomicLong();
-    /** Whether a service task is queued on the lane. */
-    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /**
+     * Reliable envelopes from the agent waiting for the lane. Created by the first {@link #enqueue} (the event
+     * loop, its only producer), since an idle agent sends none; read by the lane.
+     */
+    private volatile Queue<Envelope> inbound;
+    /** Envelopes in {@link #inbound}: added to on the event loop, taken from on the lane, by {@link #INBOUND_SIZE}. */
+    private volatile int inboundSize;
+    /** Serialized bytes of the envelopes in {@link #inbound}; both threads, by {@link #INBOUND_BYTES}. */
+    private volatile long inboundBytes;
+    /** Highest cumulative ack seen from the agent; written on the event loop only, read on the lane. */
+    private volatile long peerAck;
+    /** Whether a service task is queued on the lane (1) or not (0); any thread, by {@link #SCHEDULED}. */
+    private volatile int scheduled;
     /** The last ack put on the wire, for live replies on the event loop. */
     private volatile long lastAckSent;
     /** nanoTime since which sending waits for the write queue to drain; 0 when not waiting. */
@@ -110,9 +121,14 @@ final class ReliableSession {
 
     /** @return the number of envelopes now queued */
     int enqueue(Envelope envelope) {
-        inboundBytes.addAndGet(envelope.getSerializedSize());
-        inbound.add(envelope);
-        int size = inboundSize.incrementAndGet();
+        INBOUND_BYTES.addAndGet(this, envelope.getSerializedSize());
+        Queue<Envelope> queue = inbound;
+        if (queue == null) {
+            queue = new ConcurrentLinkedQueue<>();
+            inbound = queue;
+        }
+        queue.add(envelope);
+        int size = INBOUND_SIZE.incrementAndGet(this);
         services.metrics().inboundWaiting(size);
         schedule();
         return size;
@@ -120,11 +136,13 @@ final class ReliableSession {
 
     /** Serialized bytes queued inbound now. */
     long inboundBytes() {
-        return inboundBytes.get();
+        return inboundBytes;
     }
 
+    /** Event loop only, so a plain compare then write is enough. */
     void noteAck(long ack) {
-        if (ack > 0 && peerAck.getAndAccumulate(ack, Math::max) < ack) {
+        if (ack > peerAck) {
+            peerAck = ack;
             schedule();
         }
     }
@@ -145,7 +163,7 @@ final class ReliableSession {
 
     /** Queues one service task on the lane unless one is queued already. */
     void schedule() {
-        if (!connection.isClosed() && scheduled.compareAndSet(false, true)) {
+        if (!connection.isClosed() && SCHEDULED.compareAndSet(this, 0, 1)) {
             lane.execute(() -> guarded(this::service));
         }
     }
@@ -280,16 +298,16 @@ final class ReliableSession {
     }
 
     private void service() throws ProtocolException {
-        scheduled.set(false);
+        scheduled = 0;
         if (connection.isClosed() || channel == null) {
             return;
         }
-        long ack = peerAck.get();
+        long ack = peerAck;
         // Checked now, written with the payloads applied below: one transaction for the turn.
         channel.onAck(ack);
         applyInbound(new PeerAcks(outbox.takeUnwrittenAck(), newlyDelivered(ack)));
         sendOutbound();
-        if (inboundSize.get() < PAUSE_READING_AT / 2 && inboundBytes.get() < PAUSE_READING_AT_BYTES / 2) {
+        if (inboundSize < PAUSE_READING_AT / 2 && inboundBytes < PAUSE_READING_AT_BYTES / 2) {
             connection.resumeReading();
         }
     }
@@ -312,10 +330,11 @@ final class ReliableSession {
     private void applyInbound(PeerAcks acks) throws ProtocolException {
         PeerAcks unwritten = acks;
         List<Envelope> batch = new ArrayList<>();
+        Queue<Envelope> queue = inbound;
         Envelope envelope;
-        while ((envelope = inbound.poll()) != null) {
-            inboundSize.decrementAndGet();
-            inboundBytes.addAndGet(-envelope.getSerializedSize());
+        while (queue != null && (envelope = queue.poll()) != null) {
+            INBOUND_SIZE.decrementAndGet(this);
+            INBOUND_BYTES.addAndGet(this, -envelope.getSerializedSize());
             if (channel.receive(envelope.getSeq()) == Receipt.APPLY) {
                 batch.add(envelope);
             }

@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.http.HttpHeaders;
@@ -31,8 +30,10 @@ import java.util.List;
 /**
  * Takes an authenticated agent's HTTP/1.1 connection away from Vert.x and makes it a bare Netty WebSocket:
  * answers the upgrade (RFC 6455, version 13) with a 101 written through the HTTP encoder, then leaves in the
- * pipeline only the TLS handler (when there is one), the access log's tracker (it logs the session's line when
- * the connection ends), Netty's WebSocket 13 frame codec and the one handler given. Nothing of Vert.x's
+ * pipeline only the TLS handler (when there is one), the access log's tracker (until the handler takes its
+ * exchange over, {@link AccessLog#handOver}, as {@link AgentSocket} does when it is added; the session's line is
+ * logged when the connection ends), Netty's WebSocket 13 frame decoder and the one handler given. There is no frame
+ * encoder: the handler writes whole frames ({@link ServerFrames}). Nothing of Vert.x's
  * connection, request, response or header maps stays reachable from the channel, and Vert.x's per-connection
  * queues are gone: that is what an idle agent used to cost (see docs/decisions-gateway.md).
  *
@@ -49,7 +50,6 @@ final class WebSocketTakeover {
     static final String VERSION = "13";
     /** Pipeline names of what the takeover installs. */
     static final String DECODER = "ws-decoder";
-    static final String ENCODER = "ws-encoder";
     static final String HANDLER = "agent";
     /** Vert.x 5's names for its HTTP/1 codec and its connection's handler. */
     private static final String VERTX_HTTP_DECODER = "httpDecoder";
@@ -94,7 +94,6 @@ final class WebSocketTakeover {
         // Written from Vert.x's handler down: the request guard lets go at the 101, the access log records it.
         pipeline.context(VERTX_HANDLER).writeAndFlush(switchingProtocols(acceptKey));
         pipeline.addAfter(VERTX_HTTP_DECODER, DECODER, new WebSocket13FrameDecoder(decoderConfig()));
-        pipeline.addAfter(DECODER, ENCODER, new WebSocket13FrameEncoder(false));
         pipeline.replace(VERTX_HANDLER, HANDLER, handler);
         for (String name : List.copyOf(pipeline.names())) {
             ChannelHandler each = pipeline.get(name);
@@ -137,7 +136,7 @@ final class WebSocketTakeover {
 
     private static boolean kept(String name, ChannelHandler handler) {
         return handler instanceof SslHandler || name.equals(AccessLog.TRACKER) || name.equals(DECODER)
-                || name.equals(ENCODER) || name.equals(HANDLER);
+                || name.equals(HANDLER);
     }
 
     private static FullHttpResponse switchingProtocols(String acceptKey) {

@@ -1,6 +1,7 @@
 package dev.tether.server.http;
 
 import dev.tether.server.metrics.HttpTimers;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
@@ -29,7 +30,10 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog {
 
     public static final String LOGGER = "tether.access";
-    /** The pipeline name of a connection's tracker; a connection taken over from Vert.x keeps it to its end. */
+    /**
+     * The pipeline name of a connection's tracker; a connection taken over from Vert.x keeps it until its handler
+     * takes its exchange over ({@link #handOver}).
+     */
     public static final String TRACKER = ExchangeTracker.NAME;
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
 
@@ -47,6 +51,16 @@ public final class AccessLog {
         if (pipeline != null && pipeline.get(RequestGuard.NAME) != null) {
             pipeline.addBefore(RequestGuard.NAME, ExchangeTracker.NAME, new ExchangeTracker(this));
         }
+    }
+
+    /**
+     * Takes the tracker out of an upgraded connection's pipeline and hands its exchanges to the caller, who
+     * counts the bytes it writes and ends them with the connection; null when the connection has no tracker
+     * (the access log is not attached) or nothing open. Call on the channel's event loop, after the 101.
+     */
+    public static UpgradedExchange handOver(ChannelPipeline pipeline) {
+        ChannelHandlerContext tracker = pipeline.context(ExchangeTracker.NAME);
+        return tracker == null ? null : ((ExchangeTracker) tracker.handler()).handOver(tracker);
     }
 
     /**

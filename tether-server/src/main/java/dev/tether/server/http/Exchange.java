@@ -42,6 +42,10 @@ final class Exchange {
      * a request target is bytes the client chose, and must not be able to forge or break a log line.
      */
     static String printable(String text, int max) {
+        if (text.length() <= max && isPrintable(text)) {
+            // The usual case, and no copy: a WebSocket's exchange is kept for as long as the connection lasts.
+            return text;
+        }
         int length = Math.min(text.length(), max);
         StringBuilder out = new StringBuilder(length);
         for (int i = 0; i < length; i++) {
@@ -52,5 +56,15 @@ final class Exchange {
             out.append("...");
         }
         return out.toString();
+    }
+
+    private static boolean isPrintable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -31,8 +31,11 @@ final class ExchangeTracker extends ChannelDuplexHandler {
     static final String NAME = "tether-exchange-tracker";
 
     private final AccessLog log;
-    /** Exchanges whose response has not ended, oldest first. */
-    private final Deque<Exchange> open = new ArrayDeque<>();
+    /**
+     * Exchanges whose response has not ended, oldest first. Sized for one (it grows for pipelined requests): an
+     * agent's connection keeps its tracker, and this, for as long as it lasts.
+     */
+    private final Deque<Exchange> open = new ArrayDeque<>(1);
     /** The peer's address as logged; set on the first request. */
     private String remote;
 
@@ -63,8 +66,11 @@ final class ExchangeTracker extends ChannelDuplexHandler {
             String id = RequestIds.acceptOrGenerate(head.headers().get(RequestIds.HEADER));
             head.headers().set(RequestIds.HEADER, id);
             String path = BodyLimits.path(head.uri());
+            String route = log.route(path);
+            String logged = Exchange.printable(path, Exchange.MAX_LOGGED_PATH);
+            // A path that is its route (an agent's /v1/agents/connect) keeps the route's string, not one of its own.
             open.addLast(new Exchange(id, System.nanoTime(), Exchange.printable(head.method().name(), 16),
-                    Exchange.printable(path, Exchange.MAX_LOGGED_PATH), log.route(path)));
+                    logged.equals(route) ? route : logged, route));
         }
         ctx.fireChannelRead(msg);
     }
@@ -107,7 +113,19 @@ final class ExchangeTracker extends ChannelDuplexHandler {
         ctx.fireChannelInactive();
     }
 
-    private static String address(SocketAddress address) {
+    /**
+     * Leaves the pipeline, handing what it tracks to the caller: the exchanges still open (the upgrade's among
+     * them), or null when there are none. Event loop only.
+     */
+    UpgradedExchange handOver(ChannelHandlerContext ctx) {
+        Exchange[] exchanges = open.toArray(new Exchange[0]);
+        open.clear();
+        ctx.pipeline().remove(this);
+        return exchanges.length == 0 ? null : new UpgradedExchange(log, ctx.channel(), exchanges);
+    }
+
+    /** The peer's address as logged: {@code host:port}. */
+    static String address(SocketAddress address) {
         if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
             return inet.getAddress().getHostAddress() + ":" + inet.getPort();
         }

@@ -21,13 +21,17 @@ public final class RouteTemplates {
 
     public static final String OTHER = "other";
 
-    /** Templates by their number of segments, each as its segments. */
-    private final Map<Integer, List<String[]>> bySegments = new HashMap<>();
+    /** A template and its segments. */
+    private record Template(String path, String[] segments) {
+    }
+
+    /** Templates by their number of segments. */
+    private final Map<Integer, List<Template>> bySegments = new HashMap<>();
 
     private RouteTemplates(List<String> templates) {
         for (String template : templates) {
             String[] segments = template.split("/", -1);
-            bySegments.computeIfAbsent(segments.length, n -> new ArrayList<>()).add(segments);
+            bySegments.computeIfAbsent(segments.length, n -> new ArrayList<>()).add(new Template(template, segments));
         }
     }
 
@@ -43,19 +47,22 @@ public final class RouteTemplates {
         return new RouteTemplates(templates);
     }
 
-    /** The template serving {@code path} (a path without its query), or {@link #OTHER}. */
+    /**
+     * The template serving {@code path} (a path without its query), or {@link #OTHER}: always the same instance
+     * for a template, since an exchange kept for a WebSocket's lifetime keeps its route.
+     */
     public String match(String path) {
         String[] segments = path.split("/", -1);
-        String[] best = null;
+        Template best = null;
         int bestLiterals = -1;
-        for (String[] template : bySegments.getOrDefault(segments.length, List.of())) {
-            int literals = literalsMatched(template, segments);
+        for (Template template : bySegments.getOrDefault(segments.length, List.of())) {
+            int literals = literalsMatched(template.segments(), segments);
             if (literals > bestLiterals) {
                 best = template;
                 bestLiterals = literals;
             }
         }
-        return best == null ? OTHER : String.join("/", best);
+        return best == null ? OTHER : best.path();
     }
 
     /** How many literal segments of {@code template} match, or -1 when it does not match. */

@@ -36,7 +36,7 @@ public final class HeartbeatHistory {
      * One sample.
      *
      * @param at epoch millis of the start of its minute
-     * @param cpuPercent whole-host CPU, 0-100
+     * @param cpuPercent whole-host CPU, 0-100, to a tenth of a percent (as memory and disk)
      * @param memPercent memory used, 0-100 (0 when the agent reports no total)
      * @param diskPercent disk used, 0-100 (0 when the agent reports no total)
      * @param outboxDepth reliable messages waiting on the agent, saturated at {@link Ring#MAX_OUTBOX}
@@ -44,7 +44,7 @@ public final class HeartbeatHistory {
     public record Sample(long at, double cpuPercent, double memPercent, double diskPercent, long outboxDepth) {
     }
 
-    /** Records {@code heartbeat} as the sample of the minute of {@code nowMillis}; the same object twice is a no-op. */
+    /** Records {@code heartbeat} as the sample of the minute of {@code nowMillis}; the same one twice is a no-op. */
     public void record(String agentId, Heartbeat heartbeat, long nowMillis) {
         if (heartbeat == null) {
             return;
@@ -84,38 +84,47 @@ public final class HeartbeatHistory {
     /**
      * One agent's ring. A slot is the sample of minute {@code m} at index {@code m % SLOTS}, valid when
      * {@code m} is within {@link #SLOTS} of {@link #newestMinute}; slots of minutes skipped when the ring
-     * advances are cleared, so a stale slot never reads as new. Packing, low bits first: CPU in hundredths
-     * of a percent (14 bits), memory and disk use in hundredths of a percent (14 bits each), outbox depth
-     * (22 bits, saturated). {@link #EMPTY} (all ones: CPU 16383, beyond 100 %) marks an empty slot.
-     * Guarded by its own monitor.
+     * advances are cleared, so a stale slot never reads as new.
+     *
+     * <p>Layout, 256 bytes for an idle agent: {@link #slots} packs the three percentages of a sample into one
+     * {@code int}, low bits first, each in tenths of a percent (10 bits: 0-1000): CPU, memory used, disk used.
+     * {@link #EMPTY} (all ones: CPU 102.3 %, beyond 100 %) marks an empty slot. The outbox depths are a
+     * second array, {@link #outbox}, allocated only when the agent first reports a non-empty outbox, which an
+     * idle agent never does; until then every depth is 0. Guarded by its own monitor.
      */
     static final class Ring {
 
-        static final long EMPTY = -1L;
-        static final long MAX_OUTBOX = (1L << 22) - 1;
-        private static final int PERCENT_BITS = 14;
-        private static final long PERCENT_MASK = (1L << PERCENT_BITS) - 1;
+        static final int EMPTY = -1;
+        static final long MAX_OUTBOX = Integer.MAX_VALUE;
+        private static final int PERCENT_BITS = 10;
+        private static final int PERCENT_MASK = (1 << PERCENT_BITS) - 1;
+        /** Tenths of a percent. */
+        private static final double PERCENT_SCALE = 10.0;
 
-        private final long[] slots = new long[SLOTS];
+        private final int[] slots = new int[SLOTS];
+        /** Outbox depth per slot (saturated at {@link #MAX_OUTBOX}); null while every depth recorded was 0. */
+        private int[] outbox;
         private long newestMinute = Long.MIN_VALUE;
-        /** The heartbeat recorded last, to skip recording one object twice. */
-        private Heartbeat last;
 
         Ring() {
             Arrays.fill(slots, EMPTY);
         }
 
         void put(Heartbeat heartbeat, long minute) {
-            if (heartbeat == last && minute == newestMinute) {
-                return;
-            }
             if (minute < newestMinute) {
                 // The wall clock stepped back: keep the ring consistent by writing into the newest slot.
                 minute = newestMinute;
             }
             advanceTo(minute);
-            slots[index(minute)] = pack(heartbeat);
-            last = heartbeat;
+            int index = index(minute);
+            slots[index] = pack(heartbeat);
+            int depth = outboxDepth(heartbeat);
+            if (depth != 0 && outbox == null) {
+                outbox = new int[SLOTS];
+            }
+            if (outbox != null) {
+                outbox[index] = depth;
+            }
         }
 
         private void advanceTo(long minute) {
@@ -135,9 +144,9 @@ public final class HeartbeatHistory {
             }
             long newest = Math.min(newestMinute, nowMinute);
             for (long m = Math.max(newest - SLOTS + 1, nowMinute - SLOTS + 1); m <= newest; m++) {
-                long packed = slots[index(m)];
-                if (packed != EMPTY) {
-                    samples.add(unpack(packed, m * SLOT.toMillis()));
+                int index = index(m);
+                if (slots[index] != EMPTY) {
+                    samples.add(unpack(slots[index], outbox == null ? 0 : outbox[index], m * SLOT.toMillis()));
                 }
             }
             return samples;
@@ -147,21 +156,25 @@ public final class HeartbeatHistory {
             return (int) Math.floorMod(minute, (long) SLOTS);
         }
 
-        static long pack(Heartbeat heartbeat) {
-            long cpu = hundredths(heartbeat.getCpuPercent());
-            long mem = hundredths(percent(heartbeat.getMemUsedBytes(), heartbeat.getMemTotalBytes()));
-            long disk = hundredths(percent(heartbeat.getDiskUsedBytes(), heartbeat.getDiskTotalBytes()));
-            long outbox = Long.compareUnsigned(heartbeat.getOutboxDepth(), MAX_OUTBOX) > 0 ? MAX_OUTBOX
-                    : heartbeat.getOutboxDepth();
-            return cpu | mem << PERCENT_BITS | disk << (2 * PERCENT_BITS) | outbox << (3 * PERCENT_BITS);
+        static int pack(Heartbeat heartbeat) {
+            int cpu = tenths(heartbeat.getCpuPercent());
+            int mem = tenths(percent(heartbeat.getMemUsedBytes(), heartbeat.getMemTotalBytes()));
+            int disk = tenths(percent(heartbeat.getDiskUsedBytes(), heartbeat.getDiskTotalBytes()));
+            return cpu | mem << PERCENT_BITS | disk << (2 * PERCENT_BITS);
         }
 
-        static Sample unpack(long packed, long at) {
+        /** The wire's uint64 depth, saturated at {@link #MAX_OUTBOX}. */
+        static int outboxDepth(Heartbeat heartbeat) {
+            return Long.compareUnsigned(heartbeat.getOutboxDepth(), MAX_OUTBOX) > 0 ? (int) MAX_OUTBOX
+                    : (int) heartbeat.getOutboxDepth();
+        }
+
+        static Sample unpack(int packed, int outboxDepth, long at) {
             return new Sample(at,
-                    (packed & PERCENT_MASK) / 100.0,
-                    (packed >>> PERCENT_BITS & PERCENT_MASK) / 100.0,
-                    (packed >>> (2 * PERCENT_BITS) & PERCENT_MASK) / 100.0,
-                    packed >>> (3 * PERCENT_BITS));
+                    (packed & PERCENT_MASK) / PERCENT_SCALE,
+                    (packed >>> PERCENT_BITS & PERCENT_MASK) / PERCENT_SCALE,
+                    (packed >>> (2 * PERCENT_BITS) & PERCENT_MASK) / PERCENT_SCALE,
+                    outboxDepth);
         }
 
         private static double percent(long used, long total) {
@@ -176,12 +189,12 @@ public final class HeartbeatHistory {
             return value >= 0 ? value : (value >>> 1) * 2.0;
         }
 
-        /** A percentage in hundredths, clamped to 0-100 % (NaN counts as 0). */
-        private static long hundredths(double percent) {
+        /** A percentage in tenths, clamped to 0-100 % (NaN counts as 0). */
+        private static int tenths(double percent) {
             if (!(percent > 0)) {
                 return 0;
             }
-            return Math.min(10_000, Math.round(percent * 100));
+            return (int) Math.min(1_000, Math.round(percent * PERCENT_SCALE));
         }
     }
 }

@@ -28,7 +28,7 @@ class OutboundFramesTest {
                 .build()
                 .toByteArray();
 
-        assertThat(bytes(OutboundFrames.heartbeatAck(alloc, ack, tsMs))).isEqualTo(expected);
+        assertThat(bytes(OutboundFrames.heartbeatAck(alloc, ack, tsMs))).isEqualTo(binaryFrame(expected));
     }
 
     @Test
@@ -36,7 +36,27 @@ class OutboundFramesTest {
         Envelope envelope = Envelope.newBuilder().setSeq(7).setAck(3).setTsMs(1765432109876L)
                 .setCorrelationId("c-1").setGoAway(GoAway.newBuilder().setReason("moving")).build();
 
-        assertThat(bytes(OutboundFrames.envelope(alloc, envelope))).isEqualTo(envelope.toByteArray());
+        assertThat(bytes(OutboundFrames.envelope(alloc, envelope))).isEqualTo(binaryFrame(envelope.toByteArray()));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0", "1", "127", "128", "16383", "16384", "9223372036854775807", "-1"})
+    void varintBytesCountsSevenBitsAByte(long value) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(out);
+        coded.writeUInt64NoTag(value);
+        coded.flush();
+
+        assertThat(OutboundFrames.varintBytes(value)).isEqualTo(out.size());
+    }
+
+    /** The payload behind a final, unmasked binary frame header of a length below 126. */
+    private static byte[] binaryFrame(byte[] payload) {
+        byte[] frame = new byte[2 + payload.length];
+        frame[0] = (byte) 0x82;
+        frame[1] = (byte) payload.length;
+        System.arraycopy(payload, 0, frame, 2, payload.length);
+        return frame;
     }
 
     private static byte[] bytes(ByteBuf buffer) {

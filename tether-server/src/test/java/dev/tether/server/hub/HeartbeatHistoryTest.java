@@ -22,13 +22,13 @@ class HeartbeatHistoryTest {
     void keepsTheLastHeartbeatOfEachMinuteOldestFirst() {
         history.record("a1", beat(10, 100, 0), T0);
         history.record("a1", beat(20, 200, 1), T0 + 30_000);
-        history.record("a1", beat(30.25, 300, 2), T0 + MINUTE);
+        history.record("a1", beat(30.26, 300, 2), T0 + MINUTE);
 
         List<HeartbeatHistory.Sample> samples = history.samples("a1", T0 + MINUTE + 1);
 
         assertThat(samples).containsExactly(
                 new HeartbeatHistory.Sample(T0, 20, 20, 25, 1),
-                new HeartbeatHistory.Sample(T0 + MINUTE, 30.25, 30, 25, 2));
+                new HeartbeatHistory.Sample(T0 + MINUTE, 30.3, 30, 25, 2));
     }
 
     @Test
@@ -65,6 +65,27 @@ class HeartbeatHistoryTest {
         assertThat(sample.cpuPercent()).isEqualTo(100);
         assertThat(sample.memPercent()).isZero();
         assertThat(sample.outboxDepth()).isEqualTo(HeartbeatHistory.Ring.MAX_OUTBOX);
+    }
+
+    @Test
+    void outboxDepthsFirstReportedMidHourKeepTheEarlierEmptyMinutesAtZero() {
+        history.record("a1", beat(1, 0, 0), T0);
+        history.record("a1", beat(1, 0, 7), T0 + MINUTE);
+        history.record("a1", beat(1, 0, 0), T0 + 2 * MINUTE);
+
+        assertThat(history.samples("a1", T0 + 2 * MINUTE)).extracting(HeartbeatHistory.Sample::outboxDepth)
+                .containsExactly(0L, 7L, 0L);
+    }
+
+    @Test
+    void percentagesKeepATenthOfAPercent() {
+        history.record("a1", beat(12.34, 123, 0), T0);
+
+        HeartbeatHistory.Sample sample = history.samples("a1", T0).get(0);
+
+        assertThat(sample.cpuPercent()).isEqualTo(12.3);
+        assertThat(sample.memPercent()).isEqualTo(12.3);
+        assertThat(sample.diskPercent()).isEqualTo(25.0);
     }
 
     @Test
