@@ -5,7 +5,6 @@ import com.pty4j.WinSize;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.protocol.Limits;
 import java.io.IOException;
-import java.io.InputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,10 +14,11 @@ import org.slf4j.LoggerFactory;
  * "Output and credit"), waits for the exit, and ends the session once its output
  * is sent or it is terminated or expired.
  *
- * <p>Platform threads, not virtual ones: pty4j reads and writes in native code
- * (poll, read, write through JNA), which would pin a virtual thread's carrier for
- * as long as a terminal is idle. Two threads per session, plus pty4j's reaper;
- * sessions are capped by {@code --max-shells}. The pump's waits are
+ * <p>Platform threads, not virtual ones: the PTY is read and written in native code
+ * (poll, read, write through JNA; {@link PtyReader} and pty4j), which would pin a
+ * virtual thread's carrier for as long as a terminal is idle. Three threads per
+ * session (this one, the input thread, the reader's exit thread), plus pty4j's
+ * reaper; sessions are capped by {@code --max-shells}. The pump's waits are
  * uninterruptible: it is never interrupted, a terminate wakes it.
  */
 final class OutputPump implements Runnable {
@@ -49,8 +49,11 @@ final class OutputPump implements Runnable {
         }
         thread("tether-shell-" + session.name + "-input",
                 () -> session.input.run(process.getOutputStream(), session.lane::returnInputCredit)).start();
-        pumpOutput(process.getInputStream());
-        int status = awaitExit(process);
+        int status;
+        try (PtyReader terminal = PtyReader.open(process, "tether-shell-" + session.name + "-exit")) {
+            pumpOutput(terminal);
+            status = PtyReader.awaitExit(process);
+        }
         exited(status);
         closeTerminal(process);
         awaitEnd(status);
@@ -98,18 +101,11 @@ final class OutputPump implements Runnable {
         }
     }
 
-    /** Reads the PTY until its end (the program and everything holding the terminal exited). */
-    private void pumpOutput(InputStream terminal) {
+    /** Reads the PTY until its end (the program exited, or everything holding the terminal closed it). */
+    private void pumpOutput(PtyReader terminal) {
         byte[] buffer = new byte[Limits.SHELL_CHUNK_BYTES];
         while (true) {
-            int limit = nextRead();
-            int n;
-            try {
-                n = terminal.read(buffer, 0, limit);
-            } catch (IOException e) {
-                // EIO: every process holding the terminal closed it.
-                n = -1;
-            }
+            int n = terminal.read(buffer, nextRead());
             if (!afterRead(buffer, n)) {
                 return;
             }
@@ -147,23 +143,6 @@ final class OutputPump implements Runnable {
             return true;
         } finally {
             session.lock.unlock();
-        }
-    }
-
-    private static int awaitExit(PtyProcess process) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return process.waitFor();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
