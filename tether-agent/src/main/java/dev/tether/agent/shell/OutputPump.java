@@ -47,6 +47,7 @@ final class OutputPump implements Runnable {
         if (process == null) {
             return;
         }
+        session.input.writeDirectly(NonBlockingInput.open(process), session.lane::returnInputCredit);
         thread("tether-shell-" + session.name + "-input",
                 () -> session.input.run(process.getOutputStream(), session.lane::returnInputCredit)).start();
         int status;
