@@ -2,6 +2,7 @@ package dev.tether.agent.shell;
 
 import com.pty4j.PtyProcess;
 import com.pty4j.WinSize;
+import com.sun.jna.LastErrorException;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.protocol.Limits;
 import java.io.IOException;
@@ -51,13 +52,33 @@ final class OutputPump implements Runnable {
         thread("tether-shell-" + session.name + "-input",
                 () -> session.input.run(process.getOutputStream(), session.lane::returnInputCredit)).start();
         int status;
-        try (PtyReader terminal = PtyReader.open(process, "tether-shell-" + session.name + "-exit")) {
-            pumpOutput(terminal);
+        PtyReader terminal = openReader(process);
+        if (terminal == null) {
             status = PtyReader.awaitExit(process);
+        } else {
+            try (terminal) {
+                pumpOutput(terminal);
+                status = PtyReader.awaitExit(process);
+            }
         }
         exited(status);
         closeTerminal(process);
         awaitEnd(status);
+    }
+
+    /**
+     * The terminal's reader; null, the session terminated (its process group signalled), when the
+     * system has no file descriptor left for the reader's pipe.
+     */
+    private PtyReader openReader(PtyProcess process) {
+        try {
+            return PtyReader.open(process, "tether-shell-" + session.name + "-exit");
+        } catch (LastErrorException e) {
+            log.warn("shell {}: cannot read the terminal of pid {} (errno {})", session.name, process.pid(),
+                    e.getErrorCode());
+            session.terminate("cannot read the terminal");
+            return null;
+        }
     }
 
     private PtyProcess spawn() {
