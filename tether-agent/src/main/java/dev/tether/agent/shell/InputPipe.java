@@ -4,6 +4,7 @@ import dev.tether.protocol.Limits;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
@@ -23,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * client typed it before it left), but returns no credit. A new attachment
  * ({@link #attach}) drops what is still unwritten then and starts a fresh window;
  * a write in progress returns no credit either, since it belonged to the previous client.
+ *
+ * <p>Short input offered while nothing is queued or being written is written at
+ * once by the caller when that cannot block ({@link NonBlockingInput}, once
+ * {@link #writeDirectly} set it), and its credit returned at once: a keystroke
+ * then reaches the program without waiting for the input thread to wake.
  *
  * <p>Thread safe; one lock guards the state.
  */
@@ -45,13 +51,36 @@ final class InputPipe {
     private long epoch;
     /** Guarded by {@link #lock}. */
     private boolean closed;
+    /** Guarded by {@link #lock}: the input thread is writing what it took from the queue. */
+    private boolean writing;
+    /** Guarded by {@link #lock}: writes short input on the caller's thread; null until set, or not on this system. */
+    private NonBlockingInput direct;
+    /** Guarded by {@link #lock}: told the size of input written by {@link #direct}, as the input thread's is. */
+    private IntConsumer directReturned;
 
     InputPipe(String name) {
         this.name = name;
     }
 
-    /** Queues input for the PTY; false (nothing queued) when it exceeds the credit left. */
+    /** Lets {@link #offer} write short input itself through {@code writer}, telling {@code returned} its size. */
+    void writeDirectly(NonBlockingInput writer, IntConsumer returned) {
+        lock.lock();
+        try {
+            direct = writer;
+            directReturned = returned;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes input to the PTY now when it is short, nothing is ahead of it and the write
+     * cannot block, else queues it for the input thread; false (nothing written or queued)
+     * when it exceeds the credit left.
+     */
     boolean offer(byte[] data) {
+        int writtenNow = 0;
+        IntConsumer returnNow;
         lock.lock();
         try {
             if (data.length > credit) {
@@ -61,13 +90,23 @@ final class InputPipe {
                 // The process is gone; the session ends soon. Nothing to write to.
                 return true;
             }
-            credit -= data.length;
-            queue.add(new Pending(data, epoch));
-            ready.signal();
-            return true;
+            if (direct != null && queue.isEmpty() && !writing) {
+                writtenNow = direct.tryWrite(data);
+            }
+            if (writtenNow < data.length) {
+                credit -= data.length - writtenNow;
+                queue.add(new Pending(writtenNow == 0 ? data : Arrays.copyOfRange(data, writtenNow, data.length),
+                        epoch));
+                ready.signal();
+            }
+            returnNow = directReturned;
         } finally {
             lock.unlock();
         }
+        if (writtenNow > 0) {
+            returnNow.accept(writtenNow);
+        }
+        return true;
     }
 
     /** The client left: what it typed is still written, but no credit goes back for it. */
@@ -121,6 +160,7 @@ final class InputPipe {
                         return;
                     }
                     next = queue.poll();
+                    writing = true;
                 } finally {
                     lock.unlock();
                 }
@@ -141,6 +181,7 @@ final class InputPipe {
     private boolean written(Pending input) {
         lock.lock();
         try {
+            writing = false;
             if (input.epoch() != epoch) {
                 return false;
             }

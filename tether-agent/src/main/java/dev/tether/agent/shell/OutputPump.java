@@ -2,10 +2,10 @@ package dev.tether.agent.shell;
 
 import com.pty4j.PtyProcess;
 import com.pty4j.WinSize;
+import com.sun.jna.LastErrorException;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.protocol.Limits;
 import java.io.IOException;
-import java.io.InputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,10 +15,11 @@ import org.slf4j.LoggerFactory;
  * "Output and credit"), waits for the exit, and ends the session once its output
  * is sent or it is terminated or expired.
  *
- * <p>Platform threads, not virtual ones: pty4j reads and writes in native code
- * (poll, read, write through JNA), which would pin a virtual thread's carrier for
- * as long as a terminal is idle. Two threads per session, plus pty4j's reaper;
- * sessions are capped by {@code --max-shells}. The pump's waits are
+ * <p>Platform threads, not virtual ones: the PTY is read and written in native code
+ * (poll, read, write through JNA; {@link PtyReader} and pty4j), which would pin a
+ * virtual thread's carrier for as long as a terminal is idle. Three threads per
+ * session (this one, the input thread, the reader's exit thread), plus pty4j's
+ * reaper; sessions are capped by {@code --max-shells}. The pump's waits are
  * uninterruptible: it is never interrupted, a terminate wakes it.
  */
 final class OutputPump implements Runnable {
@@ -47,13 +48,37 @@ final class OutputPump implements Runnable {
         if (process == null) {
             return;
         }
+        session.input.writeDirectly(NonBlockingInput.open(process), session.lane::returnInputCredit);
         thread("tether-shell-" + session.name + "-input",
                 () -> session.input.run(process.getOutputStream(), session.lane::returnInputCredit)).start();
-        pumpOutput(process.getInputStream());
-        int status = awaitExit(process);
+        int status;
+        PtyReader terminal = openReader(process);
+        if (terminal == null) {
+            status = PtyReader.awaitExit(process);
+        } else {
+            try (terminal) {
+                pumpOutput(terminal);
+                status = PtyReader.awaitExit(process);
+            }
+        }
         exited(status);
         closeTerminal(process);
         awaitEnd(status);
+    }
+
+    /**
+     * The terminal's reader; null, the session terminated (its process group signalled), when the
+     * system has no file descriptor left for the reader's pipe.
+     */
+    private PtyReader openReader(PtyProcess process) {
+        try {
+            return PtyReader.open(process, "tether-shell-" + session.name + "-exit");
+        } catch (LastErrorException e) {
+            log.warn("shell {}: cannot read the terminal of pid {} (errno {})", session.name, process.pid(),
+                    e.getErrorCode());
+            session.terminate("cannot read the terminal");
+            return null;
+        }
     }
 
     private PtyProcess spawn() {
@@ -98,18 +123,11 @@ final class OutputPump implements Runnable {
         }
     }
 
-    /** Reads the PTY until its end (the program and everything holding the terminal exited). */
-    private void pumpOutput(InputStream terminal) {
+    /** Reads the PTY until its end (the program exited, or everything holding the terminal closed it). */
+    private void pumpOutput(PtyReader terminal) {
         byte[] buffer = new byte[Limits.SHELL_CHUNK_BYTES];
         while (true) {
-            int limit = nextRead();
-            int n;
-            try {
-                n = terminal.read(buffer, 0, limit);
-            } catch (IOException e) {
-                // EIO: every process holding the terminal closed it.
-                n = -1;
-            }
+            int n = terminal.read(buffer, nextRead());
             if (!afterRead(buffer, n)) {
                 return;
             }
@@ -147,23 +165,6 @@ final class OutputPump implements Runnable {
             return true;
         } finally {
             session.lock.unlock();
-        }
-    }
-
-    private static int awaitExit(PtyProcess process) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return process.waitFor();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
