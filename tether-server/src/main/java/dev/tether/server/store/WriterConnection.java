@@ -34,13 +34,18 @@ final class WriterConnection implements AutoCloseable {
     private final int cacheKib;
     /** Null until first used and after an eviction. */
     private Connection connection;
+    /** The statements kept on {@link #connection}; null with it. */
+    private StatementCache statements;
 
     WriterConnection(HikariDataSource pool, int cacheKib) {
         this.pool = pool;
         this.cacheKib = cacheKib;
     }
 
-    /** The connection, taken from the pool (with the writer's page cache) when there is none. */
+    /**
+     * The connection for the members' work, taken from the pool (with the writer's page cache) when there is
+     * none; it keeps their prepared statements ({@link StatementCache}).
+     */
     Connection get() throws SQLException {
         if (connection == null) {
             Connection fresh = pool.getConnection();
@@ -51,8 +56,9 @@ final class WriterConnection implements AutoCloseable {
                 throw e;
             }
             connection = fresh;
+            statements = new StatementCache(fresh);
         }
-        return connection;
+        return statements.connection();
     }
 
     /** Takes the write lock, waiting up to the busy timeout; throws (SQLITE_BUSY) when it is still held. */
@@ -116,6 +122,7 @@ final class WriterConnection implements AutoCloseable {
     /** Drops the connection without returning it to the pool; SQLite rolls back what it had open. */
     void evict() {
         Connection dropped = connection;
+        dropStatements();
         connection = null;
         if (dropped != null) {
             try {
@@ -132,12 +139,20 @@ final class WriterConnection implements AutoCloseable {
             rollback();
         }
         if (connection != null) {
+            dropStatements();
             try {
                 connection.close();
             } catch (SQLException e) {
                 LOG.debug("closing the writer's connection", e);
             }
             connection = null;
+        }
+    }
+
+    private void dropStatements() {
+        if (statements != null) {
+            statements.close();
+            statements = null;
         }
     }
 
