@@ -58,6 +58,8 @@ final class GroupCommit implements AutoCloseable {
     private volatile boolean closed;
     /** Writer thread only (and {@link #close} once the thread has ended). */
     private final WriterConnection connection;
+    /** Writer thread only. */
+    private final GroupStats stats = new GroupStats();
 
     private GroupCommit(HikariDataSource pool) {
         this.connection = new WriterConnection(pool, WRITER_CACHE_KIB);
@@ -155,14 +157,17 @@ final class GroupCommit implements AutoCloseable {
                     "the database is busy or failed", e)));
             return;
         }
+        long startNanos = System.nanoTime();
         for (Unit<?> unit : group) {
             if (!runMember(unit)) {
                 abandon(group, unit);
                 return;
             }
         }
+        long ranNanos = System.nanoTime();
         try {
             connection.commit();
+            stats.record(group.size(), ranNanos - startNanos, System.nanoTime() - ranNanos);
         } catch (SQLException e) {
             boolean rolledBack = connection.rollback();
             group.forEach(unit -> unit.fail(rolledBack
