@@ -60,9 +60,12 @@ final class GroupCommit implements AutoCloseable {
     private final WriterConnection connection;
     /** Writer thread only. */
     private final GroupStats stats = new GroupStats();
+    /** Copies the log into the database file after commits, off the writer's path. */
+    private final Checkpointer checkpointer;
 
     private GroupCommit(HikariDataSource pool) {
         this.connection = new WriterConnection(pool, WRITER_CACHE_KIB);
+        this.checkpointer = Checkpointer.start(pool);
         this.writer = Thread.ofPlatform().daemon().name("tether-db-writer").unstarted(this::run);
     }
 
@@ -167,6 +170,7 @@ final class GroupCommit implements AutoCloseable {
         long ranNanos = System.nanoTime();
         try {
             connection.commit();
+            checkpointer.committed();
             stats.record(group.size(), ranNanos - startNanos, System.nanoTime() - ranNanos);
         } catch (SQLException e) {
             boolean rolledBack = connection.rollback();
@@ -224,6 +228,7 @@ final class GroupCommit implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        checkpointer.close();
         if (!writer.isAlive()) {
             connection.close();
         }

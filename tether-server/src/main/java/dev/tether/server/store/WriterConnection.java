@@ -52,6 +52,8 @@ final class WriterConnection implements AutoCloseable {
             Connection fresh = pool.getConnection();
             try {
                 execute(fresh, "PRAGMA cache_size = -" + cacheKib);
+                // The Checkpointer copies the log on its own thread, so no commit here waits for it.
+                execute(fresh, "PRAGMA wal_autocheckpoint = 0");
             } catch (SQLException | RuntimeException | Error e) {
                 pool.evictConnection(fresh);
                 throw e;
