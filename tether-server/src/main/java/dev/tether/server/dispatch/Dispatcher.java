@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -137,9 +138,12 @@ public final class Dispatcher implements AutoCloseable {
             JobStore.checkPendingIn(connection, resolved, MAX_PENDING_JOBS_PER_AGENT);
             AfterCommit after = new AfterCommit(db.outboxTails());
             CommandStore.insertIn(connection, command);
-            JobStore.insertIn(connection, queued);
+            // The first jobs' requests are appended before the jobs are stored, so each job is inserted with its
+            // seq instead of being updated after. Nothing reads the new rows in between.
+            Map<String, Long> sent = Release.sendNewIn(connection, dialect, command, queued.subList(0, first), now,
+                    after);
+            JobStore.insertIn(connection, queued, sent);
             after.commandState(command, State.RUNNING, false, queued.size(), null, now);
-            Release.sendIn(connection, dialect, command, queued.subList(0, first), now, after);
             after.commandCreated();
             after.writeEventsIn(connection, dialect);
             ranNanos[1] = System.nanoTime();

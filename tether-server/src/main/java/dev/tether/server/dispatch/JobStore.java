@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -198,16 +199,21 @@ public final class JobStore {
         }
     }
 
-    /** Jobs per {@code INSERT} in {@link #insertIn}: 7 parameters each, far below SQLite's and PostgreSQL's limits. */
+    /** Jobs per {@code INSERT} in {@link #insertIn}: 8 parameters each, far below SQLite's and PostgreSQL's limits. */
     static final int INSERT_PER_STATEMENT = 1000;
 
-    /** Inserts the jobs with a few multi-row statements: a command to 10,000 agents in ten. */
-    static void insertIn(Connection connection, List<JobRecord> jobs) throws SQLException {
+    /**
+     * Inserts the jobs with a few multi-row statements: a command to 10,000 agents in ten.
+     *
+     * @param sentSeqs the seq of the request of each job sent already, by job id; the others are held back
+     */
+    static void insertIn(Connection connection, List<JobRecord> jobs, Map<String, Long> sentSeqs)
+            throws SQLException {
         for (int from = 0; from < jobs.size(); from += INSERT_PER_STATEMENT) {
             int to = Math.min(from + INSERT_PER_STATEMENT, jobs.size());
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO jobs (id, command_id, agent_id,"
-                    + " position, state, deadline_at, created_at) VALUES "
-                    + "(?, ?, ?, ?, ?, ?, ?), ".repeat(to - from - 1) + "(?, ?, ?, ?, ?, ?, ?)")) {
+                    + " position, state, outbox_seq, deadline_at, created_at) VALUES "
+                    + "(?, ?, ?, ?, ?, ?, ?, ?), ".repeat(to - from - 1) + "(?, ?, ?, ?, ?, ?, ?, ?)")) {
                 int index = 1;
                 for (JobRecord job : jobs.subList(from, to)) {
                     insert.setString(index++, job.id());
@@ -215,6 +221,7 @@ public final class JobStore {
                     insert.setString(index++, job.agentId());
                     insert.setInt(index++, job.position());
                     insert.setString(index++, job.state().wire());
+                    NullableColumns.setLong(insert, index++, sentSeqs.get(job.id()));
                     NullableColumns.setLong(insert, index++, job.deadlineAt());
                     insert.setLong(index++, job.createdAt());
                 }

@@ -17,7 +17,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Sends jobs: appends each job's reliable {@link CommandRequest} to its agent's
@@ -42,29 +44,64 @@ final class Release {
     /** @return how many of the jobs were sent (the others expired) */
     static int sendIn(Connection connection, Dialect dialect, CommandRecord command, List<JobRecord> jobs,
             long nowMillis, AfterCommit after) throws SQLException {
-        CommandRequest template = template(command);
-        List<JobRecord> inLockOrder = jobs.stream()
-                .sorted(Comparator.comparing(JobRecord::agentId).thenComparing(JobRecord::position)).toList();
-        List<String> sending = new ArrayList<>(jobs.size());
-        List<OutboxAppender.Addressed> requests = new ArrayList<>(jobs.size());
+        List<JobRecord> inLockOrder = inLockOrder(jobs);
+        List<JobRecord> sending = new ArrayList<>(jobs.size());
         for (JobRecord job : inLockOrder) {
             if (job.deadlineAt() != null && job.deadlineAt() <= nowMillis) {
                 JobTransitions.finishIn(connection, job,
                         Ending.byServer(JobState.EXPIRED, DEADLINE_PASSED, false), nowMillis, after);
-                continue;
+            } else {
+                sending.add(job);
             }
+        }
+        Map<String, Long> seqs = appendIn(connection, dialect, command, sending, nowMillis, after);
+        JobTransitions.sentIn(connection, sending.stream().map(JobRecord::id).toList(),
+                sending.stream().map(job -> seqs.get(job.id())).toList());
+        return sending.size();
+    }
+
+    /**
+     * Sends jobs not stored yet, whose deadline (if any) is still ahead: their requests are appended and the
+     * caller inserts the jobs with the seqs returned, one statement less per job than storing them held back
+     * and then marking them sent.
+     *
+     * @return each job's request seq, by job id
+     */
+    static Map<String, Long> sendNewIn(Connection connection, Dialect dialect, CommandRecord command,
+            List<JobRecord> jobs, long nowMillis, AfterCommit after) throws SQLException {
+        for (JobRecord job : jobs) {
+            if (job.deadlineAt() != null && job.deadlineAt() <= nowMillis) {
+                throw new IllegalArgumentException("job " + job.id() + " is new but its deadline passed");
+            }
+        }
+        return appendIn(connection, dialect, command, inLockOrder(jobs), nowMillis, after);
+    }
+
+    private static List<JobRecord> inLockOrder(List<JobRecord> jobs) {
+        return jobs.stream().sorted(Comparator.comparing(JobRecord::agentId).thenComparing(JobRecord::position))
+                .toList();
+    }
+
+    /** Appends each job's request (the jobs in agent id order) and wakes its agent; @return seqs by job id */
+    private static Map<String, Long> appendIn(Connection connection, Dialect dialect, CommandRecord command,
+            List<JobRecord> jobs, long nowMillis, AfterCommit after) throws SQLException {
+        CommandRequest template = template(command);
+        List<OutboxAppender.Addressed> requests = new ArrayList<>(jobs.size());
+        for (JobRecord job : jobs) {
             CommandRequest request = request(connection, command, template, job, nowMillis);
             requests.add(new OutboxAppender.Addressed(job.agentId(),
                     Envelope.newBuilder().setCommand(request).setCorrelationId(job.id()).build()));
-            sending.add(job.id());
         }
         List<Envelope> stored;
         try (OutboxAppender outbox = new OutboxAppender(connection, dialect, after.outboxAppends())) {
             stored = outbox.appendAll(requests, nowMillis);
         }
-        JobTransitions.sentIn(connection, sending, stored.stream().map(Envelope::getSeq).toList());
-        requests.forEach(request -> after.wake(request.agentId()));
-        return sending.size();
+        Map<String, Long> seqs = new HashMap<>(jobs.size() * 2);
+        for (int i = 0; i < jobs.size(); i++) {
+            seqs.put(jobs.get(i).id(), stored.get(i).getSeq());
+            after.wake(jobs.get(i).agentId());
+        }
+        return seqs;
     }
 
     /** Appends a CancelJob for the job to its agent's outbox. */

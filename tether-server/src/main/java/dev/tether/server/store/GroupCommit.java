@@ -58,9 +58,14 @@ final class GroupCommit implements AutoCloseable {
     private volatile boolean closed;
     /** Writer thread only (and {@link #close} once the thread has ended). */
     private final WriterConnection connection;
+    /** Writer thread only. */
+    private final GroupStats stats = new GroupStats();
+    /** Copies the log into the database file after commits, off the writer's path. */
+    private final Checkpointer checkpointer;
 
     private GroupCommit(HikariDataSource pool) {
         this.connection = new WriterConnection(pool, WRITER_CACHE_KIB);
+        this.checkpointer = Checkpointer.start(pool);
         this.writer = Thread.ofPlatform().daemon().name("tether-db-writer").unstarted(this::run);
     }
 
@@ -155,14 +160,18 @@ final class GroupCommit implements AutoCloseable {
                     "the database is busy or failed", e)));
             return;
         }
+        long startNanos = System.nanoTime();
         for (Unit<?> unit : group) {
             if (!runMember(unit)) {
                 abandon(group, unit);
                 return;
             }
         }
+        long ranNanos = System.nanoTime();
         try {
             connection.commit();
+            checkpointer.committed();
+            stats.record(group.size(), ranNanos - startNanos, System.nanoTime() - ranNanos);
         } catch (SQLException e) {
             boolean rolledBack = connection.rollback();
             group.forEach(unit -> unit.fail(rolledBack
@@ -219,6 +228,7 @@ final class GroupCommit implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        checkpointer.close();
         if (!writer.isAlive()) {
             connection.close();
         }

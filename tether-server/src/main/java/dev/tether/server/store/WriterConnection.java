@@ -2,6 +2,7 @@ package dev.tether.server.store;
 
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.slf4j.Logger;
@@ -34,38 +35,46 @@ final class WriterConnection implements AutoCloseable {
     private final int cacheKib;
     /** Null until first used and after an eviction. */
     private Connection connection;
+    /** The statements kept on {@link #connection}; null with it. */
+    private StatementCache statements;
 
     WriterConnection(HikariDataSource pool, int cacheKib) {
         this.pool = pool;
         this.cacheKib = cacheKib;
     }
 
-    /** The connection, taken from the pool (with the writer's page cache) when there is none. */
+    /**
+     * The connection for the members' work, taken from the pool (with the writer's page cache) when there is
+     * none; it keeps their prepared statements ({@link StatementCache}).
+     */
     Connection get() throws SQLException {
         if (connection == null) {
             Connection fresh = pool.getConnection();
             try {
                 execute(fresh, "PRAGMA cache_size = -" + cacheKib);
+                // The Checkpointer copies the log on its own thread, so no commit here waits for it.
+                execute(fresh, "PRAGMA wal_autocheckpoint = 0");
             } catch (SQLException | RuntimeException | Error e) {
                 pool.evictConnection(fresh);
                 throw e;
             }
             connection = fresh;
+            statements = new StatementCache(fresh);
         }
-        return connection;
+        return statements.connection();
     }
 
     /** Takes the write lock, waiting up to the busy timeout; throws (SQLITE_BUSY) when it is still held. */
     void begin() throws SQLException {
-        execute(get(), "BEGIN IMMEDIATE");
+        executeKept("BEGIN IMMEDIATE");
     }
 
     void savepoint() throws SQLException {
-        execute(get(), "SAVEPOINT member");
+        executeKept("SAVEPOINT member");
     }
 
     void releaseSavepoint() throws SQLException {
-        execute(get(), "RELEASE member");
+        executeKept("RELEASE member");
     }
 
     /**
@@ -85,7 +94,7 @@ final class WriterConnection implements AutoCloseable {
     }
 
     void commit() throws SQLException {
-        execute(get(), "COMMIT");
+        executeKept("COMMIT");
     }
 
     /**
@@ -116,6 +125,7 @@ final class WriterConnection implements AutoCloseable {
     /** Drops the connection without returning it to the pool; SQLite rolls back what it had open. */
     void evict() {
         Connection dropped = connection;
+        dropStatements();
         connection = null;
         if (dropped != null) {
             try {
@@ -132,12 +142,27 @@ final class WriterConnection implements AutoCloseable {
             rollback();
         }
         if (connection != null) {
+            dropStatements();
             try {
                 connection.close();
             } catch (SQLException e) {
                 LOG.debug("closing the writer's connection", e);
             }
             connection = null;
+        }
+    }
+
+    private void dropStatements() {
+        if (statements != null) {
+            statements.close();
+            statements = null;
+        }
+    }
+
+    /** Runs one of the writer's fixed statements, kept prepared: a group runs two per member. */
+    private void executeKept(String sql) throws SQLException {
+        try (PreparedStatement statement = get().prepareStatement(sql)) {
+            statement.execute();
         }
     }
 
