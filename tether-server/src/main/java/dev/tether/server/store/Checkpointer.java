@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Durability does not move: a commit is durable once its log frames are synced ({@code synchronous=FULL});
  * the checkpoint only moves committed frames, and after a crash SQLite replays the log. A checkpoint that fails
- * is logged and tried again after the next commit; meanwhile the log grows.
+ * is logged and tried again after the next commit; meanwhile the log grows. An {@code Error} (out of memory)
+ * does not end the thread: with the writer's own checkpoints off, nothing else would copy the log; it is
+ * tried again one period later.
  *
  * <p>Thread safe: {@link #committed} from the writer thread, the checkpoints on this one's own thread.
  */
@@ -78,6 +80,10 @@ final class Checkpointer implements AutoCloseable {
             if (!closed) {
                 LOG.warn("database checkpoint failed; the write-ahead log grows until the next one succeeds", e);
             }
+        } catch (Error e) {
+            // Not the end of this thread: with the writer's own checkpoints off, nobody else would copy the log.
+            pending.set(true);
+            LOG.error("database checkpoint failed; trying again in {} ms", PERIOD.toMillis(), e);
         }
     }
 

@@ -85,6 +85,49 @@ class CheckpointerTest {
         assertThat(autocheckpoint).isZero();
     }
 
+    @Test
+    void anErrorInACheckpointDoesNotEndTheThreadAndTheNextOneCopiesTheLog() throws Exception {
+        Path file = dir.resolve("error.db");
+        // A writer that never checkpoints itself, kept open (the last connection to close would checkpoint).
+        try (java.sql.Connection writer = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement sql = writer.createStatement()) {
+            sql.execute("PRAGMA journal_mode = WAL");
+            sql.execute("PRAGMA wal_autocheckpoint = 0");
+            sql.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)");
+            sql.execute("WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < " + ROWS
+                    + ") INSERT INTO t SELECT k, zeroblob(" + ROW_BYTES + ") FROM n");
+            long before = Files.size(file);
+            try (FailingOncePool pool = new FailingOncePool("jdbc:sqlite:" + file);
+                    Checkpointer checkpointer = Checkpointer.start(pool)) {
+
+                checkpointer.committed();
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> pool.failed);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(Files.size(file)).isGreaterThan(before + (long) ROWS * ROW_BYTES));
+            }
+        }
+    }
+
+    /** A pool whose first connection is refused with an {@code Error}, as an exhausted heap would. */
+    private static final class FailingOncePool extends com.zaxxer.hikari.HikariDataSource {
+        volatile boolean failed;
+
+        FailingOncePool(String url) {
+            setJdbcUrl(url);
+            setMaximumPoolSize(1);
+        }
+
+        @Override
+        public java.sql.Connection getConnection() throws java.sql.SQLException {
+            if (!failed) {
+                failed = true;
+                throw new OutOfMemoryError("thrown by the test");
+            }
+            return super.getConnection();
+        }
+    }
+
     private Path file() {
         return dir.resolve("checkpoint.db");
     }
