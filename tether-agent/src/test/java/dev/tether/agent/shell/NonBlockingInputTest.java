@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.pty4j.PtyProcess;
-import com.pty4j.PtyProcessBuilder;
 import dev.tether.protocol.Limits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -23,8 +21,7 @@ class NonBlockingInputTest {
 
     private final InputPipe pipe = new InputPipe("test");
     private final List<Integer> returned = new CopyOnWriteArrayList<>();
-    private final List<PtyProcess> started = new ArrayList<>();
-    private final List<PtyReader> readers = new ArrayList<>();
+    private final TestTerminals terminals = new TestTerminals();
     private Thread inputThread;
 
     @AfterEach
@@ -33,18 +30,11 @@ class NonBlockingInputTest {
         if (inputThread != null) {
             inputThread.join(2_000);
         }
-        started.forEach(PtyProcess::destroyForcibly);
-        readers.forEach(PtyReader::close); // after the exits, which close() waits for
-        for (PtyProcess process : started) {
-            process.getInputStream().close();
-            process.getOutputStream().close();
-        }
+        terminals.close();
     }
 
     private PtyReader open(PtyProcess process) {
-        PtyReader reader = PtyReader.open(process, "test-exit");
-        readers.add(reader);
-        return reader;
+        return terminals.reader(process);
     }
 
     /**
@@ -52,10 +42,7 @@ class NonBlockingInputTest {
      * The script starts once {@link #awaitRaw} has seen the terminal's mode set.
      */
     private PtyProcess start(String script) throws IOException {
-        PtyProcess process = new PtyProcessBuilder(new String[] {"/bin/sh", "-c", "stty raw -echo; printf R; " + script})
-                .setEnvironment(Map.of("PATH", System.getenv("PATH")))
-                .start();
-        started.add(process);
+        PtyProcess process = terminals.start("printf R; " + script, Path.of("").toAbsolutePath());
         NonBlockingInput direct = NonBlockingInput.open(process);
         assertThat(direct).as("this test runs on Linux").isNotNull();
         pipe.writeDirectly(direct, returned::add);

@@ -3,7 +3,6 @@ package dev.tether.agent.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.pty4j.PtyProcess;
-import com.pty4j.PtyProcessBuilder;
 import dev.tether.protocol.Limits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -26,33 +24,20 @@ class PtyReaderTest {
     @TempDir
     Path dir;
 
-    private final List<PtyProcess> started = new ArrayList<>();
-    private final List<PtyReader> readers = new ArrayList<>();
+    private final TestTerminals terminals = new TestTerminals();
 
     @AfterEach
     void closeTerminals() throws IOException {
-        started.forEach(PtyProcess::destroyForcibly);
-        readers.forEach(PtyReader::close); // after the exits, which close() waits for
-        for (PtyProcess process : started) {
-            process.getInputStream().close();
-            process.getOutputStream().close();
-        }
+        terminals.close();
     }
 
     private PtyReader open(PtyProcess process) {
-        PtyReader reader = PtyReader.open(process, "test-exit");
-        readers.add(reader);
-        return reader;
+        return terminals.reader(process);
     }
 
     /** Runs {@code script} in sh on a new PTY with output processing off ({@code stty raw}). */
     private PtyProcess start(String script) throws IOException {
-        PtyProcess process = new PtyProcessBuilder(new String[] {"/bin/sh", "-c", "stty raw -echo; " + script})
-                .setEnvironment(Map.of("PATH", System.getenv("PATH")))
-                .setDirectory(dir.toString())
-                .start();
-        started.add(process);
-        return process;
+        return terminals.start(script, dir);
     }
 
     /** Reads to the end with limits from {@code limits}; checks each read against its limit. */
