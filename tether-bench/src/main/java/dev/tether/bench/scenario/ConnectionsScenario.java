@@ -52,7 +52,7 @@ public final class ConnectionsScenario implements Callable<Integer> {
     @Option(names = "--intake-rate", paramLabel = "PER_SECOND", defaultValue = "21000",
             description = "heartbeats per second to aim for in the intake phase, over all N agents; sets the "
                     + "interval to N / rate, at least " + MIN_INTAKE_INTERVAL_MS + " ms (default: ${DEFAULT-VALUE}, "
-                    + "5 % above the 20,000/s target so timer jitter cannot take the measured rate under it)")
+                    + "5 %% above the 20,000/s target so timer jitter cannot take the measured rate under it)")
     int intakeRate;
 
     @Option(names = "--intake-interval", paramLabel = "DURATION", converter = DurationConverter.class,

@@ -87,7 +87,7 @@ final class TetherConnections {
     }
 
     /** Classes listed in the heap growth breakdown. */
-    static final int HEAP_GROWTH_CLASSES = 20;
+    static final int HEAP_GROWTH_CLASSES = 40;
 
     static Result measure(BenchRun run, Settings settings) throws IOException, InterruptedException,
             TimeoutException {

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it out of that recently good set at once, so a key revoked after it
  * authenticated is throttled like one never seen. Keys are tracked by their
  * SHA-256 only; the recently good ones, one per connected agent, by its first
- * 64 bits (a {@code Long}, not the 64-character hex string): a guessed key
+ * 64 bits ({@link GoodKeys}, not the 64-character hex string): a guessed key
  * whose hash shares them with a good key's, which takes about 2^64 tries per
  * good key to find, would only skip the throttle, never the key check.
  *
@@ -43,12 +43,12 @@ final class AuthThrottle {
     private final Map<String, Window> bySource = new ConcurrentHashMap<>();
     private final Map<String, Window> byKey = new ConcurrentHashMap<>();
     /** When each recently good key authenticated, by {@link #goodKey}. */
-    private final Map<Long, Long> goodKeys = new ConcurrentHashMap<>();
+    private final GoodKeys goodKeys = new GoodKeys(MAX_TRACKED);
 
     /** @return 0 when the attempt may go ahead, else the seconds to wait (for Retry-After) */
     long retryAfterSeconds(String source, String keyHash, long nowNanos) {
-        Long good = goodKeys.get(goodKey(keyHash));
-        if (good != null && nowNanos - good < GOOD_KEY_MEMORY.toNanos()) {
+        long good = goodKeys.lastGood(goodKey(keyHash));
+        if (good != Long.MIN_VALUE && nowNanos - good < GOOD_KEY_MEMORY.toNanos()) {
             return 0;
         }
         return Math.max(blockedFor(bySource.get(source), nowNanos), blockedFor(byKey.get(keyHash), nowNanos));
@@ -56,18 +56,13 @@ final class AuthThrottle {
 
     /** Counts a failure against the source and the key, and forgets that the key was ever good. */
     void failed(String source, String keyHash, long nowNanos) {
-        goodKeys.remove(goodKey(keyHash));
+        goodKeys.forget(goodKey(keyHash));
         count(bySource, source, nowNanos);
         count(byKey, keyHash, nowNanos);
     }
 
     void succeeded(String keyHash, long nowNanos) {
-        if (goodKeys.size() >= MAX_TRACKED) {
-            goodKeys.values().removeIf(at -> nowNanos - at >= GOOD_KEY_MEMORY.toNanos());
-        }
-        if (goodKeys.size() < MAX_TRACKED) {
-            goodKeys.put(goodKey(keyHash), nowNanos);
-        }
+        goodKeys.good(goodKey(keyHash), nowNanos, GOOD_KEY_MEMORY.toNanos());
         byKey.remove(keyHash);
     }
 

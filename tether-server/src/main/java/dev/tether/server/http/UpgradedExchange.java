@@ -1,6 +1,7 @@
 package dev.tether.server.http;
 
 import io.netty.channel.Channel;
+import java.util.Arrays;
 
 /**
  * The exchange of a connection upgraded to a WebSocket and taken from Vert.x, once its {@link ExchangeTracker}
@@ -14,25 +15,32 @@ public final class UpgradedExchange {
 
     private final AccessLog log;
     private final Channel channel;
-    /** The 101 exchange, and any the tracker still held before it (finished at the end, as the tracker would). */
-    private final Exchange[] exchanges;
+    /** The oldest exchange the tracker held: the 101 one, unless requests were pipelined before it. */
+    private final Exchange oldest;
+    /** The others the tracker still held, in order (finished at the end, as the tracker would); usually null. */
+    private final Exchange[] later;
 
+    /** @param exchanges what the tracker held, oldest first; at least one */
     UpgradedExchange(AccessLog log, Channel channel, Exchange[] exchanges) {
         this.log = log;
         this.channel = channel;
-        this.exchanges = exchanges;
+        this.oldest = exchanges[0];
+        this.later = exchanges.length == 1 ? null : Arrays.copyOfRange(exchanges, 1, exchanges.length);
     }
 
     /** Bytes written to the connection, counted as the tracker counted them: against the oldest exchange. */
     public void sent(long bytes) {
-        exchanges[0].bytes += bytes;
+        oldest.bytes += bytes;
     }
 
     /** The connection ended: logs its exchanges. Call once. */
     public void ended() {
         String remote = ExchangeTracker.address(channel.remoteAddress());
-        for (Exchange exchange : exchanges) {
-            log.finished(exchange, remote);
+        log.finished(oldest, remote);
+        if (later != null) {
+            for (Exchange exchange : later) {
+                log.finished(exchange, remote);
+            }
         }
     }
 }

@@ -76,7 +76,7 @@ public final class Hub implements AutoCloseable {
         this.metrics = metrics;
         this.heartbeatInterval = heartbeatInterval;
         this.handshakeTimeout = handshakeTimeout;
-        this.lastSeen = new LastSeenFlusher(sessions, dbExecutor);
+        this.lastSeen = new LastSeenFlusher(sessions, dbExecutor, live::values);
         this.deadAfterNanos = heartbeatInterval.toNanos() * Limits.MISSED_HEARTBEATS - scanPeriod().toNanos();
         this.wheel = new LivenessWheel(scanPeriod().toNanos(),
                 Math.max(deadAfterNanos, handshakeTimeout.toNanos()) + scanPeriod().toNanos(), new WheelRules());
@@ -91,7 +91,7 @@ public final class Hub implements AutoCloseable {
         }
         scanTimer = vertx.setPeriodic(scanPeriod().toMillis(), id -> scan(System.nanoTime()));
         flushTimer = vertx.setPeriodic(LastSeenFlusher.FLUSH_INTERVAL.toMillis(),
-                id -> lastSeen.flushAsync(List.copyOf(live.values())));
+                id -> lastSeen.flushAsync());
         historyTimer = vertx.setPeriodic(HeartbeatHistory.SAMPLE_PERIOD.toMillis(),
                 id -> sampleHeartbeats(System.currentTimeMillis()));
     }
@@ -371,6 +371,6 @@ public final class Hub implements AutoCloseable {
         vertx.cancelTimer(scanTimer);
         vertx.cancelTimer(flushTimer);
         vertx.cancelTimer(historyTimer);
-        lastSeen.flushNow(List.copyOf(live.values()));
+        lastSeen.flushNow();
     }
 }
