@@ -28,7 +28,7 @@ class HelpTextTest {
             System.setErr(stderr);
         }
         assertThat(warnings.toString(StandardCharsets.UTF_8)).isEmpty();
-        assertThat(help.toString()).contains("--intake-rate", "5 % above the 20,000/s target");
+        assertThat(help.toString().replaceAll("\\s+", " ")).contains("--intake-rate", "5 % above the 20,000/s target");
     }
 
     private static void render(CommandLine line, PrintWriter out) {
