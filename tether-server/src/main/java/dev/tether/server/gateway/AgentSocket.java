@@ -14,13 +14,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
-import java.util.ArrayDeque;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -34,13 +32,14 @@ import org.slf4j.LoggerFactory;
  * TCP close when the agent answers or after {@link #CLOSING_TIMEOUT}).
  *
  * <p>Writes have no queue of their own: they go to the channel's outbound buffer, whose size (with what
- * other threads are handing over) is what {@link #unwrittenBytes} reports. Reading has none either, except
- * while paused (see {@link #held}). Writes made while the event loop reads are flushed once when the read
+ * other threads are handing over) is what {@link #unwrittenBytes} reports. Reading has none either: frames
+ * are read from the socket's bytes here ({@link FrameReader}, no decoder in the pipeline), and while paused
+ * the bytes already read wait there. Writes made while the event loop reads are flushed once when the read
  * ends ({@code channelReadComplete}); writes from other threads (the agent's lane, shells) arrive in event
  * loop tasks, and the first of a run queues one flush behind them ({@link #flushQueued}).
  *
  * <p>Threads: handler methods, {@link #pauseReading} and {@link #resumeReading} run on the channel's event
- * loop, which owns {@link #assembler}, {@link #held} and the flags; {@link #writeMessage}, {@link #close},
+ * loop, which owns {@link #frames}, {@link #assembler} and the flags; {@link #writeMessage}, {@link #close},
  * {@link #writeBlocked} and {@link #unwrittenBytes} may be called from any thread.
  */
 final class AgentSocket extends ChannelInboundHandlerAdapter {
@@ -54,6 +53,7 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
             AtomicLongFieldUpdater.newUpdater(AgentSocket.class, "inTransit");
 
     private final AgentConnection connection;
+    private final FrameReader frames = new FrameReader(Limits.MAX_FRAME_BYTES);
     private final MessageAssembler assembler = new MessageAssembler(Limits.MAX_FRAME_BYTES);
     /** Flushes what other threads wrote; one per connection so queueing a flush allocates nothing. */
     private final Runnable flush = this::flushQueuedWrites;
@@ -67,13 +67,8 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     private boolean reading;
     /** This side sent its close frame. Event loop only. */
     private boolean closeSent;
-    /** Reading is paused: frames still decoded from the last read wait in {@link #held}. Event loop only. */
+    /** Reading is paused: bytes already read wait in {@link #frames}, whole frames or not. Event loop only. */
     private boolean paused;
-    /**
-     * Frames that arrived while paused, in order: what one read of the socket held beyond the pause, as the read
-     * stops at the pause. Null while nothing is held, which is always for an idle agent. Event loop only.
-     */
-    private ArrayDeque<WebSocketFrame> held;
     /**
      * The access log's exchange of the upgrade, taken from its tracker so the pipeline keeps one handler less:
      * counts what is written, ends with the connection. Null without an access log. Event loop only.
@@ -94,20 +89,31 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof WebSocketFrame frame)) {
-            // Nothing but frames comes past the decoder; anything else is not ours to keep.
+        if (!(msg instanceof ByteBuf bytes)) {
+            // Nothing but the socket's bytes comes this far; anything else is not ours to keep.
             ReferenceCountUtil.release(msg);
             return;
         }
         reading = true;
-        if (paused) {
-            if (held == null) {
-                held = new ArrayDeque<>();
+        frames.add(ctx.alloc(), bytes);
+        readFrames();
+    }
+
+    /** Handles the whole frames read so far, until there are none or reading pauses. Event loop only. */
+    private void readFrames() {
+        while (!paused) {
+            WebSocketFrame frame;
+            try {
+                frame = frames.next();
+            } catch (ProtocolException e) {
+                connection.close(e.closeCode(), e.closeReason());
+                return;
             }
-            held.add(frame);
-            return;
+            if (frame == null) {
+                return;
+            }
+            handle(frame);
         }
-        handle(frame);
     }
 
     private void handle(WebSocketFrame frame) {
@@ -170,13 +176,8 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof CorruptedWebSocketFrameException corrupt) {
-            // The frame decoder stopped reading (an oversized or malformed frame) and left the close to us.
-            connection.close(corrupt.closeStatus().code(), corrupt.getMessage());
-        } else {
-            LOG.debug("agent {}: connection error", connection.agentId(), cause);
-            ctx.close();
-        }
+        LOG.debug("agent {}: connection error", connection.agentId(), cause);
+        ctx.close();
     }
 
     @Override
@@ -186,8 +187,8 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
             exchange.ended();
             exchange = null;
         }
+        frames.stop();
         assembler.discard();
-        releaseHeld();
         connection.connectionLost();
     }
 
@@ -195,13 +196,6 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         // Vert.x's shutdown notice: the hub closes agents itself (1001) before the HTTP server shuts down.
         ReferenceCountUtil.release(evt);
-    }
-
-    private void releaseHeld() {
-        if (held != null) {
-            held.forEach(WebSocketFrame::release);
-            held = null;
-        }
     }
 
     // ------------------------------------------------------------ flow control
@@ -215,16 +209,11 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         channel.config().setAutoRead(false);
     }
 
-    /** Handles the frames held since the pause (unless one pauses again), then reads on. Event loop only. */
+    /** Handles the frames read before the pause (unless one pauses again), then reads on. Event loop only. */
     void resumeReading() {
         paused = false;
-        while (held != null && !paused && channel.isActive()) {
-            WebSocketFrame frame = held.poll();
-            if (frame == null) {
-                held = null;
-            } else {
-                handle(frame);
-            }
+        if (channel.isActive()) {
+            readFrames();
         }
         if (!paused) {
             channel.config().setAutoRead(true);

@@ -15,8 +15,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -49,7 +47,6 @@ final class WebSocketTakeover {
     /** The only protocol version served; every WebSocket client of the last decade speaks it. */
     static final String VERSION = "13";
     /** Pipeline names of what the takeover installs. */
-    static final String DECODER = "ws-decoder";
     static final String HANDLER = "agent";
     /** Vert.x 5's names for its HTTP/1 codec and its connection's handler. */
     private static final String VERTX_HTTP_DECODER = "httpDecoder";
@@ -93,11 +90,10 @@ final class WebSocketTakeover {
         channel.config().setAutoRead(false);
         // Written from Vert.x's handler down: the request guard lets go at the 101, the access log records it.
         pipeline.context(VERTX_HANDLER).writeAndFlush(switchingProtocols(acceptKey));
-        pipeline.addAfter(VERTX_HTTP_DECODER, DECODER, new WebSocket13FrameDecoder(decoderConfig()));
         pipeline.replace(VERTX_HANDLER, HANDLER, handler);
         for (String name : List.copyOf(pipeline.names())) {
             ChannelHandler each = pipeline.get(name);
-            // The HTTP decoder goes last of all: it passes bytes it read past the request on to the frame decoder.
+            // The HTTP decoder goes last of all: it passes bytes it read past the request on to the handler.
             if (each != null && !kept(name, each) && !name.equals(VERTX_HTTP_DECODER)) {
                 pipeline.remove(name);
             }
@@ -135,7 +131,7 @@ final class WebSocketTakeover {
     }
 
     private static boolean kept(String name, ChannelHandler handler) {
-        return handler instanceof SslHandler || name.equals(AccessLog.TRACKER) || name.equals(DECODER)
+        return handler instanceof SslHandler || name.equals(AccessLog.TRACKER)
                 || name.equals(HANDLER);
     }
 
@@ -153,13 +149,4 @@ final class WebSocketTakeover {
      * Frames up to {@link Limits#MAX_FRAME_BYTES}, masked as clients must, no extensions; a violation is left
      * to the handler (an exception), which closes with the decoder's code (1009 oversized, 1002 malformed).
      */
-    private static WebSocketDecoderConfig decoderConfig() {
-        return WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(Limits.MAX_FRAME_BYTES)
-                .expectMaskedFrames(true)
-                .allowMaskMismatch(false)
-                .allowExtensions(false)
-                .closeOnProtocolViolation(false)
-                .build();
-    }
 }

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Vertx;
@@ -53,14 +54,13 @@ class WebSocketTakeoverTest {
     }
 
     @Test
-    void afterTheUpgradeThePipelineHoldsTheFrameDecoderAndOneHandlerAndNothingOfVertx() throws Exception {
+    void afterTheUpgradeThePipelineHoldsOneHandlerAndNothingOfVertx() throws Exception {
         int port = listen(new HttpServerOptions());
         WebSocket ws = connect(port, new WebSocketClientOptions());
 
         assertThat(echo(ws, "hello")).isEqualTo("hello");
         Channel channel = channels.peek();
-        assertThat(channel.pipeline().toMap().keySet()).containsExactly(WebSocketTakeover.DECODER,
-                WebSocketTakeover.HANDLER);
+        assertThat(channel.pipeline().toMap().keySet()).containsExactly(WebSocketTakeover.HANDLER);
         assertThat(handlers(channel)).noneMatch(handler -> handler.getClass().getName().startsWith("io.vertx"));
     }
 
@@ -97,7 +97,7 @@ class WebSocketTakeoverTest {
 
         assertThat(echo(ws, "over tls")).isEqualTo("over tls");
         assertThat(handlers(channels.peek()).getFirst()).isInstanceOf(SslHandler.class);
-        assertThat(handlers(channels.peek())).hasSize(3);
+        assertThat(handlers(channels.peek())).hasSize(2);
     }
 
     // ------------------------------------------------------------ fixtures
@@ -138,14 +138,25 @@ class WebSocketTakeoverTest {
     }
 
     /** Sends every binary frame back, written whole as the agent's handler writes them. */
+    /** Echoes binary frames, reading them as the agent's handler does. */
     private static final class Echo extends ChannelInboundHandlerAdapter {
+
+        private final FrameReader frames = new FrameReader(1 << 20);
+
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof BinaryWebSocketFrame frame) {
-                ByteBuf content = frame.content();
-                ctx.writeAndFlush(ServerFrames.binary(ctx.alloc(), content.readableBytes()).writeBytes(content));
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (!(msg instanceof ByteBuf bytes)) {
+                ReferenceCountUtil.release(msg);
+                return;
             }
-            ReferenceCountUtil.release(msg);
+            frames.add(ctx.alloc(), bytes);
+            for (WebSocketFrame frame = frames.next(); frame != null; frame = frames.next()) {
+                if (frame instanceof BinaryWebSocketFrame) {
+                    ByteBuf content = frame.content();
+                    ctx.writeAndFlush(ServerFrames.binary(ctx.alloc(), content.readableBytes()).writeBytes(content));
+                }
+                frame.release();
+            }
         }
     }
 }
