@@ -3,8 +3,9 @@ package dev.tether.server.gateway;
 /**
  * The agent keys that authenticated recently, for {@link AuthThrottle}: each key's 64-bit fingerprint with
  * when it last authenticated, in an open-addressing table of two {@code long} arrays. A connected fleet puts one
- * key a agent here, so the table is sized for a dense node: at most 32 bytes a key (a half-full table), where a
- * {@code ConcurrentHashMap<Long, Long>} cost about 90 (its node and two boxed values).
+ * key an agent here, so the table is sized for a dense node: 21 to 43 bytes a key (16 a slot, the table 3/8 to 3/4
+ * full), where a {@code ConcurrentHashMap<Long, Long>} cost about 90 (its node and two boxed values). Fingerprints
+ * are SHA-256 bits of keys that authenticated, so no client can choose them to crowd one probe sequence.
  *
  * <p>Fingerprint 0 marks an empty slot, so a key whose fingerprint is 0 is kept as 1: it shares that entry with
  * a key whose fingerprint is 1, which only lets one skip the throttle when the other did authenticate (as any
@@ -62,7 +63,7 @@ final class GoodKeys {
                 return;
             }
         }
-        if ((size + 1) * 2 > keys.length) {
+        if ((size + 1) * 4 > keys.length * 3) {
             rebuild(keys.length * 2, nowNanos, Long.MAX_VALUE);
         }
         insert(key, nowNanos);
