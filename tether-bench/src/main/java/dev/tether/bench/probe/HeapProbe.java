@@ -26,6 +26,7 @@ public final class HeapProbe {
     private static final Duration JCMD_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
     private static final Pattern COMMITTED = Pattern.compile("committed (\\d+)K");
+    private static final Pattern GENERATION = Pattern.compile("total (\\d+)K, used (\\d+)K");
     private static final Pattern HISTOGRAM_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
     private final Path jcmd;
@@ -84,9 +85,22 @@ public final class HeapProbe {
         return List.copyOf(all.subList(0, Math.min(limit, all.size())));
     }
 
-    /** The first heap line's used and committed sizes (G1: "garbage-first heap ... committed X, used Y"). */
+    /**
+     * The heap's used and committed sizes: G1's first heap line ("garbage-first heap ... committed X, used Y"),
+     * or the sum of the generations' ("DefNew total X, used Y", "Tenured ...", "PSYoungGen ...").
+     */
     static Heap parse(String heapInfo) {
+        long generationsUsed = 0;
+        long generationsTotal = 0;
+        boolean generations = false;
         for (String line : heapInfo.split("\n")) {
+            Matcher generation = GENERATION.matcher(line);
+            if (generation.find()) {
+                generations = true;
+                generationsTotal += Long.parseLong(generation.group(1));
+                generationsUsed += Long.parseLong(generation.group(2));
+                continue;
+            }
             if (line.contains("heap") && !line.contains("Metaspace")) {
                 Matcher used = USED.matcher(line);
                 Matcher committed = COMMITTED.matcher(line);
@@ -95,6 +109,9 @@ public final class HeapProbe {
                     return new Heap(Long.parseLong(used.group(1)) * 1024, committedKib * 1024);
                 }
             }
+        }
+        if (generations) {
+            return new Heap(generationsUsed * 1024, generationsTotal * 1024);
         }
         throw new IllegalArgumentException("no heap usage in jcmd GC.heap_info output: " + heapInfo);
     }

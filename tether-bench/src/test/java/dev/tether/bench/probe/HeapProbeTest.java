@@ -23,6 +23,21 @@ class HeapProbeTest {
     }
 
     @Test
+    void addsUpTheGenerationsOfTheSerialAndParallelCollectors() {
+        HeapProbe.Heap heap = HeapProbe.parse("""
+                19402:
+                 DefNew     total 116224K, used 672K [0x0000000687400000, 0x000000068f210000, 0x0000000704d50000)
+                  eden space 103360K,   0% used [0x0000000687400000, 0x0000000687400000, 0x000000068d8f0000)
+                  from space 12864K,   5% used [0x000000068d8f0000, 0x000000068e4a8000, 0x000000068e580000)
+                 Tenured    total 258048K, used 17376K [0x0000000704d50000, 0x0000000714950000, 0x0000000800000000)
+                  the  space 258048K,   6% used [0x0000000704d50000, 0x0000000705e482c8, 0x0000000714950000)
+                 Metaspace       used 30000K, committed 30500K, reserved 1114112K
+                """);
+        assertThat(heap.usedBytes()).isEqualTo((672L + 17_376) * 1024);
+        assertThat(heap.committedBytes()).isEqualTo((116_224L + 258_048) * 1024);
+    }
+
+    @Test
     void saysWhenThereIsNoHeapLine() {
         assertThatThrownBy(() -> HeapProbe.parse("471:\nnothing here\n")).hasMessageContaining("no heap usage");
     }
