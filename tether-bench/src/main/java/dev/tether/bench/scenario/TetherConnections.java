@@ -88,6 +88,9 @@ final class TetherConnections {
 
     /** Classes listed in the heap growth breakdown. */
     static final int HEAP_GROWTH_CLASSES = 40;
+    /** How often resident memory is read while it settles after a full GC, and for how long at most. */
+    static final Duration SETTLE_PERIOD = Duration.ofMillis(250);
+    static final Duration SETTLE_LIMIT = Duration.ofSeconds(5);
 
     static Result measure(BenchRun run, Settings settings) throws IOException, InterruptedException,
             TimeoutException {
@@ -99,7 +102,7 @@ final class TetherConnections {
         List<Credentials> agents = run.agents(server, settings.agents());
         HeapProbe heap = run.heapProbe();
         HeapProbe.Heap idleHeap = heap.liveHeap(server.pid());
-        Baseline baseline = new Baseline(server.probe().rssBytes(), idleHeap.usedBytes());
+        Baseline baseline = new Baseline(settledRss(server.probe()), idleHeap.usedBytes());
         Map<String, HeapProbe.ClassUsage> idleClasses = heap.classHistogram(server.pid());
         run.out().printf("baseline: RSS %.1f MiB, live heap %.1f MiB%n", mib(baseline.rssBytes()),
                 mib(baseline.heapBytes()));
@@ -121,6 +124,25 @@ final class TetherConnections {
         return new Result(baseline, steps, intake, last.connect(), last.heartbeatRtt(), last, growth);
     }
 
+    /**
+     * Resident memory once it stops falling after a full GC: G1 gives the regions it shrank back on a thread of
+     * its own after the collection, so a reading right after it would still count some of them. Settled when
+     * two readings {@link #SETTLE_PERIOD} apart differ by less than 1 MiB, or after {@link #SETTLE_LIMIT}.
+     */
+    private static long settledRss(ProcessProbe probe) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
+        long last = probe.rssBytes();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(SETTLE_PERIOD.toMillis());
+            long now = probe.rssBytes();
+            if (Math.abs(last - now) < 1 << 20) {
+                return Math.min(last, now);
+            }
+            last = now;
+        }
+        return last;
+    }
+
     private static Step step(BenchRun run, ServerProcess server, AdminClient admin, HeapProbe heap,
             GeneratorSet fleet, int size, Duration hold) throws IOException, InterruptedException, TimeoutException {
         long start = System.nanoTime();
@@ -140,7 +162,7 @@ final class TetherConnections {
         double heartbeats = before.rateUntil(Scrape.of(admin), FRAMES_IN);
         ProcessProbe.Sample sample = server.probe().sample();
         HeapProbe.Heap live = heap.liveHeap(server.pid());
-        long rssAfterGc = server.probe().rssBytes();
+        long rssAfterGc = settledRss(server.probe());
         int online = fleet.snapshot().online();
         if (online < size) {
             run.out().printf("warning: %,d of %,d agents dropped during the hold%n", size - online, size);
