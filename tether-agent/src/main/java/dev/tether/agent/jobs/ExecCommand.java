@@ -4,6 +4,7 @@ import dev.tether.agent.JobContext.Exec;
 import dev.tether.agent.JobResult;
 import dev.tether.agent.process.ChildEnvironment;
 import dev.tether.agent.process.LeftOvers;
+import dev.tether.agent.process.ProcessExit;
 import dev.tether.agent.process.ProcessGroup;
 import dev.tether.agent.process.Programs;
 import dev.tether.protocol.v1.JobFinished.Outcome;
@@ -141,21 +142,7 @@ final class ExecCommand implements JobWork {
 
     /** Waits for the exit; an interrupt (not expected: exec workers are not interrupted) stops the group. */
     private int awaitExit(Process process, ProcessGroup group) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return process.waitFor();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    group.terminate(timers);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return ProcessExit.await(process, () -> group.terminate(timers));
     }
 
     private static void drain(LiveJob job, Thread... pumps) {

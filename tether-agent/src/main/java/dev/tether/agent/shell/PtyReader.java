@@ -6,6 +6,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import dev.tether.agent.process.ProcessExit;
 import dev.tether.protocol.Limits;
 
 /**
@@ -143,20 +144,7 @@ final class PtyReader implements AutoCloseable {
 
     /** The program's exit status, once it has exited; waits, uninterruptibly. */
     static int awaitExit(PtyProcess process) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return process.waitFor();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return ProcessExit.await(process, () -> { });
     }
 
     /** After the exit: waits for the exit thread to be done with the pipe, then frees what the reader holds. */
