@@ -47,8 +47,9 @@ class ServerTarballTest {
             assertThat(Files.readSymbolicLink(Path.of("/proc/" + server.pid() + "/exe")))
                     .as("the JVM is the package's own").isEqualTo(home.resolve("runtime/bin/java"));
             assertThat(Files.readString(Path.of("/proc/" + server.pid() + "/cmdline")).split("\0"))
-                    .as("G1 returns the heap a dense node does not use").contains("-XX:+UseG1GC",
-                            "-XX:MaxHeapFreeRatio=20", "-XX:MinHeapFreeRatio=5");
+                    .as("G1 returns the heap a dense node does not use, the JVM the C heap's").contains(
+                            "-XX:+UseG1GC", "-XX:MaxHeapFreeRatio=20", "-XX:MinHeapFreeRatio=5",
+                            "-XX:TrimNativeHeapInterval=5000");
             server.post("/api/v1/enrollment-tokens", Map.of("description", "made before the backup"));
 
             Commands.Result saved = Commands.run(List.of(home.resolve("bin/tether").toString(), "backup",
