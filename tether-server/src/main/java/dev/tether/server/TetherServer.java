@@ -335,6 +335,11 @@ public final class TetherServer implements AutoCloseable {
         return router;
     }
 
+    /** The agents connected to this node (tests drive their connections through it). */
+    public Hub hub() {
+        return hub;
+    }
+
     /** This node's name in the cluster. */
     public String nodeName() {
         return cluster.nodeName();

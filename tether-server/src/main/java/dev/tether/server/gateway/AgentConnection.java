@@ -335,6 +335,19 @@ public final class AgentConnection implements LiveConnection {
         ended(code, reason, true);
     }
 
+    /**
+     * On the socket's event loop once it polled the socket again ({@link AgentSocket#afterNextPoll}): a
+     * heartbeat that had reached the socket counts, however long the loop was kept from reading it.
+     */
+    @Override
+    public void closeIfSilentSince(long frameNanos, int code, String reason) {
+        socket.afterNextPoll(() -> {
+            if (lastFrameNanos == frameNanos) {
+                close(code, reason);
+            }
+        });
+    }
+
     /** The agent sent a close frame; the socket answers it. */
     void closedByAgent(int code, String reason) {
         if (CLOSED.compareAndSet(this, 0, 1)) {

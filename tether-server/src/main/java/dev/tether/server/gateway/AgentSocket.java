@@ -237,6 +237,17 @@ final class AgentSocket extends ChannelInboundHandlerAdapter {
         channel.eventLoop().execute(task);
     }
 
+    /**
+     * Runs {@code task} on the channel's event loop after the loop polled its sockets again and handled what they
+     * had. A queued task may run in the middle of a run of tasks that started before it was queued, and so may a
+     * task scheduled from another thread (it travels as a queued task), but a task the loop schedules itself
+     * waits for the next run of tasks, which starts after a poll.
+     */
+    void afterNextPoll(Runnable task) {
+        EventLoop loop = channel.eventLoop();
+        loop.execute(() -> loop.schedule(task, 0, TimeUnit.NANOSECONDS));
+    }
+
     ByteBufAllocator alloc() {
         return channel.alloc();
     }

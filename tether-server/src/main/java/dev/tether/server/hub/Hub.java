@@ -307,11 +307,14 @@ public final class Hub implements AutoCloseable {
             }
             return false;
         }
-        long silentNanos = nowNanos - connection.lastFrameNanos();
+        long lastFrameNanos = connection.lastFrameNanos();
+        long silentNanos = nowNanos - lastFrameNanos;
         if (silentNanos > deadAfterNanos) {
-            connection.close(CloseCodes.DEAD_PEER, "no frame for " + silentNanos / 1_000_000 + " ms ("
-                    + Limits.MISSED_HEARTBEATS + " heartbeat intervals): dead peer");
-            return true;
+            // Judged again where the connection reads, once it has read: a starved event loop may hold the
+            // agent's heartbeat unread. Not closed yet, so the wheel comes back to it until it is, or hears.
+            connection.closeIfSilentSince(lastFrameNanos, CloseCodes.DEAD_PEER, "no frame for "
+                    + silentNanos / 1_000_000 + " ms (" + Limits.MISSED_HEARTBEATS + " heartbeat intervals): dead peer");
+            return false;
         }
         long blockedSince = connection.writeBlockedSinceNanos();
         if (blockedSince != 0) {

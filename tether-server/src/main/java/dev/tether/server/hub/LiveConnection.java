@@ -42,6 +42,14 @@ public interface LiveConnection {
     /** Ends the connection with this close code and reason; idempotent. */
     void close(int code, String reason);
 
+    /**
+     * Ends the connection as {@link #close} does unless a frame arrived after the one received at
+     * {@code frameNanos} (its {@link #lastFrameNanos}). Judged where the connection reads its frames, after it
+     * read what had arrived, so a peer whose frames wait unread behind a busy thread is not taken for silent.
+     * Any thread; the judgement, and the close, may come later.
+     */
+    void closeIfSilentSince(long frameNanos, int code, String reason);
+
     /** Something was appended to the agent's outbox: send it. */
     void wake();
 

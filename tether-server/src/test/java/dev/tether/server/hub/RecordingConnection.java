@@ -73,6 +73,14 @@ final class RecordingConnection implements LiveConnection {
         return writeBlockedSinceNanos;
     }
 
+    /** Judged at once: a fake connection has no thread of its own that could hold a frame unread. */
+    @Override
+    public void closeIfSilentSince(long frameNanos, int code, String reason) {
+        if (lastFrameNanos == frameNanos) {
+            close(code, reason);
+        }
+    }
+
     @Override
     public synchronized void close(int code, String reason) {
         closes.add(code + " " + reason);

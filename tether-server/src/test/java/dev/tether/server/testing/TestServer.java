@@ -2,6 +2,7 @@ package dev.tether.server.testing;
 
 import dev.tether.server.ServerConfig;
 import dev.tether.server.TetherServer;
+import dev.tether.server.hub.Hub;
 import io.vertx.ext.web.Router;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -57,6 +58,11 @@ public final class TestServer implements AutoCloseable {
 
     public Api api() {
         return api;
+    }
+
+    /** The agents connected to the server. */
+    public Hub hub() {
+        return server.hub();
     }
 
     public String console() {
