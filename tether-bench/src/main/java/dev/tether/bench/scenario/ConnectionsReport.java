@@ -259,6 +259,7 @@ final class ConnectionsReport {
         s.put("intake_hold", DurationConverter.format(settings.intakeHold()));
         s.put("ramp_per_second", settings.rampPerSecond());
         s.put("max_in_flight", settings.maxInFlight());
+        s.put("warm_up", settings.warmUp());
         json.put("settings", s);
         json.put("tether", tetherJson());
         json.put("mosquitto", peer == null ? null : peerJson());

@@ -72,6 +72,12 @@ public final class ConnectionsScenario implements Callable<Integer> {
             description = "handshakes in progress at once during the ramp (default: ${DEFAULT-VALUE})")
     int maxInFlight;
 
+    @Option(names = "--warm-up", paramLabel = "N", defaultValue = "0",
+            description = "agents connected and dropped before the idle server is measured, so the code that "
+                    + "serves them is compiled and loaded by then and per-agent memory leaves it out "
+                    + "(default: ${DEFAULT-VALUE}, a cold server)")
+    int warmUp;
+
     @Option(names = "--no-peer", description = "skip the Mosquitto side")
     boolean noPeer;
 
@@ -83,9 +89,13 @@ public final class ConnectionsScenario implements Callable<Integer> {
         if (agents < 1) {
             throw new IllegalArgumentException("--agents must be at least 1, was " + agents);
         }
+        if (warmUp < 0 || warmUp > agents) {
+            throw new IllegalArgumentException("--warm-up must be between 0 and --agents (" + agents + "), was "
+                    + warmUp);
+        }
         try (BenchRun bench = BenchRun.open("connections", run, System.out, agents)) {
             TetherConnections.Settings settings = new TetherConnections.Settings(agents, steps(), interval, hold,
-                    intakeInterval(), intakeHold, rampRate, maxInFlight);
+                    intakeInterval(), intakeHold, rampRate, maxInFlight, warmUp);
             TetherConnections.Result tether = TetherConnections.measure(bench, settings);
             MosquittoConnections.Result peer = noPeer ? null : MosquittoConnections.measure(bench, settings);
             ConnectionsReport report = new ConnectionsReport(bench, settings, tether, peer);

@@ -41,8 +41,9 @@ final class TetherConnections {
      * @param interval heartbeat interval of the memory steps
      * @param intakeInterval heartbeat interval of the intake phase; zero skips it
      */
+    /** @param warmUp agents connected and dropped before the baseline; 0 measures a cold server */
     record Settings(int agents, List<Integer> steps, Duration interval, Duration hold, Duration intakeInterval,
-            Duration intakeHold, int rampPerSecond, int maxInFlight) {
+            Duration intakeHold, int rampPerSecond, int maxInFlight, int warmUp) {
     }
 
     /** The server with agents enrolled and none connected, after a full GC. */
@@ -101,6 +102,9 @@ final class TetherConnections {
         ServerProcess server = run.startServer(settings.interval());
         List<Credentials> agents = run.agents(server, settings.agents());
         HeapProbe heap = run.heapProbe();
+        if (settings.warmUp() > 0) {
+            warmUp(run, server, agents.subList(0, settings.warmUp()), settings);
+        }
         HeapProbe.Heap idleHeap = heap.liveHeap(server.pid());
         Baseline baseline = new Baseline(settledRss(server.probe()), idleHeap.usedBytes());
         Map<String, HeapProbe.ClassUsage> idleClasses = heap.classHistogram(server.pid());
@@ -122,6 +126,34 @@ final class TetherConnections {
 
         Intake intake = settings.intakeInterval().isZero() ? null : intake(run, agents, settings);
         return new Result(baseline, steps, intake, last.connect(), last.heartbeatRtt(), last, growth);
+    }
+
+    /**
+     * Connects the agents, holds them one interval, drops them (their generator processes end) and waits until the
+     * server has none: what serving them compiled and loaded stays, which a long-running server has too.
+     */
+    private static void warmUp(BenchRun run, ServerProcess server, List<Credentials> agents, Settings settings)
+            throws IOException, InterruptedException, TimeoutException {
+        AdminClient admin = run.admin(server);
+        try (GeneratorSet warm = run.generators(run.fleetConfig(server, settings.rampPerSecond(),
+                settings.maxInFlight(), 0), agents)) {
+            warm.connect(agents.size());
+            run.await(agents.size() + " warm-up agents online", connectTimeout(agents.size()),
+                    () -> warm.snapshot().online() >= agents.size());
+            run.hold(settings.interval());
+        }
+        run.await("the warm-up agents offline", connectTimeout(agents.size()), () -> {
+            try {
+                return admin.connectedAgents() == 0;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        });
+        run.out().printf("warm-up: %,d agents connected, held %s and dropped%n", agents.size(),
+                DurationConverter.format(settings.interval()));
     }
 
     /**

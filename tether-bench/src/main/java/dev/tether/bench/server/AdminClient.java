@@ -196,6 +196,14 @@ public final class AdminClient {
                 .build(), 200));
     }
 
+    /** Agents with a live connection to this server ({@code tether_agents_connected}, over its labels). */
+    public long connectedAgents() throws IOException, InterruptedException {
+        return Math.round(metrics().entrySet().stream()
+                .filter(e -> e.getKey().equals("tether_agents_connected")
+                        || e.getKey().startsWith("tether_agents_connected{"))
+                .mapToDouble(Map.Entry::getValue).sum());
+    }
+
     static Map<String, Double> parseMetrics(String text) {
         Map<String, Double> series = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
