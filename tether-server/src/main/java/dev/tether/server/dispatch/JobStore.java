@@ -2,6 +2,7 @@ package dev.tether.server.dispatch;
 
 import dev.tether.server.store.Database;
 import dev.tether.server.store.Dialect;
+import dev.tether.server.store.MultiRow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -199,18 +200,16 @@ public final class JobStore {
         }
     }
 
-    /** Jobs per {@code INSERT} in {@link #insertIn}: 8 parameters each, far below SQLite's and PostgreSQL's limits. */
-    static final int INSERT_PER_STATEMENT = 1000;
-
     /**
-     * Inserts the jobs with a few multi-row statements: a command to 10,000 agents in ten.
+     * Inserts the jobs with a few multi-row statements of {@link MultiRow}'s sizes (8 parameters a row, far below
+     * SQLite's and PostgreSQL's limits): a command to 10,000 agents in ten.
      *
      * @param sentSeqs the seq of the request of each job sent already, by job id; the others are held back
      */
     static void insertIn(Connection connection, List<JobRecord> jobs, Map<String, Long> sentSeqs)
             throws SQLException {
-        for (int from = 0; from < jobs.size(); from += INSERT_PER_STATEMENT) {
-            int to = Math.min(from + INSERT_PER_STATEMENT, jobs.size());
+        for (int from = 0, to; from < jobs.size(); from = to) {
+            to = from + MultiRow.chunk(jobs.size() - from);
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO jobs (id, command_id, agent_id,"
                     + " position, state, outbox_seq, deadline_at, created_at) VALUES "
                     + "(?, ?, ?, ?, ?, ?, ?, ?), ".repeat(to - from - 1) + "(?, ?, ?, ?, ?, ?, ?, ?)")) {

@@ -19,8 +19,8 @@ import java.util.List;
 public final class AgentRemoval {
 
     /** Dependent tables, children first; each has an {@code agent_id} column. */
-    private static final List<String> DEPENDENTS = List.of("outbox", "agent_events", "shell_sessions",
-            "agent_payload_failures", "jobs");
+    private static final List<String> DEPENDENTS = List.of("outbox", "outbox_counters", "agent_events",
+            "shell_sessions", "agent_payload_failures", "jobs");
 
     /** What became of a removal. */
     public enum Outcome { REMOVED, NOT_FOUND, NOT_REVOKED, UNFINISHED_JOBS }

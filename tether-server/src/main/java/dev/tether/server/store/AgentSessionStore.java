@@ -181,9 +181,10 @@ public final class AgentSessionStore {
 
     /**
      * Writes {@code last_seen} of many agents in one transaction (never earlier than stored), in agent id order:
-     * the order every transaction that writes many agents' rows takes them in (a fan-out's
-     * {@code Release.sendIn} too), so two of them never wait for each other's rows in a cycle. Unordered, a
-     * flush and a fan-out to tens of thousands of agents deadlocked on PostgreSQL.
+     * the order every transaction that writes many agents' rows takes them in (a fan-out's counters in
+     * {@code outbox_counters} too), so two of them never wait for each other's rows in a cycle. Unordered, a
+     * flush and a fan-out to tens of thousands of agents (which then took the agent rows) deadlocked on
+     * PostgreSQL.
      */
     public void flushLastSeen(Map<String, Long> lastSeenByAgent) {
         if (lastSeenByAgent.isEmpty()) {

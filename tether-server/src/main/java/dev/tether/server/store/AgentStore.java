@@ -50,6 +50,7 @@ public final class AgentStore {
                     insert.setLong(5, nowMillis);
                     insert.executeUpdate();
                 }
+                ServerOutbox.openIn(connection, id);
                 return null;
             });
         } catch (StoreException e) {
@@ -319,6 +320,7 @@ public final class AgentStore {
             insert.setString(7, tokenId);
             insert.executeUpdate();
         }
+        ServerOutbox.openIn(connection, id);
         return true;
     }
 

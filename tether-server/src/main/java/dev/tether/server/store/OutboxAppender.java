@@ -15,8 +15,8 @@ import java.util.TreeSet;
 /**
  * Appends envelopes to the outboxes of many agents in the caller's transaction with a few multi-row statements
  * instead of two per envelope: a command to 10,000 agents takes their seqs with ten {@code UPDATE … RETURNING}
- * of {@link #ROWS_PER_STATEMENT} agents each and inserts its rows with ten {@code INSERT}s. The rows are those
- * {@link ServerOutbox} documents.
+ * of {@link MultiRow#MAX_ROWS} agents each (on the narrow {@code outbox_counters}, not the wide agent rows)
+ * and inserts its rows with ten {@code INSERT}s. The rows are those {@link ServerOutbox} documents.
  *
  * <p>Agents' counters are taken in agent id order (on PostgreSQL explicitly, {@code FOR UPDATE} ordered by the
  * id's bytes, which is Java's {@code String} order for the ASCII ids agents have), the order every transaction
@@ -27,13 +27,14 @@ import java.util.TreeSet;
  */
 public final class OutboxAppender implements AutoCloseable {
 
-    /** Agents or rows per statement: 5 parameters a row, far below SQLite's 32,766 and PostgreSQL's 65,535. */
-    static final int ROWS_PER_STATEMENT = 1000;
 
     private final Connection connection;
     private final Dialect dialect;
     private final OutboxTails.Appends appends;
-    /** Prepared statements by kind and row count: a fan-out uses one full size and one remainder of each. */
+    /**
+     * Prepared statements by kind and row count (the few sizes of {@link MultiRow}; 5 parameters a row, far
+     * below SQLite's 32,766 and PostgreSQL's 65,535).
+     */
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
     /** @param appends told of every envelope appended, while the agent's counter is held */
@@ -92,8 +93,9 @@ public final class OutboxAppender implements AutoCloseable {
     private Map<String, Long> takeSeqs(List<String> agentIds) throws SQLException {
         List<String> inLockOrder = new ArrayList<>(new TreeSet<>(agentIds));
         Map<String, Long> seqs = new HashMap<>(inLockOrder.size() * 2);
-        for (int from = 0; from < inLockOrder.size(); from += ROWS_PER_STATEMENT) {
-            List<String> chunk = inLockOrder.subList(from, Math.min(from + ROWS_PER_STATEMENT, inLockOrder.size()));
+        for (int from = 0; from < inLockOrder.size(); ) {
+            List<String> chunk = inLockOrder.subList(from, from + MultiRow.chunk(inLockOrder.size() - from));
+            from += chunk.size();
             PreparedStatement bump = statement("bump", chunk.size());
             for (int i = 0; i < chunk.size(); i++) {
                 bump.setString(i + 1, chunk.get(i));
@@ -113,8 +115,8 @@ public final class OutboxAppender implements AutoCloseable {
     }
 
     private void insert(List<Addressed> items, List<Envelope> stored, long nowMillis) throws SQLException {
-        for (int from = 0; from < items.size(); from += ROWS_PER_STATEMENT) {
-            int to = Math.min(from + ROWS_PER_STATEMENT, items.size());
+        for (int from = 0, to; from < items.size(); from = to) {
+            to = from + MultiRow.chunk(items.size() - from);
             PreparedStatement insert = statement("insert", to - from);
             int index = 1;
             for (int i = from; i < to; i++) {
@@ -141,9 +143,10 @@ public final class OutboxAppender implements AutoCloseable {
 
     private String bumpSql(int agents) {
         String ids = "?, ".repeat(agents - 1) + "?";
-        String locked = dialect == Dialect.POSTGRESQL
-                ? "SELECT id FROM agents WHERE id IN (" + ids + ") ORDER BY id COLLATE \"C\" FOR UPDATE" : ids;
-        return "UPDATE agents SET out_seq = out_seq + 1 WHERE id IN (" + locked + ") RETURNING id, out_seq";
+        String locked = dialect == Dialect.POSTGRESQL ? "SELECT agent_id FROM outbox_counters WHERE agent_id IN ("
+                + ids + ") ORDER BY agent_id COLLATE \"C\" FOR UPDATE" : ids;
+        return "UPDATE outbox_counters SET out_seq = out_seq + 1 WHERE agent_id IN (" + locked + ")"
+                + " RETURNING agent_id, out_seq";
     }
 
     private static String insertSql(int rows) {

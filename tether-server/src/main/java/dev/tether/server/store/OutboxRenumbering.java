@@ -39,11 +39,16 @@ final class OutboxRenumbering {
             moveJobs(connection, agentId, first, shift);
         }
         try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE agents SET out_seq = ?, out_acked_seq = ?, out_acked_stamp = ? WHERE id = ?")) {
+                "UPDATE agents SET out_acked_seq = ?, out_acked_stamp = ? WHERE id = ?")) {
+            update.setLong(1, peerApplied);
+            update.setLong(2, peerStamp);
+            update.setString(3, agentId);
+            update.executeUpdate();
+        }
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE outbox_counters SET out_seq = ? WHERE agent_id = ?")) {
             update.setLong(1, peerApplied + count);
-            update.setLong(2, peerApplied);
-            update.setLong(3, peerStamp);
-            update.setString(4, agentId);
+            update.setString(2, agentId);
             update.executeUpdate();
         }
         return count;

@@ -15,8 +15,9 @@ import java.util.List;
  * The durable server → agent {@link Outbox} of one agent, in the database.
  *
  * <h2>Format</h2>
- * The seq counter is {@code agents.out_seq} (the highest seq ever assigned),
- * the acknowledged point {@code agents.out_acked_seq}/{@code out_acked_stamp};
+ * The seq counter is {@code outbox_counters.out_seq} (the highest seq ever assigned; a row of two columns
+ * per agent, created with the agent by {@link #openIn}, so that a fan-out's counters are not the wide agent
+ * rows), the acknowledged point {@code agents.out_acked_seq}/{@code out_acked_stamp};
  * pending payloads are rows of {@code outbox(agent_id, seq, envelope,
  * created_at, stamp)} where {@code envelope} is a serialized {@code tether.v1.Envelope}
  * with its payload, seq and stamp set, and {@code ack}/{@code ts_ms} unset (the sender
@@ -79,6 +80,15 @@ public final class ServerOutbox implements Outbox {
     private record Appended(List<Envelope> stored, OutboxTails.Appends appends) {
     }
 
+    /** Creates the new agent's empty outbox (its counter at 0), in the transaction that inserts the agent. */
+    static void openIn(Connection connection, String agentId) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO outbox_counters (agent_id, out_seq) VALUES (?, 0)")) {
+            insert.setString(1, agentId);
+            insert.executeUpdate();
+        }
+    }
+
     /**
      * {@link #append} inside the caller's transaction, so an effect and its outgoing payload commit together;
      * the caller hands {@code appends} to the tails once the transaction committed.
@@ -112,7 +122,7 @@ public final class ServerOutbox implements Outbox {
         public Appender(Connection connection, OutboxTails.Appends appends) throws SQLException {
             this.appends = appends;
             this.bump = connection.prepareStatement(
-                    "UPDATE agents SET out_seq = out_seq + 1 WHERE id = ? RETURNING out_seq");
+                    "UPDATE outbox_counters SET out_seq = out_seq + 1 WHERE agent_id = ? RETURNING out_seq");
             try {
                 this.insert = connection.prepareStatement(
                         "INSERT INTO outbox (agent_id, seq, envelope, created_at, stamp) VALUES (?, ?, ?, ?, ?)");
@@ -318,8 +328,8 @@ public final class ServerOutbox implements Outbox {
 
     private static Counters counters(Connection connection, String agentId) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT a.out_seq, (SELECT MIN(o.seq) FROM outbox o WHERE o.agent_id = a.id)"
-                        + " FROM agents a WHERE a.id = ?")) {
+                "SELECT c.out_seq, (SELECT MIN(o.seq) FROM outbox o WHERE o.agent_id = c.agent_id)"
+                        + " FROM outbox_counters c WHERE c.agent_id = ?")) {
             select.setString(1, agentId);
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {

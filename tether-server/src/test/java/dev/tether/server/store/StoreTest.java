@@ -71,7 +71,8 @@ abstract class StoreTest {
     @Test
     void aFanOutBeyondOneStatementGivesEveryAgentItsNextSeqAndStoresEachRowAsGiven() {
         List<String> fleet = new ArrayList<>();
-        for (int i = 0; i <= OutboxAppender.ROWS_PER_STATEMENT; i++) {
+        // One statement of each size.
+        for (int i = 0; i < MultiRow.MAX_ROWS + 111; i++) {
             fleet.add(agents.create("fleet-" + i, Map.of(), "fleet-hash-" + i, 1000).id());
         }
         new ServerOutbox(db, fleet.get(7)).append(List.of(config(1), config(2)));
