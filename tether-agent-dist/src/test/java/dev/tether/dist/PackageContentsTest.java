@@ -3,6 +3,7 @@ package dev.tether.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,27 @@ class PackageContentsTest {
         assertThat(entries).as("natives of other systems").filteredOn(name -> name.startsWith("org/sqlite/native/Mac")
                 || name.startsWith("org/sqlite/native/Windows") || name.startsWith("com/sun/jna/win32-")
                 || name.startsWith("resources/com/pty4j/native/darwin")).isEmpty();
+    }
+
+    @Test
+    void theAgentLogsThroughItsOwnProviderWithoutLogback() throws Exception {
+        try (ZipFile jar = new ZipFile(AgentPackage.jar().toFile())) {
+            assertThat(Collections.list(jar.entries())).as("logback in the agent jar")
+                    .noneMatch(entry -> entry.getName().startsWith("ch/qos/logback/"));
+            ZipEntry providers = jar.getEntry("META-INF/services/org.slf4j.spi.SLF4JServiceProvider");
+            assertThat(providers).as("the SLF4J provider's registration").isNotNull();
+            assertThat(new String(jar.getInputStream(providers).readAllBytes(), StandardCharsets.UTF_8).strip())
+                    .isEqualTo("dev.tether.cli.logging.stderr.StderrLoggingProvider");
+        }
+        Path unpacked = AgentPackage.unpack(dir);
+        Commands.Result run = Commands.run(List.of("timeout", "-s", "TERM", "4",
+                unpacked.resolve("bin/tether-agent").toString(), "--server", "http://127.0.0.1:1", "--insecure",
+                "--state-dir", dir.resolve("state").toString()), Map.of("-", "", "PATH", "/usr/bin:/bin",
+                "TETHER_AGENT_KEY", "no-server-here"), null, Duration.ofSeconds(60));
+        assertThat(run.err()).as("the agent's log").doesNotContain("SLF4J")
+                .containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S* INFO  \\[[^]]+\\] "
+                        + "d\\S*\\.Agent - tether agent \\S+ starting")
+                .containsPattern("(?m)^\\S+ WARN  \\[[^]]+\\] d\\S*\\.ConnectionManager - ");
     }
 
     @Test

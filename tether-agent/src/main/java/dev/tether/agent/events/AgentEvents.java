@@ -38,7 +38,18 @@ public final class AgentEvents {
      */
     public static Envelope envelope(String type, String json, long occurredMs) {
         checkType(type);
-        byte[] payload = checkPayload(type, json);
+        return built(type, checkPayload(type, json), occurredMs);
+    }
+
+    /**
+     * An event of the agent's own, its payload written by {@link Json#object}: well-formed by construction, so not
+     * parsed again (the parser is Jackson's, which an agent that only starts and idles then never loads).
+     */
+    private static Envelope trusted(String type, String json, long occurredMs) {
+        return built(type, json.getBytes(StandardCharsets.UTF_8), occurredMs);
+    }
+
+    private static Envelope built(String type, byte[] payload, long occurredMs) {
         return Envelope.newBuilder()
                 .setAgentEvent(AgentEvent.newBuilder()
                         .setType(type)
@@ -98,14 +109,14 @@ public final class AgentEvents {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("version", version);
         fields.put("boot_id", bootId);
-        return envelope(STARTED, Json.object(fields), nowMs);
+        return trusted(STARTED, Json.object(fields), nowMs);
     }
 
     public static Envelope stopping(long nowMs) {
-        return envelope(STOPPING, "{}", nowMs);
+        return trusted(STOPPING, "{}", nowMs);
     }
 
     public static Envelope configApplied(long version, long nowMs) {
-        return envelope(CONFIG_APPLIED, Json.object(Map.of("version", version)), nowMs);
+        return trusted(CONFIG_APPLIED, Json.object(Map.of("version", version)), nowMs);
     }
 }

@@ -1,15 +1,12 @@
 package dev.tether.agent.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,14 +14,18 @@ import java.util.Map;
 
 /**
  * Checks that a document is well-formed JSON, reads the top-level members of
- * small parameter objects, and writes the agent's own small JSON objects. Uses
- * the streaming parser only. Thread safe.
+ * small parameter objects (with Jackson's streaming parser), and writes the
+ * agent's own small JSON objects ({@link JsonWriter}). Thread safe.
  */
 public final class Json {
 
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /** Jackson's parser, made at the first read: writing ({@link #object}) does without it. */
+    private static final class Parsers {
+
+        static final JsonFactory FACTORY = JsonFactory.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+    }
 
     private Json() {
     }
@@ -34,7 +35,7 @@ public final class Json {
      * Reads every token (including string contents), so bad escapes and bad UTF-8 are found.
      */
     public static String problem(byte[] utf8) {
-        try (JsonParser parser = FACTORY.createParser(utf8)) {
+        try (JsonParser parser = Parsers.FACTORY.createParser(utf8)) {
             return problem(parser);
         } catch (JsonProcessingException e) {
             return describe(e);
@@ -45,7 +46,7 @@ public final class Json {
     }
 
     public static String problem(String json) {
-        try (JsonParser parser = FACTORY.createParser(json)) {
+        try (JsonParser parser = Parsers.FACTORY.createParser(json)) {
             return problem(parser);
         } catch (JsonProcessingException e) {
             return describe(e);
@@ -103,7 +104,7 @@ public final class Json {
         if (problem != null) {
             throw new IllegalArgumentException("not well-formed JSON: " + problem);
         }
-        try (JsonParser parser = FACTORY.createParser(json)) {
+        try (JsonParser parser = Parsers.FACTORY.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("not a JSON object");
             }
@@ -129,7 +130,7 @@ public final class Json {
         if (problem != null) {
             throw new IllegalArgumentException("not well-formed JSON: " + problem);
         }
-        try (JsonParser parser = FACTORY.createParser(json)) {
+        try (JsonParser parser = Parsers.FACTORY.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {
                 throw new IllegalArgumentException("not a JSON array");
             }
@@ -168,40 +169,6 @@ public final class Json {
      * null, maps (nested objects, written in their iteration order) or lists.
      */
     public static String object(Map<String, ?> fields) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
-            writeValue(generator, fields);
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing JSON to memory failed", e);
-        }
-        return out.toString();
-    }
-
-    private static void writeValue(JsonGenerator generator, Object value) throws IOException {
-        switch (value) {
-            case null -> generator.writeNull();
-            case String s -> generator.writeString(s);
-            case Integer i -> generator.writeNumber(i);
-            case Long l -> generator.writeNumber(l);
-            case Double d -> generator.writeNumber(d);
-            case Boolean b -> generator.writeBoolean(b);
-            case Map<?, ?> map -> {
-                generator.writeStartObject();
-                for (Map.Entry<?, ?> field : map.entrySet()) {
-                    generator.writeFieldName(String.valueOf(field.getKey()));
-                    writeValue(generator, field.getValue());
-                }
-                generator.writeEndObject();
-            }
-            case List<?> list -> {
-                generator.writeStartArray();
-                for (Object element : list) {
-                    writeValue(generator, element);
-                }
-                generator.writeEndArray();
-            }
-            default -> throw new IllegalArgumentException("cannot write a " + value.getClass().getName()
-                    + " as JSON");
-        }
+        return JsonWriter.write(fields);
     }
 }

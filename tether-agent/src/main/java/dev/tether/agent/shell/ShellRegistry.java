@@ -9,6 +9,7 @@ import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.ShellClose;
 import dev.tether.protocol.v1.ShellOpen;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +50,8 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
 
     /** Ended sessions remembered for late traffic. */
     static final int RECENTLY_ENDED = 256;
+    /** How long the timer thread outlives the last shell timer. */
+    static final Duration TIMER_IDLE = Duration.ofSeconds(30);
 
     private final ShellSettings settings;
     private final ShellProgram program;
@@ -79,6 +82,9 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
             return thread;
         });
         this.timers.setRemoveOnCancelPolicy(true);
+        // Its thread ends a while after the last shell's timers: an agent whose shells are over holds none.
+        this.timers.setKeepAliveTime(TIMER_IDLE.toMillis(), TimeUnit.MILLISECONDS);
+        this.timers.allowCoreThreadTimeOut(true);
         this.context = new ShellSession.Context(program, outbox, timers, settings.idleTimeout(),
                 settings.scrollbackBytes(), this::ended);
     }

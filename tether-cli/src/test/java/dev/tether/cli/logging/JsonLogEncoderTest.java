@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.Configurator;
-import ch.qos.logback.core.status.Status;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -16,7 +14,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -96,7 +93,7 @@ class JsonLogEncoderTest {
     @Test
     void aHugeMessageMdcValueAndStackAreCutAndSaySo() throws Exception {
         Logger logger = configured("json").getLogger("dev.tether.Huge");
-        String huge = "m".repeat(JsonLogEncoder.MAX_FIELD_CHARS - 1) + "\uD83D\uDE00" + "x".repeat(1_000_000);
+        String huge = "m".repeat(JsonLogLine.MAX_FIELD_CHARS - 1) + "\uD83D\uDE00" + "x".repeat(1_000_000);
         MDC.put("request_id", huge);
         Throwable chain = new IllegalStateException("root");
         for (int i = 0; i < 200; i++) {
@@ -110,15 +107,15 @@ class JsonLogEncoderTest {
         List<String> lines = lines();
         assertThat(lines).hasSize(2);
         JsonObject line = new JsonObject(lines.getFirst());
-        String cut = "m".repeat(JsonLogEncoder.MAX_FIELD_CHARS - 1) + "…[1000002 chars cut]";
+        String cut = "m".repeat(JsonLogLine.MAX_FIELD_CHARS - 1) + "…[1000002 chars cut]";
         assertThat(line.getString("message")).isEqualTo(cut);
         assertThat(line.getJsonObject("mdc").getString("request_id")).isEqualTo(cut);
         assertThat(line.getString("exception")).startsWith("java.lang.IllegalStateException: cause 199")
                 .matches("(?s).*…\\[\\d+ chars cut]")
-                .hasSizeLessThan(JsonLogEncoder.MAX_EXCEPTION_CHARS + 30);
+                .hasSizeLessThan(JsonLogLine.MAX_EXCEPTION_CHARS + 30);
         assertThat(line.getBoolean("truncated")).isTrue();
-        assertThat(lines.getFirst().length()).isLessThan(2 * JsonLogEncoder.MAX_FIELD_CHARS
-                + JsonLogEncoder.MAX_EXCEPTION_CHARS + 2_000);
+        assertThat(lines.getFirst().length()).isLessThan(2 * JsonLogLine.MAX_FIELD_CHARS
+                + JsonLogLine.MAX_EXCEPTION_CHARS + 2_000);
         assertThat(new JsonObject(lines.get(1)).containsKey("truncated")).isFalse();
     }
 
@@ -140,20 +137,8 @@ class JsonLogEncoderTest {
     }
 
     /** A logger context configured as the shipped configurator does, as if TETHER_LOG_FORMAT were {@code format}. */
-    private static LoggerContext configured(String format) throws Exception {
-        LoggerContext context = new LoggerContext();
-        // The MDC that org.slf4j.MDC writes to.
-        context.setMDCAdapter(((LoggerContext) LoggerFactory.getILoggerFactory()).getMDCAdapter());
-        context.start();
-        if (format != null) {
-            context.putProperty(LogSettings.FORMAT_ENV, format);
-        }
-        TetherLogConfigurator configurator = new TetherLogConfigurator();
-        configurator.setContext(context);
-        assertThat(configurator.configure(context)).isEqualTo(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
-        assertThat(context.getStatusManager().getCopyOfStatusList()).as("logback's complaints")
-                .allMatch(status -> status.getLevel() == Status.INFO);
-        return context;
+    private static LoggerContext configured(String format) {
+        return ShippedLogback.configured(format, null);
     }
 
     private List<String> lines() {
