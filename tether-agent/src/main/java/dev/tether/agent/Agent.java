@@ -21,7 +21,6 @@ import dev.tether.agent.state.StoredState;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +34,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
+import javax.net.ssl.SSLContext;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -87,7 +87,7 @@ public final class Agent implements AutoCloseable {
     /** What a restart after a self-update does: exit with {@link #RESTART_EXIT_CODE}; tests replace it. */
     private volatile Runnable restartAction = () -> Runtime.getRuntime().exit(RESTART_EXIT_CODE);
 
-    private Agent(AgentConfig config, HttpClient client, StateStore store, ReliableChannel channel,
+    private Agent(AgentConfig config, SSLContext tls, StateStore store, ReliableChannel channel,
             ConfigListeners listeners, AgentIdentity identity, Clock clock) {
         this.store = store;
         this.channel = channel;
@@ -102,7 +102,7 @@ public final class Agent implements AutoCloseable {
         this.receiver = new AgentReceiver(store, configs, jobs);
         this.shells = ShellRegistry.create(config.shell(), children, store.stateDir());
         this.link = new LinkStatus(journal(store), clock.millis());
-        this.connection = new ConnectionManager(config, client, identity, channel, () -> store.state().configVersion(),
+        this.connection = new ConnectionManager(config, tls, identity, channel, () -> store.state().configVersion(),
                 this::capabilities, receiver, shells, metrics, link, clock, new SplittableRandom());
     }
 
@@ -169,17 +169,11 @@ public final class Agent implements AutoCloseable {
         String version = version();
         String bootId = UUID.randomUUID().toString();
         // Built beside the state store's opening: the TLS context parses the trusted certificates (about a tenth
-        // of a second), the store loads SQLite and commits; on two cores the two overlap.
-        CompletableFuture<HttpClient> client = CompletableFuture.supplyAsync(
-                () -> ConnectionManager.httpClient(config),
+        // of a second), the store loads SQLite and commits; on two cores the two overlap. None for ws:// servers.
+        CompletableFuture<SSLContext> tls = CompletableFuture.supplyAsync(
+                () -> ConnectionManager.tls(config),
                 work -> Thread.ofPlatform().daemon().name("tether-tls-init").start(work));
-        StateStore store;
-        try {
-            store = StateStore.open(config.stateDir());
-        } catch (RuntimeException | Error e) {
-            client.thenAccept(HttpClient::shutdownNow);
-            throw e;
-        }
+        StateStore store = StateStore.open(config.stateDir());
         ConfigListeners listeners = new ConfigListeners();
         Agent agent = null;
         try {
@@ -193,7 +187,7 @@ public final class Agent implements AutoCloseable {
             ReliableChannel channel = ReliableChannel.create(store.outbox(), state.appliedServerSeq(),
                     state.appliedServerStamp());
             channel.publish(AgentEvents.started(version, bootId, clock.millis()));
-            agent = new Agent(config, built(client), store, channel, listeners,
+            agent = new Agent(config, built(tls), store, channel, listeners,
                     AgentIdentity.detect(version, bootId, config.labels()), clock);
             agent.jobs.endLeftOverJobs();
             beforeConnect.accept(agent);
@@ -210,8 +204,6 @@ public final class Agent implements AutoCloseable {
                 agent.jobs.stop();
                 agent.shells.close();
                 agent.connection.close();
-            } else {
-                client.thenAccept(HttpClient::shutdownNow);
             }
             listeners.close();
             store.close();
@@ -219,10 +211,10 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** The client built in the background, or what building it threw (a CA file that cannot be used). */
-    private static HttpClient built(CompletableFuture<HttpClient> client) {
+    /** The TLS context built in the background, or what building it threw (a CA file that cannot be used). */
+    private static SSLContext built(CompletableFuture<SSLContext> tls) {
         try {
-            return client.join();
+            return tls.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;

@@ -224,8 +224,7 @@ class AgentConnectionTest {
         server.connection(1).sendFrame(WebSocketFrames.BINARY, new byte[Limits.MAX_FRAME_BYTES + 1]);
 
         await().until(() -> server.connection(1).closeCode() != 0);
-        // The JDK client may not send 1009; the agent sends 1008 with the exact reason.
-        assertThat(server.connection(1).closeCode()).isEqualTo(CloseCodes.POLICY_VIOLATION);
+        assertThat(server.connection(1).closeCode()).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
         assertThat(server.connection(1).closeReason()).contains("exceeds the limit of " + Limits.MAX_FRAME_BYTES);
         await().until(() -> server.handshakes() == 2);
     }
@@ -251,6 +250,7 @@ class AgentConnectionTest {
         server.connection(1).sendText("hello?");
 
         await().until(() -> server.connection(1).closeCode() != 0);
+        assertThat(server.connection(1).closeCode()).isEqualTo(CloseCodes.UNSUPPORTED_DATA);
         assertThat(server.connection(1).closeReason()).contains("text frames are not part of the protocol");
     }
 
@@ -261,6 +261,7 @@ class AgentConnectionTest {
         server.connection(1).sendFrame(WebSocketFrames.BINARY, new byte[] {(byte) 0xFF, (byte) 0xFF, 0x01});
 
         await().until(() -> server.connection(1).closeCode() != 0);
+        assertThat(server.connection(1).closeCode()).isEqualTo(CloseCodes.INVALID_PAYLOAD);
         assertThat(server.connection(1).closeReason()).startsWith("malformed envelope");
         await().until(() -> server.handshakes() == 2);
     }

@@ -5,13 +5,11 @@ import dev.tether.agent.tls.TrustedCa;
 import dev.tether.agent.Backoff;
 import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.protocol.CloseCodes;
-import dev.tether.protocol.Limits;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Welcome;
+import dev.tether.agent.connection.websocket.WebSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +75,6 @@ public final class ConnectionManager implements AutoCloseable {
     private final LinkStatus link;
     private final Clock clock;
     private final Retries retries;
-    private final HttpClient client;
     private final Dialer dialer;
     /** Owned by the loop thread. */
     private final ServerRotation servers;
@@ -106,15 +104,15 @@ public final class ConnectionManager implements AutoCloseable {
     public ConnectionManager(AgentConfig config, AgentIdentity identity, ReliableChannel channel,
             LongSupplier configVersion, Supplier<List<String>> capabilities, Receiver receiver, ShellTraffic shells,
             HostMetrics metrics, LinkStatus link, Clock clock, RandomGenerator random) {
-        this(config, httpClient(config), identity, channel, configVersion, capabilities, receiver, shells, metrics,
+        this(config, tls(config), identity, channel, configVersion, capabilities, receiver, shells, metrics,
                 link, clock, random);
     }
 
     /**
-     * As above, dialing with {@code client} (from {@link #httpClient}, built ahead: making the TLS context reads
-     * and parses the trusted certificates, a good part of the agent's start). The manager owns the client.
+     * As above, with the TLS context from {@link #tls} built ahead (it reads and parses the trusted
+     * certificates, a good part of the agent's start); null when no server is {@code wss://}.
      */
-    public ConnectionManager(AgentConfig config, HttpClient client, AgentIdentity identity, ReliableChannel channel,
+    public ConnectionManager(AgentConfig config, SSLContext tls, AgentIdentity identity, ReliableChannel channel,
             LongSupplier configVersion, Supplier<List<String>> capabilities, Receiver receiver, ShellTraffic shells,
             HostMetrics metrics, LinkStatus link, Clock clock, RandomGenerator random) {
         this.identity = identity;
@@ -129,15 +127,25 @@ public final class ConnectionManager implements AutoCloseable {
         this.servers = ServerRotation.shuffled(config.connectUris(), random);
         this.target = servers.peek();
         this.retries = new Retries(config.backoff(), random);
-        this.client = client;
-        this.dialer = new Dialer(client, config.key(), identity.version());
+        this.dialer = new Dialer(() -> {
+            if (tls == null) {
+                throw new IllegalStateException("no TLS context was built for this agent's servers");
+            }
+            return tls;
+        }, config.key(), identity.version());
         this.thread = new Thread(this::loop, "tether-connection");
         this.thread.setDaemon(true);
     }
 
-    /** The client the manager dials with: trusting {@code config}'s CA file, or the system's roots. */
-    public static HttpClient httpClient(AgentConfig config) {
-        return TrustedCa.httpClient(config.caFile()).connectTimeout(Limits.HANDSHAKE_TIMEOUT).build();
+    /**
+     * The TLS context the manager dials {@code wss://} servers with: trusting {@code config}'s CA file, or the
+     * system's roots; null when every server is {@code ws://}, so such an agent never loads the JDK's TLS.
+     *
+     * @throws IllegalArgumentException when the CA file cannot be used, saying why
+     */
+    public static SSLContext tls(AgentConfig config) {
+        boolean secure = config.connectUris().stream().anyMatch(uri -> "wss".equals(uri.getScheme()));
+        return secure ? TrustedCa.forServer(config.caFile()) : null;
     }
 
     public void start() {
@@ -196,7 +204,6 @@ public final class ConnectionManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        client.shutdownNow();
     }
 
     private boolean stopped() {
@@ -247,16 +254,15 @@ public final class ConnectionManager implements AutoCloseable {
         }
         Envelope hello = identity.hello(configVersion.getAsLong(), applied, channel.resumeSeq(),
                 capabilities.get(), shells.sessionIds());
-        WebSocketInbox inbox = new WebSocketInbox(Limits.MAX_FRAME_BYTES);
         WebSocket socket;
         target = servers.next();
         log.debug("dialing {}", target);
         try {
-            socket = dialer.dial(target, inbox);
+            socket = dialer.dial(target);
         } catch (Dialer.DialFailure e) {
             return new Attempt(e.end(), false);
         }
-        Session session = new Session(socket, inbox, channel, receiver, shells, metrics, clock, hello, new Listener());
+        Session session = new Session(socket, channel, receiver, shells, metrics, clock, hello, new Listener());
         current = session;
         if (stopped()) {
             session.stop();

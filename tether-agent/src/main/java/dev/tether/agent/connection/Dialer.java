@@ -1,20 +1,20 @@
 package dev.tether.agent.connection;
 
+import dev.tether.agent.connection.websocket.HandshakeException;
+import dev.tether.agent.connection.websocket.UpgradeRefused;
+import dev.tether.agent.connection.websocket.WebSocket;
+import dev.tether.agent.connection.websocket.WebSocketClient;
 import dev.tether.protocol.Limits;
+import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpTimeoutException;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
@@ -26,16 +26,17 @@ import javax.net.ssl.SSLException;
  */
 final class Dialer {
 
-    private final HttpClient client;
-    private final String authorization;
-    private final String userAgent;
-    /** The dial in progress, so {@link #cancel()} can end it; null when none. */
-    private volatile CompletableFuture<WebSocket> dialing;
+    private final WebSocketClient client;
+    /** Set by {@link #cancel()}: a dial that fails from now on failed because the agent is stopping. */
+    private volatile boolean cancelled;
 
-    Dialer(HttpClient client, String key, String agentVersion) {
-        this.client = client;
-        this.authorization = "Bearer " + key;
-        this.userAgent = "tether-agent/" + agentVersion;
+    /** @param tls the trust for {@code wss://} servers, asked for on the first such dial */
+    Dialer(Supplier<SSLContext> tls, String key, String agentVersion) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Bearer " + key);
+        headers.put("User-Agent", "tether-agent/" + agentVersion);
+        this.client = new WebSocketClient(tls, headers, Limits.HANDSHAKE_TIMEOUT, Limits.WRITE_TIMEOUT,
+                Limits.MAX_FRAME_BYTES);
     }
 
     /**
@@ -44,90 +45,60 @@ final class Dialer {
      *
      * @throws DialFailure with why, when no WebSocket was opened
      */
-    WebSocket dial(URI uri, WebSocket.Listener listener) throws DialFailure {
-        CompletableFuture<WebSocket> future = client.newWebSocketBuilder()
-                .header("Authorization", authorization)
-                .header("User-Agent", userAgent)
-                .connectTimeout(Limits.HANDSHAKE_TIMEOUT)
-                .buildAsync(uri, listener);
-        dialing = future;
+    WebSocket dial(URI uri) throws DialFailure {
         try {
-            return future.get(Limits.HANDSHAKE_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new DialFailure(describe(e.getCause()));
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new DialFailure(new SessionEnd.Failed("no answer to the upgrade within "
-                    + Limits.HANDSHAKE_TIMEOUT.toSeconds() + " s"));
-        } catch (CancellationException e) {
-            throw new DialFailure(new SessionEnd.Stopped());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            future.cancel(true);
-            throw new DialFailure(new SessionEnd.Stopped());
-        } finally {
-            dialing = null;
+            return client.connect(uri);
+        } catch (UpgradeRefused e) {
+            throw new DialFailure(new SessionEnd.Rejected(e.status(), retryAfter(e.header("retry-after"))));
+        } catch (IOException | RuntimeException e) {
+            if (cancelled) {
+                throw new DialFailure(new SessionEnd.Stopped());
+            }
+            throw new DialFailure(new SessionEnd.Failed(reason(e)));
         }
     }
 
-    /**
-     * Stops waiting for a dial in progress (the agent is stopping). The upgrade
-     * itself is abandoned when the HTTP client shuts down.
-     */
+    /** Ends a dial in progress, and any later one: the agent is stopping. */
     void cancel() {
-        CompletableFuture<WebSocket> future = dialing;
-        if (future != null) {
-            future.cancel(true);
-        }
-    }
-
-    private SessionEnd describe(Throwable error) {
-        if (error instanceof WebSocketHandshakeException e && e.getResponse() != null) {
-            return new SessionEnd.Rejected(e.getResponse().statusCode(), retryAfter(e.getResponse().headers()));
-        }
-        return new SessionEnd.Failed(reason(error));
+        cancelled = true;
+        client.shutdown();
     }
 
     /** The Retry-After header in seconds (the only form Tether's server sends), or null. */
-    static Duration retryAfter(java.net.http.HttpHeaders headers) {
-        return headers.firstValue("Retry-After").map(value -> {
-            try {
-                long seconds = Long.parseLong(value.trim());
-                return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 3600));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }).orElse(null);
+    static Duration retryAfter(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            long seconds = Long.parseLong(value.trim());
+            return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 3600));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
-    /** A short, key-free description of a dial failure. */
+    /** A short, key-free description of a dial or connection failure. */
     static String reason(Throwable error) {
-        // A refused connection arrives as a ConnectException caused by a ClosedChannelException: the cause
-        // would read "ClosedChannelException" where "cannot connect" says what happened.
-        for (Throwable e = error; e != null && e.getCause() != e; e = e.getCause()) {
-            if (e instanceof ConnectException) {
-                return "cannot connect" + suffix(e);
-            }
-        }
         Throwable root = error;
-        while (root.getCause() != null && root.getCause() != root) {
-            if (root instanceof SSLException) {
-                break;
-            }
+        while (root.getCause() != null && root.getCause() != root && !(root instanceof SSLException)) {
             root = root.getCause();
         }
         if (root instanceof ConnectException) {
             return "cannot connect" + suffix(root);
         }
-        if (root instanceof UnknownHostException || root instanceof UnresolvedAddressException) {
+        if (root instanceof UnknownHostException) {
             return "cannot resolve the server's host name" + suffix(root);
         }
-        if (root instanceof HttpTimeoutException) {
+        if (root instanceof SocketTimeoutException) {
             return "timed out" + suffix(root);
+        }
+        if (root instanceof HandshakeException) {
+            return root.getMessage();
         }
         if (root instanceof SSLException) {
             return "TLS handshake failed" + suffix(root) + " (is the server's certificate signed by a CA this agent "
-                    + "trusts? For a private CA pass its certificate with --ca-file)";
+                    + "trusts, and issued for the host name in --server? For a private CA pass its certificate with "
+                    + "--ca-file)";
         }
         return root.getClass().getSimpleName() + suffix(root);
     }

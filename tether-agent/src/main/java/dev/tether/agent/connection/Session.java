@@ -1,6 +1,7 @@
 package dev.tether.agent.connection;
 
-import dev.tether.agent.connection.WebSocketInbox.Inbound;
+import dev.tether.agent.connection.websocket.WebSocket;
+import dev.tether.agent.connection.websocket.WebSocket.Inbound;
 import dev.tether.agent.metrics.HostMetrics;
 import dev.tether.agent.state.StateStoreException;
 import dev.tether.protocol.CloseCodes;
@@ -15,33 +16,42 @@ import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.GoAway;
 import dev.tether.protocol.v1.Heartbeat;
 import dev.tether.protocol.v1.Welcome;
-import java.net.http.WebSocket;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One connection to the server, from the upgrade to the close: the handshake,
- * then a reader (the thread that calls {@link #run()}), a {@link Writer} thread
- * and a heartbeat thread.
+ * then a reader (the thread that calls {@link #run()}, which reads the socket
+ * itself), a {@link Writer} thread that writes it, and a watchdog thread that
+ * sends the heartbeats.
  *
  * <p>The reader handles frames in order: acks go to the channel; a reliable
  * payload is checked for order, applied with its seq in one transaction by the
  * {@link Receiver}, then acknowledged; shell payloads go to the {@link ShellTraffic},
  * which never blocks on a PTY. No frame from the server for
- * {@link Limits#MISSED_HEARTBEATS} heartbeat intervals ends the session. Shell
- * sessions are told when the session is established and when it ends (they detach).
+ * {@link Limits#MISSED_HEARTBEATS} heartbeat intervals ends the session (the
+ * read times out). Shell sessions are told when the session is established and
+ * when it ends (they detach).
+ *
+ * <p>The watchdog also ends what a blocking socket cannot time out itself: a
+ * send blocked longer than the write timeout (the server stopped reading; checked
+ * every quarter of that timeout) and a close handshake the server does not answer
+ * within {@link #CLOSE_GRACE}. Either way it aborts the socket, which unblocks the
+ * reader and the writer.
  *
  * <p>Every way a session ends goes through {@link #fail}, which runs once: it
- * records the {@link SessionEnd}, stops the writer and sends the close frame.
- * {@link #run()} then waits for the server's close (at most {@link #CLOSE_GRACE};
- * not at all when the socket failed or the close frame could not be sent, since
- * no handshake can follow and the wait would only delay the reconnect), ends the
- * channel's session and returns the end.
+ * records the {@link SessionEnd} and has the writer stop, its last frame the close
+ * frame. {@link #run()} then waits for the server's close (at most {@link #CLOSE_GRACE};
+ * not at all when the socket failed, the server closed first, or the close frame
+ * could not be sent, since no handshake can follow and the wait would only delay
+ * the reconnect), ends the channel's session and returns the end.
  *
  * <p>Thread safe where it must be: {@link #stop}, {@link #wake} and
  * {@link #fail} may be called from any thread; the rest belongs to the reader.
@@ -63,7 +73,6 @@ final class Session {
     }
 
     private final WebSocket socket;
-    private final WebSocketInbox inbox;
     private final ReliableChannel channel;
     private final Receiver receiver;
     private final ShellTraffic shells;
@@ -74,12 +83,12 @@ final class Session {
     private final Writer writer;
 
     /** Set once, by {@link #fail}. */
-    private final AtomicReference<SessionEnd> end = new AtomicReference<>();
-    /** The close frame this side sent; set once, by {@link #closeOutput}. */
-    private final AtomicReference<CompletableFuture<WebSocket>> closeSent = new AtomicReference<>();
-    /** Set by the writer when the socket failed under it: {@link #finish} then cuts at once. */
+    private final AtomicReference<Ending> end = new AtomicReference<>();
+    /** Set when the socket failed under a read or a write: {@link #finish} then cuts at once. */
     private volatile boolean linkBroken;
-    /** Written by the reader; read by the connection manager and the heartbeat thread. */
+    /** Set by the reader when the server's close arrived: no frame follows. */
+    private boolean inputClosed;
+    /** Written by the reader; read by the connection manager and the watchdog. */
     private volatile boolean established;
     private volatile long heartbeatIntervalNanos;
     private volatile long welcomeNanos;
@@ -87,12 +96,14 @@ final class Session {
     /** Owned by the reader thread. */
     private long lastFrameNanos;
     private Thread writerThread;
-    private Thread heartbeatThread;
+    /** Written by the reader before {@link #fail} can need it (it starts the thread first); read by any. */
+    private volatile Thread watchdogThread;
+    /** Set by {@link #finish} to end the watchdog. */
+    private volatile boolean finished;
 
-    Session(WebSocket socket, WebSocketInbox inbox, ReliableChannel channel, Receiver receiver, ShellTraffic shells,
-            HostMetrics metrics, Clock clock, Envelope hello, Listener listener) {
+    Session(WebSocket socket, ReliableChannel channel, Receiver receiver, ShellTraffic shells, HostMetrics metrics,
+            Clock clock, Envelope hello, Listener listener) {
         this.socket = socket;
-        this.inbox = inbox;
         this.channel = channel;
         this.receiver = receiver;
         this.shells = shells;
@@ -100,16 +111,17 @@ final class Session {
         this.hello = hello;
         this.listener = listener;
         this.writer = new Writer(socket, channel, shells, clock, (reason, linkBroken) -> {
-            if (linkBroken) {
-                this.linkBroken = true;
-            }
             fail(new SessionEnd.Failed(reason), CloseCodes.INTERNAL_ERROR, reason);
+            if (linkBroken) {
+                cut();
+            }
         });
     }
 
     /** Runs the session on the calling thread (the reader) until it ends. */
     SessionEnd run() {
         writerThread = start("tether-writer", writer);
+        watchdogThread = start("tether-heartbeat", this::watch);
         writer.sendControl(hello);
         lastFrameNanos = System.nanoTime();
         long handshakeDeadline = lastFrameNanos + Limits.HANDSHAKE_TIMEOUT.toNanos();
@@ -118,22 +130,24 @@ final class Session {
                 long deadline = established
                         ? lastFrameNanos + Limits.MISSED_HEARTBEATS * heartbeatIntervalNanos
                         : handshakeDeadline;
-                Inbound inbound = inbox.poll(deadline - System.nanoTime());
-                if (inbound != null) {
-                    dispatch(inbound);
-                } else if (System.nanoTime() - deadline >= 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
                     timedOut();
+                } else {
+                    dispatch(socket.receive(left));
                 }
             }
+        } catch (SocketTimeoutException e) {
+            timedOut();
+        } catch (IOException e) {
+            linkBroken = true;
+            fail(new SessionEnd.Failed("connection lost: " + Dialer.reason(e)), 0, null);
         } catch (ProtocolException e) {
             fail(new SessionEnd.Failed("protocol error: " + e.getMessage()), e.closeCode(), e.closeReason());
         } catch (StateStoreException e) {
             log.error("the agent state store failed; dropping the connection", e);
             fail(new SessionEnd.Failed("state store failed: " + e.getMessage()), CloseCodes.INTERNAL_ERROR,
                     "agent state store failed");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fail(new SessionEnd.Stopped(), CloseCodes.NORMAL, "agent stopping");
         } catch (RuntimeException | Error e) {
             // An Error too: the payload's transaction was rolled back, so the next session replays it.
             log.error("unexpected failure in the connection reader", e);
@@ -141,30 +155,26 @@ final class Session {
         } finally {
             finish();
         }
-        return end.get();
+        return end.get().why();
     }
 
     private void dispatch(Inbound inbound) throws ProtocolException {
-        switch (inbound) {
-            case Inbound.Message message -> {
-                lastFrameNanos = System.nanoTime();
-                if (established) {
-                    handle(message.frame());
-                } else {
-                    handshake(message.frame());
-                }
-                socket.request(1);
-            }
-            case Inbound.Activity activity -> {
-                lastFrameNanos = System.nanoTime();
-                socket.request(1);
-            }
-            case Inbound.Closed closed -> fail(new SessionEnd.Closed(closed.code(), closed.reason()), 0, null);
-            case Inbound.Errored errored ->
-                fail(new SessionEnd.Failed("connection lost: " + Dialer.reason(errored.error())), 0, null);
-            case Inbound.Broken broken -> throw broken.exception();
-            case Inbound.Wakeup wakeup -> {
-                // The loop condition sees why.
+        if (inbound instanceof Inbound.Closed closed) {
+            inputClosed = true;
+            // The close is echoed; the server's code and reason say why the session ended.
+            fail(new SessionEnd.Closed(closed.code(), closed.reason()), CloseCodes.NORMAL, "");
+            return;
+        }
+        if (end.get() != null) {
+            // Another thread ended the session while this frame was read: it is not handled.
+            return;
+        }
+        lastFrameNanos = System.nanoTime();
+        if (inbound instanceof Inbound.Message message) {
+            if (established) {
+                handle(message.data());
+            } else {
+                handshake(message.data());
             }
         }
     }
@@ -218,7 +228,7 @@ final class Session {
         established = true;
         shells.connected(writer::wake);
         listener.established(this, welcome);
-        heartbeatThread = start("tether-heartbeat", this::heartbeats);
+        LockSupport.unpark(watchdogThread);
         writer.wake();
     }
 
@@ -276,16 +286,44 @@ final class Session {
         fail(new SessionEnd.GoAway(after, goAway.getReason()), CloseCodes.NORMAL, "going away as asked");
     }
 
-    // ------------------------------------------------------------------ heartbeats
+    // ------------------------------------------------------------------ the watchdog
 
-    private void heartbeats() {
+    /**
+     * The watchdog thread, until {@link #finish}: once established, a heartbeat every interval; a send stalled
+     * past the write timeout, or a close the server has not answered {@link #CLOSE_GRACE} after the end, cuts
+     * the socket. Wakes for the next heartbeat or every quarter of the write timeout, whichever is sooner.
+     */
+    private void watch() {
+        long tick = Math.max(1, socket.writeTimeout().toNanos() / 4);
+        long nextHeartbeat = 0;
+        boolean heartbeating = false;
         try {
-            while (end.get() == null) {
-                writer.sendControl(Envelope.newBuilder().setHeartbeat(heartbeat()).build());
-                TimeUnit.NANOSECONDS.sleep(heartbeatIntervalNanos);
+            while (!finished) {
+                long now = System.nanoTime();
+                long wake = now + tick;
+                if (socket.writeStalled()) {
+                    String reason = "a write did not complete within " + socket.writeTimeout().toMillis() + " ms";
+                    fail(new SessionEnd.Failed(reason), 0, null);
+                    cut();
+                }
+                Ending ending = end.get();
+                if (ending != null) {
+                    long cutAt = ending.atNanos() + CLOSE_GRACE.toNanos();
+                    if (now - cutAt >= 0) {
+                        cut();
+                        return;
+                    }
+                    wake = cutAt;
+                } else if (established) {
+                    if (!heartbeating || now - nextHeartbeat >= 0) {
+                        heartbeating = true;
+                        writer.sendControl(Envelope.newBuilder().setHeartbeat(heartbeat()).build());
+                        nextHeartbeat = now + heartbeatIntervalNanos;
+                    }
+                    wake = nextHeartbeat - wake < 0 ? nextHeartbeat : wake;
+                }
+                LockSupport.parkNanos(this, wake - System.nanoTime());
             }
-        } catch (InterruptedException e) {
-            // The session is over.
         } catch (RuntimeException | Error e) {
             log.error("heartbeat failed", e);
             fail(new SessionEnd.Failed("heartbeat failed: " + e), CloseCodes.INTERNAL_ERROR, "agent internal error");
@@ -327,79 +365,64 @@ final class Session {
 
     // ------------------------------------------------------------------ ending
 
+    /** How and when ({@code System.nanoTime()}) the session ended. */
+    private record Ending(SessionEnd why, long atNanos) {
+    }
+
     /**
      * The one way a session ends; only the first call counts.
      *
-     * @param closeCode the close code to send, or 0 to send none (the server closed, or the socket failed)
+     * @param closeCode the close code to send, or 0 to send none (the socket failed)
      */
     void fail(SessionEnd why, int closeCode, String closeReason) {
-        if (!end.compareAndSet(null, why)) {
+        if (!end.compareAndSet(null, new Ending(why, System.nanoTime()))) {
             return;
         }
-        writer.stop();
-        if (closeCode != 0) {
-            closeOutput(closeCode, closeReason);
+        writer.close(closeCode, closeReason);
+        Thread watchdog = watchdogThread;
+        if (watchdog != null) {
+            LockSupport.unpark(watchdog);
         }
-        inbox.wakeup();
     }
 
-    private void closeOutput(int code, String reason) {
-        CompletableFuture<WebSocket> sent = new CompletableFuture<>();
-        if (!closeSent.compareAndSet(null, sent)) {
-            return;
-        }
-        int sendable = sendableCloseCode(code);
-        if (sendable != code) {
-            log.debug("the JDK client cannot send close code {}; sending {} '{}'", code, sendable, reason);
-        }
-        socket.sendClose(sendable, CloseCodes.fitReason(reason)).whenComplete((done, error) -> {
-            if (error == null) {
-                sent.complete(done);
-            } else {
-                sent.completeExceptionally(error);
-            }
-        });
-    }
-
-    /**
-     * The JDK WebSocket client refuses to send 1002, 1003, 1007 and 1009 (RFC 6455
-     * leaves them to "an endpoint", the JDK to its own framing layer); those go as
-     * 1008 policy violation, the reason still saying what broke.
-     */
-    static int sendableCloseCode(int code) {
-        return switch (code) {
-            case CloseCodes.PROTOCOL_ERROR, CloseCodes.UNSUPPORTED_DATA, CloseCodes.INVALID_PAYLOAD,
-                    CloseCodes.MESSAGE_TOO_BIG -> CloseCodes.POLICY_VIOLATION;
-            default -> code;
-        };
+    /** The socket failed or must be given up: no close handshake can follow. */
+    private void cut() {
+        linkBroken = true;
+        socket.abort();
     }
 
     private void finish() {
-        writer.stop();
-        stopThread(writerThread);
-        stopThread(heartbeatThread);
+        long graceEnd = end.get().atNanos() + CLOSE_GRACE.toNanos();
+        // The writer's last frame is the close frame; a writer still blocked in a send is cut below.
+        join(writerThread, graceEnd);
         established = false;
         shells.disconnected();
         channel.end();
-        inbox.discardMessages();
-        socket.request(Long.MAX_VALUE);
-        if (closeSent.get() == null) {
-            // The server closed first (the JDK echoes its close) or the socket failed.
-            closeOutput(CloseCodes.NORMAL, "");
+        // A close handshake needs our close frame out and the server's input open; when the socket failed, the
+        // server closed first or the close frame could not be sent there is none to wait for, and waiting would
+        // only delay the reconnect (a cut link, a dead server).
+        if (!linkBroken && !inputClosed) {
+            awaitServerClose(graceEnd);
         }
-        try {
-            // A close handshake needs our close frame out; when the socket failed or the frame could not be sent
-            // there is none to wait for, and waiting would only delay the reconnect (a cut link, a dead server).
-            if (!linkBroken) {
-                closeSent.get().thenCompose(sent -> inbox.inputClosed()).get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.debug("no close handshake (the close frame failed, or no close within {} ms); cutting the connection",
-                    CLOSE_GRACE.toMillis());
-        }
+        finished = true;
+        LockSupport.unpark(watchdogThread);
         socket.abort();
+        join(watchdogThread, System.nanoTime() + CLOSE_GRACE.toNanos());
+    }
+
+    private void awaitServerClose(long deadline) {
+        try {
+            while (!inputClosed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.debug("no close from the server within {} ms; cutting the connection", CLOSE_GRACE.toMillis());
+                    return;
+                }
+                inputClosed = socket.receive(left) instanceof Inbound.Closed;
+            }
+        } catch (IOException | ProtocolException e) {
+            log.debug("no close handshake ({}); cutting the connection", e.getMessage());
+        }
     }
 
     private static Thread start(String name, Runnable task) {
@@ -409,15 +432,13 @@ final class Session {
         return thread;
     }
 
-    private static void stopThread(Thread thread) {
-        if (thread == null) {
-            return;
-        }
-        thread.interrupt();
+    /** Waits for {@code thread} to end until {@code deadline}, then interrupts it. */
+    private static void join(Thread thread, long deadline) {
         try {
-            thread.join(CLOSE_GRACE.toMillis());
+            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        thread.interrupt();
     }
 }

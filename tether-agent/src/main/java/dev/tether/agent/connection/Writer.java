@@ -4,23 +4,21 @@ import dev.tether.protocol.Limits;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Ack;
 import dev.tether.protocol.v1.Envelope;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
+import dev.tether.agent.connection.websocket.WebSocket;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that writes to a session's WebSocket, one frame at a time (the
- * JDK client allows one outstanding send), each bounded by
- * {@link Limits#WRITE_TIMEOUT}.
+ * The one thread that writes a session's frames to its WebSocket, one blocking
+ * send at a time; a send blocked longer than {@link Limits#WRITE_TIMEOUT} is cut
+ * by the session's watchdog (see {@link Session}). The session's close frame is
+ * the last frame it writes ({@link #close}).
  *
  * <p>Priority, checked before every frame, in three lanes: control frames
  * (Hello, heartbeats) first, then reliable payloads from the {@link ReliableChannel}
@@ -41,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * while it holds credit, so a full lane stops the reading, not the writer; its few
  * other frames are bounded where they are queued (see the shell package).
  *
- * <p>Thread safe: {@link #sendControl}, {@link #wake}, {@link #requestAck} and
- * {@link #stop} may be called from any thread; they never wait for a write.
+ * <p>Thread safe: {@link #sendControl}, {@link #wake}, {@link #requestAck},
+ * {@link #stop} and {@link #close} may be called from any thread; they never wait for a write.
  * Lock order: this writer's lock, then the channel's or the shells' (never the reverse).
  */
 final class Writer implements Runnable {
@@ -59,8 +57,8 @@ final class Writer implements Runnable {
     /** Told once when a write fails or the control queue overflows. */
     interface FailureListener {
         /**
-         * @param linkBroken true when the socket itself failed (a write threw or never completed): no close
-         *     frame can get through, so there is no close handshake to wait for
+         * @param linkBroken true when the socket itself failed (a write threw): no close frame can get through,
+         *     so there is no close handshake to wait for
          */
         void writeFailed(String reason, boolean linkBroken);
     }
@@ -79,6 +77,10 @@ final class Writer implements Runnable {
     private boolean ackRequested;
     /** Guarded by {@link #lock}. */
     private boolean stopped;
+    /** Guarded by {@link #lock}: the close frame to write once stopped; 0 for none. */
+    private int closeCode;
+    /** Guarded by {@link #lock}. */
+    private String closeReason;
     /** Owned by the writer thread: payloads taken from the channel and not yet written. */
     private final ArrayDeque<Envelope> reliable = new ArrayDeque<>();
     /** Owned by the writer thread: when the current due ack started waiting, 0 when none waits. */
@@ -138,9 +140,21 @@ final class Writer implements Runnable {
 
     /** Stops after the frame being written, if any; queued frames are dropped. */
     void stop() {
+        close(0, null);
+    }
+
+    /**
+     * Stops like {@link #stop()}, then writes a close frame with this code and reason, unless the writer was
+     * stopped before; a code of 0 writes none.
+     */
+    void close(int code, String reason) {
         lock.lock();
         try {
-            stopped = true;
+            if (!stopped) {
+                stopped = true;
+                closeCode = code;
+                closeReason = reason;
+            }
             changed.signal();
         } finally {
             lock.unlock();
@@ -150,6 +164,18 @@ final class Writer implements Runnable {
     @Override
     public void run() {
         try {
+            writeFrames();
+            // Last, the close frame: also after a failure of this writer's own, which asked for a 1011.
+            writeClose();
+        } catch (InterruptedException e) {
+            // The session is over.
+        } catch (IOException e) {
+            failures.writeFailed("write failed: " + Dialer.reason(e), true);
+        }
+    }
+
+    private void writeFrames() throws InterruptedException, IOException {
+        try {
             Envelope next;
             while ((next = next()) != null) {
                 write(next);
@@ -157,12 +183,6 @@ final class Writer implements Runnable {
                     shells.written(next);
                 }
             }
-        } catch (InterruptedException e) {
-            // The session is over.
-        } catch (TimeoutException e) {
-            failures.writeFailed("a write did not complete within " + Limits.WRITE_TIMEOUT.toSeconds() + " s", true);
-        } catch (ExecutionException e) {
-            failures.writeFailed("write failed: " + Dialer.reason(e.getCause()), true);
         } catch (RuntimeException e) {
             failures.writeFailed("cannot read the outbox: " + e.getMessage(), false);
         } catch (Error e) {
@@ -219,10 +239,24 @@ final class Writer implements Runnable {
         return reliable.poll();
     }
 
-    private void write(Envelope envelope) throws InterruptedException, ExecutionException, TimeoutException {
+    private void write(Envelope envelope) throws IOException {
         ackWaitingSince = 0;
         Envelope stamped = envelope.toBuilder().setAck(channel.takeAck()).setTsMs(clock.millis()).build();
-        socket.sendBinary(ByteBuffer.wrap(stamped.toByteArray()), true)
-                .get(Limits.WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        socket.sendBinary(stamped.toByteArray());
+    }
+
+    private void writeClose() throws IOException {
+        int code;
+        String reason;
+        lock.lock();
+        try {
+            code = closeCode;
+            reason = closeReason;
+        } finally {
+            lock.unlock();
+        }
+        if (code != 0) {
+            socket.sendClose(code, reason);
+        }
     }
 }

@@ -19,8 +19,8 @@ import javax.net.ssl.TrustManagerFactory;
  * Trust for a server whose certificate a private CA signed ({@code --ca-file}):
  * an {@link SSLContext} that trusts exactly the certificates in the PEM file,
  * and not the JDK's public roots, so a certificate from any other CA is
- * refused. Host names are still checked against the certificate by the HTTP
- * client. Stateless.
+ * refused. Host names are still checked against the certificate by the client
+ * that uses the context (the agent's WebSocket client, the HTTP client). Stateless.
  */
 public final class TrustedCa {
 
@@ -64,6 +64,22 @@ public final class TrustedCa {
             throw new IllegalArgumentException(named + " cannot be read (permission denied)");
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException(named + " is not a PEM file of certificates: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The context a client of the server trusts: the CA in {@code caFile}, or the JDK's roots when it is null.
+     *
+     * @throws IllegalArgumentException when the file cannot be used, or the JDK has no default TLS context
+     */
+    public static SSLContext forServer(Path caFile) {
+        if (caFile != null) {
+            return sslContext(caFile);
+        }
+        try {
+            return SSLContext.getDefault();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("this Java runtime has no default TLS context: " + e.getMessage(), e);
         }
     }
 

@@ -1,23 +1,34 @@
 package dev.tether.agent.connection;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tether.agent.connection.websocket.WebSocket;
 import dev.tether.protocol.v1.Envelope;
 import java.io.IOException;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link WebSocket} that records what is sent. With {@link #holdSends} each
- * send stays outstanding until {@link #completeSend()}, like a slow network;
- * with {@link #failSends} or {@link #failClose} sends fail, like a cut link.
+ * send blocks until {@link #completeSend()}, like a slow network; with
+ * {@link #failSends} or {@link #failClose} sends fail, like a cut link. What the
+ * server sends is queued by the test ({@link #serverCloses}); {@link #abort()}
+ * fails a blocked receive, as closing a socket does.
  */
 final class RecordingWebSocket implements WebSocket {
 
+    private static final Inbound ABORTED = new Inbound.Activity();
+
     final List<Envelope> sent = new CopyOnWriteArrayList<>();
-    private final List<CompletableFuture<WebSocket>> outstanding = new CopyOnWriteArrayList<>();
+    private final BlockingQueue<Inbound> inbound = new LinkedBlockingQueue<>();
+    private final Semaphore released = new Semaphore(0);
+    private volatile int outstanding;
     volatile boolean holdSends;
     volatile int closeCode = -1;
     volatile String closeReason;
@@ -28,78 +39,86 @@ final class RecordingWebSocket implements WebSocket {
     volatile boolean aborted;
 
     @Override
-    public CompletableFuture<WebSocket> sendBinary(ByteBuffer data, boolean last) {
-        byte[] bytes = new byte[data.remaining()];
-        data.get(bytes);
+    public Inbound receive(long timeoutNanos) throws IOException {
+        Inbound next;
         try {
-            sent.add(Envelope.parseFrom(bytes));
+            next = inbound.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        if (next == null) {
+            throw new SocketTimeoutException("Read timed out");
+        }
+        if (next == ABORTED) {
+            inbound.add(ABORTED);
+            throw new SocketException("Socket closed");
+        }
+        return next;
+    }
+
+    /** The server's close frame arrives. */
+    void serverCloses(int code, String reason) {
+        inbound.add(new Inbound.Closed(code, reason));
+    }
+
+    @Override
+    public void sendBinary(byte[] message) throws IOException {
+        boolean hold = holdSends && failSends == null;
+        if (hold) {
+            outstanding++;
+        }
+        try {
+            sent.add(Envelope.parseFrom(message));
         } catch (InvalidProtocolBufferException e) {
             throw new AssertionError(e);
         }
-        CompletableFuture<WebSocket> future = new CompletableFuture<>();
         if (failSends != null) {
-            future.completeExceptionally(failSends);
-        } else if (holdSends) {
-            outstanding.add(future);
-        } else {
-            future.complete(this);
+            throw failSends;
         }
-        return future;
+        if (hold) {
+            try {
+                released.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            } finally {
+                outstanding--;
+            }
+        }
     }
 
-    /** Completes the oldest outstanding send. */
+    /** Completes the send that is blocked. */
     void completeSend() {
-        outstanding.remove(0).complete(this);
+        released.release();
     }
 
     int outstandingSends() {
-        return outstanding.size();
+        return outstanding;
     }
 
     @Override
-    public CompletableFuture<WebSocket> sendText(CharSequence data, boolean last) {
-        throw new AssertionError("the agent never sends text");
-    }
-
-    @Override
-    public CompletableFuture<WebSocket> sendPing(ByteBuffer message) {
-        return CompletableFuture.completedFuture(this);
-    }
-
-    @Override
-    public CompletableFuture<WebSocket> sendPong(ByteBuffer message) {
-        return CompletableFuture.completedFuture(this);
-    }
-
-    @Override
-    public CompletableFuture<WebSocket> sendClose(int statusCode, String reason) {
-        closeCode = statusCode;
+    public void sendClose(int code, String reason) throws IOException {
+        closeCode = code;
         closeReason = reason;
-        return failClose != null ? CompletableFuture.failedFuture(failClose) : CompletableFuture.completedFuture(this);
+        if (failClose != null) {
+            throw failClose;
+        }
     }
 
     @Override
-    public void request(long n) {
-    }
-
-    @Override
-    public String getSubprotocol() {
-        return "";
-    }
-
-    @Override
-    public boolean isOutputClosed() {
-        return closeCode >= 0;
-    }
-
-    @Override
-    public boolean isInputClosed() {
+    public boolean writeStalled() {
         return false;
+    }
+
+    @Override
+    public Duration writeTimeout() {
+        return Duration.ofSeconds(10);
     }
 
     @Override
     public void abort() {
         aborted = true;
+        inbound.add(ABORTED);
     }
-
 }

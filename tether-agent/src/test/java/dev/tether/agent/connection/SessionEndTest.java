@@ -3,13 +3,12 @@ package dev.tether.agent.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.agent.metrics.HostMetrics;
+import dev.tether.agent.testing.OwnThread;
 import dev.tether.protocol.CloseCodes;
-import dev.tether.protocol.Limits;
 import dev.tether.protocol.MemoryOutbox;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Hello;
-import dev.tether.protocol.v1.Welcome;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,7 +34,6 @@ class SessionEndTest {
     Path stateDir;
 
     private final RecordingWebSocket socket = new RecordingWebSocket();
-    private final WebSocketInbox inbox = new WebSocketInbox(Limits.MAX_FRAME_BYTES);
 
     @Test
     void aWriteThatFailsCutsTheLinkAtOnceInsteadOfWaitingForTheServersClose() throws Exception {
@@ -55,7 +53,7 @@ class SessionEndTest {
     void aCloseFrameThatCannotBeSentCutsTheLinkAtOnce() throws Exception {
         socket.failClose = new IOException("Output closed");
         Session session = session();
-        CompletableFuture<SessionEnd> end = CompletableFuture.supplyAsync(session::run);
+        CompletableFuture<SessionEnd> end = OwnThread.call(session::run);
         awaitHelloSent();
 
         long stopping = System.nanoTime();
@@ -70,21 +68,21 @@ class SessionEndTest {
     @Test
     void aCloseFrameThatWentOutWaitsForTheServersCloseAndNoLonger() throws Exception {
         Session session = session();
-        CompletableFuture<SessionEnd> end = CompletableFuture.supplyAsync(session::run);
+        CompletableFuture<SessionEnd> end = OwnThread.call(session::run);
         awaitHelloSent();
 
         session.stop();
         Thread.sleep(300);
         assertThat(end).as("still waiting for the server's close").isNotDone();
-        inbox.onClose(socket, CloseCodes.NORMAL, "");
+        socket.serverCloses(CloseCodes.NORMAL, "");
         end.get(10, TimeUnit.SECONDS);
         assertThat(socket.aborted).isTrue();
 
         RecordingWebSocket silent = new RecordingWebSocket();
-        Session unanswered = new Session(silent, new WebSocketInbox(Limits.MAX_FRAME_BYTES), channel(),
+        Session unanswered = new Session(silent, channel(),
                 new IgnoringReceiver(), new QueuedShellTraffic(), new HostMetrics(stateDir), Clock.systemUTC(),
                 hello(), new NoListener());
-        CompletableFuture<SessionEnd> cut = CompletableFuture.supplyAsync(unanswered::run);
+        CompletableFuture<SessionEnd> cut = OwnThread.call(unanswered::run);
         await(() -> !silent.sent.isEmpty());
         long stopping = System.nanoTime();
         unanswered.stop();
@@ -95,7 +93,7 @@ class SessionEndTest {
     }
 
     private Session session() throws Exception {
-        return new Session(socket, inbox, channel(), new IgnoringReceiver(), new QueuedShellTraffic(),
+        return new Session(socket, channel(), new IgnoringReceiver(), new QueuedShellTraffic(),
                 new HostMetrics(stateDir), Clock.systemUTC(), hello(), new NoListener());
     }
 
@@ -104,7 +102,7 @@ class SessionEndTest {
     }
 
     private static SessionEnd runToEnd(Session session) throws Exception {
-        return CompletableFuture.supplyAsync(session::run).get(10, TimeUnit.SECONDS);
+        return OwnThread.call(session::run).get(10, TimeUnit.SECONDS);
     }
 
     private void awaitHelloSent() throws InterruptedException {
@@ -123,15 +121,5 @@ class SessionEndTest {
 
     private static Envelope hello() {
         return Envelope.newBuilder().setHello(Hello.newBuilder().setAgentVersion("test").setHostname("h")).build();
-    }
-
-    private static final class NoListener implements Session.Listener {
-        @Override
-        public void established(Session session, Welcome welcome) {
-        }
-
-        @Override
-        public void acknowledged() {
-        }
     }
 }
