@@ -68,6 +68,9 @@ class InstalledAgentTest {
                 assertThat(Files.readString(Path.of("/proc/" + agent.pid() + "/maps")))
                         .as("the shipped AOT cache or class-data archive is mapped (it matches the installed jar)")
                         .contains(root.resolve("opt/tether-agent/lib/" + AgentPackage.classDataFile()).toString());
+                assertThat(Files.readString(Path.of("/proc/" + agent.pid() + "/cmdline")).split("\0"))
+                        .as("a guest's JVM: the serial collector, a small heap, the C heap's free pages given back")
+                        .contains("-XX:+UseSerialGC", "-Xmx96m", "-XX:TrimNativeHeapInterval=5000");
 
                 String command = server.post("/api/v1/commands", Map.of("agents", List.of("dist-agent"),
                         "argv", List.of("/bin/sh", "-c", "echo from-$((6 * 7))"))).get("id").text();
