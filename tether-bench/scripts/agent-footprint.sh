@@ -11,17 +11,20 @@
 #     and threads.
 # Prints one line a package and run, and writes them, the thread names and the heap histograms under --out.
 #
-# Options: --runs N (2), --shells N (8), --idle SECONDS (20), --out DIR (bench-results/agent-footprint-TIME),
+# Options: --tls (the server serves HTTPS/WSS with a throwaway CA's certificate and the agents trust that CA, as a
+#          real fleet connects; needs openssl), --runs N (2), --shells N (8), --idle SECONDS (20),
+#          --out DIR (bench-results/agent-footprint-TIME),
 #          --server-jar JAR (tether-cli/target/tether.jar, also runs `tether shell`), --java JAVA (JDK 25's java;
 #          its jcmd must attach to the package's runtime, so the same feature release).
 # Loopback only; every wait is bounded; the server, agents and shells it started are stopped at exit.
 # Run it alone on the machine (e.g. under flock /tmp/tether-bench.lock) and note the load it prints.
 set -euo pipefail
 
-runs=2 shells=8 idle=20 out= server_jar=tether-cli/target/tether.jar
+runs=2 shells=8 idle=20 out= server_jar=tether-cli/target/tether.jar tls=
 java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 while [ $# -gt 0 ]; do
     case $1 in
+        --tls) tls=yes; shift ;;
         --runs) runs=$2; shift 2 ;;
         --shells) shells=$2; shift 2 ;;
         --idle) idle=$2; shift 2 ;;
@@ -65,24 +68,44 @@ for tarball in "$@"; do
     packages+=("$(echo "$dir"/tether-agent-*)")
 done
 
+# Plain HTTP, or HTTPS with a throwaway CA (--tls): the agents and the shells then trust that CA only.
+server_flags=(--insecure-http) agent_tls=(--insecure) scheme=http
+if [ -n "$tls" ]; then
+    command -v openssl >/dev/null || { echo "agent-footprint: --tls needs openssl" >&2; exit 2; }
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=footprint-ca \
+        -keyout "$work/ca.key" -out "$work/ca.pem" >"$work/openssl.log" 2>&1
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout "$work/tls.key" \
+        -out "$work/tls.csr" >>"$work/openssl.log" 2>&1
+    printf 'subjectAltName=DNS:localhost\n' >"$work/tls.ext"
+    openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 1 \
+        -extfile "$work/tls.ext" -out "$work/tls.pem" >>"$work/openssl.log" 2>&1
+    openssl pkcs8 -topk8 -nocrypt -in "$work/tls.key" -out "$work/tls.p8"
+    server_flags=(--tls-cert "$work/tls.pem" --tls-key "$work/tls.p8")
+    agent_tls=(--ca-file "$work/ca.pem")
+    scheme=https
+fi
 TETHER_ADMIN_TOKEN=$token "$java" -Xmx256m -XX:TieredStopAtLevel=1 --sun-misc-unsafe-memory-access=allow \
-    -jar "$server_jar" server --insecure-http --listen 127.0.0.1:0 --data-dir "$work/server" >"$out/server.log" 2>&1 &
+    -jar "$server_jar" server "${server_flags[@]}" --listen 127.0.0.1:0 --data-dir "$work/server" \
+    >"$out/server.log" 2>&1 &
 pids+=($!)
 url=
 for _ in $(seq 600); do
-    url=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$out/server.log" | head -1 | sed 's/listening on //') || true
+    url=$(grep -o "listening on $scheme://127\.0\.0\.1:[0-9]*" "$out/server.log" | head -1 | sed 's/listening on //') || true
     [ -n "$url" ] && break
     sleep 0.1
 done
 [ -n "$url" ] || { echo "agent-footprint: the server did not start in 60 s, see $out/server.log" >&2; exit 1; }
+# The certificate names localhost, not the address.
+url=${url/127.0.0.1/localhost}
 
 api() {
-    curl -sS --max-time 10 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"
+    curl -sS --max-time 10 ${tls:+--cacert "$work/ca.pem"} -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' "$@"
 }
 
 # Starts package $1 as agent $2 (key $3, state dir $4) in the background; its PID in $agent.
 start_agent() {
-    TETHER_AGENT_KEY=$3 "$1/bin/tether-agent" --server "$url" --insecure --state-dir "$4" --enable-shell \
+    TETHER_AGENT_KEY=$3 "$1/bin/tether-agent" --server "$url" "${agent_tls[@]}" --state-dir "$4" --enable-shell \
         >>"$4.log" 2>&1 &
     agent=$!
     pids+=("$agent")
@@ -143,8 +166,9 @@ for run in $(seq "$runs"); do
         live=$(awk '/^Total/ {print int($3 / 1024)}' "$out/histogram-$name.txt")
         shell_pids=()
         for i in $(seq "$shells"); do
-            (sleep 100 | TETHER_URL=$url TETHER_TOKEN=$token "$java" -XX:TieredStopAtLevel=1 -Xmx64m \
-                --sun-misc-unsafe-memory-access=allow -jar "$server_jar" shell "$name" -- /bin/sh -c 'sleep 90' \
+            (sleep 100 | env TETHER_URL="$url" TETHER_TOKEN="$token" ${tls:+TETHER_CA_FILE="$work/ca.pem"} \
+                "$java" -XX:TieredStopAtLevel=1 -Xmx64m --sun-misc-unsafe-memory-access=allow \
+                -jar "$server_jar" shell "$name" -- /bin/sh -c 'sleep 90' \
                 >/dev/null 2>>"$out/shells.log") &
             shell_pids+=($!)
             pids+=($!)
