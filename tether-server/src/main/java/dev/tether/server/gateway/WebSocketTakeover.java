@@ -1,6 +1,7 @@
 package dev.tether.server.gateway;
 
 import dev.tether.protocol.Limits;
+import dev.tether.protocol.WebSocketAccept;
 import dev.tether.server.http.AccessLog;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -19,10 +20,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -42,8 +39,6 @@ import java.util.List;
  */
 final class WebSocketTakeover {
 
-    /** Appended to the client's key before hashing, RFC 6455 section 1.3. */
-    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     /** The only protocol version served; every WebSocket client of the last decade speaks it. */
     static final String VERSION = "13";
     /** Pipeline names of what the takeover installs. */
@@ -66,13 +61,7 @@ final class WebSocketTakeover {
                 || !VERSION.equals(request.getHeader("Sec-WebSocket-Version"))) {
             return null;
         }
-        try {
-            byte[] sha1 = MessageDigest.getInstance("SHA-1")
-                    .digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(sha1);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-1", e);
-        }
+        return WebSocketAccept.of(key.trim());
     }
 
     /**

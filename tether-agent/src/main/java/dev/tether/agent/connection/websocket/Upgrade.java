@@ -1,5 +1,6 @@
 package dev.tether.agent.connection.websocket;
 
+import dev.tether.protocol.WebSocketAccept;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -85,7 +86,7 @@ final class Upgrade {
         }
         require(headers, "upgrade", "websocket".equalsIgnoreCase(headers.get("upgrade")));
         require(headers, "connection", tokens(headers.get("connection")).contains("upgrade"));
-        require(headers, "sec-websocket-accept", WebSocketProtocol.accept(key).equals(headers.get("sec-websocket-accept")));
+        require(headers, "sec-websocket-accept", WebSocketAccept.of(key).equals(headers.get("sec-websocket-accept")));
         if (headers.containsKey("sec-websocket-extensions") || headers.containsKey("sec-websocket-protocol")) {
             throw new HandshakeException("the server accepted the upgrade with an extension or subprotocol this "
                     + "agent did not offer");

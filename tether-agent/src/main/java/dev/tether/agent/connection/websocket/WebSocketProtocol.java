@@ -1,13 +1,9 @@
 package dev.tether.agent.connection.websocket;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
-
 /**
  * RFC 6455 as the agent's client speaks it, in one place: the frame header's bits, the opcodes, the
- * control-frame bound, the key and accept of the opening handshake, and which close codes a peer may send.
+ * control-frame bound, and which close codes a peer may send (the handshake's accept is the protocol module's
+ * {@link dev.tether.protocol.WebSocketAccept}).
  * Stateless.
  */
 final class WebSocketProtocol {
@@ -39,20 +35,7 @@ final class WebSocketProtocol {
     /** Largest upgrade response head (status line and headers) the client reads. */
     static final int MAX_RESPONSE_HEAD_BYTES = 8 * 1024;
 
-    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
     private WebSocketProtocol() {
-    }
-
-    /** The {@code Sec-WebSocket-Accept} a server must answer to {@code key}. */
-    static String accept(String key) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-1")
-                    .digest((key + ACCEPT_GUID).getBytes(StandardCharsets.ISO_8859_1));
-            return Base64.getEncoder().encodeToString(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-1", e);
-        }
     }
 
     /**
