@@ -7,6 +7,8 @@ import dev.tether.bench.report.Histogram;
 import dev.tether.bench.terminal.Terminal;
 import dev.tether.bench.terminal.TerminalOutput;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,7 +148,11 @@ final class ShellMeasures {
     record EchoResult(Histogram micros, int echoed, int sent, boolean endedCleanly) {
     }
 
-    static EchoResult echo(ShellSide side, int keystrokes, int warmUp) throws Exception {
+    /**
+     * @param trace written with one line per measured keystroke: the wall clock in ms when it was sent, and its
+     *     round trip in µs; shows whether a tail is spread out or comes in bursts (a compiler, a collection)
+     */
+    static EchoResult echo(ShellSide side, int keystrokes, int warmUp, Path trace) throws Exception {
         int total = warmUp + keystrokes;
         Terminal terminal = openAtPrompt(side, 0);
         try {
@@ -159,9 +165,11 @@ final class ShellMeasures {
             Histogram micros = new Histogram();
             int echoed = 0;
             byte[] key = new byte[1];
+            StringBuilder lines = new StringBuilder("sent_ms\tround_trip_us\n");
             for (int i = 0; i < total; i++) {
                 key[0] = (byte) ('a' + i % 26);
                 out.expectTotal(base + i + 1);
+                long sentMillis = System.currentTimeMillis();
                 long sent = System.nanoTime();
                 terminal.send(key);
                 long back = out.awaitTotal(STEP_TIMEOUT);
@@ -170,8 +178,10 @@ final class ShellMeasures {
                 }
                 if (i >= warmUp) {
                     micros.record((back - sent) / 1000);
+                    lines.append(sentMillis).append('\t').append((back - sent) / 1000).append('\n');
                 }
             }
+            Files.writeString(trace, lines);
             // dd has read its count and exited, and with it the session.
             boolean ended = terminal.awaitEnd(Duration.ofSeconds(10)) && out.total() == base + total;
             return new EchoResult(micros, echoed, total, ended);

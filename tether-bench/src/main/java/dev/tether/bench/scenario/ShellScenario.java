@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -61,12 +62,15 @@ public final class ShellScenario implements Callable<Integer> {
                     + "compiled (default: ${DEFAULT-VALUE}, 64 MiB; at most --bytes; 0 skips it)")
     long warmUpBytes;
 
-    @Option(names = "--keystrokes", paramLabel = "N", defaultValue = "2000",
-            description = "keystrokes timed for the echo round trip (default: ${DEFAULT-VALUE}); 0 skips the measure")
+    @Option(names = "--keystrokes", paramLabel = "N", defaultValue = "10000",
+            description = "keystrokes timed for the echo round trip (default: ${DEFAULT-VALUE}); 0 skips the measure; "
+                    + "each one's round trip is written to RESULTS-echo-SIDE.tsv")
     int keystrokes;
 
-    @Option(names = "--warm-up-keystrokes", paramLabel = "N", defaultValue = "200",
-            description = "keystrokes sent first, untimed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warm-up-keystrokes", paramLabel = "N", defaultValue = "30000",
+            description = "keystrokes sent first, untimed (default: ${DEFAULT-VALUE}, about 10 s): a JVM that has "
+                    + "just started compiles for tens of seconds, and on a small machine its compiler threads take "
+                    + "the CPU the relay needs, which shows as a tail that a running server does not have")
     int warmUpKeystrokes;
 
     @Option(names = "--idle-shells", paramLabel = "N", defaultValue = "1000",
@@ -216,7 +220,10 @@ public final class ShellScenario implements Callable<Integer> {
         }
         if (keystrokes > 0) {
             for (ShellSide side : sides) {
-                ShellMeasures.EchoResult echo = ShellMeasures.echo(side, keystrokes, warmUpKeystrokes);
+                String json = bench.results().json().getFileName().toString();
+                Path trace = bench.results().json().resolveSibling(json.replace(".json", "-echo-"
+                        + side.name().toLowerCase(Locale.ROOT).replace(' ', '-') + ".tsv"));
+                ShellMeasures.EchoResult echo = ShellMeasures.echo(side, keystrokes, warmUpKeystrokes, trace);
                 bench.out().printf("%s: %,d keystrokes echoed, p50 %d us, p99 %d us%n", side.name(), echo.echoed(),
                         echo.micros().percentile(0.5), echo.micros().percentile(0.99));
                 report.echo.put(side.name(), echo);

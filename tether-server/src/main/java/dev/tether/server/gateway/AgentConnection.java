@@ -207,8 +207,8 @@ public final class AgentConnection implements LiveConnection {
     }
 
     /**
-     * Shell traffic goes to the broker; it is live, so it only carries an ack besides. Output the broker could
-     * not take within its flow control is charged against the message rate like any other message.
+     * Shell traffic goes to the broker; it is live, so it only carries an ack besides. Output or input credit the
+     * broker could not take within its flow control is charged against the message rate like any other message.
      */
     private void handleShell(Envelope envelope) throws ProtocolException {
         requireHello(envelope);
@@ -216,7 +216,8 @@ public final class AgentConnection implements LiveConnection {
         boolean withinFlowControl = state == State.OPEN && services.shells().fromAgent(this, envelope);
         if (!withinFlowControl && !MessageRate.counts(envelope) && !rate.take(lastFrameNanos)) {
             throw new ProtocolException(CloseCodes.POLICY_VIOLATION, "more than " + MessageRate.SUSTAINED_PER_SECOND
-                    + " messages a second outside flow control (shell output beyond its credit, or for no session):"
+                    + " messages a second outside flow control (shell output beyond its credit, input credit "
+                    + "not owed, or for no session):"
                     + " slow down");
         }
     }

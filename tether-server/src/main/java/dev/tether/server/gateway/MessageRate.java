@@ -9,9 +9,11 @@ import dev.tether.protocol.v1.Envelope;
  * below it (a heartbeat per interval, events and job output in batches); one
  * that floods is closed with 1008 instead of crowding out the agents sharing
  * its event loop. Messages with a flow control of their own are not counted:
- * shell output within the credit the server granted (output beyond it, or for
- * a session the server does not relay, is charged: see
- * {@code AgentConnection.handleShell}) and reliable payloads (at most
+ * shell output within the credit the server granted, input credit returned for
+ * input the server sent (one per ShellInput at most, so a fast typist or a
+ * paste cannot get its agent closed), both charged when beyond that or for a
+ * session the server does not relay (see {@code AgentConnection.handleShell}),
+ * and reliable payloads (at most
  * {@link dev.tether.protocol.Limits#RELIABLE_WINDOW} unacknowledged, and the
  * connection stops reading while {@link ReliableSession#PAUSE_READING_AT} wait to
  * be applied), so an agent publishing events as fast as the server applies them
@@ -33,7 +35,7 @@ final class MessageRate {
 
     /** Whether {@code envelope} is charged against the budget (see the class comment). */
     static boolean counts(Envelope envelope) {
-        return !envelope.hasShellOutput() && !Payloads.isReliable(envelope);
+        return !envelope.hasShellOutput() && !envelope.hasShellCredit() && !Payloads.isReliable(envelope);
     }
 
     /** @return false when this message is over the budget */

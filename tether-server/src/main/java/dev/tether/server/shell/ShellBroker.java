@@ -178,7 +178,7 @@ public final class ShellBroker implements AutoCloseable {
             // Output of a session nobody relays (it ended here, or the server restarted): end it there too.
             from.sendLive(terminate(id.bytes(), "no such session on the server"));
         }
-        return !envelope.hasShellOutput();
+        return !envelope.hasShellOutput() && !envelope.hasShellCredit();
     }
 
     /** The agent's connection is established; {@code alive} are the sessions its Hello says it still has. */

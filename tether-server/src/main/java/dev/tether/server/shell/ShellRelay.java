@@ -223,11 +223,13 @@ final class ShellRelay {
     /**
      * A shell payload from the agent's live connection {@code from}.
      *
-     * @return false for output beyond the credit granted to this link, or that this relay cannot take
+     * @return false for output beyond the credit granted to this link, or that this relay cannot take, and for
+     *     input credit this relay does not owe back (more than the input it sent): such messages are outside
+     *     flow control, and the connection charges them against its message rate
      */
     synchronized boolean fromAgent(LiveConnection from, Envelope envelope) {
         if (from != agent || state == State.ENDED) {
-            return !envelope.hasShellOutput();
+            return !envelope.hasShellOutput() && !envelope.hasShellCredit();
         }
         switch (envelope.getPayloadCase()) {
             case SHELL_READY -> ready(envelope.getShellReady());
@@ -236,8 +238,13 @@ final class ShellRelay {
                 return output(envelope.getShellOutput());
             }
             case SHELL_CREDIT -> {
-                inputCredit += Integer.toUnsignedLong(envelope.getShellCredit().getBytes());
+                long returned = Integer.toUnsignedLong(envelope.getShellCredit().getBytes());
+                // Credit comes back for input this relay sent, so at most one credit per ShellInput: within
+                // flow control, however fast someone types. More than was spent is not.
+                boolean owed = inputCredit + returned <= Limits.SHELL_WINDOW_BYTES;
+                inputCredit += returned;
                 flushInput();
+                return owed;
             }
             case SHELL_EXIT -> exited(envelope.getShellExit());
             default -> LOG.debug("shell {}: ignoring {}", id, envelope.getPayloadCase());

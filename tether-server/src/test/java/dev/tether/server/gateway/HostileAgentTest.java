@@ -261,6 +261,66 @@ class HostileAgentTest {
         assertThat(server.api().metric("tether_shell_buffered_bytes")).as("nothing of it was buffered").isZero();
     }
 
+    /**
+     * One keystroke, one ShellInput, one ShellCredit back: a fast typist (or a program reading a paste a byte at a
+     * time) makes the agent return credit faster than the message budget, and it must not be closed for it.
+     */
+    @Test
+    void anAgentReturningCreditForEveryKeystrokeFasterThanTheMessageBudgetStaysConnected() {
+        TestAgent agent = hostileShellAgent();
+        String name = "hostile-" + agents;
+        double before = closes("1008");
+        int keystrokes = 3 * MessageRate.BURST;
+        try (TerminalClient client = TerminalClient.open(server.port(), TestServer.ADMIN_TOKEN, name, "")) {
+            ShellOpen open = agent.await(PayloadCase.SHELL_OPEN).getShellOpen();
+            agent.send(Envelope.newBuilder().setShellReady(ShellReady.newBuilder().setSessionId(open.getSessionId())
+                    .setPid(1)).build());
+            await().until(() -> client.hasControl("ready"));
+            for (int i = 0; i < keystrokes; i++) {
+                client.type("x");
+            }
+
+            long start = System.nanoTime();
+            int credits = 0;
+            for (int returned = 0; returned < keystrokes; credits++) {
+                int bytes = agent.await(PayloadCase.SHELL_INPUT, WAIT).getShellInput().getData().size();
+                agent.send(Envelope.newBuilder().setShellCredit(ShellCredit.newBuilder()
+                        .setSessionId(open.getSessionId()).setBytes(bytes)).build());
+                returned += bytes;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            assertThat((double) credits).as("credits sent faster than the budget, or this proves nothing")
+                    .isGreaterThan(MessageRate.BURST + MessageRate.SUSTAINED_PER_SECOND * seconds);
+            agent.heartbeatAcked();
+            assertThat(agent.isClosed()).isFalse();
+            assertThat(closes("1008")).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void anAgentFloodingInputCreditItIsNotOwedIsClosedWith1008() {
+        TestAgent agent = hostileShellAgent();
+        String name = "hostile-" + agents;
+        double before = closes("1008");
+        try (TerminalClient client = TerminalClient.open(server.port(), TestServer.ADMIN_TOKEN, name, "")) {
+            ShellOpen open = agent.await(PayloadCase.SHELL_OPEN).getShellOpen();
+            agent.send(Envelope.newBuilder().setShellReady(ShellReady.newBuilder().setSessionId(open.getSessionId())
+                    .setPid(1)).build());
+            await().until(() -> client.hasControl("ready"));
+            byte[] credit = Envelope.newBuilder().setShellCredit(ShellCredit.newBuilder()
+                    .setSessionId(open.getSessionId()).setBytes(1)).build().toByteArray();
+            byte[] orphanCredit = Envelope.newBuilder().setShellCredit(ShellCredit.newBuilder()
+                    .setSessionId(ShellId.random().bytes()).setBytes(1)).build().toByteArray();
+
+            for (int i = 0; i < 5 * MessageRate.BURST && !agent.isClosed(); i++) {
+                agent.sendBytes(i % 2 == 0 ? credit : orphanCredit);
+            }
+
+            await().until(() -> closes("1008") == before + 1);
+        }
+    }
+
     @Test
     void anAgentThatNeverReadsWhileTheServerHasMuchToSendItIsClosedNotBufferedFor() {
         TestAgent agent = hostileShellAgent();

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import dev.tether.protocol.v1.AgentEvent;
 import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Heartbeat;
+import dev.tether.protocol.v1.ShellCredit;
 import dev.tether.protocol.v1.ShellOutput;
 import org.junit.jupiter.api.Test;
 
@@ -35,5 +36,7 @@ class MessageRateTest {
                 .setType("backup.done")).build())).isFalse();
         assertThat(MessageRate.counts(Envelope.newBuilder().setShellOutput(ShellOutput.newBuilder()
                 .setData(ByteString.copyFromUtf8("$ "))).build())).isFalse();
+        assertThat(MessageRate.counts(Envelope.newBuilder().setShellCredit(ShellCredit.newBuilder().setBytes(1))
+                .build())).as("charged by the connection when not owed").isFalse();
     }
 }
