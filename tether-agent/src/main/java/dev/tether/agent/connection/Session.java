@@ -226,7 +226,7 @@ final class Session {
         heartbeatIntervalNanos = heartbeatInterval(welcome).toNanos();
         welcomeNanos = System.nanoTime();
         established = true;
-        shells.connected(writer::wake);
+        shells.connected(writer::wake, writer::writeOrWake);
         listener.established(this, welcome);
         LockSupport.unpark(watchdogThread);
         writer.wake();

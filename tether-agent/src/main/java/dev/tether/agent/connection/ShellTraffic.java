@@ -20,8 +20,11 @@ public interface ShellTraffic {
      * A connection completed its handshake: shell frames may be sent from now on.
      *
      * @param wake tells the writer that frames are waiting; called without any lock of the sessions held
+     * @param writeOrWake the same, except that while the writer thread is idle the calling thread writes the next
+     *     frame itself (a PTY reader with output, one handoff fewer); called without any lock held, as it may
+     *     block for that one write
      */
-    void connected(Runnable wake);
+    void connected(Runnable wake, Runnable writeOrWake);
 
     /** Handles one server payload: ShellOpen, ShellInput, ShellResize, ShellClose or ShellCredit. */
     void receive(Envelope envelope);
@@ -31,6 +34,9 @@ public interface ShellTraffic {
 
     /** The writer wrote {@code frame}, which {@link #nextFrame} returned, to the socket. */
     void written(Envelope frame);
+
+    /** Whether {@link #nextFrame} has a frame now. Called under the writer's lock. */
+    boolean hasFrames();
 
     /**
      * The connection ended: every session is detached, and frames not yet written

@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * while it holds credit, so a full lane stops the reading, not the writer; its few
  * other frames are bounded where they are queued (see the shell package).
  *
+ * <p>One frame is written at a time, by the writer thread or, while that thread
+ * is idle, by a thread calling {@link #writeOrWake} (a shell's PTY reader): its
+ * output then goes to the socket without waking the writer thread, one handoff
+ * fewer on a keystroke's echo. Frames are taken by the same priority either way.
+ *
  * <p>Thread safe: {@link #sendControl}, {@link #wake}, {@link #requestAck},
  * {@link #stop} and {@link #close} may be called from any thread; they never wait for a write.
  * Lock order: this writer's lock, then the channel's or the shells' (never the reverse).
@@ -81,11 +86,18 @@ final class Writer implements Runnable {
     private int closeCode;
     /** Guarded by {@link #lock}. */
     private String closeReason;
-    /** Owned by the writer thread: payloads taken from the channel and not yet written. */
+    /** Guarded by {@link #lock}: a thread is writing a frame; no other takes one meanwhile. */
+    private boolean writing;
+    /** Guarded by {@link #lock}: the writer thread waits with nothing to write. */
+    private boolean idle;
+    /** Guarded by {@link #lock}: payloads taken from the channel and not yet written. */
     private final ArrayDeque<Envelope> reliable = new ArrayDeque<>();
-    /** Owned by the writer thread: when the current due ack started waiting, 0 when none waits. */
+    /**
+     * Guarded by {@link #lock}, or held by the thread {@link #writing}: when the current due ack started
+     * waiting, 0 when none waits.
+     */
     private long ackWaitingSince;
-    /** Owned by the writer thread: the frame {@link #next()} returned came from the shell lane. */
+    /** Guarded by {@link #lock}: the frame {@link #take()} returned last came from the shell lane. */
     private boolean shellFrame;
 
     Writer(WebSocket socket, ReliableChannel channel, ShellTraffic shells, Clock clock, FailureListener failures) {
@@ -124,6 +136,53 @@ final class Writer implements Runnable {
             changed.signal();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Like {@link #wake}, but when the writer thread is idle the caller takes the next frame and writes it itself,
+     * then returns; the writer thread is woken only if more is waiting. May block for as long as that one write.
+     */
+    void writeOrWake() {
+        Envelope frame;
+        boolean shell;
+        lock.lock();
+        try {
+            frame = stopped || writing || !idle ? null : take();
+            if (frame == null) {
+                changed.signal();
+                return;
+            }
+            shell = shellFrame;
+            writing = true;
+        } finally {
+            lock.unlock();
+        }
+        boolean failed = true;
+        try {
+            write(frame);
+            if (shell) {
+                shells.written(frame);
+            }
+            failed = false;
+        } catch (IOException e) {
+            failures.writeFailed("write failed: " + Dialer.reason(e), true);
+        } catch (RuntimeException e) {
+            failures.writeFailed("cannot read the outbox: " + e.getMessage(), false);
+        } catch (Error e) {
+            LoggerFactory.getLogger(Writer.class).error("the connection writer failed", e);
+            failures.writeFailed("unexpected error: " + e, false);
+        } finally {
+            lock.lock();
+            try {
+                writing = false;
+                if (failed || !control.isEmpty() || !reliable.isEmpty() || ackRequested || channel.sendable()
+                        || shells.hasFrames()) {
+                    changed.signal();
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -178,9 +237,14 @@ final class Writer implements Runnable {
         try {
             Envelope next;
             while ((next = next()) != null) {
-                write(next);
-                if (shellFrame) {
-                    shells.written(next);
+                boolean shell = shellFrame;
+                try {
+                    write(next);
+                    if (shell) {
+                        shells.written(next);
+                    }
+                } finally {
+                    written();
                 }
             }
         } catch (RuntimeException e) {
@@ -192,40 +256,74 @@ final class Writer implements Runnable {
         }
     }
 
-    /** The next frame to write, by priority; null once stopped. */
+    /** The next frame for the writer thread to write, by priority, once no other thread writes; null once stopped. */
     private Envelope next() throws InterruptedException {
         lock.lock();
         try {
             while (!stopped) {
-                Envelope frame = control.poll();
-                if (frame == null) {
-                    frame = nextReliable();
+                if (writing) {
+                    // A PTY reader writes one frame (writeOrWake); it signals when done.
+                    changed.await();
+                    continue;
                 }
-                shellFrame = false;
-                if (frame == null) {
-                    frame = shells.nextFrame();
-                    shellFrame = frame != null;
-                }
+                Envelope frame = take();
                 if (frame != null) {
-                    ackRequested = false;
+                    writing = true;
                     return frame;
                 }
-                if (ackRequested || channel.ackDue()) {
-                    long now = System.nanoTime();
-                    if (ackWaitingSince == 0) {
-                        ackWaitingSince = now;
-                    }
-                    long wait = ackWaitingSince + ACK_DELAY.toNanos() - now;
-                    if (wait <= 0) {
-                        ackRequested = false;
-                        return ACK_ONLY;
-                    }
-                    changed.awaitNanos(wait);
-                } else {
-                    changed.await();
+                idle = true;
+                try {
+                    awaitWork();
+                } finally {
+                    idle = false;
                 }
             }
             return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Guarded by {@link #lock}: the next frame by priority, or null, without waiting. */
+    private Envelope take() {
+        Envelope frame = control.poll();
+        if (frame == null) {
+            frame = nextReliable();
+        }
+        shellFrame = false;
+        if (frame == null) {
+            frame = shells.nextFrame();
+            shellFrame = frame != null;
+        }
+        if (frame != null) {
+            ackRequested = false;
+        }
+        return frame;
+    }
+
+    /** Guarded by {@link #lock}: waits until signalled, or until a due ack has waited {@link #ACK_DELAY}. */
+    private void awaitWork() throws InterruptedException {
+        if (ackRequested || channel.ackDue()) {
+            long now = System.nanoTime();
+            if (ackWaitingSince == 0) {
+                ackWaitingSince = now;
+            }
+            long wait = ackWaitingSince + ACK_DELAY.toNanos() - now;
+            if (wait <= 0) {
+                ackRequested = false;
+                control.add(ACK_ONLY);
+                return;
+            }
+            changed.awaitNanos(wait);
+        } else {
+            changed.await();
+        }
+    }
+
+    private void written() {
+        lock.lock();
+        try {
+            writing = false;
         } finally {
             lock.unlock();
         }

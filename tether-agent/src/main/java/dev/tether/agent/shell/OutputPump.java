@@ -153,19 +153,27 @@ final class OutputPump implements Runnable {
         }
     }
 
-    /** Keeps what was read; false at the terminal's end. */
+    /**
+     * Keeps what was read and sends it; false at the terminal's end. The output is written by this thread when
+     * the connection's writer is idle (a keystroke's echo: no handoff to the writer thread), after the session's
+     * lock is released, since the write may block.
+     */
     private boolean afterRead(byte[] buffer, int n) {
+        boolean queued;
         session.lock.lock();
         try {
             if (n < 0) {
                 return false;
             }
             session.scrollback.append(buffer, 0, n);
-            session.emit();
-            return true;
+            queued = session.queueOutput() != null;
         } finally {
             session.lock.unlock();
         }
+        if (queued) {
+            session.context.outbox().writeOrWake();
+        }
+        return true;
     }
 
     private void exited(int status) {

@@ -50,6 +50,8 @@ final class ShellOutbox {
     private final ReentrantLock lock = new ReentrantLock();
     /** Guarded by {@link #lock}: wakes the current connection's writer; null while none is established. */
     private Runnable wake;
+    /** Guarded by {@link #lock}: the same writer's writeOrWake (see {@link ShellTraffic#connected}). */
+    private Runnable writeOrWake;
     /** Guarded by {@link #lock}. */
     private final ArrayDeque<Envelope> errors = new ArrayDeque<>();
     /** Guarded by {@link #lock}: the lanes with something to send, in the order they get their turn. */
@@ -66,10 +68,38 @@ final class ShellOutbox {
         return new Lane(sessionId);
     }
 
-    void connected(Runnable wake) {
+    void connected(Runnable wake, Runnable writeOrWake) {
         lock.lock();
         try {
             this.wake = wake;
+            this.writeOrWake = writeOrWake;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Has the connection's writer write what is waiting, on this thread if the writer thread is idle; a no-op
+     * while no connection is established. For a session's PTY reader, after {@link Lane#queue}, with no lock held.
+     */
+    void writeOrWake() {
+        Runnable toRun;
+        lock.lock();
+        try {
+            toRun = writeOrWake;
+        } finally {
+            lock.unlock();
+        }
+        if (toRun != null) {
+            toRun.run();
+        }
+    }
+
+    /** Whether {@link #poll} would return a frame now. */
+    boolean hasFrames() {
+        lock.lock();
+        try {
+            return wake != null && (!errors.isEmpty() || !turns.isEmpty());
         } finally {
             lock.unlock();
         }
@@ -80,6 +110,7 @@ final class ShellOutbox {
         lock.lock();
         try {
             wake = null;
+            writeOrWake = null;
             errors.clear();
             for (Lane lane : turns) {
                 lane.empty();
@@ -204,26 +235,37 @@ final class ShellOutbox {
 
         /** Queues a ShellReady, ShellOutput or ShellExit behind this session's earlier frames. */
         void send(Envelope frame) {
+            Runnable toWake = queue(frame);
+            if (toWake != null) {
+                toWake.run();
+            }
+        }
+
+        /**
+         * Queues like {@link #send} without waking the writer; the caller wakes it, e.g. with
+         * {@link ShellOutbox#writeOrWake()} once it holds no lock.
+         *
+         * @return the writer's wake when the frame was queued, null when it was dropped
+         */
+        Runnable queue(Envelope frame) {
             int bytes = frame.hasShellOutput() ? frame.getShellOutput().getData().size() : 0;
-            Runnable toWake;
             lock.lock();
             try {
                 if (wake == null) {
-                    return;
+                    return null;
                 }
                 if (outputBytes + bytes > Limits.SHELL_WINDOW_BYTES) {
                     log.error("shell output beyond the credit window was queued ({} + {} bytes); dropped",
                             outputBytes, bytes);
-                    return;
+                    return null;
                 }
                 frames.add(coalesced(frame));
                 outputBytes += bytes;
                 peak = Math.max(peak, outputBytes);
-                toWake = schedule();
+                return schedule();
             } finally {
                 lock.unlock();
             }
-            toWake.run();
         }
 
         /** Owes the server {@code bytes} more input credit; sent as one ShellCredit at this lane's next turn. */

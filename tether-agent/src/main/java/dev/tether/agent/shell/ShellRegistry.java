@@ -110,8 +110,8 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
     // ------------------------------------------------------------------ ShellTraffic
 
     @Override
-    public void connected(Runnable wake) {
-        outbox.connected(wake);
+    public void connected(Runnable wake, Runnable writeOrWake) {
+        outbox.connected(wake, writeOrWake);
     }
 
     @Override
@@ -155,6 +155,11 @@ public final class ShellRegistry implements ShellTraffic, AutoCloseable {
     @Override
     public void written(Envelope frame) {
         outbox.written(frame);
+    }
+
+    @Override
+    public boolean hasFrames() {
+        return outbox.hasFrames();
     }
 
     @Override

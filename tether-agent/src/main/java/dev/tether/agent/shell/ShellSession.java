@@ -278,20 +278,36 @@ final class ShellSession {
 
     /** Guarded by {@link #lock}: sends the bytes from the cursor on, within the credit. */
     void emit() {
+        Runnable wake = queueOutput();
+        if (wake != null) {
+            wake.run();
+        }
+    }
+
+    /**
+     * Guarded by {@link #lock}: queues the bytes from the cursor on, within the credit, without waking the
+     * writer.
+     *
+     * @return the writer's wake when output was queued (the caller wakes it), else null
+     */
+    Runnable queueOutput() {
         if (!attached || terminating || readyOffset >= 0) {
-            return;
+            return null;
         }
         if (cursor < scrollback.start()) {
             OutputPump.log.error("shell {}: output {} to {} was lost before it was sent", name, cursor,
                     scrollback.start());
             cursor = scrollback.start();
         }
+        Runnable wake = null;
         while (credit > 0 && cursor < scrollback.end()) {
             int length = (int) Math.min(Math.min(credit, Limits.SHELL_CHUNK_BYTES), scrollback.end() - cursor);
-            lane.send(ShellFrames.output(id, scrollback.copy(cursor, length), cursor));
+            Runnable queued = lane.queue(ShellFrames.output(id, scrollback.copy(cursor, length), cursor));
+            wake = queued != null ? queued : wake;
             cursor += length;
             credit -= length;
         }
+        return wake;
     }
 
     /** Guarded by {@link #lock}: sends the owed ShellReady once the program runs. */

@@ -13,7 +13,7 @@ final class QueuedShellTraffic implements ShellTraffic {
     final List<Envelope> written = new CopyOnWriteArrayList<>();
 
     @Override
-    public void connected(Runnable wake) {
+    public void connected(Runnable wake, Runnable writeOrWake) {
     }
 
     @Override
@@ -28,6 +28,11 @@ final class QueuedShellTraffic implements ShellTraffic {
     @Override
     public void written(Envelope frame) {
         written.add(frame);
+    }
+
+    @Override
+    public boolean hasFrames() {
+        return !frames.isEmpty();
     }
 
     @Override

@@ -26,6 +26,8 @@ final class RecordingWebSocket implements WebSocket {
     private static final Inbound ABORTED = new Inbound.Activity();
 
     final List<Envelope> sent = new CopyOnWriteArrayList<>();
+    /** The thread that sent each of {@link #sent}. */
+    final List<String> senders = new CopyOnWriteArrayList<>();
     private final BlockingQueue<Inbound> inbound = new LinkedBlockingQueue<>();
     private final Semaphore released = new Semaphore(0);
     private volatile int outstanding;
@@ -69,6 +71,7 @@ final class RecordingWebSocket implements WebSocket {
             outstanding++;
         }
         try {
+            senders.add(Thread.currentThread().getName());
             sent.add(Envelope.parseFrom(message));
         } catch (InvalidProtocolBufferException e) {
             throw new AssertionError(e);

@@ -132,6 +132,59 @@ class WriterTest {
     }
 
     @Test
+    void whileTheWriterThreadIsIdleACallerOfWriteOrWakeWritesTheShellFrameItself() throws Exception {
+        start(512);
+        await().until(() -> thread.getState() == Thread.State.WAITING);
+        shells.frames.add(shellOutput(1));
+
+        writer.writeOrWake();
+
+        assertThat(sentKinds()).as("written before writeOrWake returned").containsExactly(PayloadCase.SHELL_OUTPUT);
+        assertThat(socket.senders).containsExactly(Thread.currentThread().getName());
+        assertThat(shells.written).hasSize(1);
+    }
+
+    @Test
+    void whileTheWriterThreadWritesACallerOfWriteOrWakeOnlyWakesIt() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        publish(1);
+        await().until(() -> socket.outstandingSends() == 1);
+        shells.frames.add(shellOutput(1));
+
+        writer.writeOrWake();
+
+        assertThat(socket.sent).hasSize(1);
+        socket.holdSends = false;
+        socket.completeSend();
+        await().until(() -> socket.sent.size() == 2);
+        assertThat(sentKinds()).containsExactly(PayloadCase.AGENT_EVENT, PayloadCase.SHELL_OUTPUT);
+        assertThat(socket.senders).containsOnly("writer-under-test");
+    }
+
+    @Test
+    void whileACallerOfWriteOrWakeWritesTheWriterThreadWaitsItsTurn() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        await().until(() -> thread.getState() == Thread.State.WAITING);
+        shells.frames.add(shellOutput(1));
+        Thread caller = Thread.ofPlatform().name("pty-reader").start(writer::writeOrWake);
+        await().until(() -> socket.outstandingSends() == 1);
+
+        publish(2);
+        Thread.sleep(200);
+
+        assertThat(socket.sent).as("no second write while one is outstanding").hasSize(1);
+        socket.holdSends = false;
+        socket.completeSend();
+        caller.join(5_000);
+        await().until(() -> socket.sent.size() == 3);
+        assertThat(sentKinds()).containsExactly(PayloadCase.SHELL_OUTPUT, PayloadCase.AGENT_EVENT,
+                PayloadCase.AGENT_EVENT);
+        assertThat(socket.senders).containsExactly("pty-reader", "writer-under-test", "writer-under-test");
+    }
+
+    @Test
     void everyFrameCarriesTheCurrentAckAndATimestamp() throws Exception {
         start(512);
         channel.receive(1);

@@ -35,7 +35,7 @@ class ShellOutboxTest {
 
     @Test
     void sessionsTakeTurnsAndErrorsGoFirst() {
-        outbox.connected(wakes::incrementAndGet);
+        outbox.connected(wakes::incrementAndGet, wakes::incrementAndGet);
         ShellOutbox.Lane a = outbox.lane(A);
         ShellOutbox.Lane b = outbox.lane(B);
         int full = Limits.SHELL_CHUNK_BYTES;
@@ -54,7 +54,7 @@ class ShellOutboxTest {
 
     @Test
     void waitingOutputIsJoinedUpToAFullFrame() {
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         ShellOutbox.Lane a = outbox.lane(A);
         a.send(ShellFrames.output(A, "ab".getBytes(), 0));
         a.send(ShellFrames.output(A, "cd".getBytes(), 2));
@@ -72,7 +72,7 @@ class ShellOutboxTest {
 
     @Test
     void returnedInputCreditIsCoalescedAndGoesAheadOfOutput() {
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         ShellOutbox.Lane a = outbox.lane(A);
         a.send(output(A, 5, 0));
         a.returnInputCredit(3);
@@ -86,7 +86,7 @@ class ShellOutboxTest {
 
     @Test
     void bufferedBytesCountUntilTheWriterTakesThemAndThePeakCarriesOver() {
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         ShellOutbox.Lane a = outbox.lane(A);
         ShellOutbox.Lane b = outbox.lane(B);
         a.send(output(A, 20_000, 0));
@@ -105,7 +105,7 @@ class ShellOutboxTest {
 
     @Test
     void outputBeyondTheWindowIsRefused() {
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         ShellOutbox.Lane a = outbox.lane(A);
         for (int i = 0; i < Limits.SHELL_WINDOW_BYTES / Limits.SHELL_CHUNK_BYTES; i++) {
             a.send(output(A, Limits.SHELL_CHUNK_BYTES, (long) i * Limits.SHELL_CHUNK_BYTES));
@@ -117,7 +117,7 @@ class ShellOutboxTest {
 
     @Test
     void creditGrantedForAFrameStillBeingWrittenMakesRoomForMoreOutput() {
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         ShellOutbox.Lane a = outbox.lane(A);
         int frames = Limits.SHELL_WINDOW_BYTES / Limits.SHELL_CHUNK_BYTES;
         for (int i = 0; i < frames; i++) {
@@ -139,7 +139,7 @@ class ShellOutboxTest {
         ShellOutbox.Lane a = outbox.lane(A);
         a.send(output(A, 10, 0));
         outbox.error(A, ShellErrorCode.NOT_FOUND, "x");
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         assertThat(outbox.poll()).isNull();
 
         a.send(output(A, 10, 0));
@@ -150,14 +150,14 @@ class ShellOutboxTest {
         assertThat(outbox.poll()).isNull();
         assertThat(outbox.takePeak()).isZero();
 
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         a.send(output(A, Limits.SHELL_WINDOW_BYTES, 20));
         assertThat(drain()).hasSize(1);
     }
 
     @Test
     void aClearedLaneLosesItsFramesButNotItsTurnOrder() {
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         ShellOutbox.Lane a = outbox.lane(A);
         ShellOutbox.Lane b = outbox.lane(B);
         a.send(output(A, 10, 0));
@@ -169,7 +169,7 @@ class ShellOutboxTest {
 
     @Test
     void errorsBeyondTheQueueBoundAreDropped() {
-        outbox.connected(() -> { });
+        outbox.connected(() -> { }, () -> { });
         for (int i = 0; i < ShellOutbox.MAX_QUEUED_ERRORS + 10; i++) {
             outbox.error(A, ShellErrorCode.NOT_FOUND, "no " + i);
         }
