@@ -26,6 +26,13 @@ final class OutputPump implements Runnable {
 
     static final Logger log = LoggerFactory.getLogger(ShellSession.class);
 
+    /**
+     * The largest read this thread writes to the socket itself (see {@link #afterRead}): a keystroke's echo, a
+     * prompt, a few lines. Bulk output goes to the writer thread, so that reading the PTY and writing the socket
+     * overlap.
+     */
+    static final int DIRECT_WRITE_MAX_BYTES = 1024;
+
     private final ShellSession session;
 
     private OutputPump(ShellSession session) {
@@ -154,24 +161,27 @@ final class OutputPump implements Runnable {
     }
 
     /**
-     * Keeps what was read and sends it; false at the terminal's end. The output is written by this thread when
-     * the connection's writer is idle (a keystroke's echo: no handoff to the writer thread), after the session's
-     * lock is released, since the write may block.
+     * Keeps what was read and sends it; false at the terminal's end. A read of at most
+     * {@link #DIRECT_WRITE_MAX_BYTES} is written by this thread when the connection's writer is idle (a
+     * keystroke's echo: no handoff to the writer thread), after the session's lock is released, since the write
+     * may block.
      */
     private boolean afterRead(byte[] buffer, int n) {
-        boolean queued;
+        Runnable wake;
         session.lock.lock();
         try {
             if (n < 0) {
                 return false;
             }
             session.scrollback.append(buffer, 0, n);
-            queued = session.queueOutput() != null;
+            wake = session.queueOutput();
         } finally {
             session.lock.unlock();
         }
-        if (queued) {
+        if (wake != null && n <= DIRECT_WRITE_MAX_BYTES) {
             session.context.outbox().writeOrWake();
+        } else if (wake != null) {
+            wake.run();
         }
         return true;
     }
