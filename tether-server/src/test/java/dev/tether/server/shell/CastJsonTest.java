@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CastJsonTest {
@@ -60,6 +62,24 @@ class CastJsonTest {
                 .isEqualTo(new String(fromText.bytes(), 0, fromText.size(), StandardCharsets.UTF_8));
         assertThat(CastJson.asciiEvent(fromBytes, 3.5, "o", "caf\u00e9".getBytes(StandardCharsets.UTF_8))).isFalse();
         assertThat(fromBytes.size()).isZero();
+    }
+
+    @Test
+    void everyAsciiCharacterAndAChunkOfNulsAreWrittenFromBytesAsFromText() {
+        StringBuilder every = new StringBuilder();
+        for (char c = 0; c < 0x80; c++) {
+            every.append(c).append('x').append(c).append(c);
+        }
+        for (String text : List.of(every.toString(), "\0".repeat(32 * 1024), "\u001b".repeat(1000) + "tail")) {
+            CastJson.Line fromBytes = new CastJson.Line();
+            CastJson.Line fromText = new CastJson.Line();
+
+            assertThat(CastJson.asciiEvent(fromBytes, 1.25, "o", text.getBytes(StandardCharsets.US_ASCII))).isTrue();
+            CastJson.event(fromText, 1.25, "o", text);
+
+            assertThat(Arrays.copyOf(fromBytes.bytes(), fromBytes.size()))
+                    .isEqualTo(Arrays.copyOf(fromText.bytes(), fromText.size()));
+        }
     }
 
     /**
