@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -92,7 +93,15 @@ final class Database implements AutoCloseable {
      * fails, the work ({@code Error}s included), the {@code BEGIN} (the lock is busy) or the {@code COMMIT}.
      */
     <T> T write(String what, Work<T> work) {
-        return write(what, work, true);
+        return write(what, work, true, null);
+    }
+
+    /**
+     * {@link #write(String, Work)}, then {@code committed} with the work's result once the commit returned, the
+     * lock still held: what it records follows the order of the commits. Not called when anything failed.
+     */
+    <T> T write(String what, Work<T> work, Consumer<T> committed) {
+        return write(what, work, true, committed);
     }
 
     /**
@@ -103,10 +112,10 @@ final class Database implements AutoCloseable {
      * the peer drops them as duplicates.
      */
     <T> T writeLazily(String what, Work<T> work) {
-        return write(what, work, false);
+        return write(what, work, false, null);
     }
 
-    private <T> T write(String what, Work<T> work, boolean durable) {
+    private <T> T write(String what, Work<T> work, boolean durable, Consumer<T> committed) {
         lock.lock();
         try {
             if (writing) {
@@ -133,6 +142,9 @@ final class Database implements AutoCloseable {
                 if (!durable) {
                     restoreFullSync(c);
                 }
+            }
+            if (committed != null) {
+                committed.accept(result);
             }
             return result;
         } catch (SQLException e) {

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code agent.acked_seq}/{@code acked_stamp} (see {@link StateStore} for the
  * format). A row's stamp is both in its envelope and in {@code outbox.stamp}. Every method is one SQLite
  * transaction, durable when it returns except {@link #acknowledge} (see there); an append of many envelopes is
- * one transaction. Thread safe (through the
+ * one transaction. What this process committed last is also held in memory ({@link RecentAppends}), and
+ * {@link #read} answers from there when it can. Thread safe (through the
  * store's lock).
  */
 public final class SqliteOutbox implements Outbox {
@@ -39,6 +40,9 @@ public final class SqliteOutbox implements Outbox {
      */
     private final AtomicLong knownDeletedUpTo = new AtomicLong(-1);
 
+    /** What {@link #read} answers first: the payloads this process committed last. */
+    private final RecentAppends recent = new RecentAppends();
+
     SqliteOutbox(Database database) {
         this.database = database;
     }
@@ -48,7 +52,8 @@ public final class SqliteOutbox implements Outbox {
         if (envelopes.isEmpty()) {
             return List.of();
         }
-        return database.write("store " + envelopes.size() + " outgoing payload(s)", c -> append(c, envelopes));
+        return database.write("store " + envelopes.size() + " outgoing payload(s)", c -> append(c, envelopes),
+                recent::committed);
     }
 
     /** Appends within the caller's transaction, so a payload can be stored with the effect that caused it. */
@@ -87,6 +92,10 @@ public final class SqliteOutbox implements Outbox {
         }
         if (fromSeq > known) {
             return List.of();
+        }
+        List<Envelope> held = recent.read(fromSeq, max);
+        if (held != null) {
+            return held;
         }
         return database.read("read the outbox", c -> {
             PreparedStatement s = database.prepared(c,
@@ -149,6 +158,7 @@ public final class SqliteOutbox implements Outbox {
             PreparedStatement delete = database.prepared(c, "DELETE FROM outbox WHERE seq <= ?");
             delete.setLong(1, upToSeq);
             int deleted = delete.executeUpdate();
+            recent.acknowledged(upToSeq);
             // Within the transaction, under the store's lock: a renumbering, which lowers it, cannot interleave.
             knownDeletedUpTo.accumulateAndGet(upToSeq, Math::max);
             return deleted;
@@ -190,6 +200,8 @@ public final class SqliteOutbox implements Outbox {
     @Override
     public long renumberAfter(long peerApplied, long peerStamp) {
         return database.write("renumber the outbox to follow seq " + peerApplied, c -> {
+            // Under the store's lock, like every fill: no payload held from before can come back.
+            recent.clear();
             long count = OutboxRenumbering.renumber(c, peerApplied);
             long last = peerApplied + count;
             try (PreparedStatement s = c.prepareStatement(
