@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,12 +21,16 @@ import org.slf4j.LoggerFactory;
  * by the session's watchdog (see {@link Session}). The session's close frame is
  * the last frame it writes ({@link #close}).
  *
- * <p>Priority, checked before every frame, in three lanes: control frames
+ * <p>Priority, checked before every write, in three lanes: control frames
  * (Hello, heartbeats) first, then reliable payloads from the {@link ReliableChannel}
  * in seq order, then shell frames from {@link ShellTraffic#nextFrame()} (output,
- * ready, exit, credit and error frames, round-robin between sessions). So a long
- * stream of events never delays a heartbeat by more than the one frame being
- * written, and a flooding shell delays neither (a shell frame is at most
+ * ready, exit, credit and error frames, round-robin between sessions). The first
+ * reliable payload after the writer waited goes out alone, at once; those still
+ * queued behind it go out together, one frame each in one write of at most
+ * {@link #RELIABLE_WRITE_BYTES} (or one larger payload alone): one system call for a
+ * publishers' batch instead of one per event. So a long stream of events never delays
+ * a heartbeat by more than the one write in progress,
+ * and a flooding shell delays neither (a shell frame is at most
  * {@link Limits#SHELL_CHUNK_BYTES} of data). Every frame carries the current
  * cumulative ack and {@code ts_ms}. When an ack is due and nothing else goes out
  * for {@link #ACK_DELAY}, an {@code ack_only} envelope carries it; an ack wanted
@@ -56,6 +61,12 @@ final class Writer implements Runnable {
     static final Duration ACK_DELAY = Duration.ofMillis(5);
     /** Reliable payloads read from the outbox at once. */
     private static final int RELIABLE_BATCH = 64;
+    /**
+     * Bytes of reliable payloads written together at most: those already read from the outbox go in one write,
+     * up to this much (one payload alone may be larger). A control frame then waits for that write, no longer
+     * than for one large payload.
+     */
+    static final int RELIABLE_WRITE_BYTES = 64 * 1024;
 
     private static final Envelope ACK_ONLY = Envelope.newBuilder().setAckOnly(Ack.getDefaultInstance()).build();
 
@@ -90,7 +101,10 @@ final class Writer implements Runnable {
     private boolean writing;
     /** Guarded by {@link #lock}: the writer thread waits with nothing to write. */
     private boolean idle;
-    /** Guarded by {@link #lock}: payloads taken from the channel and not yet written. */
+    /**
+     * Guarded by {@link #lock}, or held by the thread {@link #writing} (a grouped write takes the ones queued
+     * behind its first): payloads taken from the channel and not yet written.
+     */
     private final ArrayDeque<Envelope> reliable = new ArrayDeque<>();
     /**
      * Guarded by {@link #lock}, or held by the thread {@link #writing}: when the current due ack started
@@ -99,6 +113,13 @@ final class Writer implements Runnable {
     private long ackWaitingSince;
     /** Guarded by {@link #lock}: the frame {@link #take()} returned last came from the shell lane. */
     private boolean shellFrame;
+    /** Guarded by {@link #lock}: the frame {@link #take()} returned last came from the reliable lane. */
+    private boolean reliableFrame;
+    /**
+     * Owned by the writer thread: a reliable payload was written and the writer has not waited since, so
+     * payloads still queued go together; false at first and after every wait, so a lone event goes out alone.
+     */
+    private boolean streaming;
 
     Writer(WebSocket socket, ReliableChannel channel, ShellTraffic shells, Clock clock, FailureListener failures) {
         this.socket = socket;
@@ -238,8 +259,14 @@ final class Writer implements Runnable {
             Envelope next;
             while ((next = next()) != null) {
                 boolean shell = shellFrame;
+                boolean fromReliable = reliableFrame;
                 try {
-                    write(next);
+                    if (fromReliable && streaming) {
+                        writeReliable(next);
+                    } else {
+                        write(next);
+                    }
+                    streaming |= fromReliable;
                     if (shell) {
                         shells.written(next);
                     }
@@ -264,6 +291,7 @@ final class Writer implements Runnable {
                 if (writing) {
                     // A PTY reader writes one frame (writeOrWake); it signals when done.
                     changed.await();
+                    streaming = false;
                     continue;
                 }
                 Envelope frame = take();
@@ -277,6 +305,7 @@ final class Writer implements Runnable {
                 } finally {
                     idle = false;
                 }
+                streaming = false;
             }
             return null;
         } finally {
@@ -287,8 +316,10 @@ final class Writer implements Runnable {
     /** Guarded by {@link #lock}: the next frame by priority, or null, without waiting. */
     private Envelope take() {
         Envelope frame = control.poll();
+        reliableFrame = false;
         if (frame == null) {
             frame = nextReliable();
+            reliableFrame = frame != null;
         }
         shellFrame = false;
         if (frame == null) {
@@ -339,8 +370,35 @@ final class Writer implements Runnable {
 
     private void write(Envelope envelope) throws IOException {
         ackWaitingSince = 0;
-        Envelope stamped = envelope.toBuilder().setAck(channel.takeAck()).setTsMs(clock.millis()).build();
-        socket.sendBinary(stamped.toByteArray());
+        socket.sendBinary(stamped(envelope, channel.takeAck(), clock.millis()));
+    }
+
+    /**
+     * Writes {@code first} and the reliable payloads queued behind it, up to {@link #RELIABLE_WRITE_BYTES}, in
+     * one write, each with the current ack. They were read in seq order, and nothing else may go between them.
+     */
+    private void writeReliable(Envelope first) throws IOException {
+        if (reliable.isEmpty()) {
+            write(first);
+            return;
+        }
+        ackWaitingSince = 0;
+        long ack = channel.takeAck();
+        long now = clock.millis();
+        List<byte[]> frames = new ArrayList<>(1 + reliable.size());
+        byte[] frame = stamped(first, ack, now);
+        frames.add(frame);
+        long bytes = frame.length;
+        while (!reliable.isEmpty() && bytes + reliable.peek().getSerializedSize() <= RELIABLE_WRITE_BYTES) {
+            frame = stamped(reliable.poll(), ack, now);
+            frames.add(frame);
+            bytes += frame.length;
+        }
+        socket.sendBinary(frames);
+    }
+
+    private static byte[] stamped(Envelope envelope, long ack, long nowMs) {
+        return envelope.toBuilder().setAck(ack).setTsMs(nowMs).build().toByteArray();
     }
 
     private void writeClose() throws IOException {

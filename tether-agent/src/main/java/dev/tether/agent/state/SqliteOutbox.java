@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code agent.acked_seq}/{@code acked_stamp} (see {@link StateStore} for the
  * format). A row's stamp is both in its envelope and in {@code outbox.stamp}. Every method is one SQLite
  * transaction, durable when it returns except {@link #acknowledge} (see there); an append of many envelopes is
- * one transaction. Thread safe (through the
+ * one transaction. What this process committed last is also held in memory ({@link RecentAppends}), and
+ * {@link #read} answers from there when it can. Thread safe (through the
  * store's lock).
  */
 public final class SqliteOutbox implements Outbox {
@@ -32,6 +33,15 @@ public final class SqliteOutbox implements Outbox {
      * behind any write on the store's one connection.
      */
     private final AtomicLong knownLastSeq = new AtomicLong(-1);
+    /**
+     * A seq up to which every payload is known to be deleted by an acknowledgement this process committed;
+     * -1 when none is known. Most acks arrive just after the last one: this spares each a query of the lowest
+     * pending seq. Never above the stored counter; lowered to the new acknowledged point by a renumbering.
+     */
+    private final AtomicLong knownDeletedUpTo = new AtomicLong(-1);
+
+    /** What {@link #read} answers first: the payloads this process committed last. */
+    private final RecentAppends recent = new RecentAppends();
 
     SqliteOutbox(Database database) {
         this.database = database;
@@ -42,7 +52,8 @@ public final class SqliteOutbox implements Outbox {
         if (envelopes.isEmpty()) {
             return List.of();
         }
-        return database.write("store " + envelopes.size() + " outgoing payload(s)", c -> append(c, envelopes));
+        return database.write("store " + envelopes.size() + " outgoing payload(s)", c -> append(c, envelopes),
+                recent::committed);
     }
 
     /** Appends within the caller's transaction, so a payload can be stored with the effect that caused it. */
@@ -52,21 +63,21 @@ public final class SqliteOutbox implements Outbox {
         }
         long seq = lastSeq(c);
         List<Envelope> stored = new ArrayList<>(envelopes.size());
-        try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO outbox (seq, envelope, stamp) VALUES (?, ?, ?)")) {
-            for (Envelope envelope : envelopes) {
-                Envelope withSeq = envelope.toBuilder().setSeq(++seq).setStamp(Stamps.draw()).clearAck().clearTsMs()
-                        .build();
-                insert.setLong(1, seq);
-                insert.setBytes(2, withSeq.toByteArray());
-                insert.setLong(3, withSeq.getStamp());
-                insert.addBatch();
-                stored.add(withSeq);
-            }
-            insert.executeBatch();
+        PreparedStatement insert = database.prepared(c, "INSERT INTO outbox (seq, envelope, stamp) VALUES (?, ?, ?)");
+        for (Envelope envelope : envelopes) {
+            Envelope withSeq = envelope.toBuilder().setSeq(++seq).setStamp(Stamps.draw()).clearAck().clearTsMs()
+                    .build();
+            insert.setLong(1, seq);
+            insert.setBytes(2, withSeq.toByteArray());
+            insert.setLong(3, withSeq.getStamp());
+            insert.addBatch();
+            stored.add(withSeq);
         }
+        insert.executeBatch();
         knownLastSeq.accumulateAndGet(seq, Math::max);
-        setLastSeq(c, seq);
+        PreparedStatement counter = database.prepared(c, "UPDATE agent SET last_seq = ? WHERE id = 1");
+        counter.setLong(1, seq);
+        counter.executeUpdate();
         return stored;
     }
 
@@ -82,18 +93,21 @@ public final class SqliteOutbox implements Outbox {
         if (fromSeq > known) {
             return List.of();
         }
+        List<Envelope> held = recent.read(fromSeq, max);
+        if (held != null) {
+            return held;
+        }
         return database.read("read the outbox", c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT seq, envelope FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?")) {
-                s.setLong(1, fromSeq);
-                s.setInt(2, max);
-                try (ResultSet r = s.executeQuery()) {
-                    List<Envelope> out = new ArrayList<>();
-                    while (r.next()) {
-                        out.add(parse(r.getLong(1), r.getBytes(2)));
-                    }
-                    return out;
+            PreparedStatement s = database.prepared(c,
+                    "SELECT seq, envelope FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?");
+            s.setLong(1, fromSeq);
+            s.setInt(2, max);
+            try (ResultSet r = s.executeQuery()) {
+                List<Envelope> out = new ArrayList<>();
+                while (r.next()) {
+                    out.add(parse(r.getLong(1), r.getBytes(2)));
                 }
+                return out;
             }
         });
     }
@@ -114,32 +128,46 @@ public final class SqliteOutbox implements Outbox {
     /** Committed without waiting for the disk: see {@link Database#writeLazily}. */
     @Override
     public void acknowledge(long upToSeq) {
-        // Most acks repeat what is already deleted: skip the fsync of an empty transaction.
-        if (firstPendingSeq() > upToSeq) {
+        // Some acks repeat what is already deleted: skip the empty transaction. Past the first delete the point
+        // is known here, and the next ack almost always covers new payloads, so it is not asked of the store.
+        long known = knownDeletedUpTo.get();
+        if (upToSeq <= known || (known < 0 && firstPendingSeq() > upToSeq)) {
             return;
         }
         // Not synced: a delete lost in a crash only sends those payloads again, and the peer, which applied
         // them, drops them as duplicates. A synced delete was an fsync per ack, taken between the publishers'.
+        try {
+            deleteUpTo(upToSeq);
+        } catch (RuntimeException | Error e) {
+            // Perhaps noted within a transaction that then failed to commit.
+            knownDeletedUpTo.set(-1);
+            throw e;
+        }
+    }
+
+    private void deleteUpTo(long upToSeq) {
         database.writeLazily("delete acknowledged payloads up to seq " + upToSeq, c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE agent SET acked_seq = ?, acked_stamp = "
+            PreparedStatement point = database.prepared(c, "UPDATE agent SET acked_seq = ?, acked_stamp = "
                     + "(SELECT stamp FROM outbox WHERE seq = ?) WHERE id = 1 AND acked_seq < ? "
-                    + "AND EXISTS (SELECT 1 FROM outbox WHERE seq = ?)")) {
-                s.setLong(1, upToSeq);
-                s.setLong(2, upToSeq);
-                s.setLong(3, upToSeq);
-                s.setLong(4, upToSeq);
-                s.executeUpdate();
-            }
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM outbox WHERE seq <= ?")) {
-                s.setLong(1, upToSeq);
-                return s.executeUpdate();
-            }
+                    + "AND EXISTS (SELECT 1 FROM outbox WHERE seq = ?)");
+            point.setLong(1, upToSeq);
+            point.setLong(2, upToSeq);
+            point.setLong(3, upToSeq);
+            point.setLong(4, upToSeq);
+            point.executeUpdate();
+            PreparedStatement delete = database.prepared(c, "DELETE FROM outbox WHERE seq <= ?");
+            delete.setLong(1, upToSeq);
+            int deleted = delete.executeUpdate();
+            recent.acknowledged(upToSeq);
+            // Within the transaction, under the store's lock: a renumbering, which lowers it, cannot interleave.
+            knownDeletedUpTo.accumulateAndGet(upToSeq, Math::max);
+            return deleted;
         });
     }
 
     @Override
     public long lastSeq() {
-        long stored = database.read("read the outbox seq", SqliteOutbox::lastSeq);
+        long stored = database.read("read the outbox seq", this::lastSeq);
         knownLastSeq.accumulateAndGet(stored, Math::max);
         return stored;
     }
@@ -147,8 +175,11 @@ public final class SqliteOutbox implements Outbox {
     @Override
     public long firstPendingSeq() {
         return database.read("read the outbox", c -> {
-            Long first = Database.queryLong(c, "SELECT MIN(seq) FROM outbox");
-            return first != null ? first : lastSeq(c) + 1;
+            try (ResultSet r = database.prepared(c, "SELECT MIN(seq) FROM outbox").executeQuery()) {
+                r.next();
+                long first = r.getLong(1);
+                return r.wasNull() ? lastSeq(c) + 1 : first;
+            }
         });
     }
 
@@ -169,6 +200,8 @@ public final class SqliteOutbox implements Outbox {
     @Override
     public long renumberAfter(long peerApplied, long peerStamp) {
         return database.write("renumber the outbox to follow seq " + peerApplied, c -> {
+            // Under the store's lock, like every fill: no payload held from before can come back.
+            recent.clear();
             long count = OutboxRenumbering.renumber(c, peerApplied);
             long last = peerApplied + count;
             try (PreparedStatement s = c.prepareStatement(
@@ -179,6 +212,8 @@ public final class SqliteOutbox implements Outbox {
                 s.executeUpdate();
             }
             knownLastSeq.accumulateAndGet(last, Math::max);
+            // Rolled back with the renumbering or not, nothing above the new point is known to be deleted.
+            knownDeletedUpTo.set(-1);
             return count;
         });
     }
@@ -188,14 +223,12 @@ public final class SqliteOutbox implements Outbox {
         return database.read("count the outbox", c -> Database.queryLong(c, "SELECT COUNT(*) FROM outbox"));
     }
 
-    private static long lastSeq(Connection c) throws SQLException {
-        return Database.queryLong(c, "SELECT last_seq FROM agent WHERE id = 1");
-    }
-
-    private static void setLastSeq(Connection c, long seq) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE agent SET last_seq = ? WHERE id = 1")) {
-            s.setLong(1, seq);
-            s.executeUpdate();
+    private long lastSeq(Connection c) throws SQLException {
+        try (ResultSet r = database.prepared(c, "SELECT last_seq FROM agent WHERE id = 1").executeQuery()) {
+            if (!r.next()) {
+                throw new StateStoreException("agent.db has no agent row: it is damaged");
+            }
+            return r.getLong(1);
         }
     }
 }

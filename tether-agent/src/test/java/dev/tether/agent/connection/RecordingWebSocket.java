@@ -66,6 +66,11 @@ final class RecordingWebSocket implements WebSocket {
 
     @Override
     public void sendBinary(byte[] message) throws IOException {
+        writes.add(1);
+        send(message);
+    }
+
+    private void send(byte[] message) throws IOException {
         boolean hold = holdSends && failSends == null;
         if (hold) {
             outstanding++;
@@ -88,6 +93,18 @@ final class RecordingWebSocket implements WebSocket {
             } finally {
                 outstanding--;
             }
+        }
+    }
+
+    /** Messages sent together in one call, in one entry; a single send counts as a write of one. */
+    final List<Integer> writes = new CopyOnWriteArrayList<>();
+
+    /** Records them as one write, then sends them one by one (a held send holds the first). */
+    @Override
+    public void sendBinary(List<byte[]> messages) throws IOException {
+        writes.add(messages.size());
+        for (byte[] message : messages) {
+            send(message);
         }
     }
 

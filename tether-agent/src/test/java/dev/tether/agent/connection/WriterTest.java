@@ -83,6 +83,43 @@ class WriterTest {
     }
 
     @Test
+    void eventsQueuedBehindAWriteGoOutTogetherInOneWriteAndTheFirstAfterAWaitAlone() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        publish(1);
+        await().until(() -> socket.outstandingSends() == 1);
+        publish(20);
+        socket.holdSends = false;
+        socket.completeSend();
+
+        await().until(() -> socket.sent.size() == 21);
+        assertThat(socket.writes).containsExactly(1, 20);
+        assertThat(socket.sent.stream().map(Envelope::getSeq))
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, 21).mapToObj(i -> (long) i).toList());
+    }
+
+    @Test
+    void aWriteOfQueuedEventsHoldsAtMostItsBytesAndALargerEventGoesAlone() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        publish(1);
+        await().until(() -> socket.outstandingSends() == 1);
+        String quarter = "\"" + "x".repeat(Writer.RELIABLE_WRITE_BYTES / 4) + "\"";
+        String larger = "\"" + "y".repeat(Writer.RELIABLE_WRITE_BYTES + 1) + "\"";
+        List<String> payloads = List.of(quarter, quarter, quarter, quarter, larger, quarter);
+        channel.publish(payloads.stream().map(json -> AgentEvents.envelope("e", json, 0)).toList());
+        writer.wake();
+        socket.holdSends = false;
+        socket.completeSend();
+
+        await().until(() -> socket.sent.size() == 7);
+        // Four quarters and their headers are over the bound: three go together, then the fourth alone (the
+        // larger one does not fit behind it), the larger one alone, the last quarter alone.
+        assertThat(socket.writes).containsExactly(1, 3, 1, 1, 1);
+        assertThat(socket.sent.stream().map(Envelope::getSeq)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    }
+
+    @Test
     void shellFramesGoOutAfterHeartbeatsAndReliablePayloadsAlreadyQueued() throws Exception {
         socket.holdSends = true;
         start(512);

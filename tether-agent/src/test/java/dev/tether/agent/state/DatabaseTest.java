@@ -91,6 +91,42 @@ class DatabaseTest {
         assertThat(db.synchronousMode()).as("FULL again after the lazy write").isEqualTo(2);
     }
 
+    /** SQLite may run a PRAGMA when it is prepared: a kept one would leave every lazy write after the first synced. */
+    @Test
+    void everyLazyWriteRunsUnsyncedAndEveryWriteAfterItSynced() {
+        for (int k = 1; k <= 3; k++) {
+            int inside = db.writeLazily("insert " + k, c -> {
+                insert(c, 1);
+                return Database.queryLong(c, "PRAGMA synchronous").intValue();
+            });
+            assertThat(inside).as("NORMAL inside lazy write " + k).isEqualTo(1);
+            int durable = db.write("insert again", c -> Database.queryLong(c, "PRAGMA synchronous").intValue());
+            assertThat(durable).as("FULL inside the durable write after it").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aKeptStatementIsPreparedOncePerConnectionAndOnlyInsideWork() throws SQLException {
+        PreparedStatement first = db.write("insert 1", c -> {
+            PreparedStatement s = db.prepared(c, "INSERT INTO log (k) VALUES (?)");
+            s.setInt(1, 1);
+            s.executeUpdate();
+            return s;
+        });
+        PreparedStatement second = db.write("insert 2", c -> {
+            PreparedStatement s = db.prepared(c, "INSERT INTO log (k) VALUES (?)");
+            s.setInt(1, 2);
+            s.executeUpdate();
+            return s;
+        });
+
+        assertThat(second).isSameAs(first);
+        assertThat(logged()).containsExactly(1, 2);
+        assertThatThrownBy(() -> db.prepared(null, "SELECT 1")).isInstanceOf(IllegalStateException.class);
+        db.close();
+        assertThat(first.isClosed()).as("closed with the database").isTrue();
+    }
+
     @Test
     void aLazyWriteThatFailsAnyWayCommitsNothingAndLeavesTheConnectionSynced() throws SQLException {
         assertThatThrownBy(() -> db.writeLazily("fail hard", c -> {

@@ -151,6 +151,39 @@ class SqliteOutboxTest {
     }
 
     @Test
+    void acksBeforeAndAfterARenumberingDeleteWhatTheyCover() {
+        outbox.append(events(5));
+        outbox.acknowledge(3);
+        outbox.acknowledge(2);
+        assertThat(outbox.firstPendingSeq()).isEqualTo(4);
+        // Rows 4 and 5 follow a server that applied 3 of another history: same seqs, fresh stamps.
+        outbox.renumberAfter(3, 42);
+        outbox.append(events(1));
+
+        outbox.acknowledge(5);
+
+        assertThat(outbox.depth()).isEqualTo(1);
+        assertThat(outbox.firstPendingSeq()).isEqualTo(6);
+    }
+
+    @Test
+    void whatIsReadFromMemoryAfterAppendsIsWhatTheFileHolds() {
+        List<Envelope> stored = outbox.append(events(3));
+        assertThat(outbox.read(1, 10)).containsExactlyElementsOf(stored);
+
+        // Same seqs, fresh stamps: a renumbering that follows an applied point just below them.
+        outbox.renumberAfter(0, 42);
+        List<Envelope> read = outbox.read(1, 10);
+        store.close();
+        store = StateStore.open(dir);
+        outbox = store.outbox();
+
+        assertThat(read).as("not the payloads held before the renumbering")
+                .containsExactlyElementsOf(outbox.read(1, 10));
+        assertThat(read.get(0).getStamp()).isNotEqualTo(stored.get(0).getStamp());
+    }
+
+    @Test
     void theAcknowledgedPointKeepsItsStampAcrossReopening() {
         List<Envelope> stored = outbox.append(events(3));
         outbox.acknowledge(2);

@@ -1,5 +1,6 @@
 package dev.tether.server.events;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * the {@link EventLog}. That holds because the cursor is advanced before an
  * event is offered.
  *
+ * <p>Without subscribers the cursor is moved to the end of the table at most every
+ * {@link #IDLE_READ_INTERVAL}, not after every commit (that query was 5 % of the
+ * server's CPU under a stream of agent events). A subscriber that arrives meanwhile
+ * reads less itself and gets the rest live: subscribing queues a drain, which
+ * offers every row after the cursor.
+ *
  * <p>Bounds: at most {@link #MAX_SUBSCRIBERS} subscribers; one queued drain.
  * Thread safe.
  */
@@ -33,10 +40,14 @@ public final class EventBroadcaster {
     public static final int MAX_SUBSCRIBERS = 256;
     /** Rows read per query of a drain. */
     static final int READ_BATCH = 500;
+    /** How often at most a drain without subscribers reads the end of the table. */
+    static final Duration IDLE_READ_INTERVAL = Duration.ofMillis(100);
     private static final Logger LOG = LoggerFactory.getLogger(EventBroadcaster.class);
 
     private final EventLog log;
     private final Executor executor;
+    /** How often at most a drain without subscribers reads the end of the table. */
+    private final Duration idleReadInterval;
     private final Set<EventSubscriber> subscribers = ConcurrentHashMap.newKeySet();
     /** Something was stored since the last drain read the table. */
     private final AtomicBoolean dirty = new AtomicBoolean(true);
@@ -44,6 +55,10 @@ public final class EventBroadcaster {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     /** Highest id offered (or skipped while nobody listened); written by the single drain only. */
     private volatile long cursor;
+    /** When a drain without subscribers last read the end of the table ({@code nanoTime}); the drain's own. */
+    private long idleReadAt;
+    /** Whether {@link #idleReadAt} is set; the drain's own. */
+    private boolean idleReadOnce;
     /**
      * Where {@link #wake} also reports: the other nodes of a cluster, whose streams read the same table. Set
      * once at start-up.
@@ -51,8 +66,13 @@ public final class EventBroadcaster {
     private volatile Runnable peers = () -> { };
 
     public EventBroadcaster(EventLog log, Executor executor) {
+        this(log, executor, IDLE_READ_INTERVAL);
+    }
+
+    EventBroadcaster(EventLog log, Executor executor, Duration idleReadInterval) {
         this.log = log;
         this.executor = executor;
+        this.idleReadInterval = idleReadInterval;
     }
 
     /** Reads the current end of the stream, blocking; call once before serving. */
@@ -89,8 +109,10 @@ public final class EventBroadcaster {
                 return false;
             }
             subscribers.add(subscriber);
-            return true;
         }
+        // Rows after the cursor that no drain read while nobody listened are offered to it now.
+        wakeLocal();
+        return true;
     }
 
     public void unsubscribe(EventSubscriber subscriber) {
@@ -110,7 +132,7 @@ public final class EventBroadcaster {
         try {
             while (dirty.getAndSet(false)) {
                 if (subscribers.isEmpty()) {
-                    cursor = Math.max(cursor, log.lastId());
+                    moveIdleCursor();
                 } else {
                     offerNewRows();
                 }
@@ -123,6 +145,16 @@ public final class EventBroadcaster {
         if (dirty.get()) {
             wakeLocal();
         }
+    }
+
+    private void moveIdleCursor() {
+        long now = System.nanoTime();
+        if (idleReadOnce && now - idleReadAt < idleReadInterval.toNanos()) {
+            return;
+        }
+        cursor = Math.max(cursor, log.lastId());
+        idleReadAt = now;
+        idleReadOnce = true;
     }
 
     private void offerNewRows() {

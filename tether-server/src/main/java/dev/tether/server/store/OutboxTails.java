@@ -26,6 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * transaction, so nothing read from the tail afterwards can be the old payload, and no earlier transaction's
  * envelopes arrive late.
  *
+ * <p>The end is also learnt from a read of the database that came back short ({@link Tail#readToEnd}), when
+ * the tail's version did not move during the read and every append it saw has entered it: then nothing was
+ * committed after what the read returned. An append that started before the tail was opened cannot move its
+ * version, so its {@link Appends#committed} empties any tail of the agent opened since, before the session is
+ * woken to send it. An idle agent's session then stops asking the database every turn whether anything waits.
+ *
  * <p>A tail {@link Tail#read reads} only from exactly the seq asked for: anything else (an empty or
  * invalidated tail, a seq it does not start at, an unknown end) says "ask the database", so a tail can make a
  * session skip the database but never skip or repeat a payload. Only committed envelopes enter it.
@@ -106,7 +112,8 @@ public final class OutboxTails {
      */
     public final class Appends {
 
-        private final Map<Tail, Pending> pending = new LinkedHashMap<>();
+        /** By agent, every agent whose outbox this transaction appended to or rewrote. */
+        private final Map<String, Pending> pending = new LinkedHashMap<>();
 
         private Appends() {
         }
@@ -114,11 +121,12 @@ public final class OutboxTails {
         /** {@code stored} (seq and stamp set) was appended to the agent's outbox; the agent's counter is held. */
         public void appended(String agentId, Envelope stored) {
             Tail tail = tails.get(agentId);
-            if (tail == null) {
+            Pending appended = pending.computeIfAbsent(agentId, id -> new Pending(tail));
+            if (tail == null || tail != appended.tail) {
+                appended.fill = false;
                 return;
             }
-            long version = tail.appending();
-            pending.computeIfAbsent(tail, t -> new Pending()).add(version, stored);
+            appended.add(tail.appending(), stored);
         }
 
         /** A pending row of the agent's outbox was rewritten in place. */
@@ -126,21 +134,39 @@ public final class OutboxTails {
             Tail tail = tails.get(agentId);
             if (tail != null) {
                 tail.invalidate();
-                pending.remove(tail);
             }
+            pending.computeIfAbsent(agentId, id -> new Pending(tail)).fill = false;
         }
 
-        /** The transaction committed: its envelopes go to the tails that saw nothing else happen since. */
+        /**
+         * The transaction committed: its envelopes go to the tails that saw nothing else happen since. A tail
+         * opened while it ran (a new session of the agent) did not see it happen: it forgets what it knows.
+         */
         public void committed() {
-            pending.forEach((tail, appended) -> tail.fill(appended.version, appended.envelopes));
+            pending.forEach((agentId, appended) -> {
+                if (appended.fill && appended.tail != null) {
+                    appended.tail.fill(appended.version, appended.envelopes);
+                }
+                Tail current = tails.get(agentId);
+                if (current != null && current != appended.tail) {
+                    current.invalidate();
+                }
+            });
             pending.clear();
         }
     }
 
-    /** One tail's envelopes from one transaction, with the version its last append set. */
+    /** One agent's envelopes from one transaction, with the tail it saw and the version its last append set. */
     private static final class Pending {
+        final Tail tail;
         long version;
         final List<Envelope> envelopes = new ArrayList<>();
+        /** Whether the envelopes may enter {@link #tail}: false after a rewrite, or without a tail. */
+        boolean fill = true;
+
+        Pending(Tail tail) {
+            this.tail = tail;
+        }
 
         void add(long newVersion, Envelope stored) {
             version = newVersion;
@@ -162,6 +188,11 @@ public final class OutboxTails {
         private long entryBytes;
         /** The highest seq committed to the outbox, -1 when not known. */
         private long end = -1;
+        /**
+         * An append or rewrite started and its envelopes have not entered the tail (it is still running, or it
+         * rolled back, or the tail refused them): a read of the database cannot tell the end then.
+         */
+        private boolean unsettled;
         private boolean closed;
 
         private Tail(String agentId, boolean enabled) {
@@ -196,14 +227,38 @@ public final class OutboxTails {
             return out;
         }
 
+        /**
+         * The version to hand to {@link #readToEnd} after a read of the database that starts now: taken before
+         * the read, so that any append starting meanwhile shows.
+         */
+        public synchronized long version() {
+            return version;
+        }
+
+        /**
+         * A read of the database from {@code fromSeq} returned {@code read}, fewer than it asked for: so nothing
+         * was committed after them when it ran. Taken as the end when the tail was {@code seenVersion} before the
+         * read and still is, and every append that started before it has entered the tail (then it committed
+         * before the read began, which saw it). An idle agent's session then stops asking the database every
+         * turn whether anything is there to send.
+         */
+        public synchronized void readToEnd(long seenVersion, long fromSeq, List<Envelope> read) {
+            if (closed || !enabled || unsettled || seenVersion != version || (entries != null && !entries.isEmpty())) {
+                return;
+            }
+            end = read.isEmpty() ? fromSeq - 1 : read.getLast().getSeq();
+        }
+
         private synchronized long appending() {
             end = -1;
+            unsettled = true;
             return ++version;
         }
 
         private synchronized void invalidate() {
             version++;
             end = -1;
+            unsettled = true;
             clear();
         }
 
@@ -233,6 +288,7 @@ public final class OutboxTails {
             entries.addAll(appended);
             entryBytes += added;
             end = appended.getLast().getSeq();
+            unsettled = false;
         }
 
         private synchronized void close() {

@@ -192,6 +192,15 @@ public final class ServerOutbox implements Outbox {
         if (cached != null) {
             return cached;
         }
+        long tailVersion = tail == null ? 0 : tail.version();
+        List<Envelope> read = readStored(fromSeq, max);
+        if (tail != null && read.size() < max) {
+            tail.readToEnd(tailVersion, fromSeq, read);
+        }
+        return read;
+    }
+
+    private List<Envelope> readStored(long fromSeq, int max) {
         return db.withConnection("read outbox", connection -> {
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT o.envelope, o.seq, o.stamp FROM outbox o JOIN agents a ON a.id = o.agent_id"

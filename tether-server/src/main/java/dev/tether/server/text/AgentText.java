@@ -3,6 +3,7 @@ package dev.tether.server.text;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.tether.protocol.v1.AgentEvent;
 import dev.tether.protocol.v1.Envelope;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,8 +43,30 @@ public final class AgentText {
 
     /** An envelope from an agent with its text made storable; one without text as it came. */
     public static Envelope sanitiseFromAgent(Envelope envelope) {
-        return WITHOUT_TEXT.contains(envelope.getPayloadCase()) ? envelope : sanitise(envelope);
+        if (WITHOUT_TEXT.contains(envelope.getPayloadCase())) {
+            return envelope;
+        }
+        if (envelope.hasAgentEvent() && cleanEvent(envelope)) {
+            return envelope;
+        }
+        return sanitise(envelope);
     }
+
+    /**
+     * Whether an event's envelope has nothing to replace, checked field by field instead of walking the message
+     * by reflection (every event takes this path): its text is the envelope's {@code correlation_id}, the
+     * event's {@code type} and {@code payload_json} ({@link #TEXT_OF_EVENTS} names them; a test holds it to the
+     * schema). Unknown fields are not walked either way.
+     */
+    private static boolean cleanEvent(Envelope envelope) {
+        AgentEvent event = envelope.getAgentEvent();
+        return firstBad(envelope.getCorrelationId()) < 0 && firstBad(event.getType()) < 0
+                && sanitiseJson(event.getPayloadJson()) == event.getPayloadJson();
+    }
+
+    /** The text fields {@link #cleanEvent} checks: of Envelope outside its payload, and of AgentEvent. */
+    static final Set<String> TEXT_OF_EVENTS = Set.of("tether.v1.Envelope.correlation_id",
+            "tether.v1.AgentEvent.type", "tether.v1.AgentEvent.payload_json");
 
     /** The message with its agent-supplied text made storable (see the class Javadoc). */
     @SuppressWarnings("unchecked")

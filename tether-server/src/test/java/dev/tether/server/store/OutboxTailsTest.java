@@ -205,6 +205,66 @@ class OutboxTailsTest {
         assertThat(tail.read(1, 10)).isNull();
     }
 
+    @Test
+    void aReadOfTheDatabaseThatCameBackShortTellsTheEndSoTheNextTurnDoesNotAsk() {
+        List<Envelope> stored = appendCommitted(config(1));
+        OutboxTails.Tail tail = tails.open(agentId);
+        ServerOutbox outbox = new ServerOutbox(db, Fence.unchecked(agentId), tail);
+        assertThat(tail.read(1, 10)).as("a new tail knows nothing").isNull();
+
+        assertThat(outbox.read(1, 10)).containsExactlyElementsOf(stored);
+        assertThat(tail.read(2, 10)).as("the end, learnt from the read").isEmpty();
+        List<Envelope> next = appendCommitted(config(2));
+        assertThat(outbox.read(2, 10)).containsExactlyElementsOf(next);
+    }
+
+    @Test
+    void anAppendRunningWhileTheDatabaseIsReadLeavesTheEndUnknown() {
+        OutboxTails.Tail tail = tails.open(agentId);
+        ServerOutbox outbox = new ServerOutbox(db, Fence.unchecked(agentId), tail);
+        OutboxTails.Appends appends = tails.appends();
+        List<Envelope> stored = db.inTransaction("append", connection ->
+                ServerOutbox.appendIn(connection, appends, agentId, List.of(config(1)), 1000));
+
+        assertThat(outbox.read(1, 10)).as("committed, not yet handed to the tail").containsExactlyElementsOf(stored);
+        assertThat(tail.read(2, 10)).as("no end taken while an append is unsettled").isNull();
+        appends.committed();
+        assertThat(tail.read(2, 10)).isEmpty();
+    }
+
+    @Test
+    void anAppendThatStartedBeforeTheSessionOpenedItsTailEmptiesItOnCommitSoItIsSent() throws Exception {
+        OutboxTails.Tail old = tails.open(agentId);
+        OutboxTails.Appends appends = tails.appends();
+        // The append runs while a new connection of the agent opens its tail and reads the database: the read
+        // does not see the uncommitted row, and the new tail cannot see the append happen.
+        List<Envelope> stored = db.inTransaction("append while the agent reconnects", connection ->
+                ServerOutbox.appendIn(connection, appends, agentId, List.of(config(1)), 1000));
+        OutboxTails.Tail tail = tails.open(agentId);
+        ServerOutbox outbox = new ServerOutbox(db, Fence.unchecked(agentId), tail);
+        tail.readToEnd(tail.version(), 1, List.of());
+        assertThat(tail.read(1, 10)).as("what the read before the commit would have taught").isEmpty();
+
+        appends.committed();
+
+        assertThat(old.read(1, 10)).as("closed").isNull();
+        assertThat(tail.read(1, 10)).as("the end is forgotten").isNull();
+        assertThat(outbox.read(1, 10)).containsExactlyElementsOf(stored);
+    }
+
+    @Test
+    void anAppendWithoutAnyTailOpenStillEmptiesOneOpenedBeforeItCommitted() {
+        OutboxTails.Appends appends = tails.appends();
+        db.inTransaction("append to an offline agent", connection ->
+                ServerOutbox.appendIn(connection, appends, agentId, List.of(config(1)), 1000));
+        OutboxTails.Tail tail = tails.open(agentId);
+        tail.readToEnd(tail.version(), 1, List.of());
+
+        appends.committed();
+
+        assertThat(tail.read(1, 10)).isNull();
+    }
+
     private ReliableChannel session(OutboxTails.Tail tail) throws Exception {
         ReliableChannel channel = ReliableChannel.create(new ServerOutbox(db, Fence.unchecked(agentId), tail), 0);
         channel.resume(0, 1);

@@ -68,4 +68,48 @@ class AgentTextTest {
         assertThat(AgentText.sanitiseFromAgent(heartbeat)).as("nothing of a heartbeat is kept as text")
                 .isSameAs(heartbeat);
     }
+
+    @Test
+    void anEventIsCheckedFieldByFieldAndEachOfItsTextFieldsIsStillSanitised() {
+        Envelope clean = Envelope.newBuilder().setSeq(1).setCorrelationId("c").setAgentEvent(AgentEvent.newBuilder()
+                .setType("t").setPayloadJson(ByteString.copyFromUtf8("{\"a\":1}"))).build();
+        assertThat(AgentText.sanitiseFromAgent(clean)).isSameAs(clean);
+
+        Envelope correlation = clean.toBuilder().setCorrelationId("c\u0000").build();
+        assertThat(AgentText.sanitiseFromAgent(correlation).getCorrelationId()).isEqualTo("c\uFFFD");
+        Envelope type = clean.toBuilder().setAgentEvent(clean.getAgentEvent().toBuilder().setType("t\uD800")).build();
+        assertThat(AgentText.sanitiseFromAgent(type).getAgentEvent().getType()).isEqualTo("t\uFFFD");
+        Envelope payload = clean.toBuilder().setAgentEvent(clean.getAgentEvent().toBuilder()
+                .setPayloadJson(ByteString.copyFrom(new byte[] {'"', (byte) 0xff, '"'}))).build();
+        assertThat(AgentText.sanitiseFromAgent(payload).getAgentEvent().getPayloadJson().toStringUtf8())
+                .isEqualTo("\"\uFFFD\"");
+    }
+
+    /** The field-by-field check of events must know every text field they can carry; a new one fails here. */
+    @Test
+    void theTextFieldsOfAnEventAreTheOnesTheFastCheckKnows() {
+        java.util.Set<String> text = new java.util.HashSet<>();
+        for (var field : Envelope.getDescriptor().getFields()) {
+            if (field.getRealContainingOneof() == null) {
+                assertThat(field.getJavaType()).as(field.getFullName())
+                        .isNotEqualTo(com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE);
+                addIfText(field, text);
+            }
+        }
+        for (var field : AgentEvent.getDescriptor().getFields()) {
+            assertThat(field.getJavaType()).as(field.getFullName())
+                    .isNotEqualTo(com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE);
+            addIfText(field, text);
+        }
+        assertThat(text).isEqualTo(AgentText.TEXT_OF_EVENTS);
+    }
+
+    private static void addIfText(com.google.protobuf.Descriptors.FieldDescriptor field, java.util.Set<String> text) {
+        var type = field.getJavaType();
+        if (type == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.STRING
+                || (type == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.BYTE_STRING
+                && field.getName().endsWith("_json"))) {
+            text.add(field.getFullName());
+        }
+    }
 }

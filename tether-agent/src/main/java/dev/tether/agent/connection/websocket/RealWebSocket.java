@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -61,6 +62,19 @@ final class RealWebSocket implements WebSocket {
     @Override
     public void sendBinary(byte[] message) throws IOException {
         send(WebSocketProtocol.BINARY, message);
+    }
+
+    /** The frames of all of them in one write. */
+    @Override
+    public void sendBinary(List<byte[]> messages) throws IOException {
+        sendLock.lock();
+        try {
+            sendingSince = System.nanoTime() | 1;
+            writer.write(WebSocketProtocol.BINARY, messages);
+        } finally {
+            sendingSince = 0;
+            sendLock.unlock();
+        }
     }
 
     @Override

@@ -40,6 +40,16 @@ public interface WebSocket {
     /** Sends one binary message as one frame; blocks until the socket took it. */
     void sendBinary(byte[] message) throws IOException;
 
+    /**
+     * Sends binary messages, one frame each, in order, as one write where the implementation can: several small
+     * frames then cost one system call instead of one each. Blocks until the socket took them all.
+     */
+    default void sendBinary(java.util.List<byte[]> messages) throws IOException {
+        for (byte[] message : messages) {
+            sendBinary(message);
+        }
+    }
+
     /** Sends a close frame with this code and reason (at most 123 bytes of UTF-8). */
     void sendClose(int code, String reason) throws IOException;
 

@@ -72,6 +72,22 @@ class FramesTest {
     }
 
     @Test
+    void messagesSentTogetherArriveAsOneMaskedFrameEachInOrder() throws Exception {
+        HostilePeer.Pair pair = open();
+        byte[] large = new byte[70_000];
+        large[69_999] = 7;
+        pair.client().sendBinary(java.util.List.of(bytes("one"), new byte[200], large, bytes("")));
+
+        byte[][] expected = {bytes("one"), new byte[200], large, bytes("")};
+        for (byte[] payload : expected) {
+            WebSocketFrames.Frame frame = WebSocketFrames.readFrame(pair.in());
+            assertThat(frame.fin()).isTrue();
+            assertThat(frame.opcode()).isEqualTo(WebSocketFrames.BINARY);
+            assertThat(frame.payload()).isEqualTo(payload);
+        }
+    }
+
+    @Test
     void aMessageOfExactlyTheLimitIsRead() throws Exception {
         HostilePeer.Pair pair = open();
         pair.send(frame(0x82, new byte[LIMIT]));
