@@ -33,17 +33,16 @@ final class AgentFlags {
 
     private static final String PREFIX = "TETHER_AGENT_";
 
-    /** The flags that take a value, as picocli knows them from {@link AgentCommand}. */
-    private static final Set<String> VALUED = Set.of("--server", "--key-file", "--enroll-token-file", "--name",
+    /**
+     * The flags that take a value, as picocli knows them from {@link AgentCommand}'s annotations (AgentFlagsTest
+     * checks these lists against them: a flag added there and not here would lose its environment variable).
+     */
+    static final Set<String> VALUED = Set.of("--server", "--key-file", "--enroll-token-file", "--name",
             "--state-dir", "--label", "--ca-file", "--run-as", "--shell", "--max-shells", "--shell-idle-timeout",
             "--shell-scrollback");
-    private static final Set<String> SWITCHES = Set.of("--insecure", "--accept-moved-state", "--enable-shell");
+    static final Set<String> SWITCHES = Set.of("--insecure", "--accept-moved-state", "--enable-shell");
     /** Repeatable, with comma-separated values. */
-    private static final Set<String> LISTS = Set.of("--server", "--label");
-    /** Every flag that can come from the environment or the config file. */
-    private static final String[] FLAGS = {"--server", "--key-file", "--enroll-token-file", "--name", "--state-dir",
-        "--label", "--ca-file", "--run-as", "--shell", "--max-shells", "--shell-idle-timeout", "--shell-scrollback",
-        "--insecure", "--accept-moved-state", "--enable-shell"};
+    static final Set<String> LISTS = Set.of("--server", "--label");
 
     private AgentFlags() {
     }
@@ -115,7 +114,7 @@ final class AgentFlags {
 
         AgentCommand command = new AgentCommand();
         command.configFile = config != null ? path(config) : null;
-        for (String flag : FLAGS) {
+        for (String flag : flags()) {
             // A value from the environment or the file is checked even when the command line overrides it:
             // whether picocli converts it then is picocli's business, so such a command line is left to it.
             String fromEnv = env.get(variable(flag));
@@ -130,6 +129,13 @@ final class AgentFlags {
             }
         }
         return command;
+    }
+
+    /** Every flag that can come from the environment or the config file. */
+    private static List<String> flags() {
+        List<String> flags = new ArrayList<>(VALUED);
+        flags.addAll(SWITCHES);
+        return flags;
     }
 
     /** A flag's value as picocli converts it: a list for a repeatable flag, of its values split at commas. */

@@ -17,9 +17,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -30,6 +33,29 @@ class AgentFlagsTest {
 
     @TempDir
     Path dir;
+
+    /** AgentFlags knows every flag picocli knows that can come from the environment, and how each is read. */
+    @Test
+    void knowsTheFlagsOfPicocliModel() {
+        CommandLine cmd = AgentMain.Picocli.commandLine(Map.of());
+        Set<String> valued = new TreeSet<>();
+        Set<String> switches = new TreeSet<>();
+        Set<String> lists = new TreeSet<>();
+        for (OptionSpec option : cmd.getCommandSpec().options()) {
+            String flag = option.longestName();
+            if (option.usageHelp() || option.versionHelp() || option.hidden()
+                    || flag.equals(FlagDefaults.CONFIG_FLAG)) {
+                continue;
+            }
+            (option.arity().max() == 0 ? switches : valued).add(flag);
+            if (option.isMultiValue()) {
+                lists.add(flag);
+            }
+        }
+        assertThat(new TreeSet<>(AgentFlags.VALUED)).isEqualTo(valued);
+        assertThat(new TreeSet<>(AgentFlags.SWITCHES)).isEqualTo(switches);
+        assertThat(new TreeSet<>(AgentFlags.LISTS)).isEqualTo(lists);
+    }
 
     /** Command lines, environments and config files that AgentFlags reads itself. */
     @Test
