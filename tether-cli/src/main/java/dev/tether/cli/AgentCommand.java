@@ -221,6 +221,10 @@ final class AgentCommand implements Callable<Integer> {
 
         @Override
         public Integer convert(String value) {
+            return parse(value);
+        }
+
+        static int parse(String value) {
             Matcher m = FORMAT.matcher(value.trim());
             if (!m.matches()) {
                 throw new IllegalArgumentException("invalid size '" + value + "': write a number of bytes, "
