@@ -240,6 +240,15 @@ class HostileAgentTest {
         return agent;
     }
 
+    /** The agent answers the client's shell open with ShellReady; returns once the client has seen it. */
+    private static ShellOpen ready(TestAgent agent, TerminalClient client) {
+        ShellOpen open = agent.await(PayloadCase.SHELL_OPEN).getShellOpen();
+        agent.send(Envelope.newBuilder().setShellReady(ShellReady.newBuilder().setSessionId(open.getSessionId())
+                .setPid(1)).build());
+        await().until(() -> client.hasControl("ready"));
+        return open;
+    }
+
     private static double closes(String code) {
         return server.api().metric(CLOSES.formatted(code));
     }
@@ -272,10 +281,7 @@ class HostileAgentTest {
         double before = closes("1008");
         int keystrokes = 3 * MessageRate.BURST;
         try (TerminalClient client = TerminalClient.open(server.port(), TestServer.ADMIN_TOKEN, name, "")) {
-            ShellOpen open = agent.await(PayloadCase.SHELL_OPEN).getShellOpen();
-            agent.send(Envelope.newBuilder().setShellReady(ShellReady.newBuilder().setSessionId(open.getSessionId())
-                    .setPid(1)).build());
-            await().until(() -> client.hasControl("ready"));
+            ShellOpen open = ready(agent, client);
             for (int i = 0; i < keystrokes; i++) {
                 client.type("x");
             }
@@ -304,10 +310,7 @@ class HostileAgentTest {
         String name = "hostile-" + agents;
         double before = closes("1008");
         try (TerminalClient client = TerminalClient.open(server.port(), TestServer.ADMIN_TOKEN, name, "")) {
-            ShellOpen open = agent.await(PayloadCase.SHELL_OPEN).getShellOpen();
-            agent.send(Envelope.newBuilder().setShellReady(ShellReady.newBuilder().setSessionId(open.getSessionId())
-                    .setPid(1)).build());
-            await().until(() -> client.hasControl("ready"));
+            ShellOpen open = ready(agent, client);
             byte[] credit = Envelope.newBuilder().setShellCredit(ShellCredit.newBuilder()
                     .setSessionId(open.getSessionId()).setBytes(1)).build().toByteArray();
             byte[] orphanCredit = Envelope.newBuilder().setShellCredit(ShellCredit.newBuilder()
