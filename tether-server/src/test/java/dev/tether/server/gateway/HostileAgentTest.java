@@ -340,7 +340,9 @@ class HostileAgentTest {
             agent.pauseReading();
             String chunk = "x".repeat(512 * 1024);
 
-            for (long sent = 0; sent <= AgentConnection.MAX_UNWRITTEN_BYTES + (8 << 20); sent += chunk.length()) {
+            // Beyond the limit by more than loopback's socket buffers can hold (up to tcp_rmem's 32 MiB and
+            // tcp_wmem's 4 MiB here) plus the test agent's paused queue: with 8 MiB more, it failed once.
+            for (long sent = 0; sent <= AgentConnection.MAX_UNWRITTEN_BYTES + (40 << 20); sent += chunk.length()) {
                 client.type(chunk);
             }
 
