@@ -80,6 +80,10 @@ final class Recorder {
     CompletableFuture<Void> output(byte[] data) {
         double at = elapsed();
         return submit(() -> {
+            if (truncated || writer == null) {
+                // Nothing more is written: past the cap a flood is not even formatted (a NUL takes six bytes).
+                return;
+            }
             if (output.holdsPartial() || !CastJson.asciiEvent(line, at, "o", data)) {
                 event(at, "o", output.decode(data));
             } else if (data.length > 0) {
