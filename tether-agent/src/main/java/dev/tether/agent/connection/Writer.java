@@ -197,8 +197,8 @@ final class Writer implements Runnable {
             lock.lock();
             try {
                 writing = false;
-                if (failed || !control.isEmpty() || !reliable.isEmpty() || ackRequested || channel.sendable()
-                        || shells.hasFrames()) {
+                if (failed || stopped || !control.isEmpty() || !reliable.isEmpty() || ackRequested
+                        || channel.sendable() || shells.hasFrames()) {
                     changed.signal();
                 }
             } finally {
@@ -306,6 +306,10 @@ final class Writer implements Runnable {
                     idle = false;
                 }
                 streaming = false;
+            }
+            while (writing) {
+                // A PTY reader's write goes out before the close frame, not after it.
+                changed.await();
             }
             return null;
         } finally {

@@ -222,6 +222,26 @@ class WriterTest {
     }
 
     @Test
+    void theCloseFrameWaitsForACallerOfWriteOrWakeStillWriting() throws Exception {
+        socket.holdSends = true;
+        start(512);
+        await().until(() -> thread.getState() == Thread.State.WAITING);
+        shells.frames.add(shellOutput(1));
+        Thread caller = Thread.ofPlatform().name("pty-reader").start(writer::writeOrWake);
+        await().until(() -> socket.outstandingSends() == 1);
+
+        writer.close(1000, "done");
+        Thread.sleep(200);
+
+        assertThat(socket.closeCode).as("no close frame while a frame is being written").isEqualTo(-1);
+        socket.completeSend();
+        caller.join(5_000);
+        await().until(() -> socket.closeCode == 1000);
+        thread.join(5_000);
+        assertThat(thread.isAlive()).isFalse();
+    }
+
+    @Test
     void everyFrameCarriesTheCurrentAckAndATimestamp() throws Exception {
         start(512);
         channel.receive(1);
