@@ -60,6 +60,17 @@ class WriterTest {
                 .setOffset(n)).build();
     }
 
+    /** Starts the writer, lets it go idle, then has a "pty-reader" thread write a shell frame, held in the send. */
+    private Thread ptyReaderWritingAndHeld() throws ProtocolException {
+        socket.holdSends = true;
+        start(512);
+        await().until(() -> thread.getState() == Thread.State.WAITING);
+        shells.frames.add(shellOutput(1));
+        Thread caller = Thread.ofPlatform().name("pty-reader").start(writer::writeOrWake);
+        await().until(() -> socket.outstandingSends() == 1);
+        return caller;
+    }
+
     private List<PayloadCase> sentKinds() {
         return socket.sent.stream().map(Envelope::getPayloadCase).toList();
     }
@@ -201,12 +212,7 @@ class WriterTest {
 
     @Test
     void whileACallerOfWriteOrWakeWritesTheWriterThreadWaitsItsTurn() throws Exception {
-        socket.holdSends = true;
-        start(512);
-        await().until(() -> thread.getState() == Thread.State.WAITING);
-        shells.frames.add(shellOutput(1));
-        Thread caller = Thread.ofPlatform().name("pty-reader").start(writer::writeOrWake);
-        await().until(() -> socket.outstandingSends() == 1);
+        Thread caller = ptyReaderWritingAndHeld();
 
         publish(2);
         Thread.sleep(200);
@@ -223,12 +229,7 @@ class WriterTest {
 
     @Test
     void theCloseFrameWaitsForACallerOfWriteOrWakeStillWriting() throws Exception {
-        socket.holdSends = true;
-        start(512);
-        await().until(() -> thread.getState() == Thread.State.WAITING);
-        shells.frames.add(shellOutput(1));
-        Thread caller = Thread.ofPlatform().name("pty-reader").start(writer::writeOrWake);
-        await().until(() -> socket.outstandingSends() == 1);
+        Thread caller = ptyReaderWritingAndHeld();
 
         writer.close(1000, "done");
         Thread.sleep(200);
