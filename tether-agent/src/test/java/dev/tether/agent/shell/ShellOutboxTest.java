@@ -53,6 +53,26 @@ class ShellOutboxTest {
     }
 
     @Test
+    void aQueuedFrameWakesNoOneAndShowsInHasFramesUntilTaken() {
+        AtomicInteger writes = new AtomicInteger();
+        outbox.connected(wakes::incrementAndGet, writes::incrementAndGet);
+        ShellOutbox.Lane a = outbox.lane(A);
+        assertThat(outbox.hasFrames()).isFalse();
+
+        assertThat(a.queue(output(A, 10, 0))).isNotNull();
+
+        assertThat(wakes.get() + writes.get()).as("queue leaves the waking to its caller").isZero();
+        assertThat(outbox.hasFrames()).isTrue();
+        outbox.writeOrWake();
+        assertThat(writes.get()).isOne();
+        assertThat(drain()).hasSize(1);
+        assertThat(outbox.hasFrames()).isFalse();
+        outbox.disconnected();
+        assertThat(a.queue(output(A, 10, 10))).as("dropped while disconnected").isNull();
+        assertThat(outbox.hasFrames()).isFalse();
+    }
+
+    @Test
     void waitingOutputIsJoinedUpToAFullFrame() {
         outbox.connected(() -> { }, () -> { });
         ShellOutbox.Lane a = outbox.lane(A);
