@@ -45,7 +45,7 @@ public final class AfterCommit {
     }
 
     /** A job moved to {@code to}: a {@code job.state} event, and its command's followers and reconcile. */
-    void jobChanged(JobRecord job, JobState to, Integer exitCode, String error, long nowMillis) {
+    void jobChanged(JobKey job, JobState to, Integer exitCode, String error, long nowMillis) {
         events.add(ServerEvent.create(ServerEvent.JOB_STATE, job.agentId(), new JsonObject()
                 .put("job_id", job.id())
                 .put("command_id", job.commandId())

@@ -202,7 +202,7 @@ public final class Dispatcher implements AutoCloseable {
     public void acknowledgedIn(Connection connection, String agentId, long upToSeq, AfterCommit after)
             throws SQLException {
         long now = System.currentTimeMillis();
-        for (JobRecord job : JobStore.unacknowledgedIn(connection, agentId, upToSeq)) {
+        for (JobHead job : JobStore.unacknowledgedIn(connection, agentId, upToSeq)) {
             JobTransitions.deliverIn(connection, job, now, after);
         }
     }

@@ -34,7 +34,7 @@ public final class JobEventApplier {
 
     public void applyIn(Connection connection, String agentId, JobEvent event, long nowMillis, AfterCommit after)
             throws SQLException {
-        JobRecord job = JobStore.findIn(connection, event.getJobId());
+        JobHead job = JobStore.headIn(connection, event.getJobId());
         if (job == null || !job.agentId().equals(agentId) || job.outboxSeq() == null) {
             LOG.debug("agent {}: ignoring an event for job '{}', which was never sent to it", agentId,
                     event.getJobId());
@@ -49,7 +49,7 @@ public final class JobEventApplier {
         }
     }
 
-    private static void started(Connection connection, JobRecord job, long nowMillis, AfterCommit after)
+    private static void started(Connection connection, JobHead job, long nowMillis, AfterCommit after)
             throws SQLException {
         if (job.state() == JobState.QUEUED || job.state() == JobState.DELIVERED) {
             JobTransitions.startIn(connection, job, nowMillis, after);
@@ -62,7 +62,7 @@ public final class JobEventApplier {
         }
     }
 
-    private static void output(Connection connection, JobRecord job, JobOutput output, long nowMillis,
+    private static void output(Connection connection, JobHead job, JobOutput output, long nowMillis,
             AfterCommit after) throws SQLException {
         if (job.state().isFinal() && !job.unconfirmed()) {
             after.ignored("final");
@@ -75,7 +75,7 @@ public final class JobEventApplier {
         }
     }
 
-    private static void finished(Connection connection, JobRecord job, JobFinished finished, long nowMillis,
+    private static void finished(Connection connection, JobHead job, JobFinished finished, long nowMillis,
             AfterCommit after) throws SQLException {
         Ending ending = ending(finished);
         if (!job.state().isFinal()) {

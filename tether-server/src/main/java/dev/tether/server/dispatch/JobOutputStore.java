@@ -66,7 +66,7 @@ public final class JobOutputStore {
      *
      * @param job as read in this transaction: its chunk count and size give the new chunk's place
      */
-    static void appendIn(Connection connection, JobRecord job, String stream, byte[] data, long nowMillis)
+    static void appendIn(Connection connection, JobHead job, String stream, byte[] data, long nowMillis)
             throws SQLException {
         try (PreparedStatement update = connection.prepareStatement("UPDATE jobs SET output_chunks = output_chunks + 1,"
                 + " output_bytes = output_bytes + ? WHERE id = ? AND output_chunks = ?")) {

@@ -33,7 +33,7 @@ public record JobRecord(
         long createdAt,
         Long deliveredAt,
         Long startedAt,
-        Long finishedAt) {
+        Long finishedAt) implements JobKey {
 
     /** A new job, queued and held back. */
     static JobRecord queued(String id, String commandId, String agentId, String agentName, String type, int position,

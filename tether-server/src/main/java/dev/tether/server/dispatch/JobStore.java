@@ -101,12 +101,18 @@ public final class JobStore {
      * Jobs of the agent whose CommandRequest has a seq up to {@code seq} and no acknowledgement recorded, in the
      * caller's transaction.
      */
-    static List<JobRecord> unacknowledgedIn(Connection connection, String agentId, long seq) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(ROWS + " WHERE j.agent_id = ?"
-                + " AND j.state = 'queued' AND j.outbox_seq IS NOT NULL AND j.outbox_seq <= ?")) {
+    static List<JobHead> unacknowledgedIn(Connection connection, String agentId, long seq) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + JobHead.COLUMNS + " FROM jobs"
+                + " WHERE agent_id = ? AND state = 'queued' AND outbox_seq IS NOT NULL AND outbox_seq <= ?")) {
             select.setString(1, agentId);
             select.setLong(2, seq);
-            return readAll(select);
+            List<JobHead> jobs = new ArrayList<>();
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    jobs.add(JobHead.read(row));
+                }
+            }
+            return jobs;
         }
     }
 
@@ -118,6 +124,17 @@ public final class JobStore {
                 return row.getLong(1);
             }
         });
+    }
+
+    /** The job's {@link JobHead}, or null when there is no such job. */
+    static JobHead headIn(Connection connection, String jobId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + JobHead.COLUMNS
+                + " FROM jobs WHERE id = ?")) {
+            select.setString(1, jobId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? JobHead.read(row) : null;
+            }
+        }
     }
 
     static JobRecord findIn(Connection connection, String jobId) throws SQLException {

@@ -34,7 +34,7 @@ final class JobTransitions {
     }
 
     /** queued → delivered: the agent acknowledged the CommandRequest. */
-    static boolean deliverIn(Connection connection, JobRecord job, long nowMillis, AfterCommit after)
+    static boolean deliverIn(Connection connection, JobKey job, long nowMillis, AfterCommit after)
             throws SQLException {
         try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE jobs SET state = 'delivered', delivered_at = ? WHERE id = ? AND state = 'queued'")) {
@@ -54,7 +54,7 @@ final class JobTransitions {
     }
 
     /** → running: the agent started it (from queued, delivered, or an unconfirmed final state). */
-    static boolean startIn(Connection connection, JobRecord job, long nowMillis, AfterCommit after)
+    static boolean startIn(Connection connection, JobKey job, long nowMillis, AfterCommit after)
             throws SQLException {
         try (PreparedStatement update = connection.prepareStatement("UPDATE jobs SET state = 'running',"
                 + " started_at = ?, delivered_at = COALESCE(delivered_at, ?), unconfirmed = 0, exit_code = NULL,"
@@ -68,7 +68,7 @@ final class JobTransitions {
     }
 
     /** → a final state. */
-    static boolean finishIn(Connection connection, JobRecord job, Ending ending, long nowMillis, AfterCommit after)
+    static boolean finishIn(Connection connection, JobKey job, Ending ending, long nowMillis, AfterCommit after)
             throws SQLException {
         // A report from the agent proves it received the job, even if its acknowledgement is still on the way.
         String delivered = ending.byAgent() ? ", delivered_at = COALESCE(delivered_at, ?)" : "";
@@ -129,7 +129,7 @@ final class JobTransitions {
         }
     }
 
-    private static boolean changed(int rows, JobRecord job, JobState to, Integer exitCode, String error,
+    private static boolean changed(int rows, JobKey job, JobState to, Integer exitCode, String error,
             long nowMillis, AfterCommit after) {
         if (rows == 1) {
             after.jobChanged(job, to, exitCode, error, nowMillis);
