@@ -98,12 +98,20 @@ public final class JobStore {
     }
 
     /**
+     * An agent's jobs sent up to a seq and not acknowledged. The IN repeats the condition of the partial index
+     * {@code jobs_unfinished} word for word: SQLite uses a partial index only for a query whose WHERE holds that
+     * condition's terms as written, and without it reads the agent's whole job history.
+     */
+    static final String UNACKNOWLEDGED = "SELECT " + JobHead.COLUMNS + " FROM jobs WHERE agent_id = ?"
+            + " AND state IN ('queued', 'delivered', 'running') AND state = 'queued' AND outbox_seq IS NOT NULL"
+            + " AND outbox_seq <= ?";
+
+    /**
      * Jobs of the agent whose CommandRequest has a seq up to {@code seq} and no acknowledgement recorded, in the
      * caller's transaction.
      */
     static List<JobHead> unacknowledgedIn(Connection connection, String agentId, long seq) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + JobHead.COLUMNS + " FROM jobs"
-                + " WHERE agent_id = ? AND state = 'queued' AND outbox_seq IS NOT NULL AND outbox_seq <= ?")) {
+        try (PreparedStatement select = connection.prepareStatement(UNACKNOWLEDGED)) {
             select.setString(1, agentId);
             select.setLong(2, seq);
             List<JobHead> jobs = new ArrayList<>();

@@ -40,7 +40,7 @@ class NewerSchemaTest {
             assertThatThrownBy(db::migrate).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("schema is at version 999")
                     .hasMessageContaining("written by a newer Tether")
-                    .hasMessageContaining("this one knows up to version 14")
+                    .hasMessageContaining("this one knows up to version 15")
                     .hasMessageContaining("restore a backup");
             assertThat(new AgentStore(db).find("kept")).as("nothing touched").isPresent();
         }
