@@ -8,6 +8,11 @@ import dev.tether.agent.testing.FakeTetherServer;
 import dev.tether.protocol.v1.AgentEvent;
 import dev.tether.protocol.v1.Envelope;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -66,6 +71,29 @@ class AgentDeliveryTest {
                 .containsExactlyElementsOf(IntStream.rangeClosed(1, 1_001).mapToObj(i -> (long) i).toList());
         await().until(() -> agent.outboxDepth() == 0);
         assertThat(server.problems()).isEmpty();
+    }
+
+    @Test
+    void whatTheServerAcknowledgedIsDeletedFromTheFileWhenNoMoreEventsCome() throws Exception {
+        startAgent();
+        for (int i = 0; i < 20; i++) {
+            agent.publishEvent("test.event", payload(i));
+        }
+        await().until(() -> server.appliedAgentSeq() == 21 && agent.outboxDepth() == 0);
+
+        // No append follows the last acks to delete their rows: the session's timer does, while it is up.
+        try (Connection file = DriverManager.getConnection("jdbc:sqlite:" + stateDir.resolve("agent.db"))) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> queryLong(file, "SELECT COUNT(*) FROM outbox") == 0);
+            assertThat(queryLong(file, "SELECT acked_seq FROM agent WHERE id = 1")).isEqualTo(21);
+        }
+        assertThat(agent.connected()).isTrue();
+    }
+
+    private static long queryLong(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
     }
 
     @Test

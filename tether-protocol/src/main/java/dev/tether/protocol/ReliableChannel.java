@@ -12,7 +12,8 @@ import java.util.List;
  * {@link #publish} persists before anything is sent. While a session is open,
  * {@link #nextBatch} hands out stored envelopes in seq order, at most
  * {@link Limits#RELIABLE_WINDOW} beyond the peer's cumulative ack; an ack
- * ({@link #onAck}) deletes what it covers. After a reconnect the handshake
+ * ({@link #onAck}) deletes what it covers (at once, or with the outbox's next write: see
+ * {@link Outbox#acknowledge}). After a reconnect the handshake
  * ({@link #resume}) restarts sending right after what the peer has applied,
  * so everything unacknowledged is replayed in order. Every payload carries a
  * stamp ({@link Stamps}); the peer announces the stamp of the last payload it
@@ -290,6 +291,14 @@ public final class ReliableChannel {
         }
         peerAcked = ack;
         outbox.acknowledge(ack);
+    }
+
+    /**
+     * Deletes what acknowledgements the outbox only recorded cover ({@link Outbox#deleteAcknowledged}); for a
+     * timer or the end of a session, when no append may come to do it.
+     */
+    public synchronized void deleteAcknowledged() {
+        outbox.deleteAcknowledged();
     }
 
     /** Reliable payloads stored and not yet acknowledged. */
