@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.agent.testing.FakeTetherServer;
+import dev.tether.protocol.Limits;
 import dev.tether.protocol.v1.AgentEvent;
 import dev.tether.protocol.v1.Envelope;
 import java.nio.file.Path;
@@ -87,6 +88,20 @@ class AgentDeliveryTest {
             assertThat(queryLong(file, "SELECT acked_seq FROM agent WHERE id = 1")).isEqualTo(21);
         }
         assertThat(agent.connected()).isTrue();
+    }
+
+    @Test
+    void eventsBeyondAFullWindowGoOutWhenTheServerAcknowledgesWithNothingElseToWakeTheWriter() {
+        // No heartbeat (whose frame would wake the writer) within the test, and no publish after the batch.
+        server.heartbeatIntervalMs(120_000);
+        startAgent();
+        await().until(() -> server.handshakes() == 1 && server.appliedAgentSeq() == 1);
+        agent.publishEvents(IntStream.range(0, 3 * Limits.RELIABLE_WINDOW / 2)
+                .mapToObj(i -> new Event("window.event", payload(i))).toList());
+
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> payloadsOf("window.event").size() == 3 * Limits.RELIABLE_WINDOW / 2);
+        await().until(() -> agent.outboxDepth() == 0);
     }
 
     private static long queryLong(Connection c, String sql) throws SQLException {

@@ -279,18 +279,22 @@ public final class ReliableChannel {
     /**
      * Handles the peer's cumulative ack.
      *
+     * @return whether the ack opened a full window: only then may it let {@link #nextBatch} send something it
+     *     held back (otherwise whatever is stored is sendable already, and whoever stored it says so)
      * @throws ProtocolException when the peer acknowledges a seq that was never sent
      */
-    public synchronized void onAck(long ack) throws ProtocolException {
+    public synchronized boolean onAck(long ack) throws ProtocolException {
         if (!inSession || ack <= peerAcked) {
-            return;
+            return false;
         }
         if (ack >= nextToSend) {
             throw new ProtocolException(CloseCodes.PROTOCOL_ERROR,
                     "ack " + ack + " covers seqs never sent (last sent " + (nextToSend - 1) + ")");
         }
+        boolean windowFull = nextToSend > peerAcked + window;
         peerAcked = ack;
         outbox.acknowledge(ack);
+        return windowFull;
     }
 
     /**

@@ -246,8 +246,10 @@ final class Session {
         FrameCodec.Decoded decoded = codec.decode(frame);
         Envelope envelope = decoded.envelope();
         if (envelope.getAck() > 0) {
-            channel.onAck(envelope.getAck());
-            writer.wake();
+            // The writer is woken by what is published; an ack only matters to it when the window was full.
+            if (channel.onAck(envelope.getAck())) {
+                writer.wake();
+            }
             listener.acknowledged();
         }
         if (decoded.unknownPayload()) {
