@@ -5,9 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.agent.testing.FakeTetherServer;
+import dev.tether.protocol.Limits;
 import dev.tether.protocol.v1.AgentEvent;
 import dev.tether.protocol.v1.Envelope;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -66,6 +72,43 @@ class AgentDeliveryTest {
                 .containsExactlyElementsOf(IntStream.rangeClosed(1, 1_001).mapToObj(i -> (long) i).toList());
         await().until(() -> agent.outboxDepth() == 0);
         assertThat(server.problems()).isEmpty();
+    }
+
+    @Test
+    void whatTheServerAcknowledgedIsDeletedFromTheFileWhenNoMoreEventsCome() throws Exception {
+        startAgent();
+        for (int i = 0; i < 20; i++) {
+            agent.publishEvent("test.event", payload(i));
+        }
+        await().until(() -> server.appliedAgentSeq() == 21 && agent.outboxDepth() == 0);
+
+        // No append follows the last acks to delete their rows: the session's timer does, while it is up.
+        try (Connection file = DriverManager.getConnection("jdbc:sqlite:" + stateDir.resolve("agent.db"))) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> queryLong(file, "SELECT COUNT(*) FROM outbox") == 0);
+            assertThat(queryLong(file, "SELECT acked_seq FROM agent WHERE id = 1")).isEqualTo(21);
+        }
+        assertThat(agent.connected()).isTrue();
+    }
+
+    @Test
+    void eventsBeyondAFullWindowGoOutWhenTheServerAcknowledgesWithNothingElseToWakeTheWriter() {
+        // No heartbeat (whose frame would wake the writer) within the test, and no publish after the batch.
+        server.heartbeatIntervalMs(120_000);
+        startAgent();
+        await().until(() -> server.handshakes() == 1 && server.appliedAgentSeq() == 1);
+        agent.publishEvents(IntStream.range(0, 3 * Limits.RELIABLE_WINDOW / 2)
+                .mapToObj(i -> new Event("window.event", payload(i))).toList());
+
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> payloadsOf("window.event").size() == 3 * Limits.RELIABLE_WINDOW / 2);
+        await().until(() -> agent.outboxDepth() == 0);
+    }
+
+    private static long queryLong(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
     }
 
     @Test

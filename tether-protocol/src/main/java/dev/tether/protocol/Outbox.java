@@ -35,9 +35,19 @@ public interface Outbox {
      * Deletes every envelope with {@code seq <= upToSeq} and, when {@code upToSeq} is above the acknowledged
      * point, makes it the acknowledged point (with the stamp of its payload). Idempotent. Unlike
      * {@link #append}, it need not be durable when it returns: an acknowledgement lost in a crash only sends
-     * those payloads again, and the peer, which applied them, drops them as duplicates.
+     * those payloads again, and the peer, which applied them, drops them as duplicates. For the same reason it
+     * may only be recorded and carried out later (with a later append, or by {@link #deleteAcknowledged}), as
+     * long as those envelopes are no longer pending from when it returns: {@link #read} and
+     * {@link #firstPendingSeq} skip them.
      */
     void acknowledge(long upToSeq);
+
+    /**
+     * Carries out the acknowledgements that {@link #acknowledge} only recorded; nothing for an outbox that
+     * deletes at once. For a quiet moment: otherwise the next append may do it with its own write.
+     */
+    default void deleteAcknowledged() {
+    }
 
     /** The highest seq ever assigned, 0 when none. */
     long lastSeq();

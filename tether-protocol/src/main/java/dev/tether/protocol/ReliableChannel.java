@@ -12,7 +12,8 @@ import java.util.List;
  * {@link #publish} persists before anything is sent. While a session is open,
  * {@link #nextBatch} hands out stored envelopes in seq order, at most
  * {@link Limits#RELIABLE_WINDOW} beyond the peer's cumulative ack; an ack
- * ({@link #onAck}) deletes what it covers. After a reconnect the handshake
+ * ({@link #onAck}) deletes what it covers (at once, or with the outbox's next write: see
+ * {@link Outbox#acknowledge}). After a reconnect the handshake
  * ({@link #resume}) restarts sending right after what the peer has applied,
  * so everything unacknowledged is replayed in order. Every payload carries a
  * stamp ({@link Stamps}); the peer announces the stamp of the last payload it
@@ -278,18 +279,30 @@ public final class ReliableChannel {
     /**
      * Handles the peer's cumulative ack.
      *
+     * @return whether the ack opened a full window: only then may it let {@link #nextBatch} send something it
+     *     held back (otherwise whatever is stored is sendable already, and whoever stored it says so)
      * @throws ProtocolException when the peer acknowledges a seq that was never sent
      */
-    public synchronized void onAck(long ack) throws ProtocolException {
+    public synchronized boolean onAck(long ack) throws ProtocolException {
         if (!inSession || ack <= peerAcked) {
-            return;
+            return false;
         }
         if (ack >= nextToSend) {
             throw new ProtocolException(CloseCodes.PROTOCOL_ERROR,
                     "ack " + ack + " covers seqs never sent (last sent " + (nextToSend - 1) + ")");
         }
+        boolean windowFull = nextToSend > peerAcked + window;
         peerAcked = ack;
         outbox.acknowledge(ack);
+        return windowFull;
+    }
+
+    /**
+     * Deletes what acknowledgements the outbox only recorded cover ({@link Outbox#deleteAcknowledged}); for a
+     * timer or the end of a session, when no append may come to do it.
+     */
+    public synchronized void deleteAcknowledged() {
+        outbox.deleteAcknowledged();
     }
 
     /** Reliable payloads stored and not yet acknowledged. */

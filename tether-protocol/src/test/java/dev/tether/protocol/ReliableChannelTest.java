@@ -51,6 +51,21 @@ class ReliableChannelTest {
     }
 
     @Test
+    void onlyAnAckOfAFullWindowSaysItOpenedIt() throws ProtocolException {
+        ReliableChannel channel = ReliableChannel.create(outbox, 0, 3);
+        publish(channel, 5);
+        channel.resume(0, 1);
+        channel.nextBatch(2);
+
+        assertThat(channel.onAck(1)).as("room was left: nothing held back").isFalse();
+        channel.nextBatch(10);
+        assertThat(channel.sendable()).isFalse();
+        assertThat(channel.onAck(2)).as("full: seq 5 was held back").isTrue();
+        assertThat(seqs(channel.nextBatch(10))).containsExactly(5L);
+        assertThat(channel.onAck(2)).as("an old ack").isFalse();
+    }
+
+    @Test
     void ackOfASeqNeverSentIsAProtocolError() throws ProtocolException {
         ReliableChannel channel = ReliableChannel.create(outbox, 0);
         publish(channel, 2);

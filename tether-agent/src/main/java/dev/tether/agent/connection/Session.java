@@ -246,8 +246,10 @@ final class Session {
         FrameCodec.Decoded decoded = codec.decode(frame);
         Envelope envelope = decoded.envelope();
         if (envelope.getAck() > 0) {
-            channel.onAck(envelope.getAck());
-            writer.wake();
+            // The writer is woken by what is published; an ack only matters to it when the window was full.
+            if (channel.onAck(envelope.getAck())) {
+                writer.wake();
+            }
             listener.acknowledged();
         }
         if (decoded.unknownPayload()) {
@@ -321,12 +323,25 @@ final class Session {
                         nextHeartbeat = now + heartbeatIntervalNanos;
                     }
                     wake = nextHeartbeat - wake < 0 ? nextHeartbeat : wake;
+                    deleteAcknowledged();
                 }
                 LockSupport.parkNanos(this, wake - System.nanoTime());
             }
         } catch (RuntimeException | Error e) {
             log.error("heartbeat failed", e);
             fail(new SessionEnd.Failed("heartbeat failed: " + e), CloseCodes.INTERNAL_ERROR, "agent internal error");
+        }
+    }
+
+    /**
+     * Acknowledged payloads are deleted by the next append; when none comes (the agent went quiet) this tick
+     * deletes them. A failure is logged: the next tick or append tries again, and nothing pending depends on it.
+     */
+    private void deleteAcknowledged() {
+        try {
+            channel.deleteAcknowledged();
+        } catch (StateStoreException e) {
+            log.warn("could not delete acknowledged payloads (tried again later): {}", e.getMessage());
         }
     }
 
@@ -398,6 +413,7 @@ final class Session {
         established = false;
         shells.disconnected();
         channel.end();
+        deleteAcknowledged();
         // A close handshake needs our close frame out and the server's input open; when the socket failed, the
         // server closed first or the close frame could not be sent there is none to wait for, and waiting would
         // only delay the reconnect (a cut link, a dead server).

@@ -35,6 +35,12 @@ public final class Json {
      * Reads every token (including string contents), so bad escapes and bad UTF-8 are found.
      */
     public static String problem(byte[] utf8) {
+        // Most events' JSON is plain enough to be checked without a parser; Jackson has the last word otherwise.
+        return PlainJsonCheck.wellFormed(utf8) ? null : problemFoundByJackson(utf8);
+    }
+
+    /** {@link #problem(byte[])} by Jackson alone. */
+    static String problemFoundByJackson(byte[] utf8) {
         try (JsonParser parser = Parsers.FACTORY.createParser(utf8)) {
             return problem(parser);
         } catch (JsonProcessingException e) {

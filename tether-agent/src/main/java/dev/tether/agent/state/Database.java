@@ -115,6 +115,11 @@ final class Database implements AutoCloseable {
         return write(what, work, false, null);
     }
 
+    /** {@link #writeLazily(String, Work)}, then {@code committed} as {@link #write(String, Work, Consumer)} has it. */
+    <T> T writeLazily(String what, Work<T> work, Consumer<T> committed) {
+        return write(what, work, false, committed);
+    }
+
     private <T> T write(String what, Work<T> work, boolean durable, Consumer<T> committed) {
         lock.lock();
         try {

@@ -19,8 +19,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * format). A row's stamp is both in its envelope and in {@code outbox.stamp}. Every method is one SQLite
  * transaction, durable when it returns except {@link #acknowledge} (see there); an append of many envelopes is
  * one transaction. What this process committed last is also held in memory ({@link RecentAppends}), and
- * {@link #read} answers from there when it can. Thread safe (through the
- * store's lock).
+ * {@link #read} answers from there when it can.
+ *
+ * <p>An acknowledgement is only recorded in memory ({@link #acknowledgedUpTo}): from then on the rows it covers
+ * are not pending ({@link #read}, {@link #firstPendingSeq} and {@link #depth} skip them), and the next append
+ * deletes them in its own transaction, or {@link #deleteAcknowledged} does when no append comes. Under a
+ * stream of events that spares a transaction per ack (its {@code BEGIN}, {@code COMMIT} and the two
+ * {@code PRAGMA}s around a lazy commit, about a tenth of the agent's CPU). Rows a crash leaves behind were
+ * applied by the server: the next handshake acknowledges them again, and a payload sent again anyway is a
+ * duplicate the server drops by its seq.
+ *
+ * <p>Thread safe (through the store's lock).
  */
 public final class SqliteOutbox implements Outbox {
 
@@ -34,11 +43,17 @@ public final class SqliteOutbox implements Outbox {
      */
     private final AtomicLong knownLastSeq = new AtomicLong(-1);
     /**
-     * A seq up to which every payload is known to be deleted by an acknowledgement this process committed;
-     * -1 when none is known. Most acks arrive just after the last one: this spares each a query of the lowest
-     * pending seq. Never above the stored counter; lowered to the new acknowledged point by a renumbering.
+     * A seq up to which every payload is known to be deleted by a transaction this process committed; -1 when
+     * none is known. What {@link #acknowledgedUpTo} holds above it is still to delete. Never above the stored
+     * counter; forgotten (-1) by a renumbering.
      */
     private final AtomicLong knownDeletedUpTo = new AtomicLong(-1);
+    /**
+     * The highest seq the peer acknowledged in this process, -1 when none: nothing up to it is pending, whether
+     * or not its row is deleted yet. Raised by {@link #acknowledge}; set to the peer's applied seq by a
+     * renumbering, which deletes what it covered first. Never above the stored counter.
+     */
+    private final AtomicLong acknowledgedUpTo = new AtomicLong(-1);
 
     /** What {@link #read} answers first: the payloads this process committed last. */
     private final RecentAppends recent = new RecentAppends();
@@ -52,8 +67,15 @@ public final class SqliteOutbox implements Outbox {
         if (envelopes.isEmpty()) {
             return List.of();
         }
-        return database.write("store " + envelopes.size() + " outgoing payload(s)", c -> append(c, envelopes),
-                recent::committed);
+        return database.write("store " + envelopes.size() + " outgoing payload(s)",
+                c -> new Appended(deleteAcknowledgedIn(c), append(c, envelopes)), appended -> {
+                    knownDeletedUpTo.accumulateAndGet(appended.deletedUpTo(), Math::max);
+                    recent.committed(appended.stored());
+                }).stored();
+    }
+
+    /** What an append's transaction did: stored payloads, and deleted those up to a seq (-1: none). */
+    private record Appended(long deletedUpTo, List<Envelope> stored) {
     }
 
     /** Appends within the caller's transaction, so a payload can be stored with the effect that caused it. */
@@ -83,6 +105,10 @@ public final class SqliteOutbox implements Outbox {
 
     @Override
     public List<Envelope> read(long fromSeq, int max) {
+        return readPending(Math.max(fromSeq, acknowledgedUpTo.get() + 1), max);
+    }
+
+    private List<Envelope> readPending(long fromSeq, int max) {
         if (max <= 0) {
             return List.of();
         }
@@ -125,44 +151,60 @@ public final class SqliteOutbox implements Outbox {
         }
     }
 
-    /** Committed without waiting for the disk: see {@link Database#writeLazily}. */
+    /**
+     * Only recorded: the rows up to {@code upToSeq} are deleted by the next append's transaction, or by
+     * {@link #deleteAcknowledged}. Neither is synced by itself: a delete lost in a crash only sends those payloads
+     * again, and the peer, which applied them, drops them as duplicates.
+     */
     @Override
     public void acknowledge(long upToSeq) {
-        // Some acks repeat what is already deleted: skip the empty transaction. Past the first delete the point
-        // is known here, and the next ack almost always covers new payloads, so it is not asked of the store.
-        long known = knownDeletedUpTo.get();
-        if (upToSeq <= known || (known < 0 && firstPendingSeq() > upToSeq)) {
-            return;
-        }
-        // Not synced: a delete lost in a crash only sends those payloads again, and the peer, which applied
-        // them, drops them as duplicates. A synced delete was an fsync per ack, taken between the publishers'.
-        try {
-            deleteUpTo(upToSeq);
-        } catch (RuntimeException | Error e) {
-            // Perhaps noted within a transaction that then failed to commit.
-            knownDeletedUpTo.set(-1);
-            throw e;
-        }
+        acknowledgedUpTo.accumulateAndGet(upToSeq, Math::max);
+        recent.acknowledged(upToSeq);
     }
 
-    private void deleteUpTo(long upToSeq) {
-        database.writeLazily("delete acknowledged payloads up to seq " + upToSeq, c -> {
-            PreparedStatement point = database.prepared(c, "UPDATE agent SET acked_seq = ?, acked_stamp = "
-                    + "(SELECT stamp FROM outbox WHERE seq = ?) WHERE id = 1 AND acked_seq < ? "
-                    + "AND EXISTS (SELECT 1 FROM outbox WHERE seq = ?)");
-            point.setLong(1, upToSeq);
-            point.setLong(2, upToSeq);
-            point.setLong(3, upToSeq);
-            point.setLong(4, upToSeq);
-            point.executeUpdate();
-            PreparedStatement delete = database.prepared(c, "DELETE FROM outbox WHERE seq <= ?");
-            delete.setLong(1, upToSeq);
-            int deleted = delete.executeUpdate();
-            recent.acknowledged(upToSeq);
-            // Within the transaction, under the store's lock: a renumbering, which lowers it, cannot interleave.
-            knownDeletedUpTo.accumulateAndGet(upToSeq, Math::max);
-            return deleted;
-        });
+    /**
+     * Deletes what {@link #acknowledge} recorded and no append deleted yet, in a transaction committed without
+     * waiting for the disk ({@link Database#writeLazily}); nothing when there is nothing to delete.
+     */
+    @Override
+    public void deleteAcknowledged() {
+        if (acknowledgedUpTo.get() <= knownDeletedUpTo.get()) {
+            return;
+        }
+        database.writeLazily("delete acknowledged payloads", this::deleteAcknowledgedIn,
+                deleted -> knownDeletedUpTo.accumulateAndGet(deleted, Math::max));
+    }
+
+    /**
+     * Deletes, in the caller's transaction, what the recorded acknowledgement covers and is not known to be
+     * deleted; returns the seq deleted up to, -1 when there was nothing. Both points are read here, under the
+     * store's lock, so a renumbering (which moves them) is wholly before or after.
+     */
+    private long deleteAcknowledgedIn(Connection c) throws SQLException {
+        long upToSeq = acknowledgedUpTo.get();
+        if (upToSeq <= knownDeletedUpTo.get()) {
+            return -1;
+        }
+        deleteIn(c, upToSeq);
+        return upToSeq;
+    }
+
+    /**
+     * Deletes the payloads up to {@code upToSeq} in the caller's transaction and makes it the acknowledged point
+     * (with its payload's stamp) when it is above the stored one and its row is still there.
+     */
+    private void deleteIn(Connection c, long upToSeq) throws SQLException {
+        PreparedStatement point = database.prepared(c, "UPDATE agent SET acked_seq = ?, acked_stamp = "
+                + "(SELECT stamp FROM outbox WHERE seq = ?) WHERE id = 1 AND acked_seq < ? "
+                + "AND EXISTS (SELECT 1 FROM outbox WHERE seq = ?)");
+        point.setLong(1, upToSeq);
+        point.setLong(2, upToSeq);
+        point.setLong(3, upToSeq);
+        point.setLong(4, upToSeq);
+        point.executeUpdate();
+        PreparedStatement delete = database.prepared(c, "DELETE FROM outbox WHERE seq <= ?");
+        delete.setLong(1, upToSeq);
+        delete.executeUpdate();
     }
 
     @Override
@@ -178,7 +220,8 @@ public final class SqliteOutbox implements Outbox {
             try (ResultSet r = database.prepared(c, "SELECT MIN(seq) FROM outbox").executeQuery()) {
                 r.next();
                 long first = r.getLong(1);
-                return r.wasNull() ? lastSeq(c) + 1 : first;
+                // Rows up to the recorded acknowledgement may wait for their delete: they are not pending.
+                return Math.max(r.wasNull() ? lastSeq(c) + 1 : first, acknowledgedUpTo.get() + 1);
             }
         });
     }
@@ -202,6 +245,11 @@ public final class SqliteOutbox implements Outbox {
         return database.write("renumber the outbox to follow seq " + peerApplied, c -> {
             // Under the store's lock, like every fill: no payload held from before can come back.
             recent.clear();
+            // The peer applied what it acknowledged: renumbered, those rows would be sent and applied again.
+            long acknowledged = acknowledgedUpTo.get();
+            if (acknowledged > 0) {
+                deleteIn(c, acknowledged);
+            }
             long count = OutboxRenumbering.renumber(c, peerApplied);
             long last = peerApplied + count;
             try (PreparedStatement s = c.prepareStatement(
@@ -215,12 +263,20 @@ public final class SqliteOutbox implements Outbox {
             // Rolled back with the renumbering or not, nothing above the new point is known to be deleted.
             knownDeletedUpTo.set(-1);
             return count;
-        });
+        }, count -> acknowledgedUpTo.set(peerApplied));
     }
 
     /** Payloads stored and not yet acknowledged. */
     public long depth() {
-        return database.read("count the outbox", c -> Database.queryLong(c, "SELECT COUNT(*) FROM outbox"));
+        return database.read("count the outbox", c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM outbox WHERE seq > ?")) {
+                s.setLong(1, acknowledgedUpTo.get());
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    return r.getLong(1);
+                }
+            }
+        });
     }
 
     private long lastSeq(Connection c) throws SQLException {

@@ -265,6 +265,8 @@ public final class StateStore implements AutoCloseable {
 
     /** What the state says now, for {@code tether agent status}. */
     public StateSnapshot snapshot() {
+        // What it counts as pending is what the file holds: acknowledgements only recorded are carried out first.
+        outbox.deleteAcknowledged();
         return database.read("read the agent state", StateSnapshot::read);
     }
 
@@ -421,6 +423,7 @@ public final class StateStore implements AutoCloseable {
     @Override
     public void close() {
         try {
+            deleteAcknowledgedQuietly();
             database.close();
         } finally {
             try {
@@ -431,6 +434,15 @@ public final class StateStore implements AutoCloseable {
                 // Closing the channel below releases it as well.
             }
             closeQuietly(lockChannel);
+        }
+    }
+
+    /** Acknowledgements only recorded, carried out before closing; left to the next start when that fails. */
+    private void deleteAcknowledgedQuietly() {
+        try {
+            outbox.deleteAcknowledged();
+        } catch (RuntimeException e) {
+            // The rows stay; the next handshake acknowledges them again, and the server drops any sent again.
         }
     }
 

@@ -6,7 +6,11 @@ import dev.tether.agent.events.AgentEvents;
 import dev.tether.protocol.ProtocolException;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.Envelope;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -251,5 +255,105 @@ class SqliteOutboxTest {
         assertThat(all).hasSize(1_000);
         assertThat(seqs(all)).isSorted().startsWith(1L).endsWith(1_000L);
         assertThat(all.get(999).getAgentEvent().getType()).isEqualTo("e999");
+    }
+
+    @Test
+    void anAcknowledgementCommitsNothingOfItsOwnAndTheNextAppendDeletesWhatItCovers() throws SQLException {
+        outbox.append(events(5));
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"))) {
+            long before = dataVersion(other);
+
+            outbox.acknowledge(3);
+
+            assertThat(dataVersion(other)).as("no transaction committed by the ack").isEqualTo(before);
+            assertThat(rowsInFile(other)).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(seqs(outbox.read(1, 10))).as("but no longer pending").containsExactly(4L, 5L);
+            assertThat(outbox.firstPendingSeq()).isEqualTo(4);
+            assertThat(outbox.depth()).isEqualTo(2);
+
+            outbox.append(events(1));
+
+            assertThat(rowsInFile(other)).containsExactly(4L, 5L, 6L);
+            assertThat(Database.queryLong(other, "SELECT acked_seq FROM agent WHERE id = 1")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anAcknowledgementNoAppendFollowsIsCarriedOutOnRequestAndAtClose() throws SQLException {
+        outbox.append(events(5));
+        outbox.acknowledge(2);
+        outbox.deleteAcknowledged();
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"))) {
+            assertThat(rowsInFile(other)).containsExactly(3L, 4L, 5L);
+        }
+
+        outbox.acknowledge(4);
+        store.close();
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"))) {
+            assertThat(rowsInFile(other)).containsExactly(5L);
+            assertThat(Database.queryLong(other, "SELECT acked_seq FROM agent WHERE id = 1")).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aRenumberingNeverResendsPayloadsAcknowledgedButNotYetDeleted() {
+        outbox.append(events(5));
+        outbox.acknowledge(3);
+
+        // The server applied 3 of another history (the stamp differs): only 4 and 5 are pending, and follow it.
+        outbox.renumberAfter(3, 42);
+
+        assertThat(seqs(outbox.read(1, 10))).containsExactly(4L, 5L);
+        assertThat(outbox.read(1, 10)).extracting(e -> e.getAgentEvent().getType()).containsExactly("e3", "e4");
+        assertThat(outbox.depth()).isEqualTo(2);
+        assertThat(outbox.lastSeq()).isEqualTo(5);
+    }
+
+    @Test
+    void payloadsAcknowledgedBeforeACrashAreNotSentAgainAfterIt() throws Exception {
+        List<Envelope> stored = outbox.append(events(5));
+        outbox.acknowledge(3);
+        // A kill -9 now: the file holds every row, and the acknowledged point before the ack.
+        Path crashed = dir.resolveSibling(dir.getFileName() + "-crashed");
+        copyOpenStore(dir, crashed);
+        store.close();
+        store = StateStore.open(crashed);
+        outbox = store.outbox();
+        assertThat(outbox.depth()).as("the ack did not survive").isEqualTo(5);
+
+        ReliableChannel channel = ReliableChannel.create(outbox, 0);
+        ReliableChannel.Resumption resumption = channel.resume(3, stored.get(2).getStamp(), 1);
+
+        assertThat(resumption.diverged()).isFalse();
+        assertThat(seqs(channel.nextBatch(10))).containsExactly(4L, 5L);
+        assertThat(outbox.depth()).isEqualTo(2);
+    }
+
+    /** The files of a store still open, as a crash would leave them (committed pages partly in the WAL). */
+    private static void copyOpenStore(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                // Not the WAL's shared-memory index: the first connection to open the copy rebuilds it.
+                if (name.equals("agent.db") || name.equals("agent.db-wal")) {
+                    Files.copy(file, to.resolve(file.getFileName()));
+                }
+            }
+        }
+    }
+
+    private static long dataVersion(Connection c) throws SQLException {
+        return Database.queryLong(c, "PRAGMA data_version");
+    }
+
+    private static List<Long> rowsInFile(Connection c) throws SQLException {
+        try (var s = c.createStatement(); var r = s.executeQuery("SELECT seq FROM outbox ORDER BY seq")) {
+            List<Long> seqs = new java.util.ArrayList<>();
+            while (r.next()) {
+                seqs.add(r.getLong(1));
+            }
+            return seqs;
+        }
     }
 }
