@@ -36,6 +36,8 @@ final class RecordingWebSocket implements WebSocket {
     volatile String closeReason;
     /** When set, every binary send fails with it. */
     volatile IOException failSends;
+    /** When set, every binary send throws it: an out-of-memory or a stack overflow inside the send. */
+    volatile Error errorInSends;
     /** When set, the close frame fails with it. */
     volatile IOException failClose;
     volatile boolean aborted;
@@ -71,7 +73,7 @@ final class RecordingWebSocket implements WebSocket {
     }
 
     private void send(byte[] message) throws IOException {
-        boolean hold = holdSends && failSends == null;
+        boolean hold = holdSends && failSends == null && errorInSends == null;
         if (hold) {
             outstanding++;
         }
@@ -83,6 +85,9 @@ final class RecordingWebSocket implements WebSocket {
         }
         if (failSends != null) {
             throw failSends;
+        }
+        if (errorInSends != null) {
+            throw errorInSends;
         }
         if (hold) {
             try {

@@ -12,6 +12,7 @@ import dev.tether.protocol.v1.Envelope;
 import dev.tether.protocol.v1.Envelope.PayloadCase;
 import dev.tether.protocol.v1.Heartbeat;
 import dev.tether.protocol.v1.ShellOutput;
+import java.net.SocketException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -238,6 +239,44 @@ class WriterTest {
         socket.completeSend();
         caller.join(5_000);
         await().until(() -> socket.closeCode == 1000);
+        thread.join(5_000);
+        assertThat(thread.isAlive()).isFalse();
+    }
+
+    @Test
+    void aCallerOfWriteOrWakeWhoseWriteFailsReportsABrokenLinkAndLeavesTheWriterFree() throws Exception {
+        start(512);
+        await().until(() -> thread.getState() == Thread.State.WAITING);
+        socket.failSends = new SocketException("Broken pipe");
+        shells.frames.add(shellOutput(1));
+
+        writer.writeOrWake();
+
+        assertThat(failures).singleElement().asString().contains("write failed").endsWith("(link broken)");
+        assertThat(shells.written).as("a frame that failed is not counted as written").isEmpty();
+        closeFrameStillGoesOut();
+    }
+
+    @Test
+    void anErrorInACallerOfWriteOrWakesWriteFailsTheSessionNotTheCaller() throws Exception {
+        start(512);
+        await().until(() -> thread.getState() == Thread.State.WAITING);
+        socket.errorInSends = new StackOverflowError("thrown by the test");
+        shells.frames.add(shellOutput(1));
+
+        writer.writeOrWake();
+
+        assertThat(failures).singleElement().asString().contains("unexpected error").contains("StackOverflowError")
+                .doesNotContain("(link broken)");
+        closeFrameStillGoesOut();
+    }
+
+    /** After a failed write by a caller of writeOrWake, the writer thread is not left waiting for that write. */
+    private void closeFrameStillGoesOut() throws InterruptedException {
+        socket.failSends = null;
+        socket.errorInSends = null;
+        writer.close(1011, "internal error");
+        await().until(() -> socket.closeCode == 1011);
         thread.join(5_000);
         assertThat(thread.isAlive()).isFalse();
     }
