@@ -22,8 +22,11 @@ import picocli.CommandLine.Option;
                 + "the same fan-out as one QoS 1 publish to N MQTT subscribers on Mosquitto."})
 public final class FanoutScenario implements Callable<Integer> {
 
-    /** The target: p99 from the API call to the agent's ack, at 10,000 agents. */
-    static final Duration TARGET_P99 = Duration.ofSeconds(1);
+    /**
+     * The target: p99 from the API call to the agent's ack, at 10,000 agents (the second performance rung's; the
+     * first asked for 1 s).
+     */
+    static final Duration TARGET_P99 = Duration.ofMillis(500);
     static final int TARGET_AGENTS = 10_000;
 
     @Mixin
