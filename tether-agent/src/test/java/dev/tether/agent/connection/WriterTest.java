@@ -61,11 +61,16 @@ class WriterTest {
                 .setOffset(n)).build();
     }
 
+    /** Starts the writer and waits until it is idle, waiting for work. */
+    private void startIdle() throws ProtocolException {
+        start(512);
+        await().until(() -> thread.getState() == Thread.State.WAITING);
+    }
+
     /** Starts the writer, lets it go idle, then has a "pty-reader" thread write a shell frame, held in the send. */
     private Thread ptyReaderWritingAndHeld() throws ProtocolException {
         socket.holdSends = true;
-        start(512);
-        await().until(() -> thread.getState() == Thread.State.WAITING);
+        startIdle();
         shells.frames.add(shellOutput(1));
         Thread caller = Thread.ofPlatform().name("pty-reader").start(writer::writeOrWake);
         await().until(() -> socket.outstandingSends() == 1);
@@ -182,8 +187,7 @@ class WriterTest {
 
     @Test
     void whileTheWriterThreadIsIdleACallerOfWriteOrWakeWritesTheShellFrameItself() throws Exception {
-        start(512);
-        await().until(() -> thread.getState() == Thread.State.WAITING);
+        startIdle();
         shells.frames.add(shellOutput(1));
 
         writer.writeOrWake();
@@ -245,8 +249,7 @@ class WriterTest {
 
     @Test
     void aCallerOfWriteOrWakeWhoseWriteFailsReportsABrokenLinkAndLeavesTheWriterFree() throws Exception {
-        start(512);
-        await().until(() -> thread.getState() == Thread.State.WAITING);
+        startIdle();
         socket.failSends = new SocketException("Broken pipe");
         shells.frames.add(shellOutput(1));
 
@@ -259,8 +262,7 @@ class WriterTest {
 
     @Test
     void anErrorInACallerOfWriteOrWakesWriteFailsTheSessionNotTheCaller() throws Exception {
-        start(512);
-        await().until(() -> thread.getState() == Thread.State.WAITING);
+        startIdle();
         socket.errorInSends = new StackOverflowError("thrown by the test");
         shells.frames.add(shellOutput(1));
 
