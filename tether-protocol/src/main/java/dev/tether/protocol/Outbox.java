@@ -17,6 +17,10 @@ import java.util.List;
  * the highest seq acknowledged and that payload's stamp, so a handshake can check
  * that the peer applied this outbox's history and not another one (see
  * {@link ReliableChannel#resume(long, long, long)}).
+ *
+ * <p>Thread safe: {@link ReliableChannel} calls {@link #append} and {@link #deleteAcknowledged}, the two that
+ * may wait for the disk, without its own lock, so that a stalled disk holds up only those who store; the rest
+ * it calls with its lock held.
  */
 public interface Outbox {
 
@@ -44,13 +48,23 @@ public interface Outbox {
 
     /**
      * Carries out the acknowledgements that {@link #acknowledge} only recorded; nothing for an outbox that
-     * deletes at once. For a quiet moment: otherwise the next append may do it with its own write.
+     * deletes at once. For a quiet moment: otherwise the next append may do it with its own write. It may do
+     * nothing when the store is busy with another write rather than wait for it; the next append or call does it.
      */
     default void deleteAcknowledged() {
     }
 
     /** The highest seq ever assigned, 0 when none. */
     long lastSeq();
+
+    /**
+     * {@link #lastSeq()} as far as this process knows without waiting for a write in progress: never below what
+     * was assigned and committed before the call, and up to date once the append that assigned it returned.
+     * For the sender's "anything new?" before every frame.
+     */
+    default long lastSeqHint() {
+        return lastSeq();
+    }
 
     /** The lowest pending seq, or {@code lastSeq() + 1} when nothing is pending. */
     long firstPendingSeq();

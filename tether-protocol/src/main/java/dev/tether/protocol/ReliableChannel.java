@@ -29,8 +29,11 @@ import java.util.List;
  * applied exactly once across reconnects and crashes of either end.
  *
  * <h2>Threads</h2>
- * Thread safe: every method synchronizes on this object. The outbox is only
- * called with that lock held.
+ * Thread safe: every method synchronizes on this object, except the ones that
+ * may wait for the disk ({@link #publish}, {@link #deleteAcknowledged}), which
+ * leave that to the thread-safe outbox, and {@link #depth} during a session, which
+ * reads from memory. A publish stalled on the disk then holds up neither the
+ * writer's frames (acks, heartbeats, shell output) nor the reader's acks.
  */
 public final class ReliableChannel {
 
@@ -53,6 +56,11 @@ public final class ReliableChannel {
     /** Largest seq the first reliable frame of this session may carry. */
     private long firstExpected;
     private boolean inSession;
+    /**
+     * In a session, the seq below the first pending one (the peer's ack, or the outbox's first pending seq at
+     * the handshake when that is higher); -1 outside. Written with this lock held, read by {@link #depth} without.
+     */
+    private volatile long pendingAfter = -1;
 
     private ReliableChannel(Outbox outbox, long applied, long appliedStamp, int window) {
         if (applied < 0) {
@@ -145,6 +153,7 @@ public final class ReliableChannel {
         }
         peerAcked = peerApplied;
         nextToSend = Math.max(peerApplied + 1, outbox.firstPendingSeq());
+        pendingAfter = nextToSend - 1;
 
         long lostByPeer = Math.max(0, peerResumeSeq - 1 - applied);
         firstExpected = Math.max(applied + 1, peerResumeSeq);
@@ -175,6 +184,7 @@ public final class ReliableChannel {
     /** Ends the session (the connection is gone); sending stops until the next {@link #resume}. */
     public synchronized void end() {
         inSession = false;
+        pendingAfter = -1;
     }
 
     public synchronized boolean inSession() {
@@ -237,8 +247,11 @@ public final class ReliableChannel {
 
     // -------------------------------------------------------------- sending
 
-    /** Persists payloads for sending; durable when this returns. */
-    public synchronized List<Envelope> publish(List<Envelope> envelopes) {
+    /**
+     * Persists payloads for sending; durable when this returns. Not under this channel's lock: the outbox
+     * orders appends itself, and a stalled disk must not hold up the session's other threads.
+     */
+    public List<Envelope> publish(List<Envelope> envelopes) {
         return outbox.append(envelopes);
     }
 
@@ -273,7 +286,7 @@ public final class ReliableChannel {
 
     /** Whether {@link #nextBatch} would return something now. */
     public synchronized boolean sendable() {
-        return inSession && nextToSend <= outbox.lastSeq() && nextToSend <= peerAcked + window;
+        return inSession && nextToSend <= peerAcked + window && nextToSend <= outbox.lastSeqHint();
     }
 
     /**
@@ -293,21 +306,32 @@ public final class ReliableChannel {
         }
         boolean windowFull = nextToSend > peerAcked + window;
         peerAcked = ack;
+        pendingAfter = Math.max(pendingAfter, ack);
         outbox.acknowledge(ack);
         return windowFull;
     }
 
     /**
      * Deletes what acknowledgements the outbox only recorded cover ({@link Outbox#deleteAcknowledged}); for a
-     * timer or the end of a session, when no append may come to do it.
+     * timer or the end of a session, when no append may come to do it. Not under this channel's lock, like
+     * {@link #publish}.
      */
-    public synchronized void deleteAcknowledged() {
+    public void deleteAcknowledged() {
         outbox.deleteAcknowledged();
     }
 
-    /** Reliable payloads stored and not yet acknowledged. */
-    public synchronized long depth() {
-        return outbox.lastSeq() - outbox.firstPendingSeq() + 1;
+    /**
+     * Reliable payloads stored and not yet acknowledged. In a session, from memory, without this channel's
+     * lock ({@link Outbox#lastSeqHint}): a heartbeat reports it, and must not wait behind the disk.
+     */
+    public long depth() {
+        long after = pendingAfter;
+        if (after >= 0) {
+            return Math.max(0, outbox.lastSeqHint() - after);
+        }
+        synchronized (this) {
+            return outbox.lastSeq() - outbox.firstPendingSeq() + 1;
+        }
     }
 
     /**

@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * send blocked longer than the write timeout (the server stopped reading; checked
  * every quarter of that timeout) and a close handshake the server does not answer
  * within {@link #CLOSE_GRACE}. Either way it aborts the socket, which unblocks the
- * reader and the writer.
+ * reader and the writer. It never waits for the agent's disk: a publish stalled
+ * there (a hung fsync, another process holding {@code agent.db}'s lock) holds
+ * up the publishers only, and heartbeats and shell frames keep going out.
  *
  * <p>Every way a session ends goes through {@link #fail}, which runs once: it
  * records the {@link SessionEnd} and has the writer stop, its last frame the close
@@ -64,6 +66,8 @@ final class Session {
     static final Duration MIN_HEARTBEAT_INTERVAL = Duration.ofMillis(50);
 
     private static final Logger log = LoggerFactory.getLogger(Session.class);
+    /** The read past the deadline before the server counts as gone (see {@link #run()}). */
+    private static final long LAST_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** Told about the session's progress; called on the reader thread. */
     interface Listener {
@@ -130,12 +134,10 @@ final class Session {
                 long deadline = established
                         ? lastFrameNanos + Limits.MISSED_HEARTBEATS * heartbeatIntervalNanos
                         : handshakeDeadline;
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    timedOut();
-                } else {
-                    dispatch(socket.receive(left));
-                }
+                // Past the deadline the socket is still read once, briefly: a reader held up by its own work (an
+                // apply or a delete waiting for the disk) finds there what the server sent meanwhile.
+                long left = Math.max(deadline - System.nanoTime(), LAST_LOOK_NANOS);
+                dispatch(socket.receive(left));
             }
         } catch (SocketTimeoutException e) {
             timedOut();
@@ -261,7 +263,10 @@ final class Session {
             return;
         }
         switch (envelope.getPayloadCase()) {
-            case HEARTBEAT_ACK -> lastHeartbeatAckNanos = System.nanoTime();
+            case HEARTBEAT_ACK -> {
+                lastHeartbeatAckNanos = System.nanoTime();
+                deleteAcknowledged();
+            }
             case ACK_ONLY, PAYLOAD_NOT_SET -> {
                 // Only the ack, handled above.
             }
@@ -323,7 +328,6 @@ final class Session {
                         nextHeartbeat = now + heartbeatIntervalNanos;
                     }
                     wake = nextHeartbeat - wake < 0 ? nextHeartbeat : wake;
-                    deleteAcknowledged();
                 }
                 LockSupport.parkNanos(this, wake - System.nanoTime());
             }
@@ -334,8 +338,10 @@ final class Session {
     }
 
     /**
-     * Acknowledged payloads are deleted by the next append; when none comes (the agent went quiet) this tick
-     * deletes them. A failure is logged: the next tick or append tries again, and nothing pending depends on it.
+     * Acknowledged payloads are deleted by the next append; when none comes (the agent went quiet) the reader
+     * deletes them at each heartbeat's answer and at the end of the session, unless another write holds the
+     * store (see {@link ReliableChannel#deleteAcknowledged}). Never on the watchdog, which must not wait for the
+     * disk. A failure is logged: the next try or append tries again, and nothing pending depends on it.
      */
     private void deleteAcknowledged() {
         try {

@@ -7,7 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -61,6 +63,8 @@ final class Database implements AutoCloseable {
     private boolean writing;
     /** Guarded by {@link #lock}: statements kept for {@link #connection}, by SQL text; closed with it. */
     private final Map<String, PreparedStatement> kept = new HashMap<>();
+    /** Guarded by {@link #lock}: what the running write's work asked to run once it commits ({@link #afterCommit}). */
+    private final List<Runnable> onCommit = new ArrayList<>();
 
     private Database(Path file, Duration busyTimeout, Connection connection) {
         this.file = file;
@@ -120,6 +124,35 @@ final class Database implements AutoCloseable {
         return write(what, work, false, committed);
     }
 
+    /**
+     * {@link #writeLazily(String, Work, Consumer)} when no other thread holds the store; false at once, with
+     * nothing done, when one does. For work that may wait for a later moment and must not wait behind a write
+     * that could be stalled on the disk.
+     */
+    <T> boolean tryWriteLazily(String what, Work<T> work, Consumer<T> committed) {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        try {
+            write(what, work, false, committed);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code action} once the write whose work calls this commits, with the lock still held (so in commit
+     * order) and before that write's {@code committed}; never when it rolls back. Only from inside a write's
+     * work, on its thread; the action must not throw.
+     */
+    void afterCommit(Runnable action) {
+        if (!lock.isHeldByCurrentThread() || !writing) {
+            throw new IllegalStateException("afterCommit outside a write's work");
+        }
+        onCommit.add(action);
+    }
+
     private <T> T write(String what, Work<T> work, boolean durable, Consumer<T> committed) {
         lock.lock();
         try {
@@ -137,9 +170,11 @@ final class Database implements AutoCloseable {
                 result = work.run(c);
                 execute(c, "COMMIT");
             } catch (SQLException | RuntimeException e) {
+                onCommit.clear();
                 rollback(c, e);
                 throw failure(what, e);
             } catch (Error e) {
+                onCommit.clear();
                 rollback(c, e);
                 throw e;
             } finally {
@@ -147,6 +182,14 @@ final class Database implements AutoCloseable {
                 if (!durable) {
                     restoreFullSync(c);
                 }
+            }
+            // Past the commit: one of these throwing leaves the transaction committed, nothing to roll back.
+            try {
+                for (Runnable action : onCommit) {
+                    action.run();
+                }
+            } finally {
+                onCommit.clear();
             }
             if (committed != null) {
                 committed.accept(result);

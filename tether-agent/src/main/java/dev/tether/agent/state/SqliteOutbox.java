@@ -35,13 +35,13 @@ public final class SqliteOutbox implements Outbox {
 
     private final Database database;
     /**
-     * The highest seq assigned, as far as this process knows; -1 until first read. Raised as soon as an
-     * append assigns seqs, before its transaction commits: a rollback leaves it too high, which only costs a
-     * read; it is never below the stored counter. The connection's writer asks for more payloads before
-     * every frame it sends (shell output too), and answering "none" from memory spares it a query that waits
-     * behind any write on the store's one connection.
+     * The highest seq committed, as far as this process knows; -1 until first read. Raised once a transaction
+     * that appended commits (the outbox's own or a caller's, see {@link #append(Connection, List)}), and by
+     * every read of the stored counter; never above it. The connection's writer asks for more payloads before
+     * every frame it sends (shell output too), and answering "none" from memory spares it a query, which would
+     * wait behind any write on the store's one connection, a write stalled on the disk too.
      */
-    private final AtomicLong knownLastSeq = new AtomicLong(-1);
+    private final AtomicLong committedLastSeq = new AtomicLong(-1);
     /**
      * A seq up to which every payload is known to be deleted by a transaction this process committed; -1 when
      * none is known. What {@link #acknowledgedUpTo} holds above it is still to delete. Never above the stored
@@ -68,17 +68,18 @@ public final class SqliteOutbox implements Outbox {
             return List.of();
         }
         return database.write("store " + envelopes.size() + " outgoing payload(s)",
-                c -> new Appended(deleteAcknowledgedIn(c), append(c, envelopes)), appended -> {
-                    knownDeletedUpTo.accumulateAndGet(appended.deletedUpTo(), Math::max);
-                    recent.committed(appended.stored());
-                }).stored();
+                c -> new Appended(deleteAcknowledgedIn(c), append(c, envelopes)),
+                appended -> knownDeletedUpTo.accumulateAndGet(appended.deletedUpTo(), Math::max)).stored();
     }
 
     /** What an append's transaction did: stored payloads, and deleted those up to a seq (-1: none). */
     private record Appended(long deletedUpTo, List<Envelope> stored) {
     }
 
-    /** Appends within the caller's transaction, so a payload can be stored with the effect that caused it. */
+    /**
+     * Appends within the caller's transaction, so a payload can be stored with the effect that caused it. Once
+     * that transaction commits, the payloads are held for {@link #read} and count in {@link #lastSeqHint}.
+     */
     List<Envelope> append(Connection c, List<Envelope> envelopes) throws SQLException {
         if (envelopes.isEmpty()) {
             return List.of();
@@ -96,7 +97,11 @@ public final class SqliteOutbox implements Outbox {
             stored.add(withSeq);
         }
         insert.executeBatch();
-        knownLastSeq.accumulateAndGet(seq, Math::max);
+        long last = seq;
+        database.afterCommit(() -> {
+            recent.committed(stored);
+            committedLastSeq.accumulateAndGet(last, Math::max);
+        });
         PreparedStatement counter = database.prepared(c, "UPDATE agent SET last_seq = ? WHERE id = 1");
         counter.setLong(1, seq);
         counter.executeUpdate();
@@ -112,11 +117,7 @@ public final class SqliteOutbox implements Outbox {
         if (max <= 0) {
             return List.of();
         }
-        long known = knownLastSeq.get();
-        if (known < 0) {
-            known = lastSeq();
-        }
-        if (fromSeq > known) {
+        if (fromSeq > lastSeqHint()) {
             return List.of();
         }
         List<Envelope> held = recent.read(fromSeq, max);
@@ -164,15 +165,24 @@ public final class SqliteOutbox implements Outbox {
 
     /**
      * Deletes what {@link #acknowledge} recorded and no append deleted yet, in a transaction committed without
-     * waiting for the disk ({@link Database#writeLazily}); nothing when there is nothing to delete.
+     * waiting for the disk ({@link Database#writeLazily}); nothing when there is nothing to delete, and nothing
+     * when another thread holds the store: that write may be stalled on the disk, and the session's threads that
+     * call this must not wait behind it (the next append deletes them, or a later call).
      */
     @Override
     public void deleteAcknowledged() {
-        if (acknowledgedUpTo.get() <= knownDeletedUpTo.get()) {
-            return;
+        if (acknowledgedUpTo.get() > knownDeletedUpTo.get()) {
+            database.tryWriteLazily("delete acknowledged payloads", this::deleteAcknowledgedIn,
+                    deleted -> knownDeletedUpTo.accumulateAndGet(deleted, Math::max));
         }
-        database.writeLazily("delete acknowledged payloads", this::deleteAcknowledgedIn,
-                deleted -> knownDeletedUpTo.accumulateAndGet(deleted, Math::max));
+    }
+
+    /** {@link #deleteAcknowledged()}, waiting for the store when it is busy (a status read, closing). */
+    void deleteAcknowledgedNow() {
+        if (acknowledgedUpTo.get() > knownDeletedUpTo.get()) {
+            database.writeLazily("delete acknowledged payloads", this::deleteAcknowledgedIn,
+                    deleted -> knownDeletedUpTo.accumulateAndGet(deleted, Math::max));
+        }
     }
 
     /**
@@ -210,8 +220,15 @@ public final class SqliteOutbox implements Outbox {
     @Override
     public long lastSeq() {
         long stored = database.read("read the outbox seq", this::lastSeq);
-        knownLastSeq.accumulateAndGet(stored, Math::max);
+        committedLastSeq.accumulateAndGet(stored, Math::max);
         return stored;
+    }
+
+    /** From memory once known: what the last commit that appended left, not waiting for a write in progress. */
+    @Override
+    public long lastSeqHint() {
+        long known = committedLastSeq.get();
+        return known >= 0 ? known : lastSeq();
     }
 
     @Override
@@ -259,7 +276,7 @@ public final class SqliteOutbox implements Outbox {
                 s.setLong(3, peerStamp);
                 s.executeUpdate();
             }
-            knownLastSeq.accumulateAndGet(last, Math::max);
+            database.afterCommit(() -> committedLastSeq.accumulateAndGet(last, Math::max));
             // Rolled back with the renumbering or not, nothing above the new point is known to be deleted.
             knownDeletedUpTo.set(-1);
             return count;

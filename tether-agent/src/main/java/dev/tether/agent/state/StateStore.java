@@ -266,7 +266,7 @@ public final class StateStore implements AutoCloseable {
     /** What the state says now, for {@code tether agent status}. */
     public StateSnapshot snapshot() {
         // What it counts as pending is what the file holds: acknowledgements only recorded are carried out first.
-        outbox.deleteAcknowledged();
+        outbox.deleteAcknowledgedNow();
         return database.read("read the agent state", StateSnapshot::read);
     }
 
@@ -440,7 +440,7 @@ public final class StateStore implements AutoCloseable {
     /** Acknowledgements only recorded, carried out before closing; left to the next start when that fails. */
     private void deleteAcknowledgedQuietly() {
         try {
-            outbox.deleteAcknowledged();
+            outbox.deleteAcknowledgedNow();
         } catch (RuntimeException e) {
             // The rows stay; the next handshake acknowledges them again, and the server drops any sent again.
         }

@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,6 +104,56 @@ class DatabaseTest {
             int durable = db.write("insert again", c -> Database.queryLong(c, "PRAGMA synchronous").intValue());
             assertThat(durable).as("FULL inside the durable write after it").isEqualTo(2);
         }
+    }
+
+    @Test
+    void whatAWriteAsksToRunAfterItsCommitRunsInOrderOnceCommittedAndNeverAfterARollback() {
+        List<String> ran = new ArrayList<>();
+        db.write("insert 1", c -> {
+            insert(c, 1);
+            db.afterCommit(() -> ran.add("first, rows " + logged()));
+            db.afterCommit(() -> ran.add("second"));
+            return null;
+        }, result -> ran.add("committed"));
+        assertThat(ran).containsExactly("first, rows [1]", "second", "committed");
+
+        ran.clear();
+        assertThatThrownBy(() -> db.write("insert 2, then fail", c -> {
+            insert(c, 2);
+            db.afterCommit(() -> ran.add("after a rollback"));
+            throw new StackOverflowError("thrown by the test after writing");
+        })).isInstanceOf(StackOverflowError.class);
+        db.write("insert 3", c -> insert(c, 3));
+        assertThat(ran).as("nothing left over from the rolled-back write either").isEmpty();
+        assertThat(logged()).containsExactly(1, 3);
+        assertThatThrownBy(() -> db.afterCommit(() -> { })).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aTriedWriteDoesNothingAndDoesNotWaitWhileAnotherThreadHoldsTheStore() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().start(() -> db.write("hold the store", c -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return insert(c, 1);
+        }));
+        holding.await();
+
+        long started = System.nanoTime();
+        boolean wrote = db.tryWriteLazily("insert 2", c -> insert(c, 2), null);
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        release.countDown();
+        holder.join();
+
+        assertThat(wrote).isFalse();
+        assertThat(tookMillis).as("did not wait for the holder").isLessThan(BUSY_TIMEOUT.toMillis());
+        assertThat(db.tryWriteLazily("insert 3", c -> insert(c, 3), null)).isTrue();
+        assertThat(logged()).containsExactly(1, 3);
     }
 
     @Test

@@ -11,7 +11,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -292,6 +296,50 @@ class SqliteOutboxTest {
         try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"))) {
             assertThat(rowsInFile(other)).containsExactly(5L);
             assertThat(Database.queryLong(other, "SELECT acked_seq FROM agent WHERE id = 1")).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void payloadsAppendedInsideAnotherWriteAreReadyToSendOnceItCommits() {
+        assertThat(outbox.lastSeqHint()).isZero();
+
+        store.applyNoOp(1, events(2));
+
+        assertThat(outbox.lastSeqHint()).isEqualTo(2);
+        assertThat(seqs(outbox.read(1, 10))).containsExactly(1L, 2L);
+        assertThat(seqs(outbox.append(events(1)))).containsExactly(3L);
+        assertThat(outbox.lastSeqHint()).isEqualTo(3);
+    }
+
+    /** Another process holds agent.db's lock: the append waits in SQLite holding the store, as in a hung fsync. */
+    @Test
+    void whileAnAppendWaitsForTheDiskTheSendersQuestionsAreAnsweredWithoutWaiting() throws Exception {
+        outbox.append(events(3));
+        outbox.acknowledge(1);
+        CompletableFuture<List<Envelope>> appended;
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"));
+                Statement statement = other.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE");
+            appended = CompletableFuture.supplyAsync(() -> outbox.append(events(2)),
+                    command -> Thread.ofPlatform().start(command));
+            Thread.sleep(200);
+            assertThat(appended).as("waiting for the lock").isNotDone();
+
+            long started = System.nanoTime();
+            assertThat(outbox.lastSeqHint()).isEqualTo(3);
+            assertThat(seqs(outbox.read(2, 10))).containsExactly(2L, 3L);
+            assertThat(outbox.read(4, 10)).isEmpty();
+            outbox.deleteAcknowledged();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+            assertThat(appended).as("still waiting").isNotDone();
+            statement.execute("ROLLBACK");
+        }
+
+        assertThat(seqs(appended.get(10, TimeUnit.SECONDS))).containsExactly(4L, 5L);
+        assertThat(seqs(outbox.read(4, 10))).containsExactly(4L, 5L);
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"))) {
+            assertThat(rowsInFile(other)).as("the append deleted what the ack covered").containsExactly(2L, 3L, 4L,
+                    5L);
         }
     }
 
