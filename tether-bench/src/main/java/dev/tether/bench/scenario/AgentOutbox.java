@@ -35,6 +35,13 @@ final class AgentOutbox {
     }
 
     /**
+     * How the agent's process runs: {@code warmUp} events published and acknowledged first, unmeasured, in the
+     * same process (its JIT compiles the path meanwhile); {@code jvmOptions} before its class.
+     */
+    record AgentJvm(long warmUp, List<String> jvmOptions) {
+    }
+
+    /**
      * @param storeSeconds until every publish call returned (all on disk)
      * @param acknowledgedSeconds until the server acknowledged the last one
      */
@@ -52,8 +59,8 @@ final class AgentOutbox {
     static final List<Setting> DEFAULT_SETTINGS = List.of(new Setting(5_000, 1, 1), new Setting(20_000, 1, 16),
             new Setting(200_000, 100, 1), new Setting(200_000, 100, 4));
 
-    static List<Result> measure(BenchRun run, ServerProcess server, List<Setting> settings, Duration timeout)
-            throws IOException, InterruptedException {
+    static List<Result> measure(BenchRun run, ServerProcess server, List<Setting> settings, AgentJvm agentProcess,
+            Duration timeout) throws IOException, InterruptedException {
         List<Result> results = new ArrayList<>();
         Path root = run.results().json().resolveSibling(
                 run.results().json().getFileName().toString().replace(".json", "-agent"));
@@ -61,7 +68,7 @@ final class AgentOutbox {
         for (Setting setting : settings) {
             Credentials agent = run.admin(server).createAgents("outbox-agent-" + run.runId() + "-" + i, 1, 1).get(0);
             Path dir = root.resolve("agent-" + i++);
-            results.add(runOne(run, server, agent, setting, dir, timeout));
+            results.add(runOne(run, server, agent, setting, agentProcess, dir, timeout));
             Result last = results.getLast();
             run.out().printf("agent outbox, %d per transaction from %d thread(s): %,.0f stored/s, %,.0f "
                     + "acknowledged/s%n", setting.batch(), setting.threads(), last.storedPerSecond(),
@@ -70,19 +77,21 @@ final class AgentOutbox {
         return results;
     }
 
-    private static Result runOne(BenchRun run, ServerProcess server, Credentials agent, Setting setting, Path dir,
-            Duration timeout) throws IOException, InterruptedException {
+    private static Result runOne(BenchRun run, ServerProcess server, Credentials agent, Setting setting,
+            AgentJvm agentProcess, Path dir, Duration timeout) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path keyFile = dir.resolve("agent.key.bench");
         Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(keyFile, agent.key());
         Path log = dir.resolve("publish-load.log");
-        List<String> command = List.of(run.options().resolvedJava().toString(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", run.options().resolvedServerJar().toString(), MAIN_CLASS,
+        List<String> command = new ArrayList<>(List.of(run.options().resolvedJava().toString(),
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(agentProcess.jvmOptions());
+        command.addAll(List.of("-cp", run.options().resolvedServerJar().toString(), MAIN_CLASS,
                 "--server", server.baseUri().toString(), "--key-file", keyFile.toString(),
                 "--state-dir", dir.resolve("state").toString(), "--events", Long.toString(setting.events()),
                 "--batch", Integer.toString(setting.batch()), "--threads", Integer.toString(setting.threads()),
-                "--timeout-s", Long.toString(timeout.toSeconds()));
+                "--warm-up", Long.toString(agentProcess.warmUp()), "--timeout-s", Long.toString(timeout.toSeconds())));
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
         try {
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -63,15 +63,28 @@ public final class OutboxScenario implements Callable<Integer> {
     @Option(names = "--no-agent-side", description = "skip the real agent's outbox")
     boolean noAgentSide;
 
+    @Option(names = "--agent-warm-up", paramLabel = "M", defaultValue = "2000",
+            description = "events the real agent's process publishes and gets acknowledged first, unmeasured, in "
+                    + "each setting (default: ${DEFAULT-VALUE})")
+    long agentWarmUp;
+
+    @Option(names = "--agent-jvm-opts", paramLabel = "OPTS", defaultValue = "",
+            description = "JVM options for the real agent's process, space separated; e.g. the installed agent's "
+                    + "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx96m (default: none)")
+    String agentJvmOpts;
+
     private static boolean drained(FleetSnapshot s, long published) {
         return s.published() >= published && s.pending() == 0;
     }
 
     @Override
     public Integer call() throws Exception {
-        if (agents < 1 || events < 1 || pendingLimit < 1) {
-            throw new IllegalArgumentException("--agents, --events and --pending-limit must be at least 1");
+        if (agents < 1 || events < 1 || pendingLimit < 1 || agentWarmUp < 0) {
+            throw new IllegalArgumentException("--agents, --events and --pending-limit must be at least 1, "
+                    + "--agent-warm-up at least 0");
         }
+        AgentOutbox.AgentJvm agentProcess = new AgentOutbox.AgentJvm(agentWarmUp,
+                agentJvmOpts.isBlank() ? List.of() : List.of(agentJvmOpts.trim().split("\\s+")));
         try (BenchRun bench = BenchRun.open("outbox", run, System.out, agents)) {
             ServerProcess server = bench.startServer(Duration.ofSeconds(30));
             List<Credentials> creds = bench.agents(server, agents);
@@ -110,7 +123,7 @@ public final class OutboxScenario implements Callable<Integer> {
             bench.release(fleet);
 
             List<AgentOutbox.Result> agentSide = noAgentSide ? List.of()
-                    : AgentOutbox.measure(bench, server, AgentOutbox.DEFAULT_SETTINGS, runTimeout);
+                    : AgentOutbox.measure(bench, server, AgentOutbox.DEFAULT_SETTINGS, agentProcess, runTimeout);
             Table agentTable = Table.of("real agent", "events", "per transaction", "threads", "stored/s",
                     "acknowledged/s");
             for (AgentOutbox.Result r : agentSide) {
@@ -132,7 +145,8 @@ public final class OutboxScenario implements Callable<Integer> {
                     .writePng(bench.results().chart("ack-latency"));
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("environment", bench.environment());
-            json.put("settings", Map.of("agents", agents, "events_per_agent", events, "pending_limit", pendingLimit));
+            json.put("settings", Map.of("agents", agents, "events_per_agent", events, "pending_limit", pendingLimit,
+                    "agent_warm_up", agentWarmUp, "agent_jvm_opts", agentProcess.jvmOptions()));
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("events", total);
             result.put("seconds", seconds);
