@@ -85,6 +85,9 @@ final class Database implements AutoCloseable {
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout((int) busyTimeout.toMillis());
+        // Otherwise sqlite-jdbc matches every statement against a regex and follows each INSERT with a SELECT
+        // last_insert_rowid() of its own, for keys the agent never asks for.
+        config.setGetGeneratedKeys(false);
         return config.createConnection("jdbc:sqlite:" + file);
     }
 

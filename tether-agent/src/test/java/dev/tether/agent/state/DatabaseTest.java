@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteConnection;
 
 /** The agent's transactions on a real {@code agent.db}: all or nothing, whatever fails, the work or the lock. */
 class DatabaseTest {
@@ -154,6 +155,14 @@ class DatabaseTest {
         assertThat(tookMillis).as("did not wait for the holder").isLessThan(BUSY_TIMEOUT.toMillis());
         assertThat(db.tryWriteLazily("insert 3", c -> insert(c, 3), null)).isTrue();
         assertThat(logged()).containsExactly(1, 3);
+    }
+
+    /** sqlite-jdbc would otherwise run a SELECT last_insert_rowid() after every INSERT, for keys never read. */
+    @Test
+    void theConnectionDoesNotReadGeneratedKeysBackAfterItsInserts() {
+        boolean keys = db.read("config", c -> c.unwrap(SQLiteConnection.class).getConnectionConfig()
+                .isGetGeneratedKeys());
+        assertThat(keys).isFalse();
     }
 
     @Test

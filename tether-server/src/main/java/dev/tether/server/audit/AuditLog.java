@@ -37,19 +37,17 @@ public final class AuditLog {
 
     /** Appends an entry in the caller's transaction; returns its id. */
     public static long insert(Connection connection, AuditEntry.New entry) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO audit_log (at, actor, action, target, source, details) VALUES (?, ?, ?, ?, ?, ?)",
-                Statement.RETURN_GENERATED_KEYS)) {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO audit_log (at, actor, action, "
+                + "target, source, details) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
             insert.setLong(1, entry.at());
             insert.setString(2, entry.actor());
             insert.setString(3, entry.action());
             insert.setString(4, entry.target());
             insert.setString(5, entry.source());
             insert.setString(6, entry.details().encode());
-            insert.executeUpdate();
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                return keys.getLong(1);
+            try (ResultSet id = insert.executeQuery()) {
+                id.next();
+                return id.getLong(1);
             }
         }
     }

@@ -111,6 +111,9 @@ public final class Database implements AutoCloseable {
                 config.addDataSourceProperty("busy_timeout", String.valueOf(SQLITE_BUSY_TIMEOUT.toMillis()));
             }
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+            // Otherwise sqlite-jdbc matches every statement it runs against a regex and follows each INSERT with a
+            // SELECT last_insert_rowid() of its own; the one id read back uses RETURNING instead.
+            config.addDataSourceProperty("jdbc.get_generated_keys", "false");
             // Each pooled connection has its own page cache; with a few dozen of them SQLite's 2 MiB default
             // adds up to tens of MiB of copies of the same pages. Readers keep a small one (the OS caches the
             // file); the group-commit writer, which every write goes through, sets a large one of its own.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tether.server.testing.TestDatabase;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import org.sqlite.SQLiteConnection;
 import org.junit.jupiter.api.Test;
 
 class SqliteStoreTest extends StoreTest {
@@ -33,5 +34,17 @@ class SqliteStoreTest extends StoreTest {
             }
             return null;
         });
+    }
+
+    /** sqlite-jdbc would otherwise run a SELECT last_insert_rowid() after every INSERT (AuditLog uses RETURNING). */
+    @Test
+    void noConnectionReadsGeneratedKeysBackAfterItsInserts() {
+        boolean keys = db.withConnection("config", connection ->
+                connection.unwrap(SQLiteConnection.class).getConnectionConfig().isGetGeneratedKeys());
+        boolean writersKeys = db.inTransaction("config", connection ->
+                connection.unwrap(SQLiteConnection.class).getConnectionConfig().isGetGeneratedKeys());
+
+        assertThat(keys).isFalse();
+        assertThat(writersKeys).isFalse();
     }
 }

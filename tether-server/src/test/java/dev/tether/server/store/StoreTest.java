@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tether.protocol.ReliableChannel;
 import dev.tether.protocol.v1.ConfigUpdate;
 import dev.tether.protocol.v1.Envelope;
+import dev.tether.server.audit.AuditEntry;
+import dev.tether.server.audit.AuditLog;
 import dev.tether.server.store.EventStore.NewEvent;
 import dev.tether.server.store.EventStore.Page;
 import dev.tether.server.testing.TestDatabase;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
@@ -360,5 +363,18 @@ abstract class StoreTest {
 
         assertThat(agents.find(agentId).orElseThrow().lastSeen()).isEqualTo(9000);
         assertThat(agents.find(other).orElseThrow().lastSeen()).isEqualTo(8000);
+    }
+
+    @Test
+    void auditEntriesGetIncreasingIdsInTheCallersTransaction() {
+        AuditEntry.New entry = new AuditEntry.New(1_000, "admin", "agent.revoke", "agent_x", "127.0.0.1",
+                new JsonObject().put("why", "test"));
+        long first = db.inTransaction("audit", connection -> AuditLog.insert(connection, entry));
+        long second = new AuditLog(db).record(entry);
+
+        assertThat(first).isPositive();
+        assertThat(second).isGreaterThan(first);
+        assertThat(new AuditLog(db).list(new AuditEntry.Filter(null, null, null, null, null), 10, null).entries())
+                .extracting(AuditEntry::id).containsExactly(second, first);
     }
 }
