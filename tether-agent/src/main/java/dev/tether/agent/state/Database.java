@@ -37,7 +37,8 @@ import org.sqlite.SQLiteConfig;
  * parse and a plan each time, and it was an eighth of the agent's CPU under sixteen publishers.
  *
  * <p>Thread safe: the connection is used only with {@link #lock} held, so the
- * work of one transaction never interleaves with another's.
+ * work of one transaction never interleaves with another's. A second connection,
+ * opened on first use, only reads, under a lock of its own ({@link #readCommitted}).
  */
 final class Database implements AutoCloseable {
 
@@ -57,8 +58,11 @@ final class Database implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     /** Guarded by {@link #lock}; null after a failed rollback (reopened on next use) and once closed. */
     private Connection connection;
-    /** Guarded by {@link #lock}. */
-    private boolean closed;
+    /** Set with {@link #lock} held; read by {@link #readCommitted} too. */
+    private volatile boolean closed;
+    private final ReentrantLock readerLock = new ReentrantLock();
+    /** Guarded by {@link #readerLock}: the connection of {@link #readCommitted}, opened on first use. */
+    private Connection reader;
     /** Guarded by {@link #lock}: a write is running, so another one on this thread would nest. */
     private boolean writing;
     /** Guarded by {@link #lock}: statements kept for {@link #connection}, by SQL text; closed with it. */
@@ -238,6 +242,42 @@ final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code work} on a second connection that only reads, without the store's lock: in WAL mode it sees
+     * what was committed last and never waits behind a write in progress, one stalled on the disk included. For
+     * the connection's writer reading payloads back (a replay). Opened on first use, so an agent that never
+     * replays from the file never opens it; dropped after a failure and opened again on the next use.
+     */
+    <T> T readCommitted(String what, Work<T> work) {
+        readerLock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the agent state store is closed");
+            }
+            if (reader == null) {
+                reader = connect(file, busyTimeout);
+            }
+            return work.run(reader);
+        } catch (SQLException e) {
+            closeReader();
+            throw failure(what, e);
+        } finally {
+            readerLock.unlock();
+        }
+    }
+
+    /** Guarded by {@link #readerLock}. */
+    private void closeReader() {
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (SQLException e) {
+                // Closing is all that was left to do with it.
+            }
+            reader = null;
+        }
+    }
+
     /** The first column of the first row, or null when there is no row or the value is NULL. */
     static Long queryLong(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
@@ -360,6 +400,12 @@ final class Database implements AutoCloseable {
         } finally {
             connection = null;
             lock.unlock();
+            readerLock.lock();
+            try {
+                closeReader();
+            } finally {
+                readerLock.unlock();
+            }
         }
     }
 }

@@ -124,17 +124,19 @@ public final class SqliteOutbox implements Outbox {
         if (held != null) {
             return held;
         }
-        return database.read("read the outbox", c -> {
-            PreparedStatement s = database.prepared(c,
-                    "SELECT seq, envelope FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?");
-            s.setLong(1, fromSeq);
-            s.setInt(2, max);
-            try (ResultSet r = s.executeQuery()) {
-                List<Envelope> out = new ArrayList<>();
-                while (r.next()) {
-                    out.add(parse(r.getLong(1), r.getBytes(2)));
+        // Committed rows only, and without waiting behind a write: the writer must not stall with the disk.
+        return database.readCommitted("read the outbox", c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT seq, envelope FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?")) {
+                s.setLong(1, fromSeq);
+                s.setInt(2, max);
+                try (ResultSet r = s.executeQuery()) {
+                    List<Envelope> out = new ArrayList<>();
+                    while (r.next()) {
+                        out.add(parse(r.getLong(1), r.getBytes(2)));
+                    }
+                    return out;
                 }
-                return out;
             }
         });
     }

@@ -343,6 +343,34 @@ class SqliteOutboxTest {
         }
     }
 
+    /** A replay after a restart reads the file, not memory: that read must not wait behind a stalled append. */
+    @Test
+    void aReplayReadFromTheFileDoesNotWaitForAnAppendStalledOnTheDisk() throws Exception {
+        outbox.append(events(3));
+        store.close();
+        store = StateStore.open(dir);
+        outbox = store.outbox();
+        assertThat(outbox.lastSeq()).isEqualTo(3);
+        CompletableFuture<List<Envelope>> appended;
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"));
+                Statement statement = other.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE");
+            appended = CompletableFuture.supplyAsync(() -> outbox.append(events(1)),
+                    command -> Thread.ofPlatform().start(command));
+            Thread.sleep(200);
+            assertThat(appended).as("waiting for the lock").isNotDone();
+
+            long started = System.nanoTime();
+            assertThat(seqs(outbox.read(1, 10))).containsExactly(1L, 2L, 3L);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+            assertThat(appended).as("still waiting").isNotDone();
+            statement.execute("ROLLBACK");
+        }
+
+        assertThat(seqs(appended.get(10, TimeUnit.SECONDS))).containsExactly(4L);
+        assertThat(seqs(outbox.read(1, 10))).containsExactly(1L, 2L, 3L, 4L);
+    }
+
     @Test
     void aRenumberingNeverResendsPayloadsAcknowledgedButNotYetDeleted() {
         outbox.append(events(5));
