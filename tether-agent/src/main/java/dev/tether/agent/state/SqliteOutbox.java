@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The agent's {@link Outbox}: the {@code outbox} table of {@code agent.db}, with
@@ -173,17 +174,23 @@ public final class SqliteOutbox implements Outbox {
      */
     @Override
     public void deleteAcknowledged() {
-        if (acknowledgedUpTo.get() > knownDeletedUpTo.get()) {
-            database.tryWriteLazily("delete acknowledged payloads", this::deleteAcknowledgedIn,
-                    deleted -> knownDeletedUpTo.accumulateAndGet(deleted, Math::max));
-        }
+        deleteAcknowledged(false);
     }
 
     /** {@link #deleteAcknowledged()}, waiting for the store when it is busy (a status read, closing). */
     void deleteAcknowledgedNow() {
-        if (acknowledgedUpTo.get() > knownDeletedUpTo.get()) {
-            database.writeLazily("delete acknowledged payloads", this::deleteAcknowledgedIn,
-                    deleted -> knownDeletedUpTo.accumulateAndGet(deleted, Math::max));
+        deleteAcknowledged(true);
+    }
+
+    private void deleteAcknowledged(boolean waitForStore) {
+        if (acknowledgedUpTo.get() <= knownDeletedUpTo.get()) {
+            return;
+        }
+        Consumer<Long> deleted = upTo -> knownDeletedUpTo.accumulateAndGet(upTo, Math::max);
+        if (waitForStore) {
+            database.writeLazily("delete acknowledged payloads", this::deleteAcknowledgedIn, deleted);
+        } else {
+            database.tryWriteLazily("delete acknowledged payloads", this::deleteAcknowledgedIn, deleted);
         }
     }
 
