@@ -36,6 +36,7 @@ import dev.tether.server.store.Database;
 import dev.tether.server.store.DbExecutor;
 import dev.tether.server.store.Dialect;
 import dev.tether.server.store.SqliteLock;
+import dev.tether.server.store.SqliteNative;
 import dev.tether.server.users.UserStore;
 import dev.tether.server.users.Users;
 import dev.tether.server.ui.WebAssets;
@@ -83,6 +84,8 @@ public final class TetherServer implements AutoCloseable {
     /** The SQLite database in the data dir, when no --db is given. */
     static final String SQLITE_FILE = "tether.db";
     /** How long agents get to answer the close frame on shutdown. */
+    /** Netty's own setting for where it unpacks its native transport. */
+    private static final String NETTY_WORKDIR = "io.netty.native.workdir";
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
     /** How long a closing WebSocket waits for the peer's close frame before dropping the TCP connection. */
     private static final Duration WEBSOCKET_CLOSING_TIMEOUT = Duration.ofSeconds(2);
@@ -122,6 +125,7 @@ public final class TetherServer implements AutoCloseable {
         int dbThreads = Dialect.of(jdbcUrl) == Dialect.SQLITE ? SQLITE_DB_THREADS : DB_THREADS;
         if (Dialect.of(jdbcUrl) == Dialect.SQLITE) {
             push(resources, SqliteLock.acquire(jdbcUrl));
+            SqliteNative.unpackBeside(jdbcUrl);
         }
         String nodeName = config.cluster().nodeName();
         Database db = push(resources, openDatabase(jdbcUrl, config.dbPassword(), dbThreads + KEY_CHECK_THREADS,
@@ -137,6 +141,7 @@ public final class TetherServer implements AutoCloseable {
         }
 
         // Native epoll where Netty has it for this platform (Linux x86-64 in this build), NIO elsewhere.
+        unpackNettyNativeCodeIn(config.dataDir());
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         LOG.info("network transport: {}", vertx.isNativeTransportEnabled() ? "epoll" : "nio");
         resources.push(() -> vertx.close().await(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS));
@@ -305,10 +310,26 @@ public final class TetherServer implements AutoCloseable {
     }
 
     /** The database, or an error that says what failed and where to look instead of the pool's stack trace. */
+    /**
+     * Netty unpacks its epoll library into {@code java.io.tmpdir} (and deletes it once loaded); a host that mounts
+     * {@code /tmp} {@code noexec} would leave the server on NIO. The data dir is the server's own, unless the
+     * operator chose a place ({@code -Dio.netty.native.workdir}).
+     */
+    private static void unpackNettyNativeCodeIn(Path dataDir) {
+        if (System.getProperty(NETTY_WORKDIR) == null) {
+            System.setProperty(NETTY_WORKDIR, dataDir.toAbsolutePath().toString());
+        }
+    }
+
     private static Database openDatabase(String jdbcUrl, String password, int callers, String applicationName) {
         try {
             return Database.open(jdbcUrl, password, callers, applicationName);
         } catch (RuntimeException e) {
+            String nativeLibrary = SqliteNative.describeFailure(e);
+            if (nativeLibrary != null) {
+                throw new IllegalStateException("cannot open the database " + Dialect.redact(jdbcUrl) + ": "
+                        + nativeLibrary, e);
+            }
             String reason = e.getMessage();
             for (Throwable cause = e; cause != null; cause = cause.getCause()) {
                 if (cause instanceof SQLException sql) {

@@ -58,8 +58,8 @@ import java.util.List;
  * deleted only once the server acknowledged it.
  *
  * <p>Beside it in the state dir: {@code agent.lock} (held while an agent runs on
- * the dir, so two processes never share one outbox) and the config files written
- * by {@link ConfigFiles}.
+ * the dir, so two processes never share one outbox), the config files written
+ * by {@link ConfigFiles}, and while the agent runs SQLite's native library ({@link SqliteNative}).
  *
  * <h2>Threads</h2>
  * Thread safe: every method is one transaction, or one read, of the {@link Database}.
@@ -115,6 +115,7 @@ public final class StateStore implements AutoCloseable {
             FileModes.createPrivateFile(database);
             FileModes.restrict(Path.of(database + "-wal"));
             FileModes.restrict(Path.of(database + "-shm"));
+            SqliteNative.unpackIn(dir);
             StateStore store = new StateStore(dir, Database.open(database), lockChannel, instanceLock);
             try {
                 store.migrate();
@@ -133,6 +134,10 @@ public final class StateStore implements AutoCloseable {
     }
 
     private static String describe(Exception e) {
+        String nativeLibrary = SqliteNative.describeFailure(e);
+        if (nativeLibrary != null) {
+            return nativeLibrary;
+        }
         return switch (e) {
             case AccessDeniedException denied -> "permission denied on " + denied.getFile()
                     + " (does the agent's user own the state dir?)";

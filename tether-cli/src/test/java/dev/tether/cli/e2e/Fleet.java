@@ -37,8 +37,10 @@ final class Fleet implements AutoCloseable {
     private final List<JavaProcess> processes = new ArrayList<>();
     private JavaProcess server;
     private int serverStarts;
-    /** The umask the server process starts under; null: this JVM's. */
-    private String serverUmask;
+    /** What the server process starts under ({@link JavaProcess#start}): a umask, say. */
+    private List<String> serverPrefix = List.of();
+    /** What the server and agent processes start under; none by default. */
+    private List<String> prefix = List.of();
 
     Fleet(Path dir, String testName, String jdbcUrl, String heartbeat) throws IOException {
         this.dir = dir;
@@ -67,7 +69,13 @@ final class Fleet implements AutoCloseable {
 
     /** Starts later server processes under {@code umask} (e.g. "000"). */
     Fleet serverUmask(String umask) {
-        this.serverUmask = umask;
+        this.serverPrefix = JavaProcess.underUmask(umask);
+        return this;
+    }
+
+    /** Starts later server and agent processes under {@code prefix} (see {@link JavaProcess#start}). */
+    Fleet startingUnder(List<String> prefix) {
+        this.prefix = List.copyOf(prefix);
         return this;
     }
 
@@ -91,7 +99,9 @@ final class Fleet implements AutoCloseable {
         args.addAll(List.of(extra));
         Map<String, String> all = new HashMap<>(env);
         all.put("TETHER_ADMIN_TOKEN", ADMIN_TOKEN);
-        server = JavaProcess.start("server-" + (++serverStarts), logDir, all, MAIN, args, null, serverUmask);
+        List<String> under = new ArrayList<>(prefix);
+        under.addAll(serverPrefix);
+        server = JavaProcess.start("server-" + (++serverStarts), logDir, all, MAIN, args, null, under);
         processes.add(server);
         return server;
     }
@@ -137,13 +147,7 @@ final class Fleet implements AutoCloseable {
 
     /** Starts {@code tether agent} exactly as the README's quick start does, with {@code flags} added. */
     JavaProcess startAgent(AgentIdentity agent, URI server, String... flags) throws IOException {
-        List<String> args = new ArrayList<>(List.of("agent", "--server", server.toString(), "--insecure",
-                "--key-file", agent.keyFile().toString(),
-                "--state-dir", agent.stateDir().toString()));
-        args.addAll(List.of(flags));
-        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, Map.of(), MAIN, args);
-        processes.add(process);
-        return process;
+        return startAgent(agent, server, Map.of(), flags);
     }
 
     /** As {@link #startAgent(AgentIdentity, URI, String...)}, with {@code env} added to the agent's environment. */
@@ -153,7 +157,8 @@ final class Fleet implements AutoCloseable {
                 "--key-file", agent.keyFile().toString(),
                 "--state-dir", agent.stateDir().toString()));
         args.addAll(List.of(flags));
-        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, env, MAIN, args);
+        JavaProcess process = JavaProcess.start(agent.name() + "-" + processes.size(), logDir, env, MAIN, args,
+                null, prefix);
         processes.add(process);
         return process;
     }

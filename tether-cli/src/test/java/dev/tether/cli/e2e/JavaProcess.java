@@ -39,18 +39,18 @@ class JavaProcess implements AutoCloseable {
     /** As above, with standard input read from {@code stdin} when it is not null. */
     static JavaProcess start(String name, Path logDir, Map<String, String> env, String mainClass, List<String> args,
             Path stdin) throws IOException {
-        return start(name, logDir, env, mainClass, args, stdin, null);
+        return start(name, logDir, env, mainClass, args, stdin, List.of());
     }
 
-    /** As above, the JVM started by {@code sh} under {@code umask} when it is not null (same pid: sh execs it). */
+    /**
+     * As above, the JVM's command line given to {@code prefix}, a command that runs what follows it in the same
+     * process ({@link #underUmask}, {@code exec "$@"}), so the pid is the JVM's.
+     */
     static JavaProcess start(String name, Path logDir, Map<String, String> env, String mainClass, List<String> args,
-            Path stdin, String umask) throws IOException {
+            Path stdin, List<String> prefix) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
-        List<String> command = new ArrayList<>();
-        if (umask != null) {
-            command.addAll(List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh"));
-        }
+        List<String> command = new ArrayList<>(prefix);
         command.addAll(javaCommand(mainClass, args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -69,6 +69,11 @@ class JavaProcess implements AutoCloseable {
         builder.environment().put("XDG_CONFIG_HOME", logDir.resolve("config").toAbsolutePath().toString());
         builder.environment().putAll(env);
         return new JavaProcess(name, log, builder.start());
+    }
+
+    /** A prefix for {@link #start} that runs the JVM under {@code umask}. */
+    static List<String> underUmask(String umask) {
+        return List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh");
     }
 
     /** The JVM's command line for {@code mainClass} from the test class path, as every process here runs it. */

@@ -32,7 +32,7 @@ public final class SqliteLock implements AutoCloseable {
      * @throws IllegalStateException when another process holds it
      */
     public static SqliteLock acquire(String jdbcUrl) throws IOException {
-        Path database = Path.of(jdbcUrl.substring("jdbc:sqlite:".length()).split("\\?", 2)[0]);
+        Path database = databaseFile(jdbcUrl);
         Path file = Path.of(database + ".lock");
         PrivateFiles.file(file);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -54,6 +54,11 @@ public final class SqliteLock implements AutoCloseable {
         channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
         channel.force(true);
         return new SqliteLock(channel, lock);
+    }
+
+    /** The file of the database at {@code jdbcUrl} ({@code jdbc:sqlite:PATH[?OPTIONS]}). */
+    static Path databaseFile(String jdbcUrl) {
+        return Path.of(jdbcUrl.substring("jdbc:sqlite:".length()).split("\\?", 2)[0]);
     }
 
     @Override
