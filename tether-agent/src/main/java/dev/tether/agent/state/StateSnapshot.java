@@ -64,10 +64,13 @@ public record StateSnapshot(StoredState state, long outboxDepth, Pending oldestP
             throw new StateStoreException("cannot read " + file + ": run this as the agent's user or as root "
                     + "(sudo -u tether tether-agent status)");
         }
+        SqliteNative.unpackIn(stateDir);
         try (Database database = Database.open(file, Duration.ofSeconds(2))) {
             return database.read("read the agent state", StateSnapshot::read);
         } catch (SQLException e) {
-            throw new StateStoreException("cannot open " + file + ": " + e.getMessage(), e);
+            String nativeLibrary = SqliteNative.describeFailure(e);
+            throw new StateStoreException("cannot open " + file + ": "
+                    + (nativeLibrary != null ? nativeLibrary : e.getMessage()), e);
         }
     }
 

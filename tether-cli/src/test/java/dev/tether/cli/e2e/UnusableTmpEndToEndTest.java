@@ -30,13 +30,14 @@ class UnusableTmpEndToEndTest {
     Path dir;
     Fleet fleet;
     Path tmp;
+    List<String> noexecTmp;
 
     @BeforeEach
     void setUp(TestInfo test) throws Exception {
         fleet = new Fleet(dir, "UnusableTmpEndToEndTest/" + test.getTestMethod().orElseThrow().getName(), null,
                 "1s");
         tmp = Files.createDirectory(dir.resolve("noexec-tmp"));
-        List<String> noexecTmp = List.of("unshare", "--map-root-user", "--mount", "/bin/sh", "-c",
+        noexecTmp = List.of("unshare", "--map-root-user", "--mount", "/bin/sh", "-c",
                 "mount -t tmpfs -o noexec,size=64m tmpfs \"$1\" && shift && exec \"$@\"", "sh", tmp.toString());
         RequiredTool.require(works(noexecTmp), "UnusableTmpEndToEndTest",
                 "unshare(1) cannot mount a tmpfs in a user namespace here (util-linux, and user namespaces enabled)");
@@ -57,13 +58,20 @@ class UnusableTmpEndToEndTest {
         assertThat(sqliteLibraries(dir.resolve("server"))).as("unpacked beside tether.db").hasSize(1);
 
         Fleet.AgentIdentity agent = fleet.createAgent("hardened");
-        fleet.startAgent(agent, fleet.url(), env, "--enable-shell", "--shell", "/bin/sh");
+        JavaProcess agentProcess = fleet.startAgent(agent, fleet.url(), env, "--enable-shell", "--shell", "/bin/sh");
         await("hardened online").atMost(WAIT).until(() -> "online".equals(fleet.api().status(agent.id())));
         assertThat(sqliteLibraries(agent.stateDir())).as("unpacked in the state dir").hasSize(1);
 
         Fleet.CliResult shell = fleet.cli("shell", agent.name(), "--", "sh", "-c", "echo native-$((6*7))");
         assertThat(shell.exit()).as(shell.output()).isZero();
         assertThat(shell.output()).contains("native-42");
+
+        // `tether agent status` of a stopped agent reads agent.db itself.
+        agentProcess.stop();
+        JavaProcess status = JavaProcess.start("status", fleet.logDir(), env, Fleet.MAIN,
+                List.of("agent", "status", "--state-dir", agent.stateDir().toString()), null, noexecTmp);
+        assertThat(status.waitForExit(WAIT)).as(status.output()).isEqualTo(4);
+        assertThat(status.output()).contains("hardened").contains("no (last run: version").contains("outbox        empty");
     }
 
     @Test
