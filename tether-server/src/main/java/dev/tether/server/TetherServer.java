@@ -325,7 +325,8 @@ public final class TetherServer implements AutoCloseable {
         try {
             return Database.open(jdbcUrl, password, callers, applicationName);
         } catch (RuntimeException e) {
-            String nativeLibrary = SqliteNative.describeFailure(e);
+            String nativeLibrary = SqliteNative.describeFailure(e, "use a --data-dir where the server's user may "
+                    + "write and run files, or set -D" + SqliteNative.TMPDIR + "=DIR in TETHER_JAVA_OPTS");
             if (nativeLibrary != null) {
                 throw new IllegalStateException("cannot open the database " + Dialect.redact(jdbcUrl) + ": "
                         + nativeLibrary, e);

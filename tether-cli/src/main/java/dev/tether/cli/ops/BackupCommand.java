@@ -1,5 +1,6 @@
 package dev.tether.cli.ops;
 
+import dev.tether.server.store.SqliteNative;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -81,8 +82,21 @@ public final class BackupCommand implements Callable<Integer> {
         }
     }
 
-    /** SQLite's own check of the copy; the number of agents it holds. */
+    /**
+     * SQLite's own check of the copy; the number of agents it holds. SQLite's native library is unpacked beside
+     * the copy (and deleted at exit), not into the temporary directory, which a hardened host mounts
+     * {@code noexec}; sqlite-jdbc cannot try another place once a load failed.
+     */
     private static long check(Path copy) {
+        SqliteNative.unpackIn(copy.toAbsolutePath().getParent());
+        try {
+            return checkOnce(copy);
+        } catch (SQLException e) {
+            throw notChecked(e);
+        }
+    }
+
+    private static long checkOnce(Path copy) throws SQLException {
         try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + copy.toAbsolutePath()
                 + "?open_mode=1");
                 Statement statement = connection.createStatement()) {
@@ -97,9 +111,16 @@ public final class BackupCommand implements Callable<Integer> {
                 count.next();
                 return count.getLong(1);
             }
-        } catch (SQLException e) {
-            throw new ApiException(0, "the copy the server sent is not a Tether database (" + e.getMessage()
-                    + "): nothing was saved");
         }
+    }
+
+    private static ApiException notChecked(SQLException e) {
+        String nativeLibrary = SqliteNative.describeFailure(e, "save the copy in a directory where you may write "
+                + "and run files, or set -D" + SqliteNative.TMPDIR + "=DIR in TETHER_JAVA_OPTS");
+        if (nativeLibrary != null) {
+            return new ApiException(0, "cannot check the copy: " + nativeLibrary + "; nothing was saved");
+        }
+        return new ApiException(0, "the copy the server sent is not a Tether database (" + e.getMessage()
+                + "): nothing was saved");
     }
 }

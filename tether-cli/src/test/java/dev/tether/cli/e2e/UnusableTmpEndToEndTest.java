@@ -66,6 +66,15 @@ class UnusableTmpEndToEndTest {
         assertThat(shell.exit()).as(shell.output()).isZero();
         assertThat(shell.output()).contains("native-42");
 
+        // `tether backup` checks its copy with SQLite on the operator's machine, hardened the same way.
+        Path copy = dir.resolve("backup.db");
+        JavaProcess backup = JavaProcess.start("backup", fleet.logDir(), Map.of("JAVA_TOOL_OPTIONS",
+                "-Djava.io.tmpdir=" + tmp, "TETHER_URL", fleet.url().toString(), "TETHER_TOKEN", Fleet.ADMIN_TOKEN),
+                Fleet.MAIN, List.of("backup", copy.toString()), null, noexecTmp);
+        assertThat(backup.waitForExit(WAIT)).as(backup.output()).isZero();
+        assertThat(backup.output()).contains("integrity ok");
+        assertThat(sqliteLibraries(dir)).as("unpacked beside the copy, deleted at exit").isEmpty();
+
         // `tether agent status` of a stopped agent reads agent.db itself.
         agentProcess.stop();
         JavaProcess status = JavaProcess.start("status", fleet.logDir(), env, Fleet.MAIN,
