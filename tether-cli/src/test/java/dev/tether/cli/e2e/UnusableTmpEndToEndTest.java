@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.server.testing.RequiredTool;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A host whose {@code /tmp} is mounted {@code noexec}, as hardening guides ask: sqlite-jdbc, Netty and pty4j
  * unpack their native libraries into {@code java.io.tmpdir} by default, so the agent could not open its state,
  * the server could not open its database, and Netty fell back to NIO. The server and the agent run here in a
- * mount namespace of their own ({@code unshare}) whose {@code java.io.tmpdir} is a {@code noexec} tmpfs.
+ * mount namespace of their own ({@code unshare}) whose {@code java.io.tmpdir} is a {@code noexec} tmpfs, and so
+ * do the CLI commands that open SQLite themselves: {@code tether backup} and {@code tether agent status}.
  */
 class UnusableTmpEndToEndTest {
 
@@ -50,7 +53,7 @@ class UnusableTmpEndToEndTest {
     }
 
     @Test
-    void theServerAndTheAgentUnpackTheirNativeCodeIntoTheirOwnDirectories() throws Exception {
+    void theServerTheAgentAndTheCliUnpackNativeCodeIntoDirectoriesOfTheirOwn() throws Exception {
         Map<String, String> env = Map.of("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + tmp);
         JavaProcess server = fleet.launchServer(env);
         fleet.awaitReady();
@@ -80,7 +83,7 @@ class UnusableTmpEndToEndTest {
         JavaProcess status = JavaProcess.start("status", fleet.logDir(), env, Fleet.MAIN,
                 List.of("agent", "status", "--state-dir", agent.stateDir().toString()), null, noexecTmp);
         assertThat(status.waitForExit(WAIT)).as(status.output()).isEqualTo(4);
-        assertThat(status.output()).contains("hardened").contains("no (last run: version").contains("outbox        empty");
+        assertThat(status.output()).contains("hardened", "no (last run: version", "outbox        empty");
     }
 
     @Test
@@ -100,12 +103,12 @@ class UnusableTmpEndToEndTest {
 
     private static boolean works(List<String> prefix) throws Exception {
         try {
-            List<String> probe = new java.util.ArrayList<>(prefix);
+            List<String> probe = new ArrayList<>(prefix);
             probe.add("true");
             Process process = new ProcessBuilder(probe).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             return process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
