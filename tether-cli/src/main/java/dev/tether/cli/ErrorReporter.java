@@ -1,5 +1,6 @@
 package dev.tether.cli;
 
+import dev.tether.agent.state.StateStoreException;
 import dev.tether.cli.ops.ApiException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -9,8 +10,9 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * Turns failures a user can fix into one clear line on stderr and exit code 2;
- * anything unexpected keeps its stack trace (exit code 1).
+ * Turns failures a user can fix into one clear line on stderr: exit code 2 for a bad command line or value, 1
+ * for what the server refused and for an agent state that cannot be used; anything unexpected keeps its stack
+ * trace (exit code 1).
  */
 final class ErrorReporter implements IExecutionExceptionHandler {
 
@@ -44,8 +46,9 @@ final class ErrorReporter implements IExecutionExceptionHandler {
             err.flush();
             return USAGE;
         }
-        if (e instanceof ApiException api) {
-            err.println("tether: " + api.getMessage());
+        if (e instanceof ApiException || e instanceof StateStoreException) {
+            // Written for the user: the state dir's problem (in use, read-only, newer, damaged) and what to do.
+            err.println("tether: " + e.getMessage());
             err.flush();
             return FAILURE;
         }

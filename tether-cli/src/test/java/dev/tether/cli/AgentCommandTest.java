@@ -94,6 +94,18 @@ class AgentCommandTest {
         assertThat(dir.resolve("state")).as("nothing written before refusing").doesNotExist();
     }
 
+    @Test
+    void aStateDirThatIsAFileStopsTheAgentWithOneLineSayingSo() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "");
+
+        int exit = run("agent", "--server", "https://a.example.com", "--key-file", keyFile.toString(),
+                "--state-dir", file.toString());
+
+        assertThat(exit).isEqualTo(ErrorReporter.FAILURE);
+        assertThat(err.toString()).isEqualTo("tether: cannot open the agent state in " + file
+                + ": state dir " + file + " exists and is not a directory" + System.lineSeparator());
+    }
+
     private int run(String... args) {
         return new CommandLine(new Main())
                 .setExecutionExceptionHandler(new ErrorReporter())
