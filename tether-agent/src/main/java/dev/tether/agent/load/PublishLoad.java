@@ -24,7 +24,8 @@ import java.util.function.BooleanSupplier;
  * outbox stores them, from some threads, one event or a batch per transaction,
  * and prints one JSON line: how long storing took (every event on disk when its
  * publish call returned, before it can be sent) and how long until the server
- * had acknowledged them all. Run from the CLI jar:
+ * had acknowledged them all. Before the measured events (after the warm-up) it
+ * prints {@link #MEASURING} on a line of its own. Run from the CLI jar:
  *
  * <pre>java -cp tether.jar dev.tether.agent.load.PublishLoad --server URL --key-file F --state-dir D
  *     [--events N] [--batch B] [--threads T] [--warm-up N] [--timeout-s S]</pre>
@@ -33,6 +34,9 @@ import java.util.function.BooleanSupplier;
  * the acks do not come within the timeout.
  */
 public final class PublishLoad {
+
+    /** Printed on its own line when the measured events start, after the warm-up. */
+    public static final String MEASURING = "{\"phase\":\"measuring\"}";
 
     private static final long POLL_NANOS = 200_000;
 
@@ -68,6 +72,9 @@ public final class PublishLoad {
             if (!waitFor(() -> agent.outboxDepth() == 0, deadline)) {
                 fail("the warm-up events were not acknowledged within " + timeout);
             }
+            // For whoever runs this: the measured window starts now (it may sample both processes' CPU).
+            System.out.println(MEASURING);
+            System.out.flush();
             long start = System.nanoTime();
             publish(agent, events, batch, threads);
             long stored = System.nanoTime();

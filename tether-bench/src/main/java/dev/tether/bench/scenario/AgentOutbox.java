@@ -1,9 +1,12 @@
 package dev.tether.bench.scenario;
 
+import dev.tether.bench.probe.ProcessProbe;
 import dev.tether.bench.report.Json;
 import dev.tether.bench.server.ServerProcess;
 import dev.tether.bench.sim.Credentials;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 final class AgentOutbox {
 
     static final String MAIN_CLASS = "dev.tether.agent.load.PublishLoad";
+    /** {@code PublishLoad.MEASURING}: the bench runs PublishLoad from the server jar, not its own class path. */
+    static final String MEASURING = "{\"phase\":\"measuring\"}";
 
     private AgentOutbox() {
     }
@@ -44,8 +49,12 @@ final class AgentOutbox {
     /**
      * @param storeSeconds until every publish call returned (all on disk)
      * @param acknowledgedSeconds until the server acknowledged the last one
+     * @param agentCpuNanos the agent process's CPU from the start of the measured events to their last ack; -1
+     *     when the agent's jar does not say when the measured events start
+     * @param serverCpuNanos the server's over the same window, -1 likewise
      */
-    record Result(Setting setting, double storeSeconds, double acknowledgedSeconds) {
+    record Result(Setting setting, double storeSeconds, double acknowledgedSeconds, long agentCpuNanos,
+            long serverCpuNanos) {
 
         double storedPerSecond() {
             return setting.events() / storeSeconds;
@@ -53,6 +62,16 @@ final class AgentOutbox {
 
         double acknowledgedPerSecond() {
             return setting.events() / acknowledgedSeconds;
+        }
+
+        /** CPU microseconds per event of the agent's process; NaN when not measured. */
+        double agentCpuMicrosPerEvent() {
+            return agentCpuNanos < 0 ? Double.NaN : agentCpuNanos / 1e3 / setting.events();
+        }
+
+        /** CPU microseconds per event of the server; NaN when not measured. */
+        double serverCpuMicrosPerEvent() {
+            return serverCpuNanos < 0 ? Double.NaN : serverCpuNanos / 1e3 / setting.events();
         }
     }
 
@@ -93,16 +112,37 @@ final class AgentOutbox {
                 "--batch", Integer.toString(setting.batch()), "--threads", Integer.toString(setting.threads()),
                 "--warm-up", Long.toString(agentProcess.warmUp()), "--timeout-s", Long.toString(timeout.toSeconds())));
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
-        try {
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        ProcessProbe agentProbe = ProcessProbe.of(process.pid());
+        ProcessProbe serverProbe = server.probe();
+        try (BufferedReader output = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            // Both processes' CPU from the line that starts the measured events to the result line, which the
+            // agent prints once the last ack came.
+            ProcessProbe.Sample agentStart = null;
+            ProcessProbe.Sample serverStart = null;
+            long agentCpu = -1;
+            long serverCpu = -1;
+            String last = null;
+            for (String line; (line = output.readLine()) != null; ) {
+                if (line.equals(MEASURING)) {
+                    agentStart = agentProbe.sample();
+                    serverStart = serverProbe.sample();
+                } else if (!line.isBlank()) {
+                    last = line;
+                    if (agentStart != null && agentCpu < 0) {
+                        agentCpu = agentProbe.sample().cpuNanos() - agentStart.cpuNanos();
+                        serverCpu = serverProbe.sample().cpuNanos() - serverStart.cpuNanos();
+                    }
+                }
+            }
             if (!process.waitFor(timeout.toSeconds() + 30, TimeUnit.SECONDS) || process.exitValue() != 0
-                    || output.isEmpty()) {
+                    || last == null) {
                 throw new IOException("the agent's publish load failed (exit " + (process.isAlive() ? "none"
                         : process.exitValue()) + "); see " + log);
             }
-            Map<String, Object> json = Json.parseObject(output.lines().reduce((a, b) -> b).orElseThrow());
+            Map<String, Object> json = Json.parseObject(last);
             return new Result(setting, ((Number) json.get("store_s")).doubleValue(),
-                    ((Number) json.get("acknowledged_s")).doubleValue());
+                    ((Number) json.get("acknowledged_s")).doubleValue(), agentCpu, serverCpu);
         } finally {
             process.destroyForcibly();
         }

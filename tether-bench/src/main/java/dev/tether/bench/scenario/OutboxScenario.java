@@ -73,6 +73,25 @@ public final class OutboxScenario implements Callable<Integer> {
                     + "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx96m (default: none)")
     String agentJvmOpts;
 
+    private static Map<String, Object> agentSideJson(AgentOutbox.Result r) {
+        Map<String, Object> one = new LinkedHashMap<>();
+        one.put("events", r.setting().events());
+        one.put("per_transaction", r.setting().batch());
+        one.put("threads", r.setting().threads());
+        one.put("store_s", r.storeSeconds());
+        one.put("acknowledged_s", r.acknowledgedSeconds());
+        one.put("stored_per_second", r.storedPerSecond());
+        one.put("acknowledged_per_second", r.acknowledgedPerSecond());
+        one.put("agent_cpu_us_per_event", cpuColumn(r.agentCpuMicrosPerEvent()));
+        one.put("server_cpu_us_per_event", cpuColumn(r.serverCpuMicrosPerEvent()));
+        return one;
+    }
+
+    /** CPU microseconds per event to one decimal; null (shown as "-") when the agent's jar did not say. */
+    private static Double cpuColumn(double micros) {
+        return Double.isNaN(micros) ? null : Math.round(micros * 10) / 10.0;
+    }
+
     private static boolean drained(FleetSnapshot s, long published) {
         return s.published() >= published && s.pending() == 0;
     }
@@ -125,10 +144,11 @@ public final class OutboxScenario implements Callable<Integer> {
             List<AgentOutbox.Result> agentSide = noAgentSide ? List.of()
                     : AgentOutbox.measure(bench, server, AgentOutbox.DEFAULT_SETTINGS, agentProcess, runTimeout);
             Table agentTable = Table.of("real agent", "events", "per transaction", "threads", "stored/s",
-                    "acknowledged/s");
+                    "acknowledged/s", "agent CPU µs/event", "server CPU µs/event");
             for (AgentOutbox.Result r : agentSide) {
                 agentTable.row("SQLite outbox, synchronous=FULL", r.setting().events(), r.setting().batch(),
-                        r.setting().threads(), r.storedPerSecond(), r.acknowledgedPerSecond());
+                        r.setting().threads(), r.storedPerSecond(), r.acknowledgedPerSecond(),
+                        cpuColumn(r.agentCpuMicrosPerEvent()), cpuColumn(r.serverCpuMicrosPerEvent()));
             }
             double best = agentSide.stream().mapToDouble(AgentOutbox.Result::acknowledgedPerSecond).max().orElse(0);
             if (!agentSide.isEmpty()) {
@@ -157,11 +177,7 @@ public final class OutboxScenario implements Callable<Integer> {
             result.put("generator_cpu_percent", genCpu);
             json.put("result", result);
             json.put("table", table.rows());
-            json.put("agent_side", agentSide.stream().map(r -> Map.of("events", r.setting().events(),
-                    "per_transaction", r.setting().batch(), "threads", r.setting().threads(),
-                    "store_s", r.storeSeconds(), "acknowledged_s", r.acknowledgedSeconds(),
-                    "stored_per_second", r.storedPerSecond(),
-                    "acknowledged_per_second", r.acknowledgedPerSecond())).toList());
+            json.put("agent_side", agentSide.stream().map(OutboxScenario::agentSideJson).toList());
             json.put("agent_side_table", agentTable.rows());
             json.put("chart", chart.getFileName().toString());
             System.out.println("results: " + bench.results().write(json));
