@@ -47,7 +47,8 @@ final class ErrorReporter implements IExecutionExceptionHandler {
             return USAGE;
         }
         if (e instanceof ApiException || e instanceof StateStoreException) {
-            // Written for the user: the state dir's problem (in use, read-only, newer, damaged) and what to do.
+            // Both are written for the user: what the server refused, or what is wrong with the agent's state dir
+            // (in use, read-only, newer, damaged) and what to do.
             err.println("tether: " + e.getMessage());
             err.flush();
             return FAILURE;

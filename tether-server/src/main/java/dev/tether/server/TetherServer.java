@@ -83,9 +83,9 @@ public final class TetherServer implements AutoCloseable {
     static final int KEY_CHECK_THREADS = 2;
     /** The SQLite database in the data dir, when no --db is given. */
     static final String SQLITE_FILE = "tether.db";
-    /** How long agents get to answer the close frame on shutdown. */
     /** Netty's own setting for where it unpacks its native transport. */
     private static final String NETTY_WORKDIR = "io.netty.native.workdir";
+    /** How long agents get to answer the close frame on shutdown. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
     /** How long a closing WebSocket waits for the peer's close frame before dropping the TCP connection. */
     private static final Duration WEBSOCKET_CLOSING_TIMEOUT = Duration.ofSeconds(2);
@@ -309,7 +309,6 @@ public final class TetherServer implements AutoCloseable {
         }
     }
 
-    /** The database, or an error that says what failed and where to look instead of the pool's stack trace. */
     /**
      * Netty unpacks its epoll library into {@code java.io.tmpdir} (and deletes it once loaded); a host that mounts
      * {@code /tmp} {@code noexec} would leave the server on NIO. The data dir is the server's own, unless the
@@ -321,6 +320,7 @@ public final class TetherServer implements AutoCloseable {
         }
     }
 
+    /** The database, or an error that says what failed and where to look instead of the pool's stack trace. */
     private static Database openDatabase(String jdbcUrl, String password, int callers, String applicationName) {
         try {
             return Database.open(jdbcUrl, password, callers, applicationName);
