@@ -7,6 +7,7 @@ import dev.tether.bench.sim.Credentials;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,6 +97,15 @@ final class AgentOutbox {
         return results;
     }
 
+    /** CPU nanoseconds {@code probe}'s process used since {@code start}; -1 when it has just exited. */
+    private static long cpuSince(ProcessProbe probe, ProcessProbe.Sample start) {
+        try {
+            return probe.sample().cpuNanos() - start.cpuNanos();
+        } catch (UncheckedIOException e) {
+            return -1;
+        }
+    }
+
     private static Result runOne(BenchRun run, ServerProcess server, Credentials agent, Setting setting,
             AgentJvm agentProcess, Path dir, Duration timeout) throws IOException, InterruptedException {
         Files.createDirectories(dir);
@@ -117,7 +127,7 @@ final class AgentOutbox {
         try (BufferedReader output = new BufferedReader(
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             // Both processes' CPU from the line that starts the measured events to the result line, which the
-            // agent prints once the last ack came.
+            // agent prints once the last ack came (and before it closes).
             ProcessProbe.Sample agentStart = null;
             ProcessProbe.Sample serverStart = null;
             long agentCpu = -1;
@@ -129,9 +139,9 @@ final class AgentOutbox {
                     serverStart = serverProbe.sample();
                 } else if (!line.isBlank()) {
                     last = line;
-                    if (agentStart != null && agentCpu < 0) {
-                        agentCpu = agentProbe.sample().cpuNanos() - agentStart.cpuNanos();
-                        serverCpu = serverProbe.sample().cpuNanos() - serverStart.cpuNanos();
+                    if (agentStart != null) {
+                        agentCpu = cpuSince(agentProbe, agentStart);
+                        serverCpu = cpuSince(serverProbe, serverStart);
                     }
                 }
             }
